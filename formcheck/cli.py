@@ -1,0 +1,81 @@
+"""The `formcheck` command.  Every failure is one line on stderr and a documented exit code."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from formcheck import __version__
+from formcheck.errors import FormcheckError, Interrupted
+
+EXIT_OK, EXIT_INTERNAL = 0, 1
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and MediaPipe's own log lines")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="formcheck", description="Rep-by-rep form check for the Band Single Leg Calf Raise.")
+    parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ex = sub.add_parser("extract", help="video -> landmarks CSV (runs the pose model)")
+    ex.add_argument("video", help="video file (mp4, mov, avi, mkv, webm)")
+    ex.add_argument("-o", "--output", help="CSV path (default: formcheck-out/<video stem>/landmarks.csv)")
+    ex.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
+    _add_common(ex)
+    ex.set_defaults(func=cmd_extract)
+    return parser
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from formcheck.io.landmarks_csv import save_landmarks_csv
+    from formcheck.pipeline import extract_video
+
+    video = Path(args.video)
+    out = Path(args.output) if args.output else Path("formcheck-out") / video.stem / "landmarks.csv"
+    result = extract_video(video, model=args.model, show_progress=not args.quiet, quiet_native=not args.debug)
+    save_landmarks_csv(result.series, out)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    n = len(result.series)
+    print(f"{n} frames, pose found in {result.detection_rate:.1%} -> {out}")
+    if result.interrupted:
+        raise Interrupted(f"interrupted after {n} frames; the landmarks extracted so far are saved in {out}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    return run_guarded(args.func, args)
+
+
+def run_guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a command; errors become one line (a traceback only with --debug)."""
+    try:
+        return func(args)
+    except FormcheckError as exc:
+        if args.debug:
+            raise
+        print(f"formcheck: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("formcheck: interrupted", file=sys.stderr)
+        return Interrupted.exit_code
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a bare traceback
+        if args.debug:
+            raise
+        print(f"formcheck: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,149 @@
+"""The landmarks CSV: a public, documented format (see README, "Landmarks CSV").
+
+Columns: ``frame,t,width,height`` then, for each of the 33 MediaPipe landmarks
+in index order, ``NAME_x,NAME_y,NAME_z,NAME_vis`` (pixels of the upright frame;
+z = MediaPipe's normalized z x frame width; visibility), then optional extras
+``NAME_presence`` and ``NAME_wx,NAME_wy,NAME_wz`` (world landmarks, metres).
+Empty cells where no pose was found.  Readers ignore columns they don't need.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.core.landmarks import LANDMARK_NAMES, N_LANDMARKS, LandmarkSeries
+from formcheck.errors import InputError, OutputError
+
+BASE_COLUMNS = ("frame", "t", "width", "height")
+POSE_COLUMNS = tuple(f"{n}_{k}" for n in LANDMARK_NAMES for k in ("x", "y", "z", "vis"))
+PRESENCE_COLUMNS = tuple(f"{n}_presence" for n in LANDMARK_NAMES)
+WORLD_COLUMNS = tuple(f"{n}_w{k}" for n in LANDMARK_NAMES for k in ("x", "y", "z"))
+REQUIRED_COLUMNS = BASE_COLUMNS + POSE_COLUMNS
+
+
+def header(series: LandmarkSeries) -> list[str]:
+    cols = list(REQUIRED_COLUMNS)
+    if series.presence is not None:
+        cols += PRESENCE_COLUMNS
+    if series.world is not None:
+        cols += WORLD_COLUMNS
+    return cols
+
+
+def to_rows(series: LandmarkSeries) -> np.ndarray:
+    """(T, C) float table in the column order of header(series)."""
+    n = len(series)
+    pose = np.concatenate([series.xy, series.z[..., None], series.vis[..., None]], axis=2).reshape(n, -1)
+    parts = [series.frame[:, None].astype(float), series.t[:, None],
+             np.full((n, 1), float(series.width)), np.full((n, 1), float(series.height)), pose]
+    if series.presence is not None:
+        parts.append(series.presence)
+    if series.world is not None:
+        parts.append(series.world.reshape(n, -1))
+    return np.concatenate(parts, axis=1)
+
+
+def format_csv(series: LandmarkSeries) -> str:
+    """The CSV text. Numbers use the shortest repr that reads back exactly; NaN is an empty cell."""
+    table = to_rows(series)
+    cells = table.astype(str)
+    cells[np.isnan(table)] = ""
+    ints = slice(0, 1), slice(2, 4)
+    for sl in ints:
+        cells[:, sl] = table[:, sl].astype(np.int64).astype(str)
+    lines = [",".join(header(series))] + [",".join(row) for row in cells]
+    return "\n".join(lines) + "\n"
+
+
+def save_landmarks_csv(series: LandmarkSeries, path: str | Path) -> Path:
+    """Write atomically: a temporary file in the same folder, then rename."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(format_csv(series))
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"could not write {path} ({exc.strerror or exc}); choose a writable folder with -o") from None
+    return path
+
+
+def load_landmarks_csv(path: str | Path) -> LandmarkSeries:
+    """Read a landmarks CSV; a file not in the format gives an InputError naming the bad column or row."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path} as a landmarks CSV ({exc}); pass a file written by formcheck extract") from None
+    return parse_landmarks_csv(text, name=path.name)
+
+
+def parse_landmarks_csv(text: str, name: str = "landmarks CSV") -> LandmarkSeries:
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise InputError(f"{name} is empty; pass a landmarks CSV written by formcheck extract")
+    cols = [c.strip() for c in lines[0].split(",")]
+    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise InputError(f"{name} is not a formcheck landmarks CSV: column '{missing[0]}'{more} missing "
+                         "(see README, 'Landmarks CSV')")
+    known = [c for c in REQUIRED_COLUMNS + PRESENCE_COLUMNS + WORLD_COLUMNS if c in cols]
+    index = [cols.index(c) for c in known]
+    table = _parse_table(lines[1:], len(cols), index, name)
+    return _series_from_table(table, {c: i for i, c in enumerate(known)}, name)
+
+
+def _parse_table(rows: list[str], width: int, index: list[int], name: str) -> np.ndarray:
+    """The numeric table of the columns at `index` (other columns are not read)."""
+    if not rows:
+        raise InputError(f"{name} has a header but no rows; extract landmarks from a video first")
+    cells = [r.split(",") for r in rows]
+    for i, row in enumerate(cells):
+        if len(row) != width:
+            raise InputError(f"{name} row {i + 2} has {len(row)} cells, the header has {width}; the file is damaged")
+    arr = np.array(cells, dtype=object)[:, index]
+    arr[arr == ""] = "nan"
+    try:
+        return arr.astype(float)
+    except ValueError:
+        i, j = next((i, j) for i, row in enumerate(arr) for j, c in enumerate(row) if not _is_number(c))
+        raise InputError(f"{name} row {i + 2} column {index[j] + 1} is not a number ({arr[i, j]!r})") from None
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell or "nan")
+        return True
+    except ValueError:
+        return False
+
+
+def _series_from_table(table: np.ndarray, pos: dict[str, int], name: str) -> LandmarkSeries:
+    def take(names: tuple[str, ...]) -> np.ndarray:
+        return table[:, [pos[c] for c in names]]
+
+    n = table.shape[0]
+    t = table[:, pos["t"]]
+    if np.isnan(t).any():
+        row = int(np.argmax(np.isnan(t))) + 2
+        raise InputError(f"{name} row {row} has no timestamp t; every row needs t in seconds")
+    if n > 1 and not np.all(np.diff(t) > 0):
+        row = int(np.argmax(np.diff(t) <= 0)) + 3
+        raise InputError(f"{name} row {row}: timestamps must be strictly increasing (sort by t and drop duplicate rows)")
+    size = take(("width", "height"))
+    if np.isnan(size).any() or (size <= 0).any():
+        raise InputError(f"{name}: width and height must be positive numbers on every row")
+    frame = table[:, pos["frame"]]
+    pose = take(POSE_COLUMNS).reshape(n, N_LANDMARKS, 4)
+    has = lambda cols: all(c in pos for c in cols)  # noqa: E731
+    return LandmarkSeries(
+        t=t, xy=pose[:, :, :2], z=pose[:, :, 2], vis=pose[:, :, 3],
+        width=int(size[0, 0]), height=int(size[0, 1]),
+        frame=np.where(np.isnan(frame), np.arange(n), frame).astype(int),
+        presence=take(PRESENCE_COLUMNS) if has(PRESENCE_COLUMNS) else None,
+        world=take(WORLD_COLUMNS).reshape(n, N_LANDMARKS, 3) if has(WORLD_COLUMNS) else None,
+    )

@@ -1,0 +1,51 @@
+"""Shared fixtures: small videos the tests write themselves (no shipped third-party media)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+
+def numbered_frame(i: int, w: int = 160, h: int = 120) -> np.ndarray:
+    """A frame whose mean brightness encodes its index (survives lossy coding)."""
+    img = np.full((h, w, 3), (i * 8) % 250, np.uint8)
+    cv2.putText(img, str(i), (5, h // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (255, 255, 255), 2)
+    return img
+
+
+def write_clip(path: Path, n: int, fps: float, size: tuple[int, int] = (160, 120), fourcc: str = "mp4v") -> Path:
+    w, h = size
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (w, h))
+    assert writer.isOpened(), "cv2.VideoWriter could not open; OpenCV lacks an FFmpeg writer"
+    try:
+        for i in range(n):
+            writer.write(numbered_frame(i, w, h))
+    finally:
+        writer.release()
+    return path
+
+
+def ffmpeg_exe() -> str:
+    """ffmpeg from the imageio-ffmpeg wheel (a test dependency), else the system one."""
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):
+        exe = shutil.which("ffmpeg")
+        if exe is None:
+            pytest.skip("no ffmpeg: pip install imageio-ffmpeg")
+        return exe
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+@pytest.fixture
+def clip30(tmp_path: Path) -> Path:
+    return write_clip(tmp_path / "clip30.mp4", 45, 30.0)

@@ -1,0 +1,97 @@
+"""The landmarks CSV: exact round trip, documented header, clear errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcheck.core.landmarks import LANDMARK_NAMES, LandmarkSeries
+from formcheck.errors import InputError
+from formcheck.io.landmarks_csv import (REQUIRED_COLUMNS, format_csv, load_landmarks_csv, parse_landmarks_csv,
+                                         save_landmarks_csv)
+
+
+def random_series(n: int = 50, seed: int = 0, extras: bool = True) -> LandmarkSeries:
+    rng = np.random.default_rng(seed)
+    xy = np.round(rng.uniform(0, 1000, (n, 33, 2)), 3)
+    z = np.round(rng.normal(0, 200, (n, 33)), 3)
+    vis = np.round(rng.uniform(0, 1, (n, 33)), 4)
+    gaps = np.zeros(n, bool)
+    gaps[[i for i in (3, 4, 5, 20) if i < n]] = True
+    for arr in (xy, z, vis):
+        arr[gaps] = np.nan
+    t = np.cumsum(rng.uniform(0.01, 0.05, n))
+    world = np.round(rng.normal(0, 0.5, (n, 33, 3)), 5) if extras else None
+    presence = np.round(rng.uniform(0, 1, (n, 33)), 4) if extras else None
+    if extras:
+        world[gaps] = np.nan
+        presence[gaps] = np.nan
+    return LandmarkSeries(t=t, xy=xy, z=z, vis=vis, width=1080, height=1920, frame=np.arange(n) + 7,
+                          presence=presence, world=world)
+
+
+def assert_same(a: LandmarkSeries, b: LandmarkSeries) -> None:
+    for name in ("t", "xy", "z", "vis", "frame", "presence", "world"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    assert (a.width, a.height) == (b.width, b.height)
+
+
+@pytest.mark.parametrize("extras", [True, False])
+def test_round_trip_is_exact_with_nan_gaps(tmp_path, extras):
+    series = random_series(extras=extras)
+    path = save_landmarks_csv(series, tmp_path / "sub" / "lm.csv")
+    back = load_landmarks_csv(path)
+    assert_same(series, back)
+    assert np.isnan(back.xy[4]).all() and not back.found[4] and back.found[6]
+
+
+def test_header_is_the_documented_one():
+    text = format_csv(random_series(8, extras=False))
+    header = text.splitlines()[0].split(",")
+    assert header[:4] == ["frame", "t", "width", "height"]
+    assert header[4:8] == ["nose_x", "nose_y", "nose_z", "nose_vis"]
+    assert header[-4:] == ["right_foot_index_x", "right_foot_index_y", "right_foot_index_z", "right_foot_index_vis"]
+    assert len(header) == 4 + 4 * len(LANDMARK_NAMES) == len(REQUIRED_COLUMNS)
+    row4 = text.splitlines()[4 + 1].split(",")  # frame 4 is a gap: empty pose cells
+    assert row4[0] == "11" and row4[2:4] == ["1080", "1920"] and set(row4[4:]) == {""}
+
+
+def test_extra_columns_are_ignored():
+    text = format_csv(random_series(5, extras=False)).splitlines()
+    text = [text[0] + ",note"] + [row + ",hello" for row in text[1:]]
+    back = parse_landmarks_csv("\n".join(text))
+    assert len(back) == 5
+
+
+def test_missing_column_is_named():
+    text = format_csv(random_series(5, extras=False)).replace("left_heel_y", "left_heel_q")
+    with pytest.raises(InputError, match="column 'left_heel_y' missing"):
+        parse_landmarks_csv(text)
+
+
+def test_bad_cell_names_row_and_column():
+    lines = format_csv(random_series(5, extras=False)).splitlines()
+    cells = lines[3].split(",")
+    cells[9] = "abc"
+    lines[3] = ",".join(cells)
+    with pytest.raises(InputError, match="row 4 column 10 is not a number"):
+        parse_landmarks_csv("\n".join(lines))
+
+
+def test_unsorted_or_duplicate_timestamps_are_refused():
+    lines = format_csv(random_series(5, extras=False)).splitlines()
+    lines[2], lines[3] = lines[3], lines[2]
+    with pytest.raises(InputError, match="strictly increasing"):
+        parse_landmarks_csv("\n".join(lines))
+
+
+@pytest.mark.parametrize("text, message", [("", "empty"), (",".join(REQUIRED_COLUMNS), "no rows")])
+def test_empty_files(text, message):
+    with pytest.raises(InputError, match=message):
+        parse_landmarks_csv(text)
+
+
+def test_short_row_is_named():
+    lines = format_csv(random_series(5, extras=False)).splitlines()
+    lines[2] = lines[2].rsplit(",", 3)[0]
+    with pytest.raises(InputError, match="row 3 has"):
+        parse_landmarks_csv("\n".join(lines))

@@ -1,0 +1,147 @@
+"""Set scripts: what the synthetic athlete does, rep by rep (pure data, no numpy maths).
+
+A :class:`SetScript` lists the reps (tempo, range, injected faults) plus the set-level
+choices (working side, stepping on/off, fatigue, frame rate, seed).  Faults change the
+effective tempo and range of their rep (:func:`effective_rep`); the motion model and the
+truth both read the effective values, so they can never disagree.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from formcheck.errors import InputError
+
+FAULT_IDS: tuple[str, ...] = (
+    "bounce", "fast_lowering", "shallow_bottom", "short_top", "no_top_pause", "torso_help",
+    "knee_drive", "arch_collapse", "roll_out", "free_leg_assist", "hips_not_level",
+)
+SIDES = ("left", "right")
+
+
+@dataclass(frozen=True)
+class RepScript:
+    """One rep: rise, hold at the top, lower, hold at the bottom (seconds)."""
+
+    rise_s: float = 1.0
+    top_pause_s: float = 0.5
+    lower_s: float = 2.0
+    bottom_pause_s: float = 0.7
+    range_scale: float = 1.0
+    faults: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "faults", tuple(self.faults))
+        unknown = [f for f in self.faults if f not in FAULT_IDS]
+        if unknown:
+            raise InputError(f"unknown fault id(s) {unknown}; expected some of {list(FAULT_IDS)}")
+        if min(self.rise_s, self.lower_s) <= 0 or min(self.top_pause_s, self.bottom_pause_s) < 0:
+            raise InputError("rise_s and lower_s must be > 0 and pauses >= 0 seconds")
+        if not 0.1 <= self.range_scale <= 2.0:
+            raise InputError(f"range_scale must be in [0.1, 2], got {self.range_scale}")
+
+
+@dataclass(frozen=True)
+class SetScript:
+    """A whole clip: lead-in stand, optional step-on, reps, lead-out stand, optional step-off.
+
+    fatigue_reps: the last N reps rise less, down to (1 - fatigue_drop) of the full height.
+    top_cm / bottom_cm: heel-back height above / below the flat-foot level (= step top).
+    """
+
+    reps: tuple[RepScript, ...] = field(default_factory=lambda: tuple(RepScript() for _ in range(6)))
+    side: str = "right"
+    fps: float = 30.0
+    seed: int = 0
+    step_on: bool = False
+    step_off: bool = False
+    lead_in_s: float = 1.5
+    lead_out_s: float = 1.5
+    fatigue_reps: int = 0
+    fatigue_drop: float = 0.3
+    top_cm: float = 8.0
+    bottom_cm: float = 4.0
+    knee_bend_deg: float = 12.0
+    step_height_m: float = 0.17
+    name: str = "synthetic"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reps", tuple(
+            r if isinstance(r, RepScript) else RepScript(**r) for r in self.reps))
+        if self.side not in SIDES:
+            raise InputError(f"side must be 'left' or 'right', got {self.side!r}")
+        if not self.reps:
+            raise InputError("a set script needs at least one rep")
+        if self.fps <= 0:
+            raise InputError(f"fps must be positive, got {self.fps}")
+        if not 0 <= self.fatigue_reps <= len(self.reps) or not 0 <= self.fatigue_drop < 1:
+            raise InputError("fatigue_reps must be in [0, n_reps] and fatigue_drop in [0, 1)")
+        if not (0 < self.bottom_cm < 8 and 2 < self.top_cm < 15):
+            raise InputError("bottom_cm must be in (0, 8) and top_cm in (2, 15)")
+
+    @property
+    def free_side(self) -> str:
+        return "left" if self.side == "right" else "right"
+
+
+def effective_rep(rep: RepScript) -> RepScript:
+    """The tempo and range a rep really has once its faults are applied."""
+    f = set(rep.faults)
+    lower = rep.lower_s
+    if "bounce" in f:
+        lower = min(lower, 0.4)
+    elif "fast_lowering" in f:
+        lower = min(lower, 0.5)
+    return replace(
+        rep, lower_s=lower,
+        top_pause_s=0.0 if "no_top_pause" in f else rep.top_pause_s,
+        bottom_pause_s=0.0 if "bounce" in f else rep.bottom_pause_s,
+    )
+
+
+def rep_heights_m(script: SetScript) -> tuple[list[float], list[float]]:
+    """Heel-back height (m, relative to flat foot) at each rep's top and at its bottom."""
+    n = len(script.reps)
+    tops, bottoms = [], []
+    for i, rep in enumerate(script.reps):
+        k = i - (n - script.fatigue_reps)
+        fatigue = 1.0 - script.fatigue_drop * (k + 1) / script.fatigue_reps if k >= 0 else 1.0
+        top = script.top_cm / 100 * rep.range_scale * fatigue
+        bottom = -script.bottom_cm / 100 * rep.range_scale
+        if "short_top" in rep.faults:
+            top *= 0.4
+        if "shallow_bottom" in rep.faults:
+            bottom *= 0.2
+        tops.append(top)
+        bottoms.append(bottom)
+    return tops, bottoms
+
+
+def script_to_dict(script: SetScript) -> dict[str, Any]:
+    """A JSON-ready dict of the script."""
+    d = asdict(script)
+    d["reps"] = [dict(r, faults=list(r["faults"])) for r in d["reps"]]
+    return d
+
+
+def script_from_dict(d: dict[str, Any]) -> SetScript:
+    """Inverse of :func:`script_to_dict`; unknown keys are an error."""
+    known = set(SetScript.__dataclass_fields__)
+    extra = set(d) - known
+    if extra:
+        raise InputError(f"unknown set-script key(s) {sorted(extra)}; expected some of {sorted(known)}")
+    reps = tuple(RepScript(**{**r, "faults": tuple(r.get("faults", ()))}) for r in d.get("reps", ()))
+    return SetScript(**{**d, "reps": reps}) if reps else SetScript(**{k: v for k, v in d.items() if k != "reps"})
+
+
+def load_script(text_or_name: str) -> SetScript:
+    """A preset name (see :data:`formcheck.synth.presets.PRESETS`) or a JSON object string."""
+    from formcheck.synth.presets import PRESETS
+
+    if text_or_name in PRESETS:
+        return PRESETS[text_or_name]()
+    try:
+        return script_from_dict(json.loads(text_or_name))
+    except json.JSONDecodeError:
+        raise InputError(f"--script must be a preset ({', '.join(PRESETS)}) or a JSON object") from None

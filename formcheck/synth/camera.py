@@ -72,9 +72,9 @@ def make_camera(view: str = "side", side: str = "right", width: int = 540, heigh
     az = {"side": 90.0 * sgn, "side_far": -90.0 * sgn, "front": 0.0, "back": 180.0,
           "three_quarter": 45.0 * sgn}[view] + azimuth_offset_deg
     a = np.radians(az)
-    target = np.array([-0.05, 1.0, 0.0])
+    target = np.array([-0.05, 0.93, 0.0])
     pos = target + np.array([distance * np.cos(a), height_m - 1.0, distance * np.sin(a)])
-    span = 2.25 if height >= width else 2.1  # metres of world to fit vertically
+    span = 2.3 if height >= width else 2.15  # metres of world to fit vertically
     focal = height / 2 / (span / 2 / distance)
     if width > height:
         focal = min(focal, width / 2 / (1.6 / 2 / distance))

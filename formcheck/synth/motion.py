@@ -163,13 +163,16 @@ def _free_leg(script: SetScript, body: Body, hip: np.ndarray, r_pelvis: np.ndarr
     _, _, fru = sig["stepping"]
     hang = hip + apply(r_pelvis, np.array([-0.36, -0.50, 0.0]))
     ankle_rel = np.array([*body.ankle, 0.0])
-    touch = np.array([PIVOT_X + 0.04, script.step_height_m, sgn * body.foot_z]) + ankle_rel
+    toe_rel = np.array([*body.toe, 0.0]) - ankle_rel
+    touch_pitch = np.radians(35.0)  # the free foot touches down with its toes
+    toe_at = np.array([PIVOT_X + 0.08, script.step_height_m + body.toe[1], sgn * body.foot_z])
+    touch = toe_at - rot(2, np.array([-touch_pitch]))[0] @ toe_rel
     floor = np.array([FLOOR_PIVOT_X, 0.0, sgn * body.foot_z]) + ankle_rel
     w = sig["free_leg_assist"][:, None]
     on_step = hang + w * (touch - hang)
     ankle = floor + fru[:, None] * (on_step - floor)
     ankle[:, 1] += 0.06 * np.sin(np.pi * fru)
-    pitch = np.radians(50.0) * fru * (1 - sig["free_leg_assist"])
+    pitch = (np.radians(50.0) + (touch_pitch - np.radians(50.0)) * sig["free_leg_assist"]) * fru
     r_foot = rot(2, -pitch)
     out = {name: ankle + apply(r_foot, np.array([*getattr(body, name), 0.0]) - ankle_rel)
            for name in ("heel_back", "heel_mp", "toe")}

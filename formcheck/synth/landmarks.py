@@ -16,7 +16,7 @@ from formcheck.core.landmarks import INDEX, LANDMARK_NAMES, LandmarkSeries
 from formcheck.errors import InputError
 from formcheck.synth import timeline as tlm
 from formcheck.synth.camera import Camera, make_camera
-from formcheck.synth.motion import POINT_NAMES, compute_skeleton
+from formcheck.synth.motion import POINT_NAMES, Body, compute_skeleton
 from formcheck.synth.script import SetScript
 from formcheck.synth.truth import Truth, compute_truth
 
@@ -89,8 +89,6 @@ def _compress_heels(pts: np.ndarray, script: SetScript, c: float) -> np.ndarray:
         return pts
     side = script.side
     hi, bi = POINT_NAMES.index(f"{side}_heel"), POINT_NAMES.index(f"{side}_ball")
-    from formcheck.synth.motion import Body
-
     body = Body()
     flat = pts[:, bi] + np.array([body.heel_mp[0], body.heel_mp[1], 0.0])
     out = pts.copy()

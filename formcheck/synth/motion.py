@@ -206,10 +206,8 @@ def _upper_body(script: SetScript, body: Body, center: np.ndarray, r_torso: np.n
     head = np.array(body.head)
     for k, (fx, fy, fz) in _FACE.items():
         for side, sgn in (("right", 1.0), ("left", -1.0)):
-            local = head + np.array([fx, fy, sgn * fz])
-            name = "nose" if k == "nose" else f"{k.replace('mouth', 'mouth')}"
-            key = "nose" if k == "nose" else (f"mouth_{side}" if k == "mouth" else f"{side}_{name}")
-            out[key] = center + apply(r_torso, local)
+            key = "nose" if k == "nose" else (f"mouth_{side}" if k == "mouth" else f"{side}_{k}")
+            out[key] = center + apply(r_torso, head + np.array([fx, fy, sgn * fz]))
     out["neck"] = center + apply(r_torso, np.array(body.neck))
     out["head"] = center + apply(r_torso, head)
     return out

@@ -1,0 +1,1 @@
+"""Calf-raise renderer (development tool; extra `render`): python -m tools.render --help."""

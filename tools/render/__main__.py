@@ -40,7 +40,6 @@ def main(argv: list[str] | None = None) -> int:
 
     def progress(i: int, n: int, img) -> None:
         if a.png and i == a.png_frame:
-            import imageio_ffmpeg  # noqa: F401  (ensures the extra is installed)
             import cv2
 
             cv2.imwrite(a.png, img[:, :, ::-1])

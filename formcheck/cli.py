@@ -54,7 +54,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    if not args.debug and argv is None:
+        _silence_native_stderr()
     return run_guarded(args.func, args)
+
+
+def _silence_native_stderr() -> None:
+    """MediaPipe's C++ code logs INFO/WARNING lines straight to fd 2 at any frame.
+
+    Point fd 2 at /dev/null and give Python a duplicate of the real stderr, so our own
+    messages and progress bar still show.  Only the CLI does this (never the library);
+    --debug keeps the native lines.
+    """
+    import os
+
+    try:
+        sys.stderr.flush()
+        real = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        sys.stderr = os.fdopen(real, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8", errors="replace")
+    except (OSError, ValueError, AttributeError):
+        pass  # no real fd 2 (embedded interpreter): leave stderr alone
 
 
 def run_guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:

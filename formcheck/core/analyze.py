@@ -1,0 +1,146 @@
+"""analyze_series(): landmarks -> working side, views, reps with tempo and ranges. Pure."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.core.clean import CleanTracks, clean_tracks
+from formcheck.core.config import AnalysisConfig
+from formcheck.core.faults import not_checked
+from formcheck.core.filters import gradient, lowpass
+from formcheck.core.landmarks import INDEX, LandmarkSeries
+from formcheck.core.metrics import RepContext, foot_length_px, forward_sign, heel_range, posture, tempo
+from formcheck.core.reps import Cycle, PhaseTimes, confirm_raise, fold_reps, phase_times
+from formcheck.core.side import SideEvidence, detect_side
+from formcheck.core.signals import foot_still, foot_tilt, heel_height, noise_level, stance_segments
+from formcheck.core.view import ViewSegment, view_at, view_segments
+from formcheck.errors import NothingToAnalyzeError
+
+LEG_POINTS = ("hip", "knee", "ankle", "heel", "foot_index")
+MIN_FOUND_FRAC = 0.2
+
+
+@dataclass
+class RepResult:
+    index: int
+    times: PhaseTimes
+    view: str
+    metrics: dict
+    faults: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Analysis:
+    side: str
+    side_evidence: SideEvidence
+    signal_side: str
+    views: list[ViewSegment]
+    stances: list[tuple[float, float]]
+    reps: list[RepResult]
+    warnings: list[str]
+    faults_not_checked: list[dict]
+    t: np.ndarray
+    h: np.ndarray  # heel-height signal (shank lengths), NaN outside stances
+    tracks: CleanTracks
+
+
+def check_body_in_frame(series: LandmarkSeries, min_vis: float) -> None:
+    found = series.found
+    if len(series) == 0 or found.mean() < MIN_FOUND_FRAC:
+        raise NothingToAnalyzeError(
+            f"no person found in {1 - (found.mean() if len(series) else 0):.0%} of the frames; film the whole "
+            "body (at least hips to feet) side-on, 2-4 m away, in good light")
+    legs = [INDEX[f"{s}_{p}"] for s in ("left", "right") for p in LEG_POINTS]
+    seen = (series.vis[:, legs] >= min_vis).reshape(len(series), 2, len(LEG_POINTS)).all(axis=2).any(axis=1)
+    if seen.mean() < MIN_FOUND_FRAC:
+        raise NothingToAnalyzeError(
+            f"hips, knees and feet are visible together in only {seen.mean():.0%} of the frames; the hips to the "
+            "feet must be in view: step back or lower the camera to knee height, side-on")
+
+
+def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None) -> Analysis:
+    cfg = config or AnalysisConfig()
+    check_body_in_frame(series, cfg.cleaning.min_visibility)
+    tracks = clean_tracks(series, cfg.cleaning)
+    views = view_segments(tracks, cfg.view)
+    still = {s: foot_still(tracks, s, cfg.stance) for s in ("left", "right")}
+    evidence = detect_side(tracks, still)
+    side = evidence.side if cfg.side == "auto" else cfg.side
+    signal_side = side if side in ("left", "right") else _better_seen(tracks)
+    stances = stance_segments(tracks.t, still[signal_side], cfg.stance)
+    warnings = list(tracks.warnings)
+    h = np.full(len(tracks.t), np.nan)
+    reps: list[RepResult] = []
+    for start, stop in stances:
+        reps += _segment_reps(tracks, cfg, signal_side, views, start, stop, h)
+    _finish_last_pauses(reps, [float(tracks.t[b - 1]) for _, b in stances])
+    for k, rep in enumerate(reps, start=1):
+        rep.index = k
+        rep.metrics.update(tempo(rep.times))
+    if not reps:
+        warnings.append("no calf raise found: " + ("the working foot never stood still for "
+                        f"{cfg.stance.min_stance_s:g} s (walking or stepping?)" if not stances else
+                        "the heel never rose and fell clearly enough to count a rep"))
+    seen = {v.view for v in views}
+    return Analysis(side=side, side_evidence=evidence, signal_side=signal_side, views=views,
+                    stances=[(float(tracks.t[a]), float(tracks.t[b - 1])) for a, b in stances], reps=reps,
+                    warnings=warnings, faults_not_checked=not_checked(seen, set()), t=tracks.t, h=h, tracks=tracks)
+
+
+def _better_seen(tracks: CleanTracks) -> str:
+    score = {s: np.nanmedian(tracks.vis[:, [INDEX[f"{s}_{p}"] for p in LEG_POINTS]]) for s in ("left", "right")}
+    return "left" if score["left"] >= score["right"] else "right"
+
+
+def _segment_reps(tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: list[ViewSegment],
+                  start: int, stop: int, h_out: np.ndarray) -> list[RepResult]:
+    h = heel_height(tracks, side, start, stop)
+    h_out[start:stop] = h
+    finite = h[np.isfinite(h)]
+    if finite.size < 5:
+        return []
+    span = float(np.percentile(finite, 97) - np.percentile(finite, 3))
+    noise = noise_level(h)
+    if span < cfg.reps.min_range:
+        return []
+    threshold = max(cfg.reps.hysteresis_frac * span, cfg.reps.noise_factor * noise)
+    t = tracks.t[start:stop]
+    cycles, _ = fold_reps(t, h, threshold, cfg.reps.min_rep_s, offset=start)
+    tilt = lowpass(t, foot_tilt(tracks, side, start, stop), cfg.reps.timing_lowpass_hz)
+    local = [Cycle(c.bottom0 - start, c.top - start, c.bottom1 - start) for c in cycles]
+    confirmed = [confirm_raise(h, tilt, c, cfg.reps.min_tilt_frac) for c in local]
+    local = [c for c in confirmed if c is not None]
+    cycles = [Cycle(c.bottom0 + start, c.top + start, c.bottom1 + start) for c in local]
+    v = gradient(t, lowpass(t, h, cfg.reps.timing_lowpass_hz))
+    times = _link_ends([phase_times(t, h, c, None, cfg.reps.phase_velocity_frac, v) for c in local])
+    foot_px, forward = foot_length_px(tracks, side, start, stop), forward_sign(tracks, side, start, stop)
+    results = []
+    for cyc, tm in zip(cycles, times):
+        seg = view_at(views, cyc.top) or view_at(views, (start + stop) // 2)
+        view = seg.view if seg else "unknown"
+        ctx = RepContext(tracks, side, view, h_out, foot_px, forward, cfg.scale)
+        results.append(RepResult(0, tm, view, {"heel_range": heel_range(ctx, tm), **posture(ctx, tm)}))
+    return results
+
+
+def _link_ends(times: list[PhaseTimes]) -> list[PhaseTimes]:
+    """A rep ends when the next one starts (the bottom pause is between them)."""
+    out = list(times)
+    for k in range(len(out) - 1):
+        p = out[k]
+        out[k] = PhaseTimes(p.t_start, p.t_top_start, p.t_top_end, p.t_bottom, max(out[k + 1].t_start, p.t_bottom), False)
+    return out
+
+
+def _finish_last_pauses(reps: list[RepResult], stance_ends: list[float]) -> None:
+    """The last rep of a set has no next rise: give it the set's typical bottom pause (flagged
+    estimated), cut short if the person steps off or the clip ends first."""
+    pauses = [r.times.t_end - r.times.t_bottom for r in reps if not r.times.end_estimated]
+    typical = float(np.median(pauses)) if pauses else 0.0
+    for r in reps:
+        if r.times.end_estimated:
+            p = r.times
+            end = min([e for e in stance_ends if e >= p.t_bottom] or [p.t_bottom])
+            r.times = PhaseTimes(p.t_start, p.t_top_start, p.t_top_end, p.t_bottom,
+                                 max(p.t_bottom, min(p.t_bottom + typical, end)), True)

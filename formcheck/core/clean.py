@@ -1,0 +1,90 @@
+"""Landmarks -> cleaned tracks: visibility gating, spike rejection, short gaps filled, low-pass."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.core.config import CleaningConfig
+from formcheck.core.filters import finite_runs, interpolate_gaps, lowpass, reject_outliers
+from formcheck.core.landmarks import INDEX, LandmarkSeries
+from formcheck.errors import NothingToAnalyzeError
+
+# The landmarks the analysis uses (others are kept raw).
+USED = ("nose", "left_shoulder", "right_shoulder", "left_hip", "right_hip", "left_knee", "right_knee",
+        "left_ankle", "right_ankle", "left_heel", "right_heel", "left_foot_index", "right_foot_index")
+USED_IDX = tuple(INDEX[n] for n in USED)
+
+
+@dataclass(frozen=True, eq=False)
+class CleanTracks:
+    """Cleaned pixel tracks of the used landmarks.
+
+    xy: gated + despiked + short gaps filled (T, 33, 2); smooth: zero-phase low-passed copy.
+    shank_px: the body scale (median knee-ankle length of the better-seen leg).
+    """
+
+    t: np.ndarray
+    xy: np.ndarray
+    smooth: np.ndarray
+    vis: np.ndarray
+    shank_px: float
+    leg_px: float
+    warnings: list[str] = field(default_factory=list)
+
+    def p(self, name: str, smooth: bool = True) -> np.ndarray:
+        return (self.smooth if smooth else self.xy)[:, INDEX[name]]
+
+
+def segment_length(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.hypot(*(a - b).T)
+
+
+def body_scale(series: LandmarkSeries, min_vis: float) -> tuple[float, float]:
+    """(shank_px, leg_px): median lengths of the better-seen leg, so results don't depend on camera distance."""
+    best: tuple[float, float, float] | None = None
+    for side in ("left", "right"):
+        knee, ankle, hip = (INDEX[f"{side}_{p}"] for p in ("knee", "ankle", "hip"))
+        seen = (series.vis[:, knee] >= min_vis) & (series.vis[:, ankle] >= min_vis)
+        if seen.sum() < 3:
+            continue
+        shank = float(np.median(segment_length(series.xy[seen, knee], series.xy[seen, ankle])))
+        thigh = float(np.nanmedian(segment_length(series.xy[seen, hip], series.xy[seen, knee])))
+        score = float(np.median(series.vis[seen][:, [knee, ankle]]))
+        if shank > 0 and (best is None or score > best[0]):
+            best = (score, shank, shank + thigh)
+    if best is None:
+        raise NothingToAnalyzeError("the legs are not visible (no knee and ankle seen together); film the whole "
+                                    "body from the hips to the feet, side-on, 2-4 m from the camera")
+    return best[1], best[2]
+
+
+def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig) -> CleanTracks:
+    t = series.t
+    shank, leg = body_scale(series, cfg.min_visibility)
+    xy = series.xy.copy()
+    low = ~(series.vis >= cfg.min_visibility)  # NaN visibility counts as unseen
+    xy[low] = np.nan
+    smooth = np.full_like(xy, np.nan)
+    for i in USED_IDX:
+        for k in range(2):
+            track = reject_outliers(t, xy[:, i, k], cfg.outlier_window_s, cfg.outlier_max_dev * shank)
+            track = interpolate_gaps(t, track, cfg.max_gap_s)
+            xy[:, i, k] = track
+            smooth[:, i, k] = lowpass(t, track, cfg.lowpass_hz)
+    return CleanTracks(t=t, xy=xy, smooth=smooth, vis=series.vis, shank_px=shank, leg_px=leg,
+                       warnings=_gap_warnings(t, series))
+
+
+def _gap_warnings(t: np.ndarray, series: LandmarkSeries) -> list[str]:
+    found = series.found
+    warnings = []
+    if len(found) and not found.all():
+        missing = 1 - found.mean()
+        long_gaps = [(a, b) for a, b in finite_runs(~found) if t[min(b, len(t) - 1)] - t[a] > 1.0]
+        text = f"no person found in {missing:.0%} of frames"
+        if long_gaps:
+            spans = ", ".join(f"{t[a]:.1f}-{t[min(b, len(t) - 1)]:.1f} s" for a, b in long_gaps[:4])
+            text += f" (out of view at {spans})"
+        warnings.append(text)
+    return warnings

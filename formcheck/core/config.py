@@ -1,0 +1,114 @@
+"""Typed, frozen analysis settings with documented defaults (see formcheck/default_config.toml)."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+from formcheck.errors import InputError
+
+
+@dataclass(frozen=True)
+class CleaningConfig:
+    min_visibility: float = 0.3  # landmarks seen with less visibility than this are treated as missing
+    max_gap_s: float = 0.3  # gaps up to this long are interpolated; longer ones split the analysis
+    outlier_window_s: float = 0.15  # running-median window for spike rejection (a few frames: real motion passes)
+    outlier_max_dev: float = 0.1  # a point further than this (x shank length) from the running median is a glitch
+    lowpass_hz: float = 6.0  # zero-phase Butterworth cut-off for offline analysis
+
+
+@dataclass(frozen=True)
+class StanceConfig:
+    max_foot_speed: float = 0.8  # the working foot moves slower than this (shank lengths/s) while on the step
+    speed_lowpass_hz: float = 2.0  # smoothing of the foot position before its speed is taken
+    min_stance_s: float = 2.0  # shorter still periods (a walking step, a shuffle) hold no set
+    fill_s: float = 0.15  # moments of movement shorter than this (a few frames) inside a stance are a wobble, not a step
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    side_max_width: float = 0.2  # (shoulder + hip width) / torso length below this: side view
+    front_min_width: float = 0.35  # above this: front or back view (front-oblique included); in between: oblique
+    min_segment_s: float = 1.0  # views held shorter than this are merged into their neighbour
+
+
+@dataclass(frozen=True)
+class RepConfig:
+    hysteresis_frac: float = 0.35  # a rise or fall counts once it exceeds this fraction of the set's range
+    min_range: float = 0.04  # a set whose heel signal moves less than this (x shank length) holds no reps
+    noise_factor: float = 5.0  # the hysteresis is at least this many times the signal's noise
+    min_tilt_frac: float = 0.3  # the heel must rise against the toe by this fraction of the body's rise (else: a step, not a raise)
+    min_rep_s: float = 0.5  # a bottom-top-bottom cycle faster than this is noise, not a rep
+    phase_velocity_frac: float = 0.05
+    timing_lowpass_hz: float = 2.0  # extra smoothing of the heel speed used to place phase boundaries  # a phase starts/ends where the heel's speed crosses this fraction of its peak
+
+
+@dataclass(frozen=True)
+class ScaleConfig:
+    height_cm: float | None = None  # the person's height: gives cm via body proportions
+    foot_cm: float | None = None  # the working foot's length: gives cm directly (side view)
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    side: str = "auto"  # auto | left | right | both
+    cleaning: CleaningConfig = field(default_factory=CleaningConfig)
+    stance: StanceConfig = field(default_factory=StanceConfig)
+    view: ViewConfig = field(default_factory=ViewConfig)
+    reps: RepConfig = field(default_factory=RepConfig)
+    scale: ScaleConfig = field(default_factory=ScaleConfig)
+
+    def __post_init__(self) -> None:
+        if self.side not in ("auto", "left", "right", "both"):
+            raise InputError(f"side must be auto, left, right or both, got {self.side!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> "AnalysisConfig":
+        return dataclasses.replace(self, **changes)
+
+
+def config_from_dict(data: Mapping[str, Any], base: AnalysisConfig | None = None) -> AnalysisConfig:
+    """Overlay a (TOML-shaped) mapping on the defaults; unknown keys and wrong types are errors."""
+    return _merge(base or AnalysisConfig(), data, "")
+
+
+def _merge(obj: Any, data: Mapping[str, Any], prefix: str) -> Any:
+    known = {f.name: f for f in fields(obj)}
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if key not in known:
+            raise InputError(f"unknown config key '{name}'; see formcheck/default_config.toml for the valid keys")
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, Mapping):
+                raise InputError(f"config key '{name}' must be a table of settings")
+            changes[key] = _merge(current, value, f"{name}.")
+        else:
+            changes[key] = _coerce(name, current, value)
+    try:
+        return dataclasses.replace(obj, **changes)
+    except InputError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"bad config: {exc}") from None
+
+
+def _coerce(name: str, current: Any, value: Any) -> Any:
+    if isinstance(current, bool) or isinstance(value, bool):
+        if not isinstance(value, bool):
+            raise InputError(f"config key '{name}' must be true or false, got {value!r}")
+        return value
+    if isinstance(current, (int, float)) or current is None:
+        if value is None:
+            return None
+        if not isinstance(value, (int, float)):
+            raise InputError(f"config key '{name}' must be a number, got {value!r}")
+        if value < 0:
+            raise InputError(f"config key '{name}' must not be negative, got {value}")
+        return float(value) if isinstance(current, float) or current is None else value
+    if isinstance(current, str) and not isinstance(value, str):
+        raise InputError(f"config key '{name}' must be a string, got {value!r}")
+    return value

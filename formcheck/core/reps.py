@@ -1,0 +1,188 @@
+"""The rep state machine (one for batch and live) and phase timing.
+
+A rep is a full cycle bottom -> top -> bottom of the heel-height signal. The
+machine is a zigzag with hysteresis: a rise counts once the signal is
+`threshold` above the lowest point since the last top, a fall once it is
+`threshold` below the highest point since the last bottom. Thresholds are
+relative to the running extremes, not fixed levels, so a shallow bottom or a
+short top is still a (partial) rep, and noise smaller than the threshold can
+never make one. `step(state, sample) -> (state, events)` is pure: batch folds
+it over the series (fold_reps), live calls it frame by frame.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from formcheck.core.filters import gradient
+
+
+@dataclass(frozen=True)
+class Sample:
+    i: int  # frame index
+    t: float  # seconds
+    h: float  # heel height (any unit; NaN = not seen: ignored)
+    threshold: float  # hysteresis in the same unit
+
+
+@dataclass(frozen=True)
+class RepEvent:
+    kind: str  # "rise" (heel left a bottom) | "rep" (a top was passed and the fall confirmed)
+    t: float  # when the machine knew
+    bottom_i: int  # the bottom before the rise
+    top_i: int = -1  # for "rep": the top
+
+
+@dataclass(frozen=True)
+class RepState:
+    mode: str = "init"  # init | bottom | top
+    lo: float = math.inf
+    lo_i: int = -1
+    lo_t: float = math.nan
+    hi: float = -math.inf
+    hi_i: int = -1
+    bottom_i: int = -1  # the bottom before the current rise
+    bottom_t: float = math.nan
+    count: int = 0
+
+
+def step(state: RepState, s: Sample, min_rep_s: float = 0.0) -> tuple[RepState, tuple[RepEvent, ...]]:
+    """Advance the machine by one sample."""
+    if not (math.isfinite(s.h) and math.isfinite(s.threshold)) or s.threshold <= 0:
+        return state, ()
+    if state.mode == "init":
+        return _step_init(state, s)
+    if state.mode == "top":
+        if s.h > state.hi:
+            return replace(state, hi=s.h, hi_i=s.i), ()
+        if state.hi - s.h >= s.threshold:
+            bottom = replace(state, mode="bottom", lo=s.h, lo_i=s.i, lo_t=s.t)
+            if s.t - state.bottom_t < min_rep_s:
+                return bottom, ()  # too quick to be a rep: a glitch
+            event = RepEvent("rep", s.t, state.bottom_i, state.hi_i)
+            return replace(bottom, count=state.count + 1), (event,)
+        return state, ()
+    if s.h < state.lo:  # bottom mode
+        return replace(state, lo=s.h, lo_i=s.i, lo_t=s.t), ()
+    if s.h - state.lo >= s.threshold:
+        return _rise(state, s), (RepEvent("rise", s.t, state.lo_i),)
+    return state, ()
+
+
+def _step_init(state: RepState, s: Sample) -> tuple[RepState, tuple[RepEvent, ...]]:
+    if s.h < state.lo:
+        state = replace(state, lo=s.h, lo_i=s.i, lo_t=s.t)
+    if s.h > state.hi:
+        state = replace(state, hi=s.h, hi_i=s.i)
+    if s.h - state.lo >= s.threshold and state.lo_i < s.i:
+        return _rise(state, s), (RepEvent("rise", s.t, state.lo_i),)
+    if state.hi - s.h >= s.threshold:  # we started at the top: no rep for that half
+        return replace(state, mode="bottom", lo=s.h, lo_i=s.i, lo_t=s.t), ()
+    return state, ()
+
+
+def _rise(state: RepState, s: Sample) -> RepState:
+    return replace(state, mode="top", bottom_i=state.lo_i, bottom_t=state.lo_t, hi=s.h, hi_i=s.i)
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """Frame indices of one rep: the bottom before, the top, the bottom after."""
+
+    bottom0: int
+    top: int
+    bottom1: int
+
+
+def fold_reps(t: np.ndarray, h: np.ndarray, threshold: float | np.ndarray, min_rep_s: float = 0.0,
+              offset: int = 0) -> tuple[list[Cycle], list[RepEvent]]:
+    """Batch: run the machine over a series; returns the cycles and every event (in order)."""
+    thr = np.broadcast_to(np.asarray(threshold, dtype=float), h.shape)
+    state, events = RepState(), []
+    for k in range(len(h)):
+        state, evs = step(state, Sample(offset + k, float(t[k]), float(h[k]), float(thr[k])), min_rep_s)
+        events.extend(evs)
+    return cycles_from_events(events, state), events
+
+
+def cycles_from_events(events: list[RepEvent], final: RepState) -> list[Cycle]:
+    """Pair each counted rep with the bottom after it (the next rise's bottom, or the last low)."""
+    cycles = []
+    reps = [e for e in events if e.kind == "rep"]
+    rises = [e for e in events if e.kind == "rise"]
+    for rep in reps:
+        after = next((r.bottom_i for r in rises if r.bottom_i > rep.top_i), None)
+        if after is None:
+            after = final.lo_i if final.mode == "bottom" and final.lo_i > rep.top_i else rep.top_i
+        cycles.append(Cycle(rep.bottom_i, rep.top_i, after))
+    return cycles
+
+
+def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt_frac: float) -> Cycle | None:
+    """Check a cycle is a calf raise and put its bottoms where the heel really was lowest.
+
+    A calf raise lifts the heel relative to the ball of the foot, so the foot tilt (heel above
+    toe) must rise with h. Stepping up onto the step lifts the body with the foot flat: a cycle
+    made only of that is rejected (None), and a first rep whose bottom the machine placed on the
+    floor before the step-up gets its bottom moved to the lowest tilt before its top (likewise
+    the last rep's bottom before a step-off).
+    """
+    b0, top, b1 = cycle.bottom0, cycle.top, cycle.bottom1
+    if not np.isfinite(tilt[b0:b1 + 1]).any():
+        return cycle  # the foot cannot be seen: keep the rep rather than drop it silently
+    b0 = b0 + _nanargmin(tilt[b0:top + 1])
+    b1 = top + _nanargmin(tilt[top:b1 + 1])
+    rise_h = h[top] - h[b0]
+    rise_tilt = np.nanmax(tilt[b0:b1 + 1]) - tilt[b0]
+    if not np.isfinite(rise_tilt) or rise_tilt < min_tilt_frac * rise_h:
+        return None
+    return Cycle(b0, top, b1)
+
+
+def _nanargmin(x: np.ndarray) -> int:
+    return int(np.nanargmin(x)) if np.isfinite(x).any() else 0
+
+
+@dataclass(frozen=True)
+class PhaseTimes:
+    t_start: float  # heel leaves the bottom
+    t_top_start: float  # reaches the top
+    t_top_end: float  # leaves the top
+    t_bottom: float  # reaches the bottom
+    t_end: float  # leaves the bottom again (end of the bottom pause)
+    end_estimated: bool  # True for a last rep whose bottom pause had no next rise to end it
+
+
+def _crossing(t: np.ndarray, v: np.ndarray, i0: int, i1: int, level: float, above: bool) -> float:
+    """Time of the first sample going from i0 toward i1 (either direction) where v stops being beyond level."""
+    step_ = 1 if i1 >= i0 else -1
+    prev = i0
+    for i in range(i0, i1 + step_, step_):
+        if not np.isfinite(v[i]):
+            return float(t[prev])
+        if (v[i] <= level) if above else (v[i] >= level):
+            a, b = v[prev], v[i]
+            frac = 0.0 if a == b else (a - level) / (a - b)
+            return float(t[prev] + frac * (t[i] - t[prev]))
+        prev = i
+    return float(t[i1])
+
+
+def phase_times(t: np.ndarray, h: np.ndarray, cycle: Cycle, next_start: float | None, frac: float,
+                v: np.ndarray | None = None) -> PhaseTimes:
+    """Phase boundaries where the heel's speed crosses `frac` of its peak in the rise and in the fall."""
+    v = gradient(t, h) if v is None else v
+    b0, top, b1 = cycle.bottom0, cycle.top, cycle.bottom1
+    up = b0 + int(np.nanargmax(v[b0:top + 1])) if top > b0 else b0
+    down = top + int(np.nanargmin(v[top:b1 + 1])) if b1 > top else top
+    v_up, v_down = max(float(v[up]), 1e-9), min(float(v[down]), -1e-9)
+    t_start = _crossing(t, v, up, b0, frac * v_up, above=True)
+    t_top_start = _crossing(t, v, up, top if down == top else down, frac * v_up, above=True)
+    t_top_end = _crossing(t, v, down, up, frac * v_down, above=False)
+    t_bottom = _crossing(t, v, down, b1, frac * v_down, above=False)
+    t_top_end = max(t_top_end, t_top_start)
+    if next_start is not None:
+        return PhaseTimes(t_start, t_top_start, t_top_end, t_bottom, max(next_start, t_bottom), False)
+    return PhaseTimes(t_start, t_top_start, t_top_end, t_bottom, t_bottom, True)

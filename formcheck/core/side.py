@@ -1,0 +1,70 @@
+"""Which foot works (on the step, bearing weight) and which is free, or both."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.core.clean import CleanTracks
+from formcheck.core.signals import knee_flexion
+
+KNEE_DIFF_DEG = 20.0  # the free knee is bent clearly more than the working one
+TOE_HEIGHT_DIFF = 0.25  # the free foot is held clearly higher (x shank length)
+TOE_FOLLOW_FRAC = 0.5  # the free foot rises with the body; the working toe stays put
+
+
+@dataclass(frozen=True)
+class SideEvidence:
+    side: str  # left | right | both
+    knee_flexion_deg: dict[str, float]
+    toe_height: dict[str, float]  # how far above the lower foot (x shank)
+    toe_motion: dict[str, float]  # vertical travel of the toe (x shank)
+    reason: str
+
+
+def detect_side(tracks: CleanTracks, still: dict[str, np.ndarray]) -> SideEvidence:
+    """Vote with three cues: the straighter knee, the lower foot, the stiller toe."""
+    frames = still["left"] | still["right"]
+    if frames.sum() < 3:
+        frames = np.ones(len(tracks.t), bool)
+    knee, toe_y, motion = {}, {}, {}
+    for s in ("left", "right"):
+        knee[s] = _nanmedian(knee_flexion(tracks, s)[frames])
+        y = tracks.p(f"{s}_foot_index")[frames, 1] / tracks.shank_px
+        toe_y[s] = _nanmedian(y)
+        motion[s] = _spread(y)
+    lowest = np.nanmax([toe_y["left"], toe_y["right"]]) if np.isfinite(list(toe_y.values())).any() else np.nan
+    height = {s: float(lowest - toe_y[s]) for s in toe_y}
+    votes = _votes(knee, height, motion)
+    if not votes:
+        return SideEvidence("both", knee, height, motion, "both feet planted: knees alike, feet level, toes still")
+    left = votes.count("left")
+    right = votes.count("right")
+    side = "left" if left > right else "right" if right > left else _lower(height)
+    return SideEvidence(side, knee, height, motion, f"cues: {', '.join(votes)}")
+
+
+def _votes(knee: dict[str, float], height: dict[str, float], motion: dict[str, float]) -> list[str]:
+    votes = []
+    if np.isfinite([knee["left"], knee["right"]]).all() and abs(knee["left"] - knee["right"]) > KNEE_DIFF_DEG:
+        votes.append("left" if knee["left"] < knee["right"] else "right")
+    if np.isfinite([height["left"], height["right"]]).all() and abs(height["left"] - height["right"]) > TOE_HEIGHT_DIFF:
+        votes.append("left" if height["left"] < height["right"] else "right")
+    m = [motion["left"], motion["right"]]
+    if np.isfinite(m).all() and max(m) > 0.04 and min(m) < TOE_FOLLOW_FRAC * max(m):
+        votes.append("left" if m[0] < m[1] else "right")
+    return votes
+
+
+def _lower(height: dict[str, float]) -> str:
+    return "left" if height["left"] <= height["right"] else "right"
+
+
+def _nanmedian(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else float("nan")
+
+
+def _spread(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.percentile(x, 95) - np.percentile(x, 5)) if x.size > 3 else float("nan")

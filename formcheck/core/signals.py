@@ -1,0 +1,102 @@
+"""Signals from cleaned tracks: still feet (stance), the heel-height signal, foot and joint angles."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from formcheck.core.clean import CleanTracks
+from formcheck.core.config import StanceConfig
+from formcheck.core.filters import finite_runs, gradient, lowpass
+
+
+def foot_still(tracks: CleanTracks, side: str, cfg: StanceConfig) -> np.ndarray:
+    """(T,) True where this foot is not travelling (on the step, not stepping or walking).
+
+    The foot's position is the median of ankle, heel and toe (the toe alone is hidden from
+    behind), low-passed at 2 Hz: a step takes half a second or more, a rep's heel motion
+    moves this point little.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        foot = np.nanmedian(np.stack([tracks.p(f"{side}_{n}") for n in ("ankle", "heel", "foot_index")]), axis=0)
+    x, y = (lowpass(tracks.t, foot[:, k], cfg.speed_lowpass_hz) for k in (0, 1))
+    speed = np.hypot(gradient(tracks.t, x), gradient(tracks.t, y)) / tracks.shank_px
+    still = speed < cfg.max_foot_speed  # NaN speed (foot unseen) is not still
+    return _fill_short(tracks.t, still, cfg.fill_s, value=False)
+
+
+def _fill_short(t: np.ndarray, mask: np.ndarray, max_s: float, value: bool) -> np.ndarray:
+    """Flip runs of `value` shorter than max_s that sit between two runs of the other value."""
+    out = mask.copy()
+    for a, b in finite_runs(mask == value):
+        if a > 0 and b < len(mask) and t[b] - t[a - 1] <= max_s:
+            out[a:b] = not value
+    return out
+
+
+def stance_segments(t: np.ndarray, still: np.ndarray, cfg: StanceConfig) -> list[tuple[int, int]]:
+    """[start, stop) runs of a still working foot lasting at least min_stance_s."""
+    return [(a, b) for a, b in finite_runs(still) if t[b - 1] - t[a] >= cfg.min_stance_s]
+
+
+def heel_height(tracks: CleanTracks, side: str, start: int, stop: int) -> np.ndarray:
+    """Heel height over [start, stop) in shank lengths, up positive, zero at the segment's median.
+
+    The median of four views of the same rise (heel above toe, heel up, ankle up, hip up), each
+    centred on its own median, so one glitching landmark cannot fake or hide a rep, and the signal
+    works from the side, the front, the back and in between.
+    """
+    sl = slice(start, stop)
+    y = lambda name: tracks.p(f"{side}_{name}")[sl, 1]  # noqa: E731
+    comps = np.stack([y("foot_index") - y("heel"), -y("heel"), -y("ankle"), -y("hip")], axis=1)
+    if np.all(np.isnan(comps)):
+        return np.full(stop - start, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN, as they should
+        comps = comps - np.nanmedian(comps, axis=0)
+        return np.nanmedian(comps, axis=1) / tracks.shank_px
+
+
+def foot_tilt(tracks: CleanTracks, side: str, start: int, stop: int) -> np.ndarray:
+    """Heel height above the toe in shank lengths (up positive): only a calf raise changes it."""
+    sl = slice(start, stop)
+    heel, toe = tracks.p(f"{side}_heel")[sl, 1], tracks.p(f"{side}_foot_index")[sl, 1]
+    return (toe - heel) / tracks.shank_px
+
+
+def foot_angle(tracks: CleanTracks, side: str) -> np.ndarray:
+    """Heel-to-toe line against the image horizontal, degrees, positive when the heel is above the toe."""
+    heel, toe = tracks.p(f"{side}_heel"), tracks.p(f"{side}_foot_index")
+    return np.degrees(np.arctan2(toe[:, 1] - heel[:, 1], np.abs(toe[:, 0] - heel[:, 0])))
+
+
+def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Angle at b between b->a and b->c, degrees (180 = straight)."""
+    u, v = a - b, c - b
+    with np.errstate(all="ignore"):
+        cos = np.sum(u * v, axis=1) / (np.hypot(*u.T) * np.hypot(*v.T))
+    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
+
+
+def knee_flexion(tracks: CleanTracks, side: str) -> np.ndarray:
+    """Knee bend in degrees (0 = straight leg), as seen in the image."""
+    p = lambda n: tracks.p(f"{side}_{n}")  # noqa: E731
+    return 180.0 - joint_angle(p("hip"), p("knee"), p("ankle"))
+
+
+def trunk_lean(tracks: CleanTracks) -> np.ndarray:
+    """Hip-mid -> shoulder-mid line against the vertical, degrees (0 = upright; sign: image x)."""
+    p = tracks.p
+    sh = (p("left_shoulder") + p("right_shoulder")) / 2
+    hp = (p("left_hip") + p("right_hip")) / 2
+    d = sh - hp
+    return np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
+
+
+def noise_level(x: np.ndarray) -> float:
+    """Robust std of frame-to-frame noise (MAD of second differences / sqrt(6))."""
+    d2 = np.diff(x[np.isfinite(x)], n=2)
+    if d2.size < 5:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6))

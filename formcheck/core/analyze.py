@@ -7,6 +7,7 @@ import numpy as np
 
 from formcheck.core.clean import CleanTracks, clean_tracks
 from formcheck.core.config import AnalysisConfig
+from formcheck.core.fault_detect import DETECTORS, SetVerdict, detect_faults
 from formcheck.core.faults import not_checked
 from formcheck.core.filters import gradient, lowpass
 from formcheck.core.landmarks import INDEX, LandmarkSeries
@@ -43,6 +44,7 @@ class Analysis:
     t: np.ndarray
     h: np.ndarray  # heel-height signal (shank lengths), NaN outside stances
     tracks: CleanTracks
+    verdict: SetVerdict = field(default_factory=SetVerdict)
 
 
 def check_body_in_frame(series: LandmarkSeries, min_vis: float) -> None:
@@ -83,9 +85,13 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
                         f"{cfg.stance.min_stance_s:g} s (walking or stepping?)" if not stances else
                         "the heel never rose and fell clearly enough to count a rep"))
     seen = {v.view for v in views}
-    return Analysis(side=side, side_evidence=evidence, signal_side=signal_side, views=views,
-                    stances=[(float(tracks.t[a]), float(tracks.t[b - 1])) for a, b in stances], reps=reps,
-                    warnings=warnings, faults_not_checked=not_checked(seen, set()), t=tracks.t, h=h, tracks=tracks)
+    analysis = Analysis(side=side, side_evidence=evidence, signal_side=signal_side, views=views,
+                        stances=[(float(tracks.t[a]), float(tracks.t[b - 1])) for a, b in stances], reps=reps,
+                        warnings=warnings, faults_not_checked=not_checked(seen, set(DETECTORS)), t=tracks.t, h=h,
+                        tracks=tracks)
+    if cfg.faults.enabled:
+        analysis.verdict = detect_faults(analysis, cfg.faults)
+    return analysis
 
 
 def _better_seen(tracks: CleanTracks) -> str:

@@ -5,6 +5,7 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
+from formcheck.core.fault_config import FaultConfig
 from formcheck.errors import InputError
 
 
@@ -57,6 +58,7 @@ class AnalysisConfig:
     view: ViewConfig = field(default_factory=ViewConfig)
     reps: RepConfig = field(default_factory=RepConfig)
     scale: ScaleConfig = field(default_factory=ScaleConfig)
+    faults: FaultConfig = field(default_factory=FaultConfig)
 
     def __post_init__(self) -> None:
         if self.side not in ("auto", "left", "right", "both"):

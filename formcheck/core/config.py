@@ -39,7 +39,7 @@ class RepConfig:
     min_range: float = 0.04  # a set whose heel signal moves less than this (x shank length) holds no reps
     noise_factor: float = 5.0  # the hysteresis is at least this many times the signal's noise
     min_tilt_frac: float = 0.3  # the heel must rise against the toe by this fraction of the body's rise (else: a step, not a raise)
-    min_rep_s: float = 0.5  # a bottom-top-bottom cycle faster than this is noise, not a rep
+    min_rep_s: float = 0.3  # from the rise being confirmed to the fall being confirmed: quicker is a glitch
     phase_velocity_frac: float = 0.05
     timing_lowpass_hz: float = 2.0  # extra smoothing of the heel speed used to place phase boundaries  # a phase starts/ends where the heel's speed crosses this fraction of its peak
 

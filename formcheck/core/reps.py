@@ -45,6 +45,7 @@ class RepState:
     hi_i: int = -1
     bottom_i: int = -1  # the bottom before the current rise
     bottom_t: float = math.nan
+    rise_t: float = math.nan  # when the current rise was confirmed
     count: int = 0
 
 
@@ -59,8 +60,8 @@ def step(state: RepState, s: Sample, min_rep_s: float = 0.0) -> tuple[RepState, 
             return replace(state, hi=s.h, hi_i=s.i), ()
         if state.hi - s.h >= s.threshold:
             bottom = replace(state, mode="bottom", lo=s.h, lo_i=s.i, lo_t=s.t)
-            if s.t - state.bottom_t < min_rep_s:
-                return bottom, ()  # too quick to be a rep: a glitch
+            if s.t - state.rise_t < min_rep_s:
+                return bottom, ()  # up and down again too quickly to be a rep: a glitch
             event = RepEvent("rep", s.t, state.bottom_i, state.hi_i)
             return replace(bottom, count=state.count + 1), (event,)
         return state, ()
@@ -84,7 +85,7 @@ def _step_init(state: RepState, s: Sample) -> tuple[RepState, tuple[RepEvent, ..
 
 
 def _rise(state: RepState, s: Sample) -> RepState:
-    return replace(state, mode="top", bottom_i=state.lo_i, bottom_t=state.lo_t, hi=s.h, hi_i=s.i)
+    return replace(state, mode="top", bottom_i=state.lo_i, bottom_t=state.lo_t, rise_t=s.t, hi=s.h, hi_i=s.i)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,56 @@
+"""Analysis -> the report dictionary (schema_version 1). Pure: no files, no clock."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from formcheck.core.analyze import Analysis, RepResult
+
+SCHEMA_VERSION = 1
+TEMPO_KEYS = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s", "time_under_tension_s",
+              "eccentric_concentric_ratio")
+
+
+def _r(x: float, nd: int = 3) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+
+
+def rep_to_dict(rep: RepResult) -> dict[str, Any]:
+    p, m = rep.times, rep.metrics
+    out: dict[str, Any] = {"index": rep.index, "t_start": _r(p.t_start), "t_top_start": _r(p.t_top_start),
+                           "t_top_end": _r(p.t_top_end), "t_bottom": _r(p.t_bottom), "t_end": _r(p.t_end)}
+    out.update({k: m.get(k) for k in TEMPO_KEYS})
+    out["bottom_pause_estimated"] = bool(p.end_estimated)
+    out["view"] = rep.view
+    out["heel_range"] = m.get("heel_range", {})
+    out.update({k: v for k, v in m.items() if k not in TEMPO_KEYS and k != "heel_range"})
+    out["faults"] = list(rep.faults)
+    return out
+
+
+def analysis_to_dict(a: Analysis) -> dict[str, Any]:
+    """The analysis part of report.json (input, config and versions are added by the caller)."""
+    ev = a.side_evidence
+    return {
+        "side": a.side,
+        "side_detail": {"detected": ev.side, "reason": ev.reason, "signal_leg": a.signal_side,
+                        "knee_flexion_deg": {k: _r(v, 1) for k, v in ev.knee_flexion_deg.items()},
+                        "toe_height_shank": {k: _r(v) for k, v in ev.toe_height.items()}},
+        "views": [v.to_dict() for v in a.views],
+        "stances": [{"t_start": _r(s), "t_end": _r(e)} for s, e in a.stances],
+        "rep_count": len(a.reps),
+        "reps": [rep_to_dict(r) for r in a.reps],
+        "faults_not_checked": list(a.faults_not_checked),
+        "stop_set": a.verdict.stop_set,
+        "summary": a.verdict.summary or summarize(a),
+        "warnings": list(a.warnings),
+    }
+
+
+def summarize(a: Analysis) -> dict[str, Any]:
+    """Set summary: counts and average tempo (fault details are added by the fault detectors)."""
+    reps = [rep_to_dict(r) for r in a.reps]
+    mean = lambda k: _r(float(np.mean([r[k] for r in reps if r[k] is not None])) if reps else float("nan"))  # noqa: E731
+    return {"reps": len(reps), "clean_reps": sum(1 for r in reps if not r["faults"]),
+            "average_tempo_s": {k: mean(k) for k in TEMPO_KEYS[:4]}}

@@ -1,0 +1,62 @@
+"""The terminal view of a report: a per-rep table and a short summary (rich)."""
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _fmt(x: Any, nd: int = 2) -> str:
+    return "-" if x is None else f"{x:.{nd}f}" if isinstance(x, float) else str(x)
+
+
+def rep_table(report: dict[str, Any]) -> Table:
+    table = Table(title=f"{report['rep_count']} reps", title_justify="left", header_style="bold")
+    for col, just in (("rep", "right"), ("start s", "right"), ("rise s", "right"), ("top s", "right"),
+                      ("lower s", "right"), ("bottom s", "right"), ("heel range", "right"), ("faults", "left")):
+        table.add_column(col, justify=just)
+    for rep in report["reps"]:
+        hr = rep.get("heel_range") or {}
+        rng = (f"{hr['foot_angle_deg']:.0f} deg" if hr.get("foot_angle_deg") is not None
+               else f"{hr['shank_frac']:.2f} shank" if hr.get("shank_frac") is not None else "-")
+        if hr.get("cm") is not None:
+            rng += f" ({hr['cm']:.1f} cm)"
+        bottom = _fmt(rep.get("bottom_pause_s")) + ("~" if rep.get("bottom_pause_estimated") else "")
+        faults = ", ".join(f"[{'red' if f.get('severity') == 'major' else 'yellow'}]{f['id']}[/]"
+                           for f in rep.get("faults", [])) or "[green]ok[/]"
+        table.add_row(str(rep["index"]), _fmt(rep["t_start"]), _fmt(rep["concentric_s"]), _fmt(rep["top_pause_s"]),
+                      _fmt(rep["eccentric_s"]), bottom, rng, faults)
+    return table
+
+
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    views = ", ".join(f"{v['view']} {v['t_start']:.1f}-{v['t_end']:.1f} s" for v in report["views"]) or "unknown"
+    lines = [f"working side: {report['side']}   views: {views}"]
+    summary = report.get("summary") or {}
+    if "clean_reps" in summary:
+        lines.append(f"clean reps: {summary['clean_reps']} of {summary.get('reps', report['rep_count'])}")
+    stop = report.get("stop_set")
+    if stop:
+        lines.append(f"[bold]stop the set at rep {stop['rep']}[/]: {stop['reason']}")
+    for rep in report["reps"]:
+        for f in rep.get("faults", []):
+            lines.append(f"rep {rep['index']}: {f['id']}: {f.get('cue', '')}")
+    by_reason: dict[str, list[str]] = {}
+    for f in report.get("faults_not_checked", []):
+        by_reason.setdefault(f["reason"], []).append(f["id"])
+    for reason, ids in by_reason.items():
+        lines.append(f"[dim]not checked: {', '.join(ids)} ({reason})[/]")
+    lines += [f"[yellow]warning:[/] {w}" for w in report.get("warnings", [])]
+    return lines
+
+
+def print_report(report: dict[str, Any], out_dir: str | None = None, console: Console | None = None) -> None:
+    console = console or Console()
+    if report["rep_count"]:
+        console.print(rep_table(report))
+        console.print("[dim]~ = last rep's bottom pause estimated from the others[/]")
+    for line in summary_lines(report):
+        console.print(line, highlight=False)
+    if out_dir:
+        console.print(f"outputs: {out_dir}", highlight=False)

@@ -1,0 +1,136 @@
+"""The rep state machine: exact counts on known signals, batch == frame by frame, hypothesis properties."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from formcheck.core.reps import Cycle, RepState, Sample, confirm_raise, fold_reps, phase_times, step
+
+
+def raised_cosine_set(n_reps: int, fps: float = 30.0, rise=0.8, top=0.5, lower=1.6, bottom=0.6, lead=1.0,
+                      amp=1.0, offset=0.0):
+    """Heel height with exact phase times: flat lead, then reps of (rise, top hold, lower, bottom hold)."""
+    period = rise + top + lower + bottom
+    t = np.arange(0, lead * 2 + n_reps * period, 1 / fps)
+    starts = lead + period * np.arange(n_reps)
+    h = np.zeros_like(t)
+    for s in starts:
+        e = t - s  # time into this rep
+        up = np.clip(e / rise, 0, 1)
+        down = np.clip((e - rise - top) / lower, 0, 1)
+        rep = (1 - np.cos(np.pi * up)) / 2 - (1 - np.cos(np.pi * down)) / 2
+        h = h + np.where((e >= 0) & (e < period), rep, 0.0)
+    return t, amp * h + offset, starts
+
+
+def count(t, h, thr, min_rep_s=0.0) -> int:
+    cycles, _ = fold_reps(t, h, thr, min_rep_s)
+    return len(cycles)
+
+
+@pytest.mark.parametrize("n", [1, 3, 7])
+def test_counts_exact_reps(n):
+    t, h, _ = raised_cosine_set(n)
+    assert count(t, h, 0.35) == n
+
+
+def test_noise_inside_the_hysteresis_makes_no_rep():
+    rng = np.random.default_rng(0)
+    t = np.arange(0, 60, 1 / 30)
+    h = rng.uniform(-0.15, 0.15, t.size)  # peak to peak 0.3 < threshold 0.35
+    assert count(t, h, 0.35) == 0
+
+
+def test_partial_reps_still_count():
+    t, h, _ = raised_cosine_set(4)
+    h2 = h.copy()
+    h2[(t > 4.0) & (t < 7.0)] *= 0.5  # a half-height rep still crosses a 0.35 hysteresis
+    assert count(t, h2, 0.35) == 4
+
+
+def test_starting_at_the_top_gives_no_half_rep():
+    t, h, starts = raised_cosine_set(3, lead=0.0)
+    first_top = (t > starts[0] + 0.8) & (t < starts[0] + 1.3)
+    i = int(np.argmax(first_top))
+    assert count(t[i:], h[i:], 0.35) == 2
+
+
+def test_frame_by_frame_equals_batch():
+    rng = np.random.default_rng(1)
+    t, h, _ = raised_cosine_set(5)
+    h = h + rng.normal(0, 0.03, h.size)
+    cycles, events = fold_reps(t, h, 0.35)
+    state, live = RepState(), []
+    for i in range(t.size):
+        state, evs = step(state, Sample(i, float(t[i]), float(h[i]), 0.35))
+        live.extend(evs)
+    assert live == events and state.count == len(cycles) == 5
+
+
+def test_phase_times_match_the_script_on_a_clean_signal():
+    t, h, starts = raised_cosine_set(3, fps=60)
+    cycles, _ = fold_reps(t, h, 0.35)
+    for k, c in enumerate(cycles):
+        nxt = None if k == len(cycles) - 1 else float(starts[k + 1])
+        p = phase_times(t, h, c, nxt, 0.05)
+        s = starts[k]
+        # a raised cosine reaches 5 % of its peak speed at 3.2 % of the phase duration
+        assert p.t_start == pytest.approx(s, abs=0.06)
+        assert p.t_top_start == pytest.approx(s + 0.8, abs=0.06)
+        assert p.t_top_end == pytest.approx(s + 1.3, abs=0.08)
+        assert p.t_bottom == pytest.approx(s + 2.9, abs=0.08)
+
+
+def test_min_rep_duration_rejects_a_glitch():
+    t = np.arange(0, 3, 1 / 30)
+    h = np.zeros_like(t)
+    h[40:43] = 1.0  # a 0.1 s spike
+    assert count(t, h, 0.35, min_rep_s=0.3) == 0
+    assert count(t, h, 0.35, min_rep_s=0.0) == 1
+
+
+def test_confirm_raise_rejects_a_step_up_and_moves_the_bottom():
+    t, h, _ = raised_cosine_set(1, lead=1.0)
+    tilt = h.copy()  # the foot tilts with the rise: a calf raise
+    c = Cycle(0, int(np.argmax(h)), len(h) - 1)
+    assert confirm_raise(h, tilt, c, 0.3) is not None
+    assert confirm_raise(h, np.zeros_like(h), c, 0.3) is None  # body rises with a flat foot: a step
+    stepped = h + np.where(t < 0.5, -2.0, 0.0)  # h sits low on the floor before stepping up
+    tilt2 = h.copy()
+    tilt2[: int(0.5 * 30)] = 0.2
+    fixed = confirm_raise(stepped, tilt2, Cycle(0, int(np.argmax(h)), len(h) - 1), 0.3)
+    assert fixed is not None and t[fixed.bottom0] >= 0.5  # not on the floor before the step-up
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 5), shift=st.floats(-100, 100), scale=st.floats(0.05, 50), offset=st.floats(-10, 10))
+def test_count_unchanged_by_time_shift_and_scale(n, shift, scale, offset):
+    t, h, _ = raised_cosine_set(n)
+    base = count(t, h, 0.35)
+    assert count(t + shift, scale * h + offset, 0.35 * scale) == base == n
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 4), gap_frac=st.floats(0, 0.4))
+def test_reps_sorted_non_overlapping_and_nan_safe(seed, n, gap_frac):
+    rng = np.random.default_rng(seed)
+    t, h, _ = raised_cosine_set(n)
+    h = h + rng.normal(0, 0.05, h.size)
+    h[rng.random(h.size) < gap_frac] = np.nan
+    cycles, _ = fold_reps(t, h, 0.35)
+    for c in cycles:
+        assert c.bottom0 < c.top <= c.bottom1
+    for a, b in zip(cycles, cycles[1:]):
+        assert a.bottom1 <= b.bottom0 or a.top < b.top
+        assert a.top < b.top
+    assert len(cycles) <= n
+
+
+def test_step_ignores_nan_and_bad_threshold():
+    s = RepState()
+    assert step(s, Sample(0, 0.0, math.nan, 0.3)) == (s, ())
+    assert step(s, Sample(0, 0.0, 1.0, 0.0)) == (s, ())

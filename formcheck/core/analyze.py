@@ -12,7 +12,7 @@ from formcheck.core.faults import not_checked
 from formcheck.core.filters import gradient, lowpass
 from formcheck.core.landmarks import INDEX, LandmarkSeries
 from formcheck.core.metrics import RepContext, foot_length_px, forward_sign, heel_range, posture, tempo
-from formcheck.core.reps import Cycle, PhaseTimes, confirm_raise, fold_reps, phase_times
+from formcheck.core.reps import Cycle, PhaseTimes, confirm_raise, drop_flat_returns, fold_reps, phase_times, still_levels
 from formcheck.core.side import SideEvidence, detect_side
 from formcheck.core.signals import foot_still, foot_tilt, heel_height, noise_level, stance_segments
 from formcheck.core.view import ViewSegment, view_at, view_segments
@@ -117,8 +117,9 @@ def _segment_reps(tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: li
     local = [Cycle(c.bottom0 - start, c.top - start, c.bottom1 - start) for c in cycles]
     confirmed = [confirm_raise(h, tilt, c, cfg.reps.min_tilt_frac) for c in local]
     local = [c for c in confirmed if c is not None]
-    cycles = [Cycle(c.bottom0 + start, c.top + start, c.bottom1 + start) for c in local]
     v = gradient(t, lowpass(t, h, cfg.reps.timing_lowpass_hz))
+    local = drop_flat_returns(local, h, _flat_level(t, h, v, local, cfg), cfg.reps.min_rise_above_flat)
+    cycles = [Cycle(c.bottom0 + start, c.top + start, c.bottom1 + start) for c in local]
     times = _link_ends([phase_times(t, h, c, None, cfg.reps.phase_velocity_frac, v) for c in local])
     foot_px, forward = foot_length_px(tracks, side, start, stop), forward_sign(tracks, side, start, stop)
     results = []
@@ -128,6 +129,15 @@ def _segment_reps(tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: li
         ctx = RepContext(tracks, side, view, h_out, foot_px, forward, cfg.scale)
         results.append(RepResult(0, tm, view, {"heel_range": heel_range(ctx, tm), **posture(ctx, tm)}))
     return results
+
+
+def _flat_level(t: np.ndarray, h: np.ndarray, v: np.ndarray, cycles: list[Cycle], cfg: AnalysisConfig) -> float | None:
+    """The flat-foot level: the lower of the still stands at the very start and end of the stance."""
+    if not cycles:
+        return None
+    peak = float(np.nanmedian([np.nanmax(np.abs(v[c.bottom0:c.bottom1 + 1])) for c in cycles]))
+    levels = still_levels(t, h, v, 0.1 * peak, cfg.reps.flat_still_s)
+    return min(levels[0], levels[-1]) if levels else None
 
 
 def _link_ends(times: list[PhaseTimes]) -> list[PhaseTimes]:

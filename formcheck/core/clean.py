@@ -62,17 +62,19 @@ def body_scale(series: LandmarkSeries, min_vis: float) -> tuple[float, float]:
 def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig) -> CleanTracks:
     t = series.t
     shank, leg = body_scale(series, cfg.min_visibility)
-    xy = series.xy.copy()
-    low = ~(series.vis >= cfg.min_visibility)  # NaN visibility counts as unseen
+    xy, vis = series.xy.copy(), series.vis
+    low = ~(vis >= cfg.min_visibility)  # NaN visibility counts as unseen
     xy[low] = np.nan
     smooth = np.full_like(xy, np.nan)
     for i in USED_IDX:
         for k in range(2):
             track = reject_outliers(t, xy[:, i, k], cfg.outlier_window_s, cfg.outlier_max_dev * shank)
+            # a second, longer pass: multi-frame excursions (MediaPipe briefly swapping the legs)
+            track = reject_outliers(t, track, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
             track = interpolate_gaps(t, track, cfg.max_gap_s)
             xy[:, i, k] = track
             smooth[:, i, k] = lowpass(t, track, cfg.lowpass_hz)
-    return CleanTracks(t=t, xy=xy, smooth=smooth, vis=series.vis, shank_px=shank, leg_px=leg,
+    return CleanTracks(t=t, xy=xy, smooth=smooth, vis=vis, shank_px=shank, leg_px=leg,
                        warnings=_gap_warnings(t, series))
 
 

@@ -15,6 +15,8 @@ class CleaningConfig:
     max_gap_s: float = 0.3  # gaps up to this long are interpolated; longer ones split the analysis
     outlier_window_s: float = 0.15  # running-median window for spike rejection (a few frames: real motion passes)
     outlier_max_dev: float = 0.1  # a point further than this (x shank length) from the running median is a glitch
+    excursion_window_s: float = 0.6  # longer window for multi-frame excursions (a brief left/right leg swap)
+    excursion_max_dev: float = 0.3  # x shank from that running median: beyond any real foot motion in 0.6 s
     lowpass_hz: float = 6.0  # zero-phase Butterworth cut-off for offline analysis
 
 
@@ -23,6 +25,7 @@ class StanceConfig:
     max_foot_speed: float = 0.8  # the working foot moves slower than this (shank lengths/s) while on the step
     speed_lowpass_hz: float = 2.0  # smoothing of the foot position before its speed is taken
     min_stance_s: float = 2.0  # shorter still periods (a walking step, a shuffle) hold no set
+    min_relocation: float = 0.25  # a movement ends the stance only if it moves the foot this far (x shank): a step
     fill_s: float = 0.15  # moments of movement shorter than this (a few frames) inside a stance are a wobble, not a step
 
 
@@ -39,6 +42,8 @@ class RepConfig:
     min_range: float = 0.04  # a set whose heel signal moves less than this (x shank length) holds no reps
     noise_factor: float = 5.0  # the hysteresis is at least this many times the signal's noise
     min_tilt_frac: float = 0.3  # the heel must rise against the toe by this fraction of the body's rise (else: a step, not a raise)
+    min_rise_above_flat: float = 0.25  # a rep's top must clear the flat-foot level by this fraction of the typical rise
+    flat_still_s: float = 0.8  # a still stand this long at the set's start/end gives the flat-foot level
     min_rep_s: float = 0.3  # from the rise being confirmed to the fall being confirmed: quicker is a glitch
     phase_velocity_frac: float = 0.05
     timing_lowpass_hz: float = 2.0  # extra smoothing of the heel speed used to place phase boundaries  # a phase starts/ends where the heel's speed crosses this fraction of its peak

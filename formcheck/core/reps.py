@@ -45,6 +45,7 @@ class RepState:
     hi_i: int = -1
     bottom_i: int = -1  # the bottom before the current rise
     bottom_t: float = math.nan
+    bottom_h: float = math.nan  # the level of that bottom
     rise_t: float = math.nan  # when the current rise was confirmed
     count: int = 0
 
@@ -59,9 +60,10 @@ def step(state: RepState, s: Sample, min_rep_s: float = 0.0) -> tuple[RepState, 
         if s.h > state.hi:
             return replace(state, hi=s.h, hi_i=s.i), ()
         if state.hi - s.h >= s.threshold:
+            if s.t - state.rise_t < min_rep_s:  # up and down again too quickly: a glitch, forget it
+                back = replace(state, mode="bottom", lo=state.bottom_h, lo_i=state.bottom_i, lo_t=state.bottom_t)
+                return (replace(back, lo=s.h, lo_i=s.i, lo_t=s.t) if s.h < back.lo else back), ()
             bottom = replace(state, mode="bottom", lo=s.h, lo_i=s.i, lo_t=s.t)
-            if s.t - state.rise_t < min_rep_s:
-                return bottom, ()  # up and down again too quickly to be a rep: a glitch
             event = RepEvent("rep", s.t, state.bottom_i, state.hi_i)
             return replace(bottom, count=state.count + 1), (event,)
         return state, ()
@@ -85,7 +87,8 @@ def _step_init(state: RepState, s: Sample) -> tuple[RepState, tuple[RepEvent, ..
 
 
 def _rise(state: RepState, s: Sample) -> RepState:
-    return replace(state, mode="top", bottom_i=state.lo_i, bottom_t=state.lo_t, rise_t=s.t, hi=s.h, hi_i=s.i)
+    return replace(state, mode="top", bottom_i=state.lo_i, bottom_t=state.lo_t, bottom_h=state.lo, rise_t=s.t,
+                   hi=s.h, hi_i=s.i)
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,36 @@ def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt_frac: 
 
 def _nanargmin(x: np.ndarray) -> int:
     return int(np.nanargmin(x)) if np.isfinite(x).any() else 0
+
+
+def still_levels(t: np.ndarray, h: np.ndarray, v: np.ndarray, speed: float, min_s: float) -> list[float]:
+    """Levels of h where it holds still (|v| < speed) for at least min_s, in time order."""
+    from formcheck.core.filters import finite_runs
+
+    out = []
+    for a, b in finite_runs(np.abs(np.nan_to_num(v, nan=np.inf)) < speed):
+        if t[b - 1] - t[a] >= min_s:
+            out.append(float(np.nanmedian(h[a:b])))
+    return out
+
+
+def drop_flat_returns(cycles: list[Cycle], h: np.ndarray, flat: float | None, min_above: float) -> list[Cycle]:
+    """Drop cycles whose top never clears the flat-foot level by min_above of the set's typical rise.
+
+    Rising out of the stretch back to a flat foot (before stepping off, or after stepping on and
+    lowering into the first stretch) is not a calf raise. `flat` is the level of the still stands at
+    the set's start/end; if it is not clearly below the typical top (a set that starts at the top),
+    nothing is dropped.
+    """
+    if flat is None or not cycles:
+        return cycles
+    tops = np.array([h[c.top] for c in cycles])
+    bottoms = np.array([h[c.bottom0] for c in cycles])
+    top, bottom = float(np.median(tops)), float(np.median(bottoms))
+    if not flat < bottom + 0.6 * (top - bottom):
+        return cycles
+    floor = flat + min_above * (top - flat)
+    return [c for c, ht in zip(cycles, tops) if ht >= floor]
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,25 @@ def foot_still(tracks: CleanTracks, side: str, cfg: StanceConfig) -> np.ndarray:
     x, y = (lowpass(tracks.t, foot[:, k], cfg.speed_lowpass_hz) for k in (0, 1))
     speed = np.hypot(gradient(tracks.t, x), gradient(tracks.t, y)) / tracks.shank_px
     still = speed < cfg.max_foot_speed  # NaN speed (foot unseen) is not still
-    return _fill_short(tracks.t, still, cfg.fill_s, value=False)
+    still = _fill_short(tracks.t, still, cfg.fill_s, value=False)
+    toe = tracks.p(f"{side}_foot_index") / tracks.shank_px  # the ball/toe stays put through a rep
+    return _fill_wobbles(tracks.t, still, toe, cfg.min_relocation)
+
+
+def _fill_wobbles(t: np.ndarray, still: np.ndarray, pos: np.ndarray, min_move: float) -> np.ndarray:
+    """A movement that leaves the foot where it was (a wobble, a knee dip) does not end the stance."""
+    out = still.copy()
+    for a, b in finite_runs(~still):
+        if a == 0 or b == len(still):
+            continue
+        before = pos[max(0, a - 5):a]
+        after = pos[b:b + 5]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            moved = float(np.hypot(*(np.nanmedian(after, axis=0) - np.nanmedian(before, axis=0))))
+        if np.isfinite(moved) and moved < min_move:
+            out[a:b] = True
+    return out
 
 
 def _fill_short(t: np.ndarray, mask: np.ndarray, max_s: float, value: bool) -> np.ndarray:

@@ -1,0 +1,156 @@
+"""Accuracy of formcheck against ground truth, side by side with a naive baseline.
+
+Sample videos (sample_videos/*.mp4 with *.truth.json): landmark error vs the true
+landmarks, reps found vs true, tempo errors (median over reps), heel range vs truth,
+faults found vs injected (precision / recall per fault id).
+Real clips (../shared/videos, when present): reps found vs the MANIFEST's hand counts.
+The naive baseline counts crossings of the middle of the raw heel trace (no hysteresis).
+
+    python bench/accuracy.py [--cache DIR] [--no-shared]
+
+Exits 1 if a sample video's rep count is wrong.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from _common import SAMPLES, SHARED, landmarks, manifest_reps
+
+from formcheck.core.analyze import analyze_series
+from formcheck.core.landmarks import INDEX, LandmarkSeries
+from formcheck.core.report import analysis_to_dict
+from formcheck.errors import FormcheckError
+from formcheck.synth import load_truth
+
+PHASES = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s")
+LEG = ("hip", "knee", "ankle", "heel", "foot_index")
+
+
+def naive_count(series: LandmarkSeries) -> int:
+    """Threshold counter on the raw mean heel height: one rep per upward crossing of the clip's middle."""
+    y = -np.nanmean(series.xy[:, [INDEX["left_heel"], INDEX["right_heel"]], 1], axis=1)
+    y = y[np.isfinite(y)]
+    if y.size < 3:
+        return 0
+    mid = (np.nanmax(y) + np.nanmin(y)) / 2
+    above = y > mid
+    return int(np.sum(above[1:] & ~above[:-1]))
+
+
+def landmark_errors(series: LandmarkSeries, truth) -> list[tuple[str, float, float]]:
+    side = truth.side
+    tl = truth.landmarks_px
+    n = min(len(series), tl.shape[0])
+    leg_px = np.nanmedian(np.hypot(*(tl[:n, INDEX[f"{side}_hip"]] - tl[:n, INDEX[f"{side}_knee"]]).T)
+                          + np.hypot(*(tl[:n, INDEX[f"{side}_knee"]] - tl[:n, INDEX[f"{side}_ankle"]]).T))
+    rows = []
+    for s in (side, "right" if side == "left" else "left"):
+        for part in LEG:
+            i = INDEX[f"{s}_{part}"]
+            err = np.hypot(*(series.xy[:n, i] - tl[:n, i]).T)
+            med = float(np.nanmedian(err))
+            rows.append((f"{s}_{part}{' (working)' if s == side else ''}", med, 100 * med / leg_px))
+    return rows
+
+
+def fault_counts(found: list[list[str]], truth_faults: list[tuple[str, ...]], checked: set[str]):
+    stats: dict[str, list[int]] = {}
+    for got, want in zip(found, truth_faults):
+        for fid in set(got) | set(want):
+            if fid not in checked:
+                continue
+            s = stats.setdefault(fid, [0, 0, 0])  # tp, fp, fn
+            s[0 if (fid in got and fid in want) else 1 if fid in got else 2] += 1
+    return stats
+
+
+def sample_rows(cache: Path | None) -> tuple[list[str], bool, dict]:
+    lines, ok, fault_stats = [], True, {}
+    for video in sorted(SAMPLES.glob("*.mp4")):
+        truth_path = video.with_suffix(".truth.json")
+        if not truth_path.exists():
+            continue
+        truth = load_truth(truth_path)
+        loaded = landmarks(video, cache)
+        a = analyze_series(loaded.series)
+        report = analysis_to_dict(a)
+        n = min(len(a.reps), truth.n_reps)
+        tempo = {k: float(np.median([a.reps[i].metrics[k] - getattr(truth.reps[i], k) for i in range(n)]))
+                 if n else float("nan") for k in PHASES}
+        ang = [(a.reps[i].metrics["heel_range"]["foot_angle_deg"], truth.reps[i].foot_angle_range_deg)
+               for i in range(n) if a.reps[i].metrics["heel_range"]["foot_angle_deg"] is not None]
+        ratio = float(np.median([m / t for m, t in ang])) if ang else float("nan")
+        good = len(a.reps) == truth.n_reps
+        ok &= good
+        lines.append(f"{video.stem:14s} {truth.view:6s} reps {len(a.reps):2d}/{truth.n_reps:<2d} "
+                     f"{'ok ' if good else 'BAD'} naive {naive_count(loaded.series):2d}  "
+                     + " ".join(f"{k[:3]} {tempo[k]:+.2f}" for k in PHASES)
+                     + f"  foot angle x{ratio:.2f} of truth  side {a.side}/{truth.side}")
+        checked = {f for f in truth_faults_ids(truth)} - {x["id"] for x in report["faults_not_checked"]}
+        got = [[f["id"] for f in r["faults"]] for r in report["reps"]]
+        for fid, s in fault_counts(got, list(truth.faults_by_rep()), checked | all_found(got)).items():
+            acc = fault_stats.setdefault(fid, [0, 0, 0])
+            for k in range(3):
+                acc[k] += s[k]
+        for name, px, pct in landmark_errors(loaded.series, truth):
+            lines.append(f"    {name:28s} {px:6.1f} px  {pct:5.1f} % of leg")
+    return lines, ok, fault_stats
+
+
+def truth_faults_ids(truth) -> set[str]:
+    return {f for r in truth.reps for f in r.faults}
+
+
+def all_found(got: list[list[str]]) -> set[str]:
+    return {f for g in got for f in g}
+
+
+def shared_rows(cache: Path | None) -> list[str]:
+    manifest = SHARED / "MANIFEST.md"
+    if not manifest.exists():
+        return ["(../shared/videos not present: real clips skipped)"]
+    lines = []
+    for name, want in manifest_reps(manifest).items():
+        video = SHARED / name
+        if not video.exists():
+            continue
+        loaded = landmarks(video, cache)
+        try:
+            a = analyze_series(loaded.series)
+            got, note = str(len(a.reps)), f"side {a.side}, views {'/'.join(v.view for v in a.views)}"
+        except FormcheckError as exc:
+            got, note = "refused", str(exc)[:70]
+        expect = "refuse" if want is None else str(want)
+        verdict = "ok " if (got == expect or (want is None and got == "refused")) else "BAD"
+        lines.append(f"{name:42s} reps {got:>7s} / {expect:<6s} {verdict} naive {naive_count(loaded.series):2d}  {note}")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/formcheck-bench-cache"),
+                        help="folder for extracted landmarks (reused when the video is unchanged)")
+    parser.add_argument("--no-shared", action="store_true", help="skip ../shared/videos")
+    args = parser.parse_args()
+    lines, ok, faults = sample_rows(args.cache)
+    print("== sample videos: formcheck vs truth (tempo = median error over reps, s), naive = threshold counter")
+    print("\n".join(lines))
+    print("\n== faults on sample videos (checkable from the clip's view): precision / recall")
+    for fid, (tp, fp, fn) in sorted(faults.items()):
+        prec = tp / (tp + fp) if tp + fp else float("nan")
+        rec = tp / (tp + fn) if tp + fn else float("nan")
+        print(f"    {fid:18s} tp {tp} fp {fp} fn {fn}  precision {prec:.2f}  recall {rec:.2f}")
+    if not faults:
+        print("    (no fault detected or checkable yet)")
+    if not args.no_shared:
+        print("\n== real clips (../shared/videos): reps found vs hand count")
+        print("\n".join(shared_rows(args.cache)))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

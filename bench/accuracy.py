@@ -109,13 +109,13 @@ def all_found(got: list[list[str]]) -> set[str]:
     return {f for g in got for f in g}
 
 
-def shared_rows(cache: Path | None) -> list[str]:
-    manifest = SHARED / "MANIFEST.md"
+def shared_rows(cache: Path | None, shared: Path = SHARED) -> list[str]:
+    manifest = shared / "MANIFEST.md"
     if not manifest.exists():
         return ["(../shared/videos not present: real clips skipped)"]
     lines = []
     for name, want in manifest_reps(manifest).items():
-        video = SHARED / name
+        video = shared / name
         if not video.exists():
             continue
         loaded = landmarks(video, cache)
@@ -135,6 +135,7 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/formcheck-bench-cache"),
                         help="folder for extracted landmarks (reused when the video is unchanged)")
     parser.add_argument("--no-shared", action="store_true", help="skip ../shared/videos")
+    parser.add_argument("--shared", type=Path, default=SHARED, help="folder of real clips with MANIFEST.md")
     args = parser.parse_args()
     lines, ok, faults = sample_rows(args.cache)
     print("== sample videos: formcheck vs truth (tempo = median error over reps, s), naive = threshold counter")
@@ -148,7 +149,7 @@ def main() -> int:
         print("    (no fault detected or checkable yet)")
     if not args.no_shared:
         print("\n== real clips (../shared/videos): reps found vs hand count")
-        print("\n".join(shared_rows(args.cache)))
+        print("\n".join(shared_rows(args.cache, args.shared)))
     return 0 if ok else 1
 
 

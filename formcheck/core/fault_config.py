@@ -1,4 +1,11 @@
-"""Thresholds of the fault detectors (typed, frozen; documented in formcheck/default_config.toml)."""
+"""Thresholds of the fault detectors (typed, frozen; documented in formcheck/default_config.toml).
+
+Every threshold is on MediaPipe's scale (what the landmarks show, not the true body motion),
+tuned on synthetic sets with MediaPipe-like corruption in every view, on the rendered sample
+videos run through MediaPipe, and on the real clips as a whole (bench/faults_synth.py).
+Heights are in shank (knee-to-ankle) lengths, travel in leg (hip-to-ankle) lengths, times
+in seconds, so the camera distance does not matter.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +13,42 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FaultConfig:
-    """Filled in by the fault detectors (issue 5); every threshold is on MediaPipe's scale."""
-
     enabled: bool = True
+    # fast_lowering: the lowering (10-90 % of its travel) takes less than this x the rise
+    # (the guide: lower at least as slowly as you lift) ...
+    min_lower_rise_ratio: float = 1.0
+    # ... or less than this many seconds at any tempo (10-90 % time; a full lowering of about 0.6 s).
+    min_lower_s: float = 0.3
+    # bounce: the heel drops fast into the bottom (10-90 % of the lowering quicker than this) ...
+    bounce_max_lower_s: float = 0.4
+    # ... and turns straight round: the estimated hold at the bottom is shorter than this.
+    bounce_max_hold_s: float = 0.12
+    # shallow_bottom: the rep's bottom stays above the set's typical bottom by more than this
+    # fraction of the set's typical heel travel (the stretch below flat is about a third of
+    # the travel on MediaPipe's scale, so this is a stretch cut by roughly half).
+    shallow_bottom_frac: float = 0.18
+    # short_top: the rise from the set's typical bottom is under this fraction of the set's best
+    # (the largest 3-rep running median, so one high rep does not set the bar).
+    short_top_frac: float = 0.8
+    # no_top_pause: estimated hold at the top (dwell within 10 % of the peak minus the phases'
+    # turn-around) shorter than this.
+    min_top_hold_s: float = 0.1
+    # torso_help: the hip travels forward more than this (leg lengths; about 2 cm) during the rise ...
+    max_hip_travel: float = 0.025
+    # ... or the trunk leans forward more than this during the rise (MediaPipe reads ~70 % of it).
+    max_lean_change_deg: float = 5.0
+    # knee_drive: the working knee's bend changes by more than this over the rise (reads ~74 %).
+    max_knee_range_deg: float = 10.0
+    # free_leg_assist: the free foot comes within this height of the working toe (shank lengths) ...
+    free_foot_touch: float = 0.2
+    # ... in a set where it normally hangs higher than this (else both feet are down all set:
+    # a two-leg raise, and the check is skipped with a warning).
+    free_foot_min_hang: float = 0.35
+    # hips_not_level: the free-side hip drops by more than this (shank lengths, ~2 cm) during the
+    # rise (pelvis tilt reads at 33-60 % of the truth).
+    max_hip_drop: float = 0.05
+    # A fault is "major" when its value is beyond the threshold by this fraction of the threshold.
+    major_excess: float = 0.5
+    # stop_set for fatigue: the 3-rep running mean of the rise falls below this fraction of the
+    # set's best (a 20 % loss of the rise from the bottom is about a 25 % loss of heel height).
+    fatigue_frac: float = 0.8

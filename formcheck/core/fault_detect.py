@@ -1,23 +1,177 @@
-"""Fault detection over an analysed set: fills each rep's `faults` and returns the set verdict."""
+"""Fault detection over an analysed set: fills each rep's `faults` and returns the set verdict.
+
+Each rep is measured once (formcheck.core.fault_rules), then judged by one small rule per
+fault against FaultConfig. Heights are judged against the set's own reps (MediaPipe
+compresses heel travel, so absolute levels mean little). A fault is only reported for a
+rep whose view can show it (core/faults.py); arch collapse and rolling out are not checked
+(see faults.py: MediaPipe's foot points do not show them reliably).
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
 
 from formcheck.core.fault_config import FaultConfig
+from formcheck.core.fault_rules import (NAN, RepMeasure, SetRef, best_of, free_foot_gap, holds, posture_changes,
+                                        rep_levels, smooth_heel)
+from formcheck.core.fault_verdict import SetVerdict, set_verdict
+from formcheck.core.faults import SPECS
+from formcheck.core.metrics import forward_sign
 
 if TYPE_CHECKING:  # pragma: no cover
-    from formcheck.core.analyze import Analysis
+    from formcheck.core.analyze import Analysis, RepResult
 
-DETECTORS: frozenset[str] = frozenset()  # fault ids with a detector (the rest are reported as not checked)
+DETECTORS: frozenset[str] = frozenset({
+    "bounce", "fast_lowering", "shallow_bottom", "short_top", "no_top_pause", "torso_help", "knee_drive",
+    "free_leg_assist", "hips_not_level"})
 
-
-@dataclass
-class SetVerdict:
-    stop_set: dict | None = None  # {"rep": n, "reason": "..."} or None
-    summary: dict = field(default_factory=dict)
+__all__ = ["DETECTORS", "SetVerdict", "detect_faults", "measure_reps"]
 
 
 def detect_faults(analysis: "Analysis", cfg: FaultConfig) -> SetVerdict:
     """Append detected faults to analysis.reps[i].faults; return the set-level verdict."""
-    return SetVerdict()
+    measures = measure_reps(analysis)
+    ref = set_reference(measures, analysis, cfg)
+    if not ref.free_leg_checkable and measures:
+        analysis.warnings.append("the free foot stays as low as the working foot all set (a two-leg raise?): "
+                                 "the free-leg check was skipped")
+    for rep, m in zip(analysis.reps, measures):
+        if m is None:
+            continue
+        found = [f for f in (judge(fid, rep, m, ref, cfg) for fid in RULES) if f is not None]
+        ids = {f["id"] for f in found}
+        rep.faults.extend(f for f in found if not (f["id"] == "fast_lowering" and "bounce" in ids))
+    return set_verdict(analysis, measures, ref, cfg)
+
+
+def measure_reps(analysis: "Analysis") -> list[RepMeasure | None]:
+    """One RepMeasure per rep (None where the heel signal does not show the rep)."""
+    t, tracks, side = analysis.t, analysis.tracks, analysis.signal_side
+    hs = smooth_heel(t, analysis.h)
+    forward = forward_sign(tracks, side, 0, len(t))
+    levels = [rep_levels(t, hs, r.times, analysis.h) for r in analysis.reps]
+    travels = [lev.top - lev.bottom for lev in levels if lev is not None]
+    travel = float(np.median(travels)) if travels else NAN
+    out: list[RepMeasure | None] = []
+    for k, (rep, lev) in enumerate(zip(analysis.reps, levels)):
+        if lev is None or not np.isfinite(lev.rise_s) or not np.isfinite(lev.lower_s):
+            out.append(None)
+            continue
+        nxt = levels[k + 1] if k + 1 < len(levels) else None
+        next_rise = nxt.rise_s if nxt is not None and np.isfinite(nxt.rise_s) else lev.rise_s
+        top_hold, bottom_hold = holds(t, hs, lev, next_rise, travel)
+        out.append(RepMeasure(lev, top_hold, bottom_hold, **posture_changes(tracks, side, forward, rep.times, lev)))
+    return out
+
+
+def set_reference(measures: list[RepMeasure | None], analysis: "Analysis", cfg: FaultConfig) -> SetRef:
+    ms = [m for m in measures if m is not None]
+    if not ms:
+        return SetRef(NAN, NAN, NAN, False)
+    bottom = float(np.median([m.levels.bottom for m in ms]))
+    travel = float(np.median([m.levels.top - m.levels.bottom for m in ms]))
+    rises = np.array([m.levels.top - bottom for m in ms])
+    gap = free_foot_gap(analysis.tracks, analysis.signal_side)
+    hang = float(np.nanmedian(gap)) if np.isfinite(gap).any() else NAN
+    return SetRef(bottom, travel, best_of(rises), bool(hang > cfg.free_foot_min_hang))
+
+
+def judge(fid: str, rep: "RepResult", m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> dict | None:
+    """The fault dict if rule `fid` fires on this rep and its view can show the fault, else None."""
+    if rep.view not in SPECS[fid].views:
+        return None
+    hit = RULES[fid](m, ref, cfg)
+    if hit is None:
+        return None
+    value, threshold, above, (t0, t1) = hit
+    excess = (value - threshold if above else threshold - value) / max(abs(threshold), 1e-9)
+    major = fid == "bounce" or excess >= cfg.major_excess
+    return {"id": fid, "severity": "major" if major else "minor", "t_start": round(float(t0), 3),
+            "t_end": round(float(t1), 3), "value": round(float(value), 3), "threshold": float(threshold),
+            "cue": SPECS[fid].cue}
+
+
+Hit = tuple[float, float, bool, tuple[float, float]]  # value, threshold, fires-above?, (t_start, t_end)
+
+
+def _fires(value: float, threshold: float, above: bool) -> bool:
+    return bool(np.isfinite(value) and (value > threshold if above else value < threshold))
+
+
+def _lowering(m: RepMeasure) -> tuple[float, float]:
+    return m.levels.t_peak, m.levels.t_low
+
+
+def _rise(m: RepMeasure) -> tuple[float, float]:
+    return m.levels.t_peak - 2 * m.levels.rise_s, m.levels.t_peak
+
+
+def rule_bounce(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
+    if m.levels.lower_s >= cfg.bounce_max_lower_s or not _fires(m.bottom_hold_s, cfg.bounce_max_hold_s, False):
+        return None
+    return max(m.bottom_hold_s, 0.0), cfg.bounce_max_hold_s, False, (m.levels.t_low - 0.3, m.levels.t_low + 0.3)
+
+
+def rule_fast_lowering(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
+    ratio = m.levels.lower_s / m.levels.rise_s
+    if _fires(ratio, cfg.min_lower_rise_ratio, False):
+        return ratio, cfg.min_lower_rise_ratio, False, _lowering(m)
+    if _fires(m.levels.lower_s, cfg.min_lower_s, False):
+        return m.levels.lower_s, cfg.min_lower_s, False, _lowering(m)
+    return None
+
+
+def rule_shallow_bottom(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
+    frac = (m.levels.bottom - ref.bottom) / ref.travel if ref.travel > 0 else NAN
+    if not _fires(frac, cfg.shallow_bottom_frac, True):
+        return None
+    return frac, cfg.shallow_bottom_frac, True, (m.levels.t_low - 0.3, m.levels.t_low + 0.3)
+
+
+def rule_short_top(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
+    frac = (m.levels.top - ref.bottom) / ref.best_rise if ref.best_rise > 0 else NAN
+    if not _fires(frac, cfg.short_top_frac, False):
+        return None
+    return frac, cfg.short_top_frac, False, (m.levels.t_peak - 0.2, m.levels.t_peak + 0.2)
+
+
+def rule_no_top_pause(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
+    if not _fires(m.top_hold_s, cfg.min_top_hold_s, False):
+        return None
+    return max(m.top_hold_s, 0.0), cfg.min_top_hold_s, False, (m.levels.t_peak - 0.2, m.levels.t_peak + 0.2)
+
+
+def rule_torso_help(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
+    hip = m.hip_travel / cfg.max_hip_travel
+    lean = m.lean_change_deg / cfg.max_lean_change_deg
+    if _fires(hip, 1.0, True) and (not np.isfinite(lean) or hip >= lean):
+        return m.hip_travel, cfg.max_hip_travel, True, _rise(m)
+    if _fires(lean, 1.0, True):
+        return m.lean_change_deg, cfg.max_lean_change_deg, True, _rise(m)
+    return None
+
+
+def rule_knee_drive(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
+    if not _fires(m.knee_range_deg, cfg.max_knee_range_deg, True):
+        return None
+    return m.knee_range_deg, cfg.max_knee_range_deg, True, _rise(m)
+
+
+def rule_free_leg_assist(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
+    if not ref.free_leg_checkable or not _fires(m.free_gap_min, cfg.free_foot_touch, False):
+        return None
+    return m.free_gap_min, cfg.free_foot_touch, False, _rise(m)
+
+
+def rule_hips_not_level(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
+    if not _fires(m.hip_drop_change, cfg.max_hip_drop, True):
+        return None
+    return m.hip_drop_change, cfg.max_hip_drop, True, _rise(m)
+
+
+RULES: dict[str, Callable[[RepMeasure, SetRef, FaultConfig], Hit | None]] = {
+    "bounce": rule_bounce, "fast_lowering": rule_fast_lowering, "shallow_bottom": rule_shallow_bottom,
+    "short_top": rule_short_top, "no_top_pause": rule_no_top_pause, "torso_help": rule_torso_help,
+    "knee_drive": rule_knee_drive, "free_leg_assist": rule_free_leg_assist, "hips_not_level": rule_hips_not_level,
+}

@@ -101,7 +101,9 @@ def _better_seen(tracks: CleanTracks) -> str:
 
 def _segment_reps(tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: list[ViewSegment],
                   start: int, stop: int, h_out: np.ndarray) -> list[RepResult]:
-    h = heel_height(tracks, side, start, stop)
+    frontal = np.array([(v := view_at(views, i)) is not None and v.view in ("front", "back")
+                        for i in range(len(tracks.t))])
+    h = heel_height(tracks, side, start, stop, frontal)
     h_out[start:stop] = h
     finite = h[np.isfinite(h)]
     if finite.size < 5:

@@ -58,22 +58,37 @@ def stance_segments(t: np.ndarray, still: np.ndarray, cfg: StanceConfig) -> list
     return [(a, b) for a, b in finite_runs(still) if t[b - 1] - t[a] >= cfg.min_stance_s]
 
 
-def heel_height(tracks: CleanTracks, side: str, start: int, stop: int) -> np.ndarray:
-    """Heel height over [start, stop) in shank lengths, up positive, zero at the segment's median.
+def heel_height(tracks: CleanTracks, side: str, start: int, stop: int,
+                frontal: np.ndarray | None = None) -> np.ndarray:
+    """Heel height over [start, stop) in shank lengths, up positive, zero at the run's median.
 
-    The median of four views of the same rise (heel above toe, heel up, ankle up, hip up), each
-    centred on its own median, so one glitching landmark cannot fake or hide a rep, and the signal
-    works from the side, the front, the back and in between.
+    The median of several views of the same rise, each centred on its own median, so one glitching
+    landmark cannot fake or hide a rep. From the side: heel above toe, heel, ankle and hip heights.
+    From the front or back (`frontal` True for those frames), where MediaPipe's heel and ankle are
+    its worst points: the whole body's rise (both hips, both shoulders) and the ankle.
+    Each run of one composition is centred on its own, so a camera cut does not make a step.
     """
     sl = slice(start, stop)
-    y = lambda name: tracks.p(f"{side}_{name}")[sl, 1]  # noqa: E731
-    comps = np.stack([y("foot_index") - y("heel"), -y("heel"), -y("ankle"), -y("hip")], axis=1)
+    y = lambda name: tracks.p(name)[sl, 1]  # noqa: E731
+    sagittal = np.stack([y(f"{side}_foot_index") - y(f"{side}_heel"), -y(f"{side}_heel"), -y(f"{side}_ankle"),
+                         -y(f"{side}_hip")], axis=1)
+    coronal = np.stack([-y("left_hip"), -y("right_hip"), -y("left_shoulder"), -y("right_shoulder"),
+                        -y(f"{side}_ankle")], axis=1)
+    front = np.zeros(stop - start, bool) if frontal is None else np.asarray(frontal[sl], bool)
+    out = np.full(stop - start, np.nan)
+    for a, b in finite_runs(front):
+        out[a:b] = _centred_median(coronal[a:b])
+    for a, b in finite_runs(~front):
+        out[a:b] = _centred_median(sagittal[a:b])
+    return out / tracks.shank_px
+
+
+def _centred_median(comps: np.ndarray) -> np.ndarray:
     if np.all(np.isnan(comps)):
-        return np.full(stop - start, np.nan)
+        return np.full(len(comps), np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN, as they should
-        comps = comps - np.nanmedian(comps, axis=0)
-        return np.nanmedian(comps, axis=1) / tracks.shank_px
+        return np.nanmedian(comps - np.nanmedian(comps, axis=0), axis=1)
 
 
 def foot_tilt(tracks: CleanTracks, side: str, start: int, stop: int) -> np.ndarray:

@@ -101,8 +101,9 @@ def _better_seen(tracks: CleanTracks) -> str:
 
 def _segment_reps(tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: list[ViewSegment],
                   start: int, stop: int, h_out: np.ndarray) -> list[RepResult]:
-    frontal = np.array([(v := view_at(views, i)) is not None and v.view in ("front", "back")
-                        for i in range(len(tracks.t))])
+    frontal = np.zeros(len(tracks.t), bool)
+    for seg in views:
+        frontal[seg.start:seg.stop] = seg.view in ("front", "back")
     h = heel_height(tracks, side, start, stop, frontal)
     h_out[start:stop] = h
     finite = h[np.isfinite(h)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -31,9 +32,16 @@ class CleanTracks:
     shank_px: float
     leg_px: float
     warnings: list[str] = field(default_factory=list)
+    _cache: dict = field(default_factory=dict, repr=False)
 
     def p(self, name: str, smooth: bool = True) -> np.ndarray:
         return (self.smooth if smooth else self.xy)[:, INDEX[name]]
+
+    def cached(self, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """A derived whole-series signal (e.g. a joint angle), computed once per analysis."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
 
 def segment_length(a: np.ndarray, b: np.ndarray) -> np.ndarray:

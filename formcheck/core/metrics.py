@@ -27,20 +27,18 @@ class RepContext:
     scale: ScaleConfig
 
 
-def _window(t: np.ndarray, a: float, b: float) -> np.ndarray:
-    return (t >= a - 1e-9) & (t <= b + 1e-9)
+def _window(t: np.ndarray, a: float, b: float) -> slice:
+    return slice(int(np.searchsorted(t, a - 1e-9, "left")), int(np.searchsorted(t, b + 1e-9, "right")))
 
 
 def _at(t: np.ndarray, x: np.ndarray, when: float, half_s: float = 0.05, how: str = "median") -> float:
-    sel = _window(t, when - half_s, when + half_s) & np.isfinite(x)
-    if not sel.any():
-        return float("nan")
-    return float(getattr(np, how)(x[sel]))
+    return _over(t, x, when - half_s, when + half_s, how)
 
 
 def _over(t: np.ndarray, x: np.ndarray, a: float, b: float, how: str) -> float:
-    sel = _window(t, a, b) & np.isfinite(x)
-    return float(getattr(np, how)(x[sel])) if sel.any() else float("nan")
+    part = x[_window(t, a, b)]
+    part = part[np.isfinite(part)]
+    return float(getattr(np, how)(part)) if part.size else float("nan")
 
 
 def _r(x: float, nd: int = 3) -> float | None:

@@ -115,16 +115,17 @@ def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
 def knee_flexion(tracks: CleanTracks, side: str) -> np.ndarray:
     """Knee bend in degrees (0 = straight leg), as seen in the image."""
     p = lambda n: tracks.p(f"{side}_{n}")  # noqa: E731
-    return 180.0 - joint_angle(p("hip"), p("knee"), p("ankle"))
+    return tracks.cached(("knee_flexion", side), lambda: 180.0 - joint_angle(p("hip"), p("knee"), p("ankle")))
 
 
 def trunk_lean(tracks: CleanTracks) -> np.ndarray:
     """Hip-mid -> shoulder-mid line against the vertical, degrees (0 = upright; sign: image x)."""
-    p = tracks.p
-    sh = (p("left_shoulder") + p("right_shoulder")) / 2
-    hp = (p("left_hip") + p("right_hip")) / 2
-    d = sh - hp
-    return np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
+    def compute() -> np.ndarray:
+        p = tracks.p
+        d = (p("left_shoulder") + p("right_shoulder")) / 2 - (p("left_hip") + p("right_hip")) / 2
+        return np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
+
+    return tracks.cached(("trunk_lean",), compute)
 
 
 def noise_level(x: np.ndarray) -> float:

@@ -59,8 +59,3 @@ def test_stays_on_the_same_person_and_never_jumps():
     assert not gone.found
     assert est._choose([small], 0.5) is not small  # still within the re-acquire window
     assert est._choose([small], 3.0) is small  # the first person has been gone for > 2 s
-
-
-@pytest.mark.skip(reason="golden landmarks on a rendered sample video: tests/golden/ (added with sample_videos)")
-def test_golden_landmarks_on_a_sample_video():
-    """Placeholder: the sample-video issue stores golden landmarks and checks them within a margin."""

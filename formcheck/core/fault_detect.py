@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from formcheck.core.fault_config import FaultConfig
-from formcheck.core.fault_rules import (NAN, RepMeasure, SetRef, best_of, free_foot_gap, holds, posture_changes,
-                                        rep_levels, smooth_heel)
+from formcheck.core.fault_rules import (NAN, RepMeasure, SetRef, best_of, free_foot_gap, holds, pelvis_rise,
+                                        posture_changes, rep_levels, smooth_heel)
 from formcheck.core.fault_verdict import SetVerdict, set_verdict
 from formcheck.core.faults import SPECS
 from formcheck.core.metrics import forward_sign
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 DETECTORS: frozenset[str] = frozenset({
     "bounce", "fast_lowering", "shallow_bottom", "short_top", "no_top_pause", "torso_help", "knee_drive",
     "free_leg_assist", "hips_not_level"})
+FRONTAL = ("front", "back")  # views where the rise is read from the pelvis, not the heel
 
 __all__ = ["DETECTORS", "SetVerdict", "detect_faults", "measure_reps"]
 
@@ -32,40 +33,49 @@ __all__ = ["DETECTORS", "SetVerdict", "detect_faults", "measure_reps"]
 def detect_faults(analysis: "Analysis", cfg: FaultConfig) -> SetVerdict:
     """Append detected faults to analysis.reps[i].faults; return the set-level verdict."""
     measures = measure_reps(analysis)
+    refs = {v: set_reference([m for m, r in zip(measures, analysis.reps) if r.view == v], analysis, cfg)
+            for v in {r.view for r in analysis.reps}}
     ref = set_reference(measures, analysis, cfg)
-    if not ref.free_leg_checkable and measures:
+    if not ref.free_leg_checkable and any(m is not None for m in measures):
         analysis.warnings.append("the free foot stays as low as the working foot all set (a two-leg raise?): "
                                  "the free-leg check was skipped")
     for rep, m in zip(analysis.reps, measures):
         if m is None:
             continue
-        found = [f for f in (judge(fid, rep, m, ref, cfg) for fid in RULES) if f is not None]
+        found = [f for f in (judge(fid, rep, m, refs[rep.view], cfg) for fid in RULES) if f is not None]
         ids = {f["id"] for f in found}
         rep.faults.extend(f for f in found if not (f["id"] == "fast_lowering" and "bounce" in ids))
     return set_verdict(analysis, measures, ref, cfg)
 
 
 def measure_reps(analysis: "Analysis") -> list[RepMeasure | None]:
-    """One RepMeasure per rep (None where the heel signal does not show the rep)."""
+    """One RepMeasure per rep (None where the rise signal does not show the rep)."""
     t, tracks, side = analysis.t, analysis.tracks, analysis.signal_side
-    hs = smooth_heel(t, analysis.h)
     forward = forward_sign(tracks, side, 0, len(t))
-    levels = [rep_levels(t, hs, r.times, analysis.h) for r in analysis.reps]
-    travels = [lev.top - lev.bottom for lev in levels if lev is not None]
-    travel = float(np.median(travels)) if travels else NAN
-    out: list[RepMeasure | None] = []
-    for k, (rep, lev) in enumerate(zip(analysis.reps, levels)):
-        if lev is None or not np.isfinite(lev.rise_s) or not np.isfinite(lev.lower_s):
-            out.append(None)
+    out: list[RepMeasure | None] = [None] * len(analysis.reps)
+    for frontal in (False, True):
+        idx = [k for k, r in enumerate(analysis.reps) if (r.view in FRONTAL) == frontal]
+        if not idx:
             continue
-        nxt = levels[k + 1] if k + 1 < len(levels) else None
-        next_rise = nxt.rise_s if nxt is not None and np.isfinite(nxt.rise_s) else lev.rise_s
-        top_hold, bottom_hold = holds(t, hs, lev, next_rise, travel)
-        out.append(RepMeasure(lev, top_hold, bottom_hold, **posture_changes(tracks, side, forward, rep.times, lev)))
+        h = pelvis_rise(tracks, side) if frontal else analysis.h
+        h = np.where(np.isfinite(analysis.h), h, np.nan)  # only inside stances
+        hs = smooth_heel(t, h)
+        levels = [rep_levels(t, hs, analysis.reps[k].times, h) for k in idx]
+        travels = [lev.top - lev.bottom for lev in levels if lev is not None]
+        travel = float(np.median(travels)) if travels else NAN
+        for j, (k, lev) in enumerate(zip(idx, levels)):
+            if lev is None or not np.isfinite(lev.rise_s) or not np.isfinite(lev.lower_s):
+                continue
+            nxt = levels[j + 1] if j + 1 < len(levels) else None
+            next_rise = nxt.rise_s if nxt is not None and np.isfinite(nxt.rise_s) else lev.rise_s
+            top_hold, bottom_hold = holds(t, hs, lev, next_rise, travel)
+            out[k] = RepMeasure(lev, top_hold, bottom_hold,
+                                **posture_changes(tracks, side, forward, analysis.reps[k].times, lev))
     return out
 
 
 def set_reference(measures: list[RepMeasure | None], analysis: "Analysis", cfg: FaultConfig) -> SetRef:
+    """Typical bottom, travel and best rise of these reps (heights differ between views: pass one view's)."""
     ms = [m for m in measures if m is not None]
     if not ms:
         return SetRef(NAN, NAN, NAN, False)
@@ -115,7 +125,7 @@ def rule_bounce(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
 
 def rule_fast_lowering(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
     ratio = m.levels.lower_s / m.levels.rise_s
-    if _fires(ratio, cfg.min_lower_rise_ratio, False):
+    if _fires(ratio, cfg.min_lower_rise_ratio, False) and m.levels.lower_s < cfg.ratio_applies_below_s:
         return ratio, cfg.min_lower_rise_ratio, False, _lowering(m)
     if _fires(m.levels.lower_s, cfg.min_lower_s, False):
         return m.levels.lower_s, cfg.min_lower_s, False, _lowering(m)
@@ -143,12 +153,12 @@ def rule_no_top_pause(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | Non
 
 
 def rule_torso_help(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
-    hip = m.hip_travel / cfg.max_hip_travel
     lean = m.lean_change_deg / cfg.max_lean_change_deg
-    if _fires(hip, 1.0, True) and (not np.isfinite(lean) or hip >= lean):
-        return m.hip_travel, cfg.max_hip_travel, True, _rise(m)
-    if _fires(lean, 1.0, True):
+    hip = m.hip_travel / cfg.max_hip_travel
+    if _fires(lean, 1.0, True) and (not np.isfinite(hip) or lean >= hip):
         return m.lean_change_deg, cfg.max_lean_change_deg, True, _rise(m)
+    if _fires(hip, 1.0, True):
+        return m.hip_travel, cfg.max_hip_travel, True, _rise(m)
     return None
 
 

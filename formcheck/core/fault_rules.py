@@ -39,6 +39,17 @@ def smooth_heel(t: np.ndarray, h: np.ndarray) -> np.ndarray:
     return lowpass(t, h, SMOOTH_HZ)
 
 
+def pelvis_rise(tracks: CleanTracks, side: str) -> np.ndarray:
+    """Body rise for front/back views, shank lengths: median of both hips and the working ankle.
+
+    Shoulders are left out: a forward lean lowers them and would fake a missing top pause; the
+    median also ignores one hip dropping (hips not level)."""
+    comps = np.stack([-tracks.p(n)[:, 1] for n in ("left_hip", "right_hip", f"{side}_ankle")], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(comps - np.nanmedian(comps, axis=0), axis=1) / tracks.shank_px
+
+
 def _sel(t: np.ndarray, x: np.ndarray, a: float, b: float) -> np.ndarray:
     return np.flatnonzero((t >= a - 1e-9) & (t <= b + 1e-9) & np.isfinite(x))
 

@@ -122,6 +122,9 @@ def shared_rows(cache: Path | None, shared: Path = SHARED) -> list[str]:
         try:
             a = analyze_series(loaded.series)
             got, note = str(len(a.reps)), f"side {a.side}, views {'/'.join(v.view for v in a.views)}"
+            flagged = "; ".join(f"{r.index}:{','.join(f['id'] for f in r.faults) or '-'}" for r in a.reps)
+            stop = f", stop at rep {a.verdict.stop_set['rep']}" if a.verdict and a.verdict.stop_set else ""
+            note += f"\n{'':44s}faults by rep: {flagged or 'none'}{stop}"
         except FormcheckError as exc:
             got, note = "refused", str(exc)[:70]
         expect = "refuse" if want is None else str(want)

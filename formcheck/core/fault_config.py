@@ -54,6 +54,7 @@ class FaultConfig:
     max_hip_drop: float = 0.055
     # A fault is "major" when its value is beyond the threshold by this fraction of the threshold.
     major_excess: float = 0.5
-    # stop_set for fatigue: the 3-rep running mean of the rise falls below this fraction of the
-    # set's best (a 20 % loss of the rise from the bottom is about a 25 % loss of heel height).
-    fatigue_frac: float = 0.8
+    # stop_set for fatigue: the centred 3-rep mean of the rise from the bottom falls below this
+    # fraction of the set's best. The rise includes the stretch below flat, which does not fade,
+    # so 0.82 of the rise is a heel height about 25-30 % below its best.
+    fatigue_frac: float = 0.82

@@ -25,6 +25,10 @@ if TYPE_CHECKING:  # pragma: no cover
 DETECTORS: frozenset[str] = frozenset({
     "bounce", "fast_lowering", "shallow_bottom", "short_top", "no_top_pause", "torso_help", "knee_drive",
     "free_leg_assist", "hips_not_level"})
+# A fault not reported when another explains the same trace: a bounce is a fast drop by definition,
+# and a rep driven by the knee has no clean heel ramp to time the top hold against (the knee's bend
+# and straightening shifts the heel's rise; on the faults_side render it read a 0.35 s hold as none).
+SUPERSEDED_BY = {"fast_lowering": "bounce", "no_top_pause": "knee_drive"}
 FRONTAL = ("front", "back")  # views where the rise is read from the pelvis, not the heel
 
 __all__ = ["DETECTORS", "SetVerdict", "detect_faults", "measure_reps"]
@@ -35,8 +39,7 @@ def detect_faults(analysis: "Analysis", cfg: FaultConfig) -> SetVerdict:
     measures = measure_reps(analysis)
     refs = {v: set_reference([m for m, r in zip(measures, analysis.reps) if r.view == v], analysis, cfg)
             for v in {r.view for r in analysis.reps}}
-    ref = set_reference(measures, analysis, cfg)
-    if not ref.free_leg_checkable and any(m is not None for m in measures):
+    if not set_reference(measures, analysis, cfg).free_leg_checkable and any(m is not None for m in measures):
         analysis.warnings.append("the free foot stays as low as the working foot all set (a two-leg raise?): "
                                  "the free-leg check was skipped")
     for rep, m in zip(analysis.reps, measures):
@@ -44,8 +47,8 @@ def detect_faults(analysis: "Analysis", cfg: FaultConfig) -> SetVerdict:
             continue
         found = [f for f in (judge(fid, rep, m, refs[rep.view], cfg) for fid in RULES) if f is not None]
         ids = {f["id"] for f in found}
-        rep.faults.extend(f for f in found if not (f["id"] == "fast_lowering" and "bounce" in ids))
-    return set_verdict(analysis, measures, ref, cfg)
+        rep.faults.extend(f for f in found if not (SUPERSEDED_BY.get(f["id"], "") in ids))
+    return set_verdict(analysis, measures, [refs[r.view] for r in analysis.reps], cfg)
 
 
 def measure_reps(analysis: "Analysis") -> list[RepMeasure | None]:
@@ -118,9 +121,10 @@ def _rise(m: RepMeasure) -> tuple[float, float]:
 
 
 def rule_bounce(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
-    if m.levels.lower_s >= cfg.bounce_max_lower_s or not _fires(m.bottom_hold_s, cfg.bounce_max_hold_s, False):
+    hold = max(m.bottom_hold_s, 0.0)  # the estimate can dip below zero: no hold at all
+    if m.levels.lower_s >= cfg.bounce_max_lower_s or not _fires(hold, cfg.bounce_max_hold_s, False):
         return None
-    return max(m.bottom_hold_s, 0.0), cfg.bounce_max_hold_s, False, (m.levels.t_low - 0.3, m.levels.t_low + 0.3)
+    return hold, cfg.bounce_max_hold_s, False, (m.levels.t_low - 0.3, m.levels.t_low + 0.3)
 
 
 def rule_fast_lowering(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
@@ -147,9 +151,10 @@ def rule_short_top(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
 
 
 def rule_no_top_pause(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:
-    if not _fires(m.top_hold_s, cfg.min_top_hold_s, False):
+    hold = max(m.top_hold_s, 0.0)
+    if not _fires(hold, cfg.min_top_hold_s, False):
         return None
-    return max(m.top_hold_s, 0.0), cfg.min_top_hold_s, False, (m.levels.t_peak - 0.2, m.levels.t_peak + 0.2)
+    return hold, cfg.min_top_hold_s, False, (m.levels.t_peak - 0.2, m.levels.t_peak + 0.2)
 
 
 def rule_torso_help(m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> Hit | None:

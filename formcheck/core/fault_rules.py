@@ -40,14 +40,19 @@ def smooth_heel(t: np.ndarray, h: np.ndarray) -> np.ndarray:
 
 
 def pelvis_rise(tracks: CleanTracks, side: str) -> np.ndarray:
-    """Body rise for front/back views, shank lengths: median of both hips and the working ankle.
+    """Body rise for front/back views, shank lengths: median of the working hip, the higher of the
+    two hips and the working ankle (each centred on its own median).
 
-    Shoulders are left out: a forward lean lowers them and would fake a missing top pause; the
-    median also ignores one hip dropping (hips not level)."""
-    comps = np.stack([-tracks.p(n)[:, 1] for n in ("left_hip", "right_hip", f"{side}_ankle")], axis=1)
+    Shoulders are left out: a forward lean lowers them and would fake a missing top pause. The
+    pelvis tilts about the standing hip, so a dropping free-side hip (hips not level) must not
+    lower the rise: the higher hip stands in for it."""
+    free = "left" if side == "right" else "right"
+    comps = np.stack([-tracks.p(n)[:, 1] for n in (f"{side}_hip", f"{free}_hip", f"{side}_ankle")], axis=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(comps - np.nanmedian(comps, axis=0), axis=1) / tracks.shank_px
+        comps = comps - np.nanmedian(comps, axis=0)
+        comps[:, 1] = np.fmax(comps[:, 0], comps[:, 1])
+        return np.nanmedian(comps, axis=1) / tracks.shank_px
 
 
 def _sel(t: np.ndarray, x: np.ndarray, a: float, b: float) -> np.ndarray:
@@ -144,7 +149,7 @@ def free_foot_gap(tracks: CleanTracks, side: str) -> np.ndarray:
 
 
 DWELL_BAND = 0.2  # a top/bottom dwell is the time within this fraction of the set's heel travel from the extreme
-TAIL_PER_RAMP = 0.52  # a smooth phase spends this x its 10-90 % time inside that band (fitted on synthetic sets)
+TAIL_PER_RAMP = 0.58  # a smooth phase spends this x its 10-90 % time inside that band (fitted on synthetic sets, 1.4-3.2 s reps)
 
 
 @dataclass(frozen=True)

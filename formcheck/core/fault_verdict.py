@@ -27,16 +27,17 @@ class SetVerdict:
     summary: dict = field(default_factory=dict)
 
 
-def set_verdict(analysis: "Analysis", measures: list[RepMeasure | None], ref: SetRef, cfg: FaultConfig) -> SetVerdict:
-    rise = rise_fractions(measures, ref)
+def set_verdict(analysis: "Analysis", measures: list[RepMeasure | None], refs: list[SetRef],
+                cfg: FaultConfig) -> SetVerdict:
+    """refs: each rep's reference (its view's typical bottom and best rise)."""
+    rise = rise_fractions(measures, refs)
     return SetVerdict(stop_set=find_stop(analysis, rise, cfg), summary=summarize(analysis, rise))
 
 
-def rise_fractions(measures: list[RepMeasure | None], ref: SetRef) -> np.ndarray:
-    """Each rep's rise from the set's typical bottom as a fraction of the set's best (NaN if unmeasured)."""
-    if not ref.best_rise > 0:
-        return np.full(len(measures), np.nan)
-    return np.array([(m.levels.top - ref.bottom) / ref.best_rise if m is not None else np.nan for m in measures])
+def rise_fractions(measures: list[RepMeasure | None], refs: list[SetRef]) -> np.ndarray:
+    """Each rep's rise from its view's typical bottom as a fraction of that view's best (NaN if unmeasured)."""
+    return np.array([(m.levels.top - ref.bottom) / ref.best_rise if m is not None and ref.best_rise > 0 else np.nan
+                     for m, ref in zip(measures, refs)], dtype=float)
 
 
 def find_stop(analysis: "Analysis", rise: np.ndarray, cfg: FaultConfig) -> dict | None:

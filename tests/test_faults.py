@@ -1,0 +1,188 @@
+"""Fault detectors on synthetic sets with a fault injected at a known rep (formcheck.synth)."""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from functools import lru_cache
+
+import pytest
+
+from formcheck.core.analyze import Analysis, analyze_series
+from formcheck.core.config import AnalysisConfig
+from formcheck.core.fault_config import FaultConfig
+from formcheck.core.fault_detect import DETECTORS, detect_faults
+from formcheck.core.faults import FAULT_IDS, FAULTS, SPECS
+from formcheck.synth import MEDIAPIPE_LIKE, RepScript, SetScript, make_series, preset
+
+CLEAN = dict(rise_s=0.8, top_pause_s=0.4, lower_s=1.6, bottom_pause_s=0.5)
+FAULT_REP = 2  # 0-based: the third of five reps carries the fault
+KEYS = {"id", "severity", "t_start", "t_end", "value", "threshold", "cue"}
+# fault -> (view to film it from, the FaultConfig field that decides it)
+CASES = {
+    "bounce": ("side", "bounce_max_hold_s"),
+    "fast_lowering": ("side", "min_lower_rise_ratio"),
+    "shallow_bottom": ("side", "shallow_bottom_frac"),
+    "short_top": ("side", "short_top_frac"),
+    "no_top_pause": ("side", "min_top_hold_s"),
+    "torso_help": ("side", "max_lean_change_deg"),
+    "knee_drive": ("side", "max_knee_range_deg"),
+    "free_leg_assist": ("side", "free_foot_touch"),
+    "hips_not_level": ("front", "max_hip_drop"),
+}
+
+
+def five_reps(faults_at: dict[int, tuple[str, ...]] | None = None, **rep) -> SetScript:
+    faults_at = faults_at or {}
+    reps = tuple(RepScript(**{**CLEAN, **rep}, faults=faults_at.get(k, ())) for k in range(5))
+    return SetScript(reps=reps, side="right", lead_in_s=1.0, lead_out_s=1.0, seed=7)
+
+
+@lru_cache(maxsize=None)
+def _analyze(script: SetScript, view: str, seed: int) -> Analysis:
+    series, _ = make_series(script, view=view, corruption=MEDIAPIPE_LIKE, seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return analyze_series(series)
+
+
+def analyze(script: SetScript, view: str = "side", seed: int = 0, cfg: FaultConfig | None = None) -> Analysis:
+    """A fresh analysis (faults re-detected with cfg), so tests never share mutated reps."""
+    base = _analyze(script, view, seed)
+    a = dataclasses.replace(base, reps=[dataclasses.replace(r, faults=[]) for r in base.reps],
+                            warnings=list(base.warnings))
+    a.verdict = detect_faults(a, cfg or FaultConfig())
+    return a
+
+
+def ids(rep) -> set[str]:
+    return {f["id"] for f in rep.faults}
+
+
+@pytest.mark.parametrize("fault", sorted(CASES))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fault_fires_on_its_rep_and_nowhere_else(fault, seed):
+    view, _ = CASES[fault]
+    a = analyze(five_reps({FAULT_REP: (fault,)}), view, seed)
+    assert len(a.reps) == 5
+    assert fault in ids(a.reps[FAULT_REP])
+    for k, rep in enumerate(a.reps):
+        if k != FAULT_REP:
+            assert not rep.faults, (k, rep.faults)
+
+
+@pytest.mark.parametrize("fault", sorted(CASES))
+def test_threshold_just_beyond_the_measured_value_does_not_fire(fault):
+    view, key = CASES[fault]
+    script = five_reps({FAULT_REP: (fault,)})
+    hit = next(f for f in analyze(script, view).reps[FAULT_REP].faults if f["id"] == fault)
+    assert hit["threshold"] == getattr(FaultConfig(), key)
+    above = hit["value"] > hit["threshold"]  # the rule fires above (or below) its threshold
+    just_under = hit["value"] * (1.05 if above else 0.95) + (0.001 if above else -0.001)
+    cfg = dataclasses.replace(FaultConfig(), **{key: just_under})
+    if fault == "fast_lowering":  # the absolute rule would still fire on its own
+        cfg = dataclasses.replace(cfg, min_lower_s=0.0)
+    if fault == "torso_help":  # and the hip-travel rule for a forward lean
+        cfg = dataclasses.replace(cfg, max_hip_travel=10.0)
+    assert fault not in ids(analyze(script, view, cfg=cfg).reps[FAULT_REP])
+    just_over = hit["value"] * (0.95 if above else 1.05) + (-0.001 if above else 0.001)
+    cfg = dataclasses.replace(cfg, **{key: just_over})
+    assert fault in ids(analyze(script, view, cfg=cfg).reps[FAULT_REP])
+
+
+@pytest.mark.parametrize("rep, quiet", [
+    (dict(lower_s=1.1, rise_s=0.8), "fast_lowering"),  # a little slower down than up: fine
+    (dict(top_pause_s=0.3), "no_top_pause"),  # a short but real hold
+    (dict(bottom_pause_s=0.3, lower_s=1.0), "bounce"),  # brisk but with a pause at the bottom
+])
+def test_near_misses_do_not_fire(rep, quiet):
+    a = analyze(five_reps(**rep))
+    assert all(quiet not in ids(r) for r in a.reps)
+
+
+def test_slightly_smaller_range_is_not_a_short_top_or_shallow_bottom():
+    reps = tuple(RepScript(**CLEAN, range_scale=0.88 if k == FAULT_REP else 1.0) for k in range(5))
+    a = analyze(SetScript(reps=reps, side="right", lead_in_s=1.0, lead_out_s=1.0, seed=7))
+    assert not a.reps[FAULT_REP].faults
+
+
+def test_fault_dicts_are_complete_and_carry_the_cue():
+    a = analyze(preset("faults_side"), "side")
+    found = [f for r in a.reps for f in r.faults]
+    assert found
+    for f in found:
+        assert set(f) == KEYS
+        assert f["severity"] in ("minor", "major")
+        assert f["t_start"] <= f["t_end"]
+        assert f["cue"] == SPECS[f["id"]].cue
+
+
+def test_every_fault_has_a_cue_and_is_checked_or_says_why():
+    assert {f.id for f in FAULTS} == set(FAULT_IDS)
+    for spec in FAULTS:
+        assert len(spec.cue.split()) >= 5 and spec.cue.endswith(".")
+        assert (spec.id in DETECTORS) != bool(spec.unchecked), spec.id
+
+
+def test_faults_side_set_is_read_rep_by_rep():
+    a = analyze(preset("faults_side"), "side")
+    expected = [set(f) for f in (
+        (), ("bounce",), ("fast_lowering",), ("shallow_bottom",), ("short_top",), (), ("no_top_pause",),
+        ("torso_help",), ("knee_drive",), ("free_leg_assist",))]
+    assert [ids(r) for r in a.reps] == expected
+
+
+@pytest.mark.parametrize("view", ["side", "front", "back", "three_quarter"])
+def test_clean_set_has_no_faults(view):
+    a = analyze(preset("clean_side"), view)
+    assert [r.faults for r in a.reps] == [[]] * 6
+    assert a.verdict.stop_set is None
+    assert a.verdict.summary["clean_reps"] == 6
+
+
+def test_not_checked_names_the_view_that_would_show_it():
+    side = {d["id"]: d["reason"] for d in analyze(preset("clean_side"), "side").faults_not_checked}
+    front = {d["id"]: d["reason"] for d in analyze(preset("clean_side"), "front").faults_not_checked}
+    back = {d["id"]: d["reason"] for d in analyze(preset("clean_side"), "back").faults_not_checked}
+    assert set(side) == {"hips_not_level", "arch_collapse", "roll_out"}
+    assert "front or back view" in side["hips_not_level"]
+    assert set(front) == {"shallow_bottom", "torso_help", "knee_drive", "no_top_pause", "arch_collapse", "roll_out"}
+    assert all("side view" in front[k] for k in ("shallow_bottom", "torso_help", "knee_drive", "no_top_pause"))
+    assert "no_top_pause" in back
+    assert "MediaPipe" in side["arch_collapse"] and "MediaPipe" in front["roll_out"]
+
+
+def test_no_fault_is_reported_for_a_rep_whose_view_cannot_show_it():
+    a = analyze(preset("faults_side"), "front")
+    sagittal = {"shallow_bottom", "torso_help", "knee_drive"}
+    assert all(r.view == "front" and not ids(r) & sagittal for r in a.reps)
+    assert "bounce" in ids(a.reps[1]) and "free_leg_assist" in ids(a.reps[9])
+
+
+def test_stop_set_at_the_first_bounce():
+    a = analyze(preset("faults_side"), "side")
+    assert a.verdict.stop_set == {"rep": 2, "reason": "the heel started bouncing at the bottom"}
+
+
+def test_stop_set_when_the_rise_fades():
+    a = analyze(preset("fatigue"), "side")
+    stop = a.verdict.stop_set
+    assert stop is not None and stop["rep"] in (7, 8) and "fatigue" in stop["reason"]
+    assert a.verdict.summary["range_trend"]["change_first_to_last"] < -0.1
+
+
+def test_summary():
+    s = analyze(preset("faults_side"), "side").verdict.summary
+    assert s["reps"] == 10 and s["clean_reps"] == 2
+    assert s["most_frequent_fault"] in FAULT_IDS
+    assert set(s["average_tempo_s"]) == {"concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s"}
+    assert len(s["range_trend"]["rise_by_rep"]) == 10
+
+
+def test_analyze_series_runs_the_detectors_and_can_switch_them_off():
+    series, _ = make_series(five_reps({FAULT_REP: ("knee_drive",)}), view="side", corruption=MEDIAPIPE_LIKE, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        on = analyze_series(series)
+        off = analyze_series(series, AnalysisConfig(faults=FaultConfig(enabled=False)))
+    assert "knee_drive" in ids(on.reps[FAULT_REP])
+    assert all(not r.faults for r in off.reps) and off.verdict.stop_set is None

@@ -44,34 +44,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from formcheck.api import analyze_loaded, load_config, load_input
-    from formcheck.io.landmarks_csv import save_landmarks_csv
-    from formcheck.io.report_files import report_json_text, save_report_json, save_reps_csv
+    from formcheck.api import load_config
+    from formcheck.io.report_files import report_json_text
     from formcheck.io.terminal import print_report
+    from formcheck.pipeline import analyze_to_folder
 
     for name in ("height_cm", "foot_cm"):
         value = getattr(args, name)
         if value is not None and not 10 <= value <= 300:
             raise InputError(f"--{name.replace('_', '-')} must be a length in cm (10-300), got {value:g}")
     config = load_config(args.config, side=args.side, height_cm=args.height_cm, foot_cm=args.foot_cm)
-    src = Path(args.input)
-    out = Path(args.output) if args.output else Path("formcheck-out") / src.stem
-    loaded = load_input(src, model=args.model, show_progress=not args.quiet, quiet_native=not args.debug)
-    if loaded.info.kind == "video":  # save the landmarks first: nothing computed is lost
-        save_landmarks_csv(loaded.series, out / "landmarks.csv")
-    if loaded.interrupted:
-        raise Interrupted(f"interrupted after {len(loaded.series)} frames; the landmarks so far are in "
-                          f"{out / 'landmarks.csv'} (analyze that file to see the reps so far)")
-    report = analyze_loaded(loaded, config)
-    data = report.to_dict()
-    if loaded.info.kind != "video":
-        save_landmarks_csv(loaded.series, out / "landmarks.csv")
-    save_report_json(data, out / "report.json")
-    save_reps_csv(data, out / "reps.csv")
+    result = analyze_to_folder(args.input, args.output, config, model=args.model, show_progress=not args.quiet,
+                               quiet_native=not args.debug)
     if args.json:
-        sys.stdout.write(report_json_text(data))
+        sys.stdout.write(report_json_text(result.data))
     else:
-        print_report(data, out_dir=str(out))
+        print_report(result.data, out_dir=str(result.out_dir))
     return EXIT_OK
 
 

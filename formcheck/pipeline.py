@@ -1,9 +1,16 @@
-"""What the CLI and the Python API run: glue between the edges (io) and the core."""
+"""What the CLI, batch workers and the Python API run: glue between the edges (io) and the core.
+
+`analyze_to_folder()` is the one place that turns an input (video or landmarks CSV) into an
+output folder; `formcheck analyze`, `formcheck batch` and `formcheck live` (on exit) all use it,
+so every entry point writes the same files.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from formcheck.errors import InputError
+from formcheck.errors import InputError, Interrupted
 from formcheck.io.extract import Extraction, extract_landmarks
 from formcheck.io.pose import PoseConfig, PoseEstimator
 from formcheck.io.progress import frame_progress
@@ -14,6 +21,10 @@ LANDMARK_SUFFIXES = (".csv",)
 
 def is_landmarks_csv(path: str | Path) -> bool:
     return Path(path).suffix.lower() in LANDMARK_SUFFIXES
+
+
+def default_output_dir(src: str | Path) -> Path:
+    return Path("formcheck-out") / Path(src).stem
 
 
 def extract_video(path: str | Path, model: str | None = None, show_progress: bool = True,
@@ -28,3 +39,48 @@ def extract_video(path: str | Path, model: str | None = None, show_progress: boo
             result = extract_landmarks(source, source.info, estimator, on_frame=lambda f, p: advance(1))
         result.warnings.extend(source.warnings)
     return result
+
+
+@dataclass
+class AnalyzeResult:
+    """One analyzed input: the report (object and report.json dict) and the files written."""
+
+    report: Any  # formcheck.api.Report
+    data: dict[str, Any]
+    out_dir: Path
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def analyze_to_folder(src: str | Path, out_dir: str | Path | None = None, config: Any = None,
+                      model: str | None = None, show_progress: bool = False,
+                      quiet_native: bool = True) -> AnalyzeResult:
+    """Analyze a video or landmarks CSV and write its output folder.
+
+    The landmarks of a video are written first, so a refused or interrupted analysis loses
+    nothing already extracted (Ctrl-C raises Interrupted after saving them).
+    """
+    from formcheck.api import analyze_loaded, load_input
+    from formcheck.io.landmarks_csv import save_landmarks_csv
+
+    out = Path(out_dir) if out_dir is not None else default_output_dir(src)
+    loaded = load_input(src, model=model, show_progress=show_progress, quiet_native=quiet_native)
+    files: dict[str, Path] = {}
+    if loaded.info.kind == "video":
+        files["landmarks"] = save_landmarks_csv(loaded.series, out / "landmarks.csv")
+    if loaded.interrupted:
+        raise Interrupted(f"interrupted after {len(loaded.series)} frames; the landmarks so far are in "
+                          f"{out / 'landmarks.csv'} (analyze that file to see the reps so far)")
+    report = analyze_loaded(loaded, config)
+    data = report.to_dict()
+    if loaded.info.kind != "video":
+        files["landmarks"] = save_landmarks_csv(loaded.series, out / "landmarks.csv")
+    files.update(write_report_files(data, out))
+    return AnalyzeResult(report, data, out, files)
+
+
+def write_report_files(data: dict[str, Any], out: Path) -> dict[str, Path]:
+    """report.json and reps.csv (each atomically)."""
+    from formcheck.io.report_files import save_report_json, save_reps_csv
+
+    return {"report_json": save_report_json(data, out / "report.json"),
+            "reps_csv": save_reps_csv(data, out / "reps.csv")}

@@ -133,9 +133,9 @@ def view_hint(view: str) -> str:
     return f"{view} view: {', '.join(missing)} not checked" if missing else ""
 
 
-def gauge_signal(t: np.ndarray, h: np.ndarray, reps: list[dict[str, Any]]) -> np.ndarray:
+def gauge_signal(t: np.ndarray, h: np.ndarray, reps: list[dict[str, Any]], clip: bool = True) -> np.ndarray:
     """Heel height scaled per view to 0 = the set's bottom and 1 = its top (median of the reps'
-    lowest and highest points), clipped to [0, 1]; NaN where the heel signal is unknown."""
+    lowest and highest points), clipped to [0, 1] unless clip=False; NaN where the heel signal is unknown."""
     out = np.full(len(t), np.nan)
     by_view: dict[str, list[tuple[float, float]]] = {}
     for r in reps:
@@ -151,7 +151,8 @@ def gauge_signal(t: np.ndarray, h: np.ndarray, reps: list[dict[str, Any]]) -> np
     for v in set(view_at):
         low, top = levels.get(v, overall)
         rows = view_at == v
-        out[rows] = np.clip((h[rows] - low) / (top - low), 0.0, 1.0)
+        scaled = (h[rows] - low) / (top - low)
+        out[rows] = np.clip(scaled, 0.0, 1.0) if clip else scaled
     return out
 
 

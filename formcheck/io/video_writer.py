@@ -107,7 +107,7 @@ def write_annotated_video(video_path: str | Path, state_at: Callable[[int], Any]
             _close_quietly(encoder)
         raise
     finally:
-        tmp.unlink(missing_ok=True)
+        _remove_quietly(tmp)
     return VideoWriteResult(out, n, fps, encoder.codec, list(encoder.warnings) + list(source.warnings))
 
 
@@ -129,4 +129,11 @@ def _close_quietly(encoder: _Encoder) -> None:
     try:
         encoder.close()
     except Exception:  # noqa: BLE001 - already failing: the first error is the one to report
+        pass
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
         pass

@@ -96,7 +96,8 @@ class StateTimeline:
         return PHASE_ORDER[j], round(t - float(self._times[k, j]), 3), self.reps[k]
 
     def banners_at(self, t: float) -> tuple[tuple[str, str], ...]:
-        return tuple((b.text, b.severity) for b in self.banners if b.t_from <= t < b.t_to)
+        """The banners up at time t, the newest first."""
+        return tuple((b.text, b.severity) for b in reversed(self.banners) if b.t_from <= t < b.t_to)
 
     def hints_at(self, row: int, t: float, leg: tuple | None) -> tuple[str, ...]:
         hints = []

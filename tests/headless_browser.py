@@ -8,9 +8,9 @@ test can assert the page attempted none; console messages are collected.
         assert not page.console_errors() and not page.external_requests()
         page.screenshot("shot.png")            # the whole page
 
-Tests use the `browser` fixture (conftest.py), which skips when Chromium is missing unless
+Tests use the `browser` fixture (conftest.py: one Chromium per session, `load()` a page per test), which skips when Chromium is missing unless
 FORMCHECK_REQUIRE_BROWSER=1 (CI), where a missing browser fails instead.
-Dev: python3 tests/browser.py PAGE.html OUT.png [--size 390x844]
+Dev: python3 tests/headless_browser.py PAGE.html OUT.png [--size 390x844]
 """
 from __future__ import annotations
 

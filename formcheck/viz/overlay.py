@@ -89,8 +89,13 @@ class Layout:
     thick: int  # text stroke
 
     def text_size(self, text: str, scale: float = 1.0) -> tuple[int, int, int]:
-        (w, h), base = cv2.getTextSize(text, FONT, self.font * scale, self.thick)
-        return w, h, base
+        return _text_size(text, self.font * scale, self.thick)
+
+
+@lru_cache(maxsize=4096)
+def _text_size(text: str, font_scale: float, thick: int) -> tuple[int, int, int]:
+    (w, h), base = cv2.getTextSize(text, FONT, font_scale, thick)
+    return w, h, base
 
 
 @lru_cache(maxsize=16)
@@ -111,7 +116,7 @@ def shade(frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, colour: tuple[i
     if x1 <= x0 or y1 <= y0:
         return
     roi = frame[y0:y1, x0:x1]
-    roi[:] = (roi * (1 - alpha) + np.array(colour, np.float32) * alpha).astype(np.uint8)
+    cv2.addWeighted(roi, 1.0 - alpha, np.full(roi.shape, colour, np.uint8), alpha, 0.0, dst=roi)
 
 
 def put_text(frame: np.ndarray, text: str, org: tuple[int, int], lay: Layout, scale: float = 1.0,

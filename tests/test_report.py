@@ -163,6 +163,16 @@ def test_video_report_renders_in_chromium_offline(browser, cut_run, size, tmp_pa
     assert page.count("#thumbs img") == 2 * result.data["rep_count"]
     assert page.js("return [...document.querySelectorAll('#thumbs img')].every(i => i.complete && i.naturalWidth > 0)")
     assert "rep 2" in page.js("return document.querySelector('#summary .stop').textContent")
+    if size == DESKTOP:  # annotated.mp4 (H.264) loads and decodes in the browser, from the page's folder
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        page.js("const v = document.querySelector('video'); v.preload = 'auto'; v.load();")
+        WebDriverWait(page.driver, 30).until(lambda d: d.execute_script(
+            "const v = document.querySelector('video'); return v.readyState >= 2 || v.error !== null"))
+        assert page.js("return document.querySelector('video').error") is None
+        assert page.js("return document.querySelector('video').duration") == pytest.approx(
+            result.data["input"]["duration_s"], abs=0.1)
+        assert page.console_errors() == []
 
 
 def test_csv_report_renders_escapes_the_name_and_explains_the_missing_thumbnails(browser, csv_run, tmp_path):

@@ -23,7 +23,7 @@ SIDES = ("left", "right")
 MEASURES = (
     ("reps", "reps per set", ""),
     ("clean_reps", "clean reps per set", ""),
-    ("heel_deg", "heel range", "deg of foot angle"),
+    ("heel_deg", "heel range", "deg, foot angle"),
     ("heel_shank", "heel range", "shank lengths"),
     ("eccentric_s", "lowering time per rep", "s"),
 )

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from formcheck.history.page import athlete_view, group_by_athlete
 from formcheck.history.sets import SetRecord
-from formcheck.history.stats import ASYMMETRY_FLAG_PCT, RECENT_SETS
+from formcheck.history.stats import ASYMMETRY_FLAG_PCT, RECENT_SETS, SetStats
 
 
 def _f(x: float | int | None, nd: int = 2) -> str:
@@ -19,26 +20,32 @@ def _g(x: float | None) -> str:
     return "-" if x is None else f"{x:.3g}"
 
 
+def heel_text(s: SetStats) -> str:
+    if s.heel_deg is not None:
+        return f"{s.heel_deg:.0f} deg"
+    return "-" if s.heel_shank is None else f"{s.heel_shank:.2f} sh"
+
+
 def sets_table(view: dict) -> Table:
-    table = Table(title=f"{view['name']}: sets over time", title_justify="left", header_style="bold")
-    for col, just in (("when", "left"), ("side", "left"), ("reps", "right"), ("clean", "right"),
-                      ("heel deg", "right"), ("heel shank", "right"), ("lowering s", "right"),
-                      ("main fault", "left"), ("stop at", "right"), ("clip", "left")):
-        table.add_column(col, justify=just, no_wrap=col in ("when", "main fault"))
+    table = Table(title=f"{view['name']}: sets over time", title_justify="left", header_style="bold",
+                  box=box.SIMPLE_HEAD)
+    for col, just in (("date", "left"), ("side", "left"), ("reps", "right"), ("clean", "right"), ("heel", "right"),
+                      ("lower s", "right"), ("main fault", "left"), ("stop", "right"), ("clip", "left")):
+        table.add_column(col, justify=just, no_wrap=col != "clip", overflow="ellipsis")
     for s in view["sets"]:
-        table.add_row(s.performed_at.astimezone().strftime("%Y-%m-%d %H:%M"), s.side, str(s.reps), _f(s.clean_reps),
-                      _f(s.heel_deg, 1), _f(s.heel_shank), _f(s.eccentric_s), s.main_fault or "-",
-                      _f(s.stop_set_rep), Path(s.source).name if s.source else "-")
+        table.add_row(s.performed_at.astimezone().strftime("%Y-%m-%d"), s.side, str(s.reps), _f(s.clean_reps),
+                      heel_text(s), _f(s.eccentric_s, 1), s.main_fault or "-", _f(s.stop_set_rep),
+                      Path(s.source).name if s.source else "-")
     return table
 
 
 def comparison_table(view: dict) -> Table:
     table = Table(title=f"{view['name']}: left vs right (median of the latest {RECENT_SETS} sets per side; "
                         f"flagged above {ASYMMETRY_FLAG_PCT:g} %)",
-                  title_justify="left", header_style="bold")
+                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     for col, just in (("measure", "left"), ("left", "right"), ("right", "right"), ("asymmetry", "right"),
                       ("flag", "left")):
-        table.add_column(col, justify=just)
+        table.add_column(col, justify=just, no_wrap=col != "measure")
     for c in view["comparison"]:
         pct = "-" if c.asymmetry_pct is None else f"{c.asymmetry_pct:.0f} %"
         other = "right" if c.lower_side == "left" else "left"

@@ -8,7 +8,6 @@ import os
 import sqlite3
 import struct
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -133,19 +132,14 @@ def test_a_newer_schema_is_refused_with_a_clear_error(tmp_path):
         load_sets(db)
 
 
-def _write_many(db: str, report: dict, tag: str, n: int, barrier) -> None:  # noqa: ANN001 - a Barrier proxy
-    barrier.wait()
-    for i in range(n):
-        save_set(db, with_sha(report, f"{tag}{i:062d}"), athlete=tag)
-        save_set(db, with_sha(report, "shared"), athlete=tag)  # both processes keep replacing one set
-
-
 def test_two_processes_writing_at_once_never_corrupt_it(tmp_path, faults_report):
     db = str(tmp_path / "busy.sqlite")  # created by the racing writers themselves
-    n = 20
+    from workers import write_many
+
+    n = 12
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
-    procs = [ctx.Process(target=_write_many, args=(db, faults_report, tag, n, barrier)) for tag in ("p1", "p2")]
+    procs = [ctx.Process(target=write_many, args=(db, faults_report, tag, n, barrier)) for tag in ("p1", "p2")]
     for p in procs:
         p.start()
     for p in procs:

@@ -211,6 +211,21 @@ def test_a_clip_that_kills_its_worker_fails_alone(clips, tmp_path):
     assert "crashed" in results["b/set.csv"].error
 
 
+def test_the_summary_is_current_while_the_batch_runs(clips, tmp_path):
+    from workers import quick_ok
+
+    seen = []
+
+    def look(result) -> None:  # noqa: ANN001 - runs in this process as each clip finishes
+        seen.append([r["status"] for r in csv.DictReader((tmp_path / "summary.csv").open())])
+
+    inputs = [clips / rel for rel in GOOD]
+    outcome = run_batch(inputs, tmp_path, workers=1, on_result=look, job_func=quick_ok)
+    assert seen == [["pending"] * 3, ["ok", "pending", "pending"], ["ok", "ok", "pending"]]
+    assert [r.data["rep_count"] for r in outcome.results] == [3, 3, 7]  # quick_ok's answer: the stem's length
+    assert [r["status"] for r in csv.DictReader((tmp_path / "summary.csv").open())] == ["ok"] * 3
+
+
 # --- one real video, saved to the history --------------------------------------------------------
 
 def test_a_real_video_batch_runs_the_model_resumes_and_saves(tmp_path, capsys):

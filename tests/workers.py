@@ -28,3 +28,10 @@ def write_many(db: str, report: dict, tag: str, n: int, barrier) -> None:  # noq
         shared = copy.deepcopy(report)
         shared["input"]["sha256"] = "shared"
         save_set(db, shared, athlete=tag)
+
+
+def quick_ok(job, settings):  # noqa: ANN001, ANN201
+    """A batch job function that analyzes nothing: for tests of the batch machinery itself."""
+    from formcheck.batch.jobs import JobResult
+
+    return JobResult(job, "ok", 0.01, data={"rep_count": len(Path(job.path).stem)})

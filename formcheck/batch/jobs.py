@@ -52,7 +52,7 @@ class Job:
 @dataclass
 class JobResult:
     job: Job
-    status: str  # ok | skipped (already done) | failed | duplicate (same bytes as another input) | not_run
+    status: str  # ok | skipped (already done) | failed | duplicate (same bytes as another input) | pending | not_run
     seconds: float = 0.0
     error: str | None = None
     exit_code: int = 0

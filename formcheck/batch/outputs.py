@@ -48,7 +48,8 @@ def index_html_text(rows: list[dict[str, Any]], title: str = "formcheck batch") 
     env = Environment(loader=PackageLoader("formcheck.batch", "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["href"] = lambda rel: quote(rel)
-    counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("ok", "skipped", "failed", "duplicate", "not_run")}
+    counts = {s: sum(1 for r in rows if r["status"] == s)
+              for s in ("ok", "skipped", "failed", "duplicate", "pending", "not_run")}
     return env.get_template("index.html.j2").render(rows=rows, counts=counts, title=title, version=__version__,
                                                     generated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))
 

@@ -81,10 +81,12 @@ def run_batch(paths: list[str | Path], out_root: str | Path, config: AnalysisCon
         runner = run_dask(todo, settings, scheduler, job_func) if scheduler else \
             run_local(todo, settings, workers or default_workers(), job_func)
         try:
+            _finish(outcome, results, order, out, missing="pending")
             for result in runner:
                 results[result.job.path] = result
                 _notify(result, on_result)
                 tick(result)
+                _finish(outcome, results, order, out, missing="pending")  # the index is current during a run
         except KeyboardInterrupt:
             _finish(outcome, results, order, out)
             raise Interrupted(f"interrupted; the clips done so far are in {out} (run the same command again "
@@ -98,12 +100,13 @@ def _notify(result: JobResult, on_result: OnResult | None) -> None:
         on_result(result)
 
 
-def _finish(outcome: BatchOutcome, results: dict[str, JobResult], order: dict[str, Job], out: Path) -> None:
+def _finish(outcome: BatchOutcome, results: dict[str, JobResult], order: dict[str, Job], out: Path,
+            missing: str = "not_run") -> None:
     by_sha = {r.job.sha256: r for r in results.values() if r.status != "duplicate"}
     for r in results.values():
         if r.status == "duplicate":
             r.data = by_sha.get(r.job.sha256, r).data
-    outcome.results = [results.get(path) or JobResult(job, "not_run") for path, job in order.items()]
+    outcome.results = [results.get(path) or JobResult(job, missing) for path, job in order.items()]
     outcome.files = write_batch_outputs(outcome.results, out)
 
 

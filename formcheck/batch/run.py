@@ -60,20 +60,8 @@ def run_batch(paths: list[str | Path], out_root: str | Path, config: AnalysisCon
     out = Path(out_root).absolute()
     if out.exists() and not out.is_dir():
         raise OutputError(f"-o {out_root} is a file; pass a folder for the batch outputs")
-    inputs = find_inputs(paths, out)
     settings = make_settings(out, config, model)
-    jobs, duplicates = plan_jobs(inputs)
-    results: dict[str, JobResult] = {r.job.path: r for r in duplicates}
-    todo: list[Job] = []
-    for job in jobs:
-        report = None if force else load_done(job, settings)
-        if report is None:
-            todo.append(job)
-        else:
-            results[job.path] = JobResult(job, "skipped", data=report)
-    order = {job.path: job for job in jobs}
-    order.update({r.job.path: r.job for r in duplicates})
-    order = {str(p): order[str(p)] for p in inputs}
+    order, todo, results = _plan(find_inputs(paths, out), settings, force)
     outcome = BatchOutcome([], out)
     with _progress(len(todo), show_progress) as tick:
         for r in results.values():
@@ -93,6 +81,22 @@ def run_batch(paths: list[str | Path], out_root: str | Path, config: AnalysisCon
                               "to resume)") from None
     _finish(outcome, results, order, out)
     return outcome
+
+
+def _plan(inputs: list[Path], settings: BatchSettings,
+          force: bool) -> tuple[dict[str, Job], list[Job], dict[str, JobResult]]:
+    """(every input's job in input order, the jobs to run, the results known already: done clips, duplicates)."""
+    jobs, duplicates = plan_jobs(inputs)
+    results: dict[str, JobResult] = {r.job.path: r for r in duplicates}
+    todo: list[Job] = []
+    for job in jobs:
+        report = None if force else load_done(job, settings)
+        if report is None:
+            todo.append(job)
+        else:
+            results[job.path] = JobResult(job, "skipped", data=report)
+    by_path = {job.path: job for job in jobs} | {r.job.path: r.job for r in duplicates}
+    return {str(p): by_path[str(p)] for p in inputs}, todo, results
 
 
 def _notify(result: JobResult, on_result: OnResult | None) -> None:

@@ -47,7 +47,7 @@ def add_history_parser(sub: Any) -> None:
     hi.add_argument("--html", metavar="PATH", help="also write the history as one self-contained HTML page")
     add_history_path_option(hi)
     hi.add_argument("--debug", action="store_true", help="show tracebacks")
-    hi.set_defaults(func=cmd_history, quiet=True)
+    hi.set_defaults(func=cmd_history)
 
 
 def cmd_history(args: argparse.Namespace) -> int:

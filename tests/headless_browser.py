@@ -120,6 +120,24 @@ def load(driver, path: str | Path, size: tuple[int, int] | None = None) -> Page:
     return Page(driver)
 
 
+def png_to_rgb(png: bytes):  # noqa: ANN201 - numpy array
+    """A PNG screenshot as an RGB array (height, width, 3)."""
+    import cv2
+    import numpy as np
+
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None, "the browser returned no PNG"
+    return image[:, :, ::-1]
+
+
+def count_color(image, hex_color: str, tol: int = 12) -> int:  # noqa: ANN001 - numpy array
+    """Pixels of an RGB array within tol (per channel) of a #rrggbb colour."""
+    import numpy as np
+
+    rgb = np.array([int(hex_color[i:i + 2], 16) for i in (1, 3, 5)])
+    return int(np.all(np.abs(image.astype(int) - rgb) <= tol, axis=2).sum())
+
+
 @contextmanager
 def open_page(path: str | Path, size: tuple[int, int] = (1280, 900)) -> Iterator[Page]:
     with chromium(size) as driver:

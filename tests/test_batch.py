@@ -124,14 +124,12 @@ def test_resuming_skips_done_clips_and_redoes_changed_ones(clips, local_run, tmp
     out = tmp_path / "out"
     shutil.copytree(local_run[0], out)
     rows = rows_by_input(out, clips)
-    assert sorted(_links(out)) == sorted(f"{rows[rel]['folder']}/report.json" for rel in GOOD)
-    (out / rows["a/set.csv"]["folder"] / "report.html").write_text("<html></html>")  # issue 6's page, when there
+    assert sorted(_links(out)) == sorted(f"{rows[rel]['folder']}/report.html" for rel in GOOD)  # each clip's page
     stamp = (out / rows["b/set.csv"]["folder"] / "report.json").stat().st_mtime_ns
 
     again = run_batch([clips / "a", clips / "b" / "set.csv", clips / "fatigue.csv"], out, workers=1)
     assert [r.status for r in again.results] == ["skipped"] * 3  # nothing ran: no worker process was started
     assert (out / rows["b/set.csv"]["folder"] / "report.json").stat().st_mtime_ns == stamp
-    assert f"{rows['a/set.csv']['folder']}/report.html" in _links(out)  # the page is linked once it exists
     assert [r["reps"] for r in csv.DictReader((out / "summary.csv").open())] == \
         [rows[rel]["reps"] for rel in ("a/set.csv", "b/set.csv", "fatigue.csv")]
 

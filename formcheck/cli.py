@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from formcheck import __version__
+from formcheck.cli_batch import add_batch_parser
+from formcheck.cli_history import add_history_parser, add_save_options, check_save_options, save_if_asked
 from formcheck.errors import FormcheckError, InputError, Interrupted
 
 EXIT_OK, EXIT_INTERNAL = 0, 1
@@ -33,13 +35,19 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("input", help="video file, or a landmarks CSV written by 'formcheck extract'")
     an.add_argument("-o", "--output", help="output folder (default: formcheck-out/<input stem>/)")
     an.add_argument("--json", action="store_true", help="print report.json to stdout instead of the table")
+    an.add_argument("--no-video", action="store_true", help="skip annotated.mp4 (faster; the report keeps its thumbnails)")
+    an.add_argument("--open", action="store_true", help="open report.html in the default browser when done")
     an.add_argument("--side", choices=("auto", "left", "right", "both"), help="the working foot (default: auto)")
     an.add_argument("--config", help="TOML settings file (see formcheck/default_config.toml)")
     an.add_argument("--height-cm", type=float, help="the person's height, for heel range in cm")
     an.add_argument("--foot-cm", type=float, help="the working foot's length, for heel range in cm")
     an.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
+    add_save_options(an)
     _add_common(an)
     an.set_defaults(func=cmd_analyze)
+
+    add_batch_parser(sub, _add_common)
+    add_history_parser(sub)
     return parser
 
 
@@ -53,14 +61,28 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and not 10 <= value <= 300:
             raise InputError(f"--{name.replace('_', '-')} must be a length in cm (10-300), got {value:g}")
+    check_save_options(args)
     config = load_config(args.config, side=args.side, height_cm=args.height_cm, foot_cm=args.foot_cm)
     result = analyze_to_folder(args.input, args.output, config, model=args.model, show_progress=not args.quiet,
-                               quiet_native=not args.debug)
+                               quiet_native=not args.debug, video=not args.no_video)
     if args.json:
         sys.stdout.write(report_json_text(result.data))
     else:
         print_report(result.data, out_dir=str(result.out_dir))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    save_if_asked(args, result.data)
+    if args.open:
+        open_in_browser(result.files["report_html"])
     return EXIT_OK
+
+
+def open_in_browser(path: Path) -> None:
+    """Open a local file in the default browser (a note on stderr if there is none, never an error)."""
+    import webbrowser
+
+    if not webbrowser.open(Path(path).resolve().as_uri()):
+        print(f"formcheck: no browser found to open {path}; open it yourself", file=sys.stderr)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

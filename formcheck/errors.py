@@ -42,3 +42,9 @@ class Interrupted(FormcheckError):
     """The user pressed Ctrl-C; partial results were saved."""
 
     exit_code = 130
+
+
+class ClipsFailed(FormcheckError):
+    """`formcheck batch`: one or more clips failed; the others' outputs and the batch summary were written."""
+
+    exit_code = 7

@@ -49,15 +49,17 @@ class AnalyzeResult:
     data: dict[str, Any]
     out_dir: Path
     files: dict[str, Path] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # about the outputs (report.json has the analysis's)
 
 
 def analyze_to_folder(src: str | Path, out_dir: str | Path | None = None, config: Any = None,
                       model: str | None = None, show_progress: bool = False,
-                      quiet_native: bool = True) -> AnalyzeResult:
+                      quiet_native: bool = True, video: bool = True) -> AnalyzeResult:
     """Analyze a video or landmarks CSV and write its output folder.
 
     The landmarks of a video are written first, so a refused or interrupted analysis loses
-    nothing already extracted (Ctrl-C raises Interrupted after saving them).
+    nothing already extracted (Ctrl-C raises Interrupted after saving them); then report.json and
+    reps.csv, then annotated.mp4 (a video input, unless video=False) and report.html.
     """
     from formcheck.api import analyze_loaded, load_input
     from formcheck.io.landmarks_csv import save_landmarks_csv
@@ -75,7 +77,9 @@ def analyze_to_folder(src: str | Path, out_dir: str | Path | None = None, config
     if loaded.info.kind != "video":
         files["landmarks"] = save_landmarks_csv(loaded.series, out / "landmarks.csv")
     files.update(write_report_files(data, out))
-    return AnalyzeResult(report, data, out, files)
+    result = AnalyzeResult(report, data, out, files)
+    write_visual_outputs(result, video=video, show_progress=show_progress)
+    return result
 
 
 def write_report_files(data: dict[str, Any], out: Path) -> dict[str, Path]:
@@ -84,3 +88,45 @@ def write_report_files(data: dict[str, Any], out: Path) -> dict[str, Path]:
 
     return {"report_json": save_report_json(data, out / "report.json"),
             "reps_csv": save_reps_csv(data, out / "reps.csv")}
+
+
+def write_visual_outputs(result: AnalyzeResult, video: bool = True, show_progress: bool = False) -> None:
+    """annotated.mp4 (second pass over a video input; thumbnails kept on the way) and report.html.
+
+    Without the video, the thumbnails come from a cheap pass decoding only up to the frames needed;
+    a landmarks CSV input gets none (a note in the page says why)."""
+    from formcheck.io.report_files import write_atomic
+    from formcheck.viz.html import report_html
+    from formcheck.viz.thumbnails import ThumbnailCollector, thumbnail_requests
+    from formcheck.viz.timeline import key_frames
+
+    report, data, out = result.report, result.data, result.out_dir
+    thumbs, note, video_name = None, None, None
+    if report.input.kind == "video" and report.input.path:
+        a = report.analysis
+        frames = key_frames(report.series.frame, a.t, a.h, data["reps"])
+        collector = ThumbnailCollector(thumbnail_requests(report.series, frames, a.signal_side))
+        if video:
+            video_name = _write_video(result, collector, show_progress)
+        else:
+            from formcheck.io.frame_grab import grab_frames
+
+            grab_frames(report.input.path, collector.wanted, collector)
+        thumbs = collector.images
+    else:
+        note = ("No frames: the input is a landmarks CSV, not a video. Analyze the video itself to see each "
+                "rep's bottom and top here.")
+    html = report_html(report, data, thumbs, note, video_name)
+    result.files["report_html"] = write_atomic(out / "report.html", html)
+
+
+def _write_video(result: AnalyzeResult, on_frame: Any, show_progress: bool) -> str:
+    from formcheck.io.video_writer import write_annotated_video
+    from formcheck.viz.timeline import StateTimeline
+
+    timeline = StateTimeline.from_report(result.report, result.data)
+    written = write_annotated_video(result.report.input.path, timeline.state_at, result.out_dir / "annotated.mp4",
+                                    on_frame=on_frame, show_progress=show_progress)
+    result.files["annotated_video"] = written.path
+    result.warnings.extend(written.warnings)
+    return written.path.name

@@ -49,3 +49,21 @@ def ffmpeg(*args: str) -> None:
 @pytest.fixture
 def clip30(tmp_path: Path) -> Path:
     return write_clip(tmp_path / "clip30.mp4", 45, 30.0)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (selenium WebDriver) for the session; pages are opened with
+    headless_browser.load(browser, path, size). Skips when Chromium is missing, unless
+    FORMCHECK_REQUIRE_BROWSER=1 (CI), where that is a failure."""
+    import os
+
+    from headless_browser import browser_missing, chromium
+
+    why = browser_missing()
+    if why:
+        if os.environ.get("FORMCHECK_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"FORMCHECK_REQUIRE_BROWSER=1 but {why}")
+        pytest.skip(why)
+    with chromium() as driver:
+        yield driver

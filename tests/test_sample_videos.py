@@ -16,7 +16,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 @pytest.fixture(scope="module")
 def clean_side_report(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("clean_side")
-    assert main(["analyze", str(SAMPLES / "clean_side.mp4"), "-o", str(out), "--quiet"]) == 0
+    assert main(["analyze", str(SAMPLES / "clean_side.mp4"), "-o", str(out), "--quiet", "--no-video"]) == 0
     return json.loads((out / "report.json").read_text())
 
 

@@ -1,0 +1,79 @@
+"""`formcheck batch`: many clips on all cores (or a Dask cluster), resumable, with an index page."""
+from __future__ import annotations
+
+import argparse
+from typing import Any, Callable
+
+from formcheck.cli_history import add_save_options, check_save_options
+from formcheck.errors import ClipsFailed, FormcheckError, InputError
+
+EXIT_OK = 0
+
+
+def add_batch_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], None]) -> None:
+    ba = sub.add_parser("batch", help="many videos / landmarks CSVs / folders -> one output folder each, "
+                                      "OUT/index.html and OUT/summary.csv")
+    ba.add_argument("paths", nargs="+", metavar="PATH", help="video files, landmarks CSVs, or folders (searched "
+                                                             "recursively for videos and landmarks CSVs)")
+    ba.add_argument("-o", "--output", required=True, metavar="OUT", help="folder for every clip's outputs")
+    ba.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per CPU core)")
+    ba.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster instead "
+                                                           "(tcp://HOST:PORT; needs formcheck[dask])")
+    ba.add_argument("--force", action="store_true", help="re-analyze clips already done with the same settings")
+    ba.add_argument("--side", choices=("auto", "left", "right", "both"), help="the working foot (default: auto)")
+    ba.add_argument("--config", help="TOML settings file (see formcheck/default_config.toml)")
+    ba.add_argument("--height-cm", type=float, help="the person's height, for heel range in cm")
+    ba.add_argument("--foot-cm", type=float, help="the working foot's length, for heel range in cm")
+    ba.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
+    add_save_options(ba)
+    add_common(ba)
+    ba.set_defaults(func=cmd_batch)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from formcheck.api import load_config
+    from formcheck.batch import run_batch
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be at least 1, got {args.workers}")
+    if args.workers is not None and args.scheduler:
+        raise InputError("--workers is for local processes; with --scheduler the cluster decides (leave one out)")
+    for name in ("height_cm", "foot_cm"):
+        value = getattr(args, name)
+        if value is not None and not 10 <= value <= 300:
+            raise InputError(f"--{name.replace('_', '-')} must be a length in cm (10-300), got {value:g}")
+    check_save_options(args)
+    config = load_config(args.config, side=args.side, height_cm=args.height_cm, foot_cm=args.foot_cm)
+    failed_saves: list[str] = []
+    outcome = run_batch(args.paths, args.output, config, model=args.model, workers=args.workers,
+                        scheduler=args.scheduler, force=args.force, show_progress=not args.quiet,
+                        on_result=_saver(args, failed_saves))
+    print(f"{len(outcome.results)} inputs: {outcome.count('ok')} analyzed, {outcome.count('skipped')} already done, "
+          f"{outcome.count('failed')} failed" + (f", {outcome.count('duplicate')} same as another input"
+                                                   if outcome.count("duplicate") else ""))
+    for r in outcome.failed:
+        print(f"  failed (exit {r.exit_code}) {r.job.path}: {r.error}")
+    if args.save:
+        print(f"history: {outcome.count('ok') + outcome.count('skipped') - len(failed_saves)} sets saved")
+    print(f"index: {outcome.files['index_html']}   summary: {outcome.files['summary_csv']}")
+    if outcome.failed or failed_saves:
+        n = len(outcome.failed)
+        what = f"{n} of {len(outcome.results)} clips failed" if n else "some sets could not be saved to the history"
+        raise ClipsFailed(f"{what}; the others are done (see {outcome.files['summary_csv']})")
+    return EXIT_OK
+
+
+def _saver(args: argparse.Namespace, failed: list[str]) -> Callable | None:
+    """Save each finished clip to the history in this process (Dask workers may be other machines)."""
+    if not args.save:
+        return None
+    from formcheck.history import save_set
+
+    def save(result: Any) -> None:
+        try:
+            save_set(args.history, result.data, athlete=args.athlete)
+        except FormcheckError as exc:
+            failed.append(result.job.path)
+            print(f"formcheck: warning: {result.job.path} not saved to the history: {exc}")
+
+    return save

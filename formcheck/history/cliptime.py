@@ -1,0 +1,88 @@
+"""When a clip was filmed: the MP4/QuickTime `mvhd` creation time when present, else the file's time.
+
+Reads only box headers (a few hundred bytes), so it needs no ffprobe and no new dependency.
+Phones and cameras write `mvhd` in MP4, MOV, M4V and 3GP files; other containers fall back to
+the file's modification time.
+"""
+from __future__ import annotations
+
+import struct
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import BinaryIO
+
+MP4_EPOCH = datetime(1904, 1, 1, tzinfo=timezone.utc)
+MAX_BOXES = 10_000
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)  # a stamp before this is an unset or garbage field
+
+
+def clip_time(path: str | Path) -> tuple[datetime, str]:
+    """(when, source): source is 'metadata' (the container's creation time) or 'file_mtime'."""
+    path = Path(path)
+    created = mp4_creation_time(path)
+    if created is not None:
+        return created, "metadata"
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc), "file_mtime"
+
+
+def mp4_creation_time(path: str | Path) -> datetime | None:
+    """moov/mvhd creation_time (UTC), or None if the file has none (not MP4-like, zero, or implausible)."""
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, 2)
+            moov = _find_box(fh, b"moov", 0, size)
+            if moov is None:
+                return None
+            mvhd = _find_box(fh, b"mvhd", *moov)
+            if mvhd is None:
+                return None
+            fh.seek(mvhd[0])
+            body = fh.read(min(mvhd[1] - mvhd[0], 12))
+    except OSError:
+        return None
+    return _mvhd_created(body)
+
+
+def _find_box(fh: BinaryIO, kind: bytes, start: int, end: int) -> tuple[int, int] | None:
+    """(body start, body end) of the first box `kind` among the boxes in [start, end)."""
+    pos = start
+    for _ in range(MAX_BOXES):
+        if pos + 8 > end:
+            return None
+        fh.seek(pos)
+        head = fh.read(16)
+        if len(head) < 8:
+            return None
+        size, box = struct.unpack(">I4s", head[:8])
+        header = 8
+        if size == 1:  # 64-bit size follows
+            if len(head) < 16:
+                return None
+            size, header = struct.unpack(">Q", head[8:16])[0], 16
+        elif size == 0:  # the box runs to the end of its parent
+            size = end - pos
+        if size < header or pos + size > end:
+            return None
+        if box == kind:
+            return pos + header, pos + size
+        pos += size
+    return None
+
+
+def _mvhd_created(body: bytes) -> datetime | None:
+    if len(body) < 8:
+        return None
+    version = body[0]
+    if version == 1:
+        if len(body) < 12:
+            return None
+        seconds = struct.unpack(">Q", body[4:12])[0]
+    else:
+        seconds = struct.unpack(">I", body[4:8])[0]
+    try:
+        when = MP4_EPOCH + timedelta(seconds=seconds)
+    except OverflowError:
+        return None
+    if seconds == 0 or when < EARLIEST or when > datetime.now(timezone.utc) + timedelta(days=1):
+        return None
+    return when

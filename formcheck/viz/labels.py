@@ -1,0 +1,37 @@
+"""Short words for faults and phases, shared by the overlay, the HTML report and the live view."""
+from __future__ import annotations
+
+# What went wrong and what to do, short enough for a banner on a phone-portrait frame.
+FAULT_BANNERS = {
+    "bounce": "bounce at the bottom - pause in the stretch",
+    "fast_lowering": "lowering too fast - take about 2 s down",
+    "shallow_bottom": "shallow bottom - let the heel sink lower",
+    "short_top": "short top - rise all the way up",
+    "no_top_pause": "no pause at the top - hold a one-count",
+    "torso_help": "torso helping - keep the chest still",
+    "knee_drive": "knee driving the rise - keep the bend fixed",
+    "free_leg_assist": "free foot helping - keep it off the step",
+    "hips_not_level": "hips not level - keep the free hip up",
+    "arch_collapse": "arch collapsing - press through the big toe",
+    "roll_out": "rolling out - keep weight over the big toe",
+}
+# What a fault check looks at, for "not checked" notes.
+FAULT_NOUNS = {
+    "bounce": "bounce", "fast_lowering": "lowering speed", "shallow_bottom": "depth", "short_top": "rise height",
+    "no_top_pause": "top pause", "torso_help": "torso", "knee_drive": "knee", "free_leg_assist": "free leg",
+    "hips_not_level": "hip level", "arch_collapse": "arch", "roll_out": "rolling out",
+}
+# A word for the person during the phase a fault happens in (shown beside the phase timer).
+TEMPO_CUES = {
+    "fast_lowering": ("lower", "slower"), "bounce": ("lower", "slower"), "no_top_pause": ("top", "hold"),
+    "short_top": ("top", "higher"), "shallow_bottom": ("bottom", "deeper"),
+}
+PHASE_NAMES = {"rise": "rise", "top": "top pause", "lower": "lowering", "bottom": "bottom pause"}
+
+
+def fault_banner(fid: str) -> str:
+    return FAULT_BANNERS.get(fid, fid.replace("_", " "))
+
+
+def fault_noun(fid: str) -> str:
+    return FAULT_NOUNS.get(fid, fid.replace("_", " "))

@@ -1,0 +1,81 @@
+"""The report's building blocks: SVG primitives escape, charts show each rep's phases and faults,
+landmark quality counts gaps, heel range text."""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import numpy as np
+import pytest
+
+from formcheck.core.landmarks import INDEX
+from formcheck.core.quality import landmark_quality
+from formcheck.synth import make_series, preset
+from formcheck.viz.html import heel_range_text
+from formcheck.viz.plots import heel_plot, tempo_bars
+from formcheck.viz.svg import pct, rect, stretched_polyline, text
+
+
+def rep(i: int, t0: float, rise: float, top: float, lower: float, bottom: float, faults=()) -> dict:
+    ts = np.cumsum([t0, rise, top, lower, bottom])
+    return {"index": i, "t_start": ts[0], "t_top_start": ts[1], "t_top_end": ts[2], "t_bottom": ts[3], "t_end": ts[4],
+            "concentric_s": rise, "top_pause_s": top, "eccentric_s": lower, "bottom_pause_s": bottom,
+            "bottom_pause_estimated": False, "faults": list(faults)}
+
+
+REPS = [rep(1, 1.0, 0.8, 0.4, 1.6, 0.5),
+        rep(2, 4.3, 0.8, 0.4, 0.4, 0.5, [{"id": "fast_lowering", "severity": "minor", "t_start": 5.5, "t_end": 5.9}]),
+        rep(3, 6.4, 0.8, 0.0, 0.3, 0.0, [{"id": "bounce", "severity": "major", "t_start": 7.2, "t_end": 7.8},
+                                          {"id": "no_top_pause", "severity": "minor", "t_start": 7.0, "t_end": 7.4}])]
+
+
+def test_svg_text_and_attributes_are_escaped():
+    assert str(text(1, 2, "<script>&")) == '<text x="1" y="2">&lt;script&gt;&amp;</text>'
+    assert "&#34;" in str(rect(pct(10), 0, pct(5), 3, tip='a "quote"')) and pct(12.5) == "12.5%"
+
+
+def test_polyline_breaks_at_gaps():
+    out = str(stretched_polyline([0, 0.5, 1, np.nan, 0.2, 0.3], [0, 1, 0.5, 1, 0, 0], 10, 100))
+    assert out.count("<polyline") == 2 and "0.0,1000.0 500.0,0.0 1000.0,500.0" in out
+
+
+def test_heel_plot_shades_every_phase_and_marks_every_fault():
+    t = np.linspace(0, 9, 271)
+    out = str(heel_plot(t, np.sin(t), REPS))
+    shaded = re.findall(r'class="ph-(rise|top|lower|bottom)"', out)
+    assert len(shaded) == 4 + 4 + 2  # rep 3 has no top pause and no bottom pause
+    assert out.count('class="fault major"') == 1 and out.count('class="fault minor"') == 2
+    assert out.count('class="rep-line"') == len(REPS) + 1
+    assert "rep 3: bounce at the bottom" in out
+
+
+def test_tempo_bars_flag_a_lowering_quicker_than_the_rise():
+    out = str(tempo_bars(REPS))
+    assert out.count(" fast") == 2 and out.count('class="should"') == 2  # reps 2 and 3 only
+    bars = re.findall(r'width="([\d.]+)%" height="\d+" class="ph-(\w+) bar', out)
+    widths = {phase: float(w) for w, phase in bars[:4]}  # rep 1
+    assert widths["lower"] == pytest.approx(2 * widths["rise"], rel=1e-3)  # rep 1: 1.6 s vs 0.8 s, one scale
+
+
+def test_landmark_quality_counts_gaps_of_the_working_leg():
+    series, _ = make_series(preset("clean_side"), view="side", seed=2)
+    dt = float(np.median(np.diff(series.t)))
+    vis = series.vis.copy()
+    vis[100:130, INDEX["right_knee"]] = 0.05  # unseen for 30 frames
+    xy = series.xy.copy()
+    xy[200:202] = np.nan  # no pose for 2 frames: shorter than 0.1 s at 30 fps, not a gap
+    q = landmark_quality(dataclasses.replace(series, vis=vis, xy=xy), "right")
+    assert q["gaps"] == 1 and q["longest_gap_s"] == pytest.approx(30 * dt, abs=1e-6)
+    assert q["detection_rate"] == pytest.approx(1 - 2 / len(series), abs=1e-4)
+    assert q["leg_seen_frac"] == pytest.approx(1 - 32 / len(series), abs=1e-4)
+    assert landmark_quality(series, "left")["gaps"] == 0
+    with pytest.raises(ValueError, match="side must be"):
+        landmark_quality(series, "both")
+
+
+def test_heel_range_text_prefers_the_foot_angle():
+    reps = [{"heel_range": {"foot_angle_deg": a, "shank_frac": 0.2}} for a in (20.0, 24.0, 30.0)]
+    assert heel_range_text(reps) == "median 24 deg (20-30) foot angle"
+    assert heel_range_text([{"heel_range": {"shank_frac": s}} for s in (0.1, 0.3)]) == \
+        "median 0.20 shank lengths (0.10-0.30)"
+    assert heel_range_text([]) is None

@@ -22,11 +22,13 @@ from formcheck.core.live_signal import (History, JumpGate, LowPass, StanceTracke
 from formcheck.core.metrics import tempo
 from formcheck.core.rep_signal import (StanceSignal, accept_cycles, finish_last_pause, flat_level, stance_signal,
                                        time_cycles)
-from formcheck.core.reps import Cycle, PhaseTimes, RepState, Sample, step
+from formcheck.core.reps import Cycle, PhaseTimes, RepState, Sample, fold_reps, step
 from formcheck.core.signals import noise_level
 
 SIDES = ("left", "right")
-CENTRE_EVERY_S = 0.25  # how often the heel-height components' centres are refreshed
+BOTH_AFTER_S = 3.0  # both feet planted this long without a cue to the working side: a two-leg raise
+CENTRE_EVERY_S = 0.25
+MATCH_TOP_S = 0.5  # a live rep and a batch rep whose tops are this close are the same rep  # how often the heel-height components' centres are refreshed
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class _Set:
         self.lo_ref, self.hi_ref = math.nan, math.nan
         self.span = 0.0
         self.counted: list[tuple[Cycle, bool]] = []  # reps counted in this stance
+        self.rep_ids: list[int] = []  # their indices in the session
+        self.recheck = False  # candidates came while the stance was young: judge them again when it is a set
         self.pending: list[tuple[Cycle, bool]] = []  # (cycle, doubtful) waiting: young stance, foot moving, doubt
 
     def add(self, t: float, comps: np.ndarray, frontal: bool, shank: float, centre_s: float) -> float:
@@ -169,6 +173,9 @@ class LiveTracker:
         self.shank_px = math.nan
         self._shank_t = -math.inf
         self.set: _Set | None = None
+        self._set_end_i = 0  # a new set starts after the frames of the last one
+        self._side_open = False  # the side is the better-seen leg of two planted feet: look again
+        self._side_checked = -math.inf
         self.reps: list[LiveRep] = []
         self._gauge = LowPass(self.config.gauge_hz)
         self.watch = FaultWatch(cfg)
@@ -180,7 +187,7 @@ class LiveTracker:
         vis = np.array(vis, dtype=float).reshape(-1)
         xy[~(vis >= self.config.analysis.cleaning.min_visibility)] = np.nan
         shank = self.shank_px = self._update_shank(t, xy, vis)
-        xy = self.gate(t, xy, shank)
+        xy = self.gate(t, xy, shank, standing=all(self.stance[s].state.still for s in SIDES))
         vis = np.where(np.isnan(xy[:, 0]), np.nan, vis)  # a refused glitch counts as unseen
         i = self.history.append(t, xy, vis)
         events: list[LiveEvent] = []
@@ -190,7 +197,8 @@ class LiveTracker:
                     and s == self.side:
                 self._end_set(self.stance[s].left_t, events)
                 self.side = self.fixed_side  # stepping: decide the working side afresh at the next stance
-        if self.side is None:
+                self._side_checked = -math.inf
+        if self.side is None or self._side_open:
             self._decide_side(t, events)
         if self.side is not None and self.stance[self.side].state.still:
             if self.set is None:
@@ -273,20 +281,36 @@ class LiveTracker:
             events.append(LiveEvent("view", t, text=label))
 
     def _decide_side(self, t: float, events: list[LiveEvent]) -> None:
-        """Once a foot has stood still for side_decide_s: the batch vote (core/side.detect_side)."""
+        """Once a foot has stood still for side_decide_s: the batch vote (core/side.detect_side).
+
+        A cue (the free knee bent, the free foot held up) decides. With none, both feet are planted:
+        after BOTH_AFTER_S it is a two-leg raise read from the better-seen leg, and the cues are looked
+        at again every second in case a foot is lifted (someone standing before stepping onto the step).
+        """
         from formcheck.core.analyze import _better_seen
         from formcheck.core.side import detect_side
 
-        still = [s for s in SIDES if self.stance[s].state.still
-                 and t - self.stance[s].state.since_t >= self.config.side_decide_s]
-        if not still:
+        still = [s for s in SIDES if self.stance[s].state.still]
+        if not still or t - self._side_checked < 1.0 and self.side is not None:
             return
-        tracks = self._tracks(min(self.stance[s].state.start_i for s in still))
+        since = min(self.stance[s].state.since_t for s in still)
+        if t - since < self.config.side_decide_s:
+            return
+        self._side_checked = t
+        tracks = self._tracks(max(min(self.stance[s].state.start_i for s in still), self._set_end_i))
         if tracks is None:
             return
         side = detect_side(tracks, {s: np.ones(len(tracks.t), bool) for s in SIDES}).side
-        self.side = _better_seen(tracks) if self.want_both or side == "both" else side
-        events.append(LiveEvent("side", t, text=self.side))
+        if self.want_both or (side == "both" and t - since >= BOTH_AFTER_S):
+            side, self._side_open = _better_seen(tracks), not self.want_both
+        elif side == "both":
+            return
+        else:
+            self._side_open = False
+        if side != self.side:
+            self._end_set(t, events)
+            self.side = side
+            events.append(LiveEvent("side", t, text=side))
 
     def _tracks(self, start: int, end_t: float = math.inf):  # noqa: ANN202 - CleanTracks or None
         """The batch cleaning of the kept frames from absolute index `start`, before end_t (None if the
@@ -307,7 +331,7 @@ class LiveTracker:
 
     # ------------------------------------------------------------------ the set
     def _start_set(self, t: float, events: list[LiveEvent]) -> None:
-        start = max(self.stance[self.side].state.start_i, self.history.offset)
+        start = max(self.stance[self.side].state.start_i, self.history.offset, self._set_end_i)
         self.set = _Set(start, self.stance[self.side].state.since_t, self.config.analysis)
         ts, xys, _ = self.history.since(start)
         shank = self.shank_px
@@ -362,6 +386,8 @@ class LiveTracker:
         mine = [c for c in accepted if c.top == now.top]
         if mine:
             c = mine[0]
+            young = t - self.stance[self.side].state.since_t < self.config.analysis.stance.min_stance_s
+            st.recheck = st.recheck or young
             st.pending.append((Cycle(c.bottom0 + base, c.top + base, c.bottom1 + base), self._doubtful(sig, c, accepted)))
         self._release(t, events, win)
 
@@ -377,18 +403,26 @@ class LiveTracker:
         st, stance = self.set, self.stance[self.side]
         if t - stance.state.since_t < self.config.analysis.stance.min_stance_s or stance.tentative:
             return
+        if st.recheck:  # they waited for the stance to be a set: judge them again now that its range has grown
+            st.recheck = False
+            win = self._signal()
+            if win is None:
+                return
+            st.pending = [(c, d) for c, d in st.pending
+                          if c.bottom0 < win.base or _clears(win.sig, self._local(c, win.base))]
         while st.pending:
             cycle, doubtful = st.pending[0]
             if doubtful and len(st.counted) + len(st.pending) < 2:
                 return
             st.counted.append(st.pending.pop(0))
+            st.rep_ids.append(len(self.reps) + 1)
             self._count(LiveRep(len(self.reps) + 1, t, cycle, view=self.view), t, events, win)
 
     def _count(self, rep: LiveRep, t: float, events: list[LiveEvent], win: _Window | None) -> None:
         prev = self.reps[-1] if self.reps else None
         self.reps.append(rep)
         events.append(LiveEvent("rep_counted", t, rep))
-        if prev is not None and prev.times is None and prev.cycle.bottom0 >= self.set.start_i:
+        if prev is not None and prev.times is None and prev.index in self.set.rep_ids:
             self._time([prev, rep], t, events, win)
 
     # ------------------------------------------------------------------ timing
@@ -418,6 +452,28 @@ class LiveTracker:
         for rep in timed:
             self.reps[rep.index - 1] = replace(rep, faults=window_faults(self, rep, win.tracks, sig, base))
             events.append(LiveEvent("rep_timed", t, self.reps[rep.index - 1], text="final" if final else ""))
+
+    def _time_final(self, reps: list[LiveRep], t: float, events: list[LiveEvent], win: _Window,
+                    set_end: float) -> None:
+        """The set is over: read its whole stance as batch analysis does (the machine over the batch
+        signal, the batch rules) and give each rep the times of the batch rep around its top; a rep
+        batch would not find keeps its live timing."""
+        sig, base, r = win.sig, win.base, self.config.analysis.reps
+        reps = [x for x in reps if x.cycle.bottom0 >= base]
+        batch = accept_cycles(sig, fold_reps(sig.t, sig.h, sig.threshold, r.min_rep_s)[0], r)
+        times = time_cycles(sig, batch, r)
+        if times:
+            times[-1] = finish_last_pause(times[-1], self._typical_bottom_pause(times[:-1]), set_end)
+        for rep in reps:
+            top = rep.cycle.top - base
+            k = next((j for j, c in enumerate(batch) if c.bottom0 <= top <= c.bottom1), -1)
+            if k < 0:  # batch would not see this rep: keep its live timing (the set's last: time it alone)
+                if rep.times is None:
+                    self._time([rep], t, events, win, set_end=set_end, final=True)
+                continue
+            timed = replace(rep, times=times[k], tempo=tempo(times[k]))
+            self.reps[rep.index - 1] = replace(timed, faults=window_faults(self, timed, win.tracks, sig, base))
+            events.append(LiveEvent("rep_timed", t, self.reps[rep.index - 1], text="final"))
 
     def _last_cycle(self, rep: LiveRep, base: int) -> Cycle:
         """The set's last rep ends at the lowest point since its top (as batch: the machine's last low)."""
@@ -449,11 +505,18 @@ class LiveTracker:
             tops = {c.top + base for c in accept_cycles(win.sig, known, self.config.analysis.reps)}
             for cycle, _ in st.pending:
                 if cycle.top in tops and cycle.bottom1 < base + len(win.sig.t):
+                    st.rep_ids.append(len(self.reps) + 1)
                     self._count(LiveRep(len(self.reps) + 1, t_end, cycle, view=self.view), t_end, events, win)
-        mine = [r for r in self.reps if r.cycle.bottom0 >= st.start_i]
-        if mine:  # now that the whole set is seen, time all its reps once more
-            self._time(mine, t_end, events, win, set_end=t_end, final=True)
+        end = win.base + len(win.sig.t) if win is not None else self.history.end
+        late = [r for r in self.reps if r.index in st.rep_ids and r.cycle.bottom1 >= end]
+        for rep in late:  # its lowering was confirmed after the foot began to step away: not a rep of this set
+            self.reps.remove(rep)
+            events.append(LiveEvent("rep_withdrawn", t_end, rep, text="the foot was stepping away"))
+        mine = [r for r in self.reps if r.index in st.rep_ids]
+        if mine and win is not None:  # now that the whole set is seen, time all its reps once more
+            self._time_final(mine, t_end, events, win, t_end)
         self.set = None
+        self._set_end_i = self.history.end
         events.append(LiveEvent("stance_end", t_end))
 
     def _attach_warning(self, fault: dict) -> None:

@@ -61,27 +61,31 @@ class JumpGate:
     """Causal glitch rejection: a landmark that jumps further than a body part can move is dropped.
 
     A point is refused when it lies more than `max_speed` shank lengths per second (plus a small
-    allowance) from its last accepted place; MediaPipe's multi-frame glitches (a leg briefly swapped
+    allowance) from its last accepted place: a swinging foot in a walk reaches about 10, nothing of
+    a person standing on one spot (a calf raise, a wobble, a knee dip) more than `still_speed`; MediaPipe's multi-frame glitches (a leg briefly swapped
     or thrown across the picture) are refused until they end. A point refused for longer than
     `accept_after_s` is taken as real (a camera cut, the person moved) and followed from there.
     """
 
-    def __init__(self, max_speed: float = 5.0, allowance: float = 0.08, accept_after_s: float = 0.3) -> None:
-        self.max_speed, self.allowance, self.accept_after_s = max_speed, allowance, accept_after_s
+    def __init__(self, max_speed: float = 12.0, still_speed: float = 5.0, allowance: float = 0.1,
+                 accept_after_s: float = 0.3) -> None:
+        self.max_speed, self.still_speed = max_speed, still_speed
+        self.allowance, self.accept_after_s = allowance, accept_after_s
         self._last = np.full((N_LANDMARKS, 2), np.nan)
         self._last_t = np.full(N_LANDMARKS, np.nan)
         self._refused_since = np.full(N_LANDMARKS, np.nan)
         self.refused = 0
 
-    def __call__(self, t: float, xy: np.ndarray, shank_px: float) -> np.ndarray:
-        """xy (33, 2) with NaN where unseen; returns a copy with jumps set to NaN."""
+    def __call__(self, t: float, xy: np.ndarray, shank_px: float, standing: bool = False) -> np.ndarray:
+        """xy (33, 2) with NaN where unseen; returns a copy with jumps set to NaN. standing: the person
+        stands on one spot (a stance), where nothing moves faster than `still_speed`."""
         out = xy.copy()
         seen = np.isfinite(xy[:, 0])
         if not math.isfinite(shank_px) or shank_px <= 0:
             self._accept(t, xy, seen)
             return out
         dist = np.hypot(*(xy - self._last).T) / shank_px
-        limit = self.max_speed * (t - self._last_t) + self.allowance
+        limit = (self.still_speed if standing else self.max_speed) * (t - self._last_t) + self.allowance
         jump = seen & (dist > limit)  # NaN distance (no history) is not a jump
         stale = jump & (t - np.where(np.isnan(self._refused_since), t, self._refused_since) >= self.accept_after_s)
         refuse = jump & ~stale
@@ -138,6 +142,9 @@ class StanceState:
     moving_since: float = math.nan  # the ball has been away from the anchor since then
 
 
+SPEED_BASE_S = 0.2  # the foot's speed is its smoothed travel over this long (a frame-to-frame difference is noise)
+
+
 class StanceTracker:
     """The working foot stands still (a stance) or travels (stepping, walking).
 
@@ -159,7 +166,7 @@ class StanceTracker:
         self._slow_since = math.nan
         self._slow_i = -1
         self.fast_since = math.nan  # the foot has moved fast since then (NaN: it is slow)
-        self._prev: tuple[float, np.ndarray] | None = None
+        self._recent: list[tuple[float, np.ndarray]] = []  # smoothed positions over the last SPEED_BASE_S
 
     @property
     def tentative(self) -> bool:
@@ -171,10 +178,11 @@ class StanceTracker:
         ball = self.toe_filter(t, toe)
         if pos is None or not np.isfinite(shank_px):
             return None
-        speed = math.inf
-        if self._prev is not None and t > self._prev[0]:
-            speed = float(np.hypot(*(pos - self._prev[1]))) / (t - self._prev[0]) / shank_px
-        self._prev = (t, pos.copy())
+        self._recent.append((t, pos.copy()))
+        while len(self._recent) > 2 and self._recent[1][0] <= t - SPEED_BASE_S:
+            self._recent.pop(0)
+        t0, p0 = self._recent[0]
+        speed = float(np.hypot(*(pos - p0))) / (t - t0) / shank_px if t - t0 >= 0.5 * SPEED_BASE_S else math.inf
         fast = speed >= self.cfg.max_foot_speed
         self.fast_since = (self.fast_since if math.isfinite(self.fast_since) else t) if fast else math.nan
         if self.state.still:

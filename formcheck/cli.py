@@ -64,19 +64,21 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from formcheck.io.landmarks_csv import save_landmarks_csv
-    from formcheck.pipeline import extract_video
+    from formcheck.io.landmarks_csv import save_landmarks_or_rescue
+    from formcheck.io.report_files import check_writable
+    from formcheck.pipeline import extract_video, interrupted_message
 
     video = Path(args.video)
     out = Path(args.output) if args.output else Path("formcheck-out") / video.stem / "landmarks.csv"
+    check_writable(out.parent)  # fail before the extraction, not after
     result = extract_video(video, model=args.model, show_progress=not args.quiet, quiet_native=not args.debug)
-    save_landmarks_csv(result.series, out)
+    out = save_landmarks_or_rescue(result.series, out)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     n = len(result.series)
     print(f"{n} frames, pose found in {result.detection_rate:.1%} -> {out}")
     if result.interrupted:
-        raise Interrupted(f"interrupted after {n} frames; the landmarks extracted so far are saved in {out}")
+        raise Interrupted(interrupted_message(result.series, out))
     return EXIT_OK
 
 

@@ -9,12 +9,14 @@ Empty cells where no pose was found.  Readers ignore columns they don't need.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from formcheck.core.landmarks import LANDMARK_NAMES, N_LANDMARKS, LandmarkSeries
 from formcheck.errors import InputError, OutputError
+from formcheck.io.report_files import write_atomic
 
 BASE_COLUMNS = ("frame", "t", "width", "height")
 POSE_COLUMNS = tuple(f"{n}_{k}" for n in LANDMARK_NAMES for k in ("x", "y", "z", "vis"))
@@ -58,17 +60,24 @@ def format_csv(series: LandmarkSeries) -> str:
 
 
 def save_landmarks_csv(series: LandmarkSeries, path: str | Path) -> Path:
-    """Write atomically: a temporary file in the same folder, then rename."""
+    """Write atomically (a temporary file in the same folder, then rename); OutputError says how to fix."""
+    return write_atomic(path, format_csv(series))
+
+
+def save_landmarks_or_rescue(series: LandmarkSeries, path: str | Path) -> Path:
+    """Save extracted landmarks; if `path` cannot be written, save them in the temp folder and say where,
+    so minutes of pose extraction are never lost to a full disk or a read-only folder."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(format_csv(series))
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"could not write {path} ({exc.strerror or exc}); choose a writable folder with -o") from None
-    return path
+        return save_landmarks_csv(series, path)
+    except OutputError as exc:
+        rescue = Path(tempfile.gettempdir()) / f"formcheck-{path.parent.name or 'landmarks'}-{os.getpid()}.csv"
+        try:
+            save_landmarks_csv(series, rescue)
+        except OutputError:
+            raise exc from None
+        raise OutputError(f"{exc}; the landmarks were saved to {rescue} instead "
+                          f"(analyze them later with: formcheck analyze {rescue})") from None
 
 
 def load_landmarks_csv(path: str | Path) -> LandmarkSeries:

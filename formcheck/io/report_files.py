@@ -78,11 +78,14 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
 
 
 def check_writable(folder: str | Path) -> Path:
-    """Create `folder` if needed and prove a file can be written there (before minutes of work, not after)."""
+    """Prove that files can be written in `folder` (before minutes of work, not after) without creating it:
+    the test file goes into its nearest existing ancestor."""
     folder = Path(folder)
+    base = next((p for p in (folder, *folder.absolute().parents) if p.exists()), Path("."))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".formcheck-write-test", dir=folder)
+        if not base.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        fd, name = tempfile.mkstemp(prefix=".formcheck-write-test", dir=base)
         os.close(fd)
         os.unlink(name)
     except OSError as exc:

@@ -7,9 +7,13 @@ a few megabytes and never decodes anything.
 """
 from __future__ import annotations
 
+import contextlib
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
+
+import cv2
 
 STILL_IMAGES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"II*\x00", "TIFF"),
                 (b"MM\x00*", "TIFF"), (b"BM", "BMP"))
@@ -33,6 +37,7 @@ TS_VIDEO_TYPES = {0x01: "MPEG-1", 0x02: "MPEG-2", 0x10: "MPEG-4", 0x1B: "H.264",
 ISO_TOP = {b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"uuid", b"pdin", b"moof", b"mfra", b"meta"}
 MAX_MOOV = 64 << 20
 SNIFF = 4096
+CAMERA_INDICES = range(4)  # probed when a camera fails (and by `formcheck doctor`)
 
 
 @dataclass
@@ -277,3 +282,45 @@ def check_not_still_image(path: str | Path) -> str | None:
     if kind is None:
         return None
     return f"{path.name} is a picture ({kind}), not a video; film the whole set as a video"
+
+
+@contextlib.contextmanager
+def quiet_opencv() -> Iterator[None]:
+    """Silence OpenCV's own log lines (a missing camera makes it print several) for the block."""
+    logging = cv2.utils.logging
+    before = logging.getLogLevel()
+    logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+    try:
+        yield
+    finally:
+        logging.setLogLevel(before)
+
+
+def camera_state(index: int) -> str:
+    """'ok' (opens and gives a frame), 'busy' (opens but gives no frame) or 'missing'."""
+    with quiet_opencv():
+        cap = cv2.VideoCapture(index)
+        try:
+            if not cap.isOpened():
+                return "missing"
+            ok, image = cap.read()
+            return "ok" if ok and image is not None else "busy"
+        finally:
+            cap.release()
+
+
+def list_cameras(indices: Iterable[int] = CAMERA_INDICES) -> list[int]:
+    """Indices of the cameras that give a picture right now."""
+    return [i for i in indices if camera_state(i) == "ok"]
+
+
+def camera_error(index: int, state: str) -> str:
+    """One line for a camera that failed: what happened to it and which cameras do work."""
+    what = (f"camera #{index} opened but gives no picture (busy in another program, or switched off)" if state == "busy"
+            else f"camera #{index} was not found")
+    working = [i for i in list_cameras() if i != index]
+    if working:
+        return f"{what}; working cameras: {', '.join(f'#{i}' for i in working)}: pass --camera {working[0]}"
+    tried = f"#{CAMERA_INDICES[0]}-#{CAMERA_INDICES[-1]}"
+    return (f"{what}, and no working camera was found (tried {tried}); connect one and close other programs that "
+            "use it, or analyze a video file instead")

@@ -232,16 +232,17 @@ class CameraSource:
 
     def __init__(self, index: int = 0, width: int | None = None, height: int | None = None) -> None:
         self.path = None
-        self._cap = cv2.VideoCapture(index)
+        with probe.quiet_opencv():
+            self._cap = cv2.VideoCapture(index)
         if width:
             self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         if height:
             self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-        ok, image = self._cap.read() if self._cap.isOpened() else (False, None)
+        opened = self._cap.isOpened()
+        ok, image = self._cap.read() if opened else (False, None)
         if not ok or image is None:
             self._cap.release()
-            raise CameraError(f"could not open camera #{index}; check it is connected and not used by another "
-                              "program, or pass --camera N (run 'formcheck doctor' to list working cameras)")
+            raise CameraError(probe.camera_error(index, "busy" if opened else "missing"))
         self._t0 = time.monotonic()
         self._first = image
         h, w = image.shape[:2]

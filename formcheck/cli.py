@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
     _add_common(an)
     an.set_defaults(func=cmd_analyze)
+
+    doc = sub.add_parser("doctor", help="check the pose model, video decoding, ffmpeg and cameras on this machine")
+    _add_common(doc)
+    doc.set_defaults(func=cmd_doctor)
     return parser
 
 
@@ -61,6 +65,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     else:
         print_report(result.data, out_dir=str(result.out_dir))
     return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from formcheck.doctor import run_doctor
+
+    return run_doctor()
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

@@ -84,7 +84,7 @@ def load_landmarks_csv(path: str | Path) -> LandmarkSeries:
     """Read a landmarks CSV; a file not in the format gives an InputError naming the bad column or row."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path} as a landmarks CSV ({exc}); pass a file written by formcheck extract") from None
     return parse_landmarks_csv(text, name=path.name)
@@ -94,7 +94,10 @@ def parse_landmarks_csv(text: str, name: str = "landmarks CSV") -> LandmarkSerie
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise InputError(f"{name} is empty; pass a landmarks CSV written by formcheck extract")
-    cols = [c.strip() for c in lines[0].split(",")]
+    cols = [c.strip().lstrip("\ufeff") for c in lines[0].split(",")]
+    if len(cols) == 1 and lines[0].count(";") >= len(BASE_COLUMNS):
+        raise InputError(f"{name} uses ';' between cells (a spreadsheet's regional setting); save it with commas, "
+                         "as formcheck extract writes it")
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]
     if missing:
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
@@ -137,9 +140,9 @@ def _series_from_table(table: np.ndarray, pos: dict[str, int], name: str) -> Lan
 
     n = table.shape[0]
     t = table[:, pos["t"]]
-    if np.isnan(t).any():
-        row = int(np.argmax(np.isnan(t))) + 2
-        raise InputError(f"{name} row {row} has no timestamp t; every row needs t in seconds")
+    if not np.isfinite(t).all():
+        row = int(np.argmax(~np.isfinite(t))) + 2
+        raise InputError(f"{name} row {row} has no usable timestamp t ({t[row - 2]}); every row needs t in seconds")
     if n > 1 and not np.all(np.diff(t) > 0):
         row = int(np.argmax(np.diff(t) <= 0)) + 3
         raise InputError(f"{name} row {row}: timestamps must be strictly increasing (sort by t and drop duplicate rows)")

@@ -107,13 +107,13 @@ def check_analysis(series: LandmarkSeries) -> None:
         assert series.t[0] - 1e-9 <= times[0][0] and times[-1][1] <= series.t[-1] + 1e-9
 
 
-@settings(max_examples=EXAMPLES or 80, **FUZZ)
+@settings(max_examples=EXAMPLES or 150, **FUZZ)
 @given(landmark_series())
 def test_any_series_analyzes_or_is_refused_with_our_own_error(series):
     check_analysis(series)
 
 
-@settings(max_examples=EXAMPLES or 30, **FUZZ)
+@settings(max_examples=EXAMPLES or 60, **FUZZ)
 @given(landmark_series(deep=True))
 def test_long_perturbed_sets_reach_reps_and_faults_without_crashing(series):
     check_analysis(series)

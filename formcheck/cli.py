@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_live_parser(sub, _add_common)
     add_batch_parser(sub, _add_common)
     add_history_parser(sub)
+    doc = sub.add_parser("doctor", help="check the pose model, video decoding, ffmpeg and cameras on this machine")
+    _add_common(doc)
+    doc.set_defaults(func=cmd_doctor)
     return parser
 
 
@@ -87,20 +90,28 @@ def open_in_browser(path: Path) -> None:
         print(f"formcheck: no browser found to open {path}; open it yourself", file=sys.stderr)
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from formcheck.doctor import run_doctor
+
+    return run_doctor()
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
-    from formcheck.io.landmarks_csv import save_landmarks_csv
-    from formcheck.pipeline import extract_video
+    from formcheck.io.landmarks_csv import save_landmarks_or_rescue
+    from formcheck.io.report_files import check_writable
+    from formcheck.pipeline import extract_video, interrupted_message
 
     video = Path(args.video)
     out = Path(args.output) if args.output else Path("formcheck-out") / video.stem / "landmarks.csv"
+    check_writable(out.parent)  # fail before the extraction, not after
     result = extract_video(video, model=args.model, show_progress=not args.quiet, quiet_native=not args.debug)
-    save_landmarks_csv(result.series, out)
+    out = save_landmarks_or_rescue(result.series, out)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     n = len(result.series)
     print(f"{n} frames, pose found in {result.detection_rate:.1%} -> {out}")
     if result.interrupted:
-        raise Interrupted(f"interrupted after {n} frames; the landmarks extracted so far are saved in {out}")
+        raise Interrupted(interrupted_message(result.series, out))
     return EXIT_OK
 
 

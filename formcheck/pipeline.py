@@ -62,16 +62,17 @@ def analyze_to_folder(src: str | Path, out_dir: str | Path | None = None, config
     reps.csv, then annotated.mp4 (a video input, unless video=False) and report.html.
     """
     from formcheck.api import analyze_loaded, load_input
-    from formcheck.io.landmarks_csv import save_landmarks_csv
+    from formcheck.io.landmarks_csv import save_landmarks_csv, save_landmarks_or_rescue
+    from formcheck.io.report_files import check_writable
 
     out = Path(out_dir) if out_dir is not None else default_output_dir(src)
+    check_writable(out)  # fail before minutes of pose extraction, not after
     loaded = load_input(src, model=model, show_progress=show_progress, quiet_native=quiet_native)
     files: dict[str, Path] = {}
     if loaded.info.kind == "video":
-        files["landmarks"] = save_landmarks_csv(loaded.series, out / "landmarks.csv")
+        files["landmarks"] = save_landmarks_or_rescue(loaded.series, out / "landmarks.csv")
     if loaded.interrupted:
-        raise Interrupted(f"interrupted after {len(loaded.series)} frames; the landmarks so far are in "
-                          f"{out / 'landmarks.csv'} (analyze that file to see the reps so far)")
+        raise Interrupted(interrupted_message(loaded.series, files["landmarks"]))
     report = analyze_loaded(loaded, config)
     data = report.to_dict()
     if loaded.info.kind != "video":
@@ -80,6 +81,13 @@ def analyze_to_folder(src: str | Path, out_dir: str | Path | None = None, config
     result = AnalyzeResult(report, data, out, files)
     write_visual_outputs(result, video=video, show_progress=show_progress)
     return result
+
+
+def interrupted_message(series: Any, saved: Path) -> str:
+    """Ctrl-C during extraction: what was kept, where, and how to see the reps so far."""
+    span = f" ({series.t[-1]:.1f} s of video)" if len(series) else ""
+    return (f"interrupted after {len(series)} frames{span}; the landmarks so far are saved in {saved}; "
+            f"see the reps so far with: formcheck analyze {saved}")
 
 
 def write_report_files(data: dict[str, Any], out: Path) -> dict[str, Path]:

@@ -70,7 +70,8 @@ def test_time_shift_and_camera_distance_change_nothing():
 def test_walking_across_the_frame_has_no_reps():
     series, _ = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=4)
     drift = (series.t - series.t[0])[:, None] * 1.5 * 150  # ~1.5 shank lengths per second
-    walking = dataclasses.replace(series, xy=series.xy + np.stack([drift, 0 * drift], axis=-1))
+    walking = dataclasses.replace(series, xy=series.xy + np.stack([drift, 0 * drift], axis=-1),
+                                  width=int(series.width + drift.max()))  # a wide shot: the walker stays in view
     a = analyze_series(walking)
     assert a.reps == [] and any("no calf raise found" in w for w in a.warnings)
 
@@ -113,3 +114,80 @@ def test_long_gap_splits_the_set_and_is_reported():
     a = analyze_series(series)
     assert any("no person found" in w for w in a.warnings)
     assert truth.n_reps - 1 <= len(a.reps) <= truth.n_reps
+
+
+# --- inputs that must be refused (exit 3) or still give the right answer
+
+
+def with_vis(series: LandmarkSeries, names: tuple[str, ...], value: float) -> LandmarkSeries:
+    from formcheck.core.landmarks import INDEX
+
+    vis = series.vis.copy()
+    vis[:, [INDEX[n] for n in names]] = value
+    return dataclasses.replace(series, vis=vis)
+
+
+FEET = tuple(f"{s}_{p}" for s in ("left", "right") for p in ("ankle", "heel", "foot_index"))
+
+
+@pytest.mark.parametrize("n, message", [
+    (1, "too short: the input has 1 frame; a set needs at least 2 s of video: film the whole set"),
+    (15, "too short: the input lasts 0.50 s and a set needs at least 2 s; film the whole set"),
+])
+def test_too_short_is_nothing_to_analyze(n, message):
+    series, _ = make_series(preset("clean_side"), view="side", seed=30)  # no corruption: exact 30 fps
+    with pytest.raises(NothingToAnalyzeError, match=message):
+        analyze_series(series.slice(0, n))
+
+
+@pytest.mark.parametrize("foot_vis, message", [
+    (0.1, "hips, knees and feet are in view together in only 0% of the frames; the hips to the feet must be in view"),
+    (0.4, r"the feet are barely visible to the pose model \(visibility 0\.40, it needs 0\.5: it is probably guessing"),
+])
+def test_a_body_seen_with_faint_feet_never_gives_reps(foot_vis, message):
+    """MediaPipe 'finds' a body in a close-up of feet with foot visibility 0.1-0.4 (the real afya clip: < 0.2)."""
+    series, truth = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=31)
+    assert len(analyze_series(series).reps) == truth.n_reps  # the same motion, clearly seen, has its reps
+    with pytest.raises(NothingToAnalyzeError, match=message):
+        analyze_series(with_vis(series, FEET, foot_vis))
+
+
+def test_legs_outside_the_frame_are_not_in_view():
+    """Only the upper body filmed: MediaPipe extrapolates the legs below the frame with high visibility."""
+    series, _ = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=32)
+    cropped = dataclasses.replace(series, height=int(np.nanmedian(series.xy[:, 25, 1])) - 20)  # above the knees
+    with pytest.raises(NothingToAnalyzeError, match="hips, knees and feet are in view together in only 0% of the "
+                                                    "frames; the hips to the feet must be in view: film side-on"):
+        analyze_series(cropped)
+
+
+def test_no_reps_with_the_legs_mostly_out_of_view_blames_the_framing():
+    series, _ = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=33)
+    drift = (series.t - series.t[0])[:, None] * 1.5 * 150
+    walking = dataclasses.replace(series, xy=series.xy + np.stack([drift, 0 * drift], axis=-1),
+                                  width=int(series.width + 0.4 * drift.max()))  # walks out of the shot at 40 %
+    with pytest.raises(NothingToAnalyzeError, match=r"no calf raise found, and the hips to the feet are in view in "
+                                                    r"only 4\d% of the frames"):
+        analyze_series(walking)
+
+
+def test_variable_frame_rate_with_jumps_gives_the_same_reps():
+    series, truth = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=34)
+    rng = np.random.default_rng(34)
+    keep = rng.random(len(series)) > 0.3  # a phone dropping ~30 % of frames irregularly
+    keep[(series.t > 5.4) & (series.t < 5.8)] = False  # and one 0.4 s jump in rep 1's bottom pause
+    vfr = series.slice(0, len(series))
+    vfr = LandmarkSeries(t=vfr.t[keep], xy=vfr.xy[keep], z=vfr.z[keep], vis=vfr.vis[keep], width=vfr.width,
+                         height=vfr.height, frame=vfr.frame[keep])
+    a = analyze_series(vfr)
+    assert len(a.reps) == truth.n_reps
+    assert all(abs(e) <= 0.3 for e in tempo_errors(a, truth).values()), tempo_errors(a, truth)
+
+
+def test_240_fps_slow_motion_is_timed_in_real_seconds():
+    script = dataclasses.replace(preset("clean_side"), fps=240.0)
+    series, truth = make_series(script, view="side", corruption=MEDIAPIPE_LIKE, seed=35)
+    assert len(series) > 5000
+    a = analyze_series(series)
+    assert len(a.reps) == truth.n_reps
+    assert all(abs(e) <= 0.3 for e in tempo_errors(a, truth).values()), tempo_errors(a, truth)

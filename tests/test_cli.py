@@ -47,3 +47,68 @@ def test_core_never_imports_cv2_or_mediapipe():
             "bad = [m for m in ('cv2', 'mediapipe') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def run_until_frames(args: list[str], frames: int, timeout: float = 120.0) -> tuple[int, str]:
+    """Run the CLI with its stderr on a pseudo-terminal (so the live progress bar is drawn), press Ctrl-C
+    (SIGINT) once the bar shows `frames` frames done; returns (exit code, everything it printed on stderr)."""
+    import os
+    import pty
+    import re
+    import select
+    import signal
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", *args], stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    text, sent, deadline = "", False, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(master, 4096).decode("utf-8", "replace")
+            except OSError:  # the child closed the terminal
+                break
+            text += chunk
+            done = [int(m) for m in re.findall(r"(\d+)/\d+", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text))]
+            if not sent and done and max(done) >= frames:
+                proc.send_signal(signal.SIGINT)
+                sent = True
+        elif proc.poll() is not None:
+            break
+    code = proc.wait(timeout=30)
+    os.close(master)
+    assert sent, f"the progress bar never reached {frames} frames:\n{text}"
+    return code, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+
+
+def test_ctrl_c_during_extraction_keeps_the_landmarks_and_says_how_to_use_them(tmp_path):
+    import json
+    from pathlib import Path
+
+    import pytest
+
+    from conftest import ffmpeg
+    from formcheck.synth import load_truth
+
+    pytest.importorskip("pty")
+    samples = Path(__file__).resolve().parents[1] / "sample_videos"
+    clip = tmp_path / "set.mp4"
+    ffmpeg("-t", "7.5", "-i", str(samples / "clean_side.mp4"), "-vf", "fps=10", "-an", "-c:v", "libx264",
+           "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(clip))  # 75 frames
+    out = tmp_path / "out"
+    code, err = run_until_frames(["analyze", str(clip), "-o", str(out)], frames=66)
+    saved = out / "landmarks.csv"
+    lines = [ln.strip() for ln in err.splitlines() if "formcheck:" in ln]
+    assert code == 130 and len(lines) == 1, err
+    n = len(load_landmarks_csv(saved))
+    assert 66 <= n < 75
+    assert lines[0] == (f"formcheck: error: interrupted after {n} frames ({(n - 1) / 10:.1f} s of video); the landmarks "
+                        f"so far are saved in {saved}; see the reps so far with: formcheck analyze {saved}")
+    assert not (out / "report.json").exists() and not list(out.glob(".*tmp*"))
+    # the partial result, as the message says: rep 1 (2.8-6.1 s) is in it
+    assert main(["analyze", str(saved), "-o", str(tmp_path / "partial"), "--quiet"]) == 0
+    report = json.loads((tmp_path / "partial" / "report.json").read_text())
+    first = load_truth(samples / "clean_side.truth.json").reps[0]
+    assert report["rep_count"] >= 1 and abs(report["reps"][0]["t_start"] - first.t_start) < 0.35

@@ -95,3 +95,59 @@ def test_short_row_is_named():
     lines[2] = lines[2].rsplit(",", 3)[0]
     with pytest.raises(InputError, match="row 3 has"):
         parse_landmarks_csv("\n".join(lines))
+
+
+def edited(source: LandmarkSeries | str, row: int, column: str, value: str) -> str:
+    """The CSV text with one cell replaced (row k is the file's row k + 1: the header is row 1)."""
+    lines = (source if isinstance(source, str) else format_csv(source)).splitlines()
+    col = lines[0].split(",").index(column)
+    cells = lines[row].split(",")
+    cells[col] = value
+    lines[row] = ",".join(cells)
+    return "\n".join(lines)
+
+
+def test_duplicate_timestamps_are_refused():
+    series = random_series(6, extras=False)
+    text = edited(series, 4, "t", repr(float(series.t[2])))  # the file's row 5 repeats row 4's time
+    with pytest.raises(InputError, match=r"row 5: timestamps must be strictly increasing \(sort by t and drop "
+                                         r"duplicate rows\)"):
+        parse_landmarks_csv(text)
+
+
+@pytest.mark.parametrize("value", ["", "nan", "inf"])
+def test_a_row_without_a_usable_time_is_named(value):
+    with pytest.raises(InputError, match=r"landmarks CSV row 3 has no usable timestamp t \((nan|inf)\); every row "
+                                         r"needs t in seconds"):
+        parse_landmarks_csv(edited(random_series(6, extras=False), 2, "t", value))
+
+
+def test_nan_landmark_cells_are_gaps_not_errors():
+    series = random_series(6, extras=False)
+    text = edited(edited(series, 2, "left_heel_x", "nan"), 3, "nose_vis", "NaN")
+    back = parse_landmarks_csv(text)
+    assert np.isnan(back.xy[1, 29, 0]) and not np.isnan(back.xy[1, 29, 1]) and np.isnan(back.vis[2, 0])
+
+
+def test_semicolon_separated_files_say_so():
+    text = format_csv(random_series(3, extras=False)).replace(",", ";")
+    with pytest.raises(InputError, match="uses ';' between cells"):
+        parse_landmarks_csv(text)
+
+
+def test_a_byte_order_mark_is_fine(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + format_csv(random_series(4, extras=False)).encode())
+    assert len(load_landmarks_csv(path)) == 4
+
+
+def test_bad_csv_on_the_command_line_is_one_line_exit_2(tmp_path, capsys):
+    from formcheck.cli import main
+
+    path = tmp_path / "hand_edited.csv"
+    path.write_text(edited(random_series(6, extras=False), 3, "right_knee_y", "12,5".replace(",", ";")))
+    assert main(["analyze", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"formcheck: error: hand_edited.csv row 4 column {REQUIRED_COLUMNS.index('right_knee_y') + 1} "
+                   "is not a number ('12;5')"]
+    assert not (tmp_path / "out").exists()

@@ -19,7 +19,12 @@ from formcheck.core.view import ViewSegment, view_at, view_segments
 from formcheck.errors import NothingToAnalyzeError
 
 LEG_POINTS = ("hip", "knee", "ankle", "heel", "foot_index")
+FOOT_POINTS = ("ankle", "heel", "foot_index")
 MIN_FOUND_FRAC = 0.2
+MIN_FOOT_VIS = 0.5  # the better foot's typical visibility: below it MediaPipe is guessing (it invents bodies)
+MIN_FRAMED_FRAC = 0.5  # no reps and the legs in view less than this: blame the framing, not the exercise
+FILMING_TIP = ("the hips to the feet must be in view: film side-on from 2-4 m with the camera at knee to hip "
+               "height, in good light")
 
 
 @dataclass
@@ -47,22 +52,58 @@ class Analysis:
     verdict: SetVerdict = field(default_factory=SetVerdict)
 
 
+def check_duration(series: LandmarkSeries, min_s: float) -> None:
+    """A set needs the working foot still on the step for min_s: anything shorter cannot hold a rep."""
+    n = len(series)
+    if n < 2:
+        raise NothingToAnalyzeError(f"too short: the input has {n} frame{'' if n == 1 else 's'}; a set needs at "
+                                    f"least {min_s:g} s of video: film the whole set")
+    duration = float(series.t[-1] - series.t[0] + np.median(np.diff(series.t)))
+    if not duration >= min_s:
+        raise NothingToAnalyzeError(f"too short: the input lasts {duration:.2f} s and a set needs at least {min_s:g} s; "
+                                    "film the whole set, standing still for a second before the first rep")
+
+
+def legs_in_view(series: LandmarkSeries, min_vis: float) -> np.ndarray:
+    """(T,) True where one leg's hip, knee, ankle, heel and toe are all seen and inside the frame."""
+    idx = [INDEX[f"{s}_{p}"] for s in ("left", "right") for p in LEG_POINTS]
+    xy, vis = series.xy[:, idx], series.vis[:, idx]
+    with np.errstate(invalid="ignore"):
+        inside = (xy[..., 0] >= 0) & (xy[..., 0] <= series.width) & (xy[..., 1] >= 0) & (xy[..., 1] <= series.height)
+        ok = (vis >= min_vis) & inside
+    return ok.reshape(len(series), 2, len(LEG_POINTS)).all(axis=2).any(axis=1)
+
+
+def foot_visibility(series: LandmarkSeries) -> float:
+    """The better foot's median visibility over the frames with a pose (0 when there are none)."""
+    found = series.found
+    best = 0.0
+    for side in ("left", "right"):
+        vis = series.vis[found][:, [INDEX[f"{side}_{p}"] for p in FOOT_POINTS]]
+        if vis.size and np.isfinite(vis).any():
+            best = max(best, float(np.nanmedian(vis)))
+    return best
+
+
 def check_body_in_frame(series: LandmarkSeries, min_vis: float) -> None:
     found = series.found
     if len(series) == 0 or found.mean() < MIN_FOUND_FRAC:
-        raise NothingToAnalyzeError(
-            f"no person found in {1 - (found.mean() if len(series) else 0):.0%} of the frames; film the whole "
-            "body (at least hips to feet) side-on, 2-4 m away, in good light")
-    legs = [INDEX[f"{s}_{p}"] for s in ("left", "right") for p in LEG_POINTS]
-    seen = (series.vis[:, legs] >= min_vis).reshape(len(series), 2, len(LEG_POINTS)).all(axis=2).any(axis=1)
+        missing = 1 - (found.mean() if len(series) else 0)
+        raise NothingToAnalyzeError(f"no person found in {missing:.0%} of the frames; {FILMING_TIP}")
+    seen = legs_in_view(series, min_vis)
     if seen.mean() < MIN_FOUND_FRAC:
         raise NothingToAnalyzeError(
-            f"hips, knees and feet are visible together in only {seen.mean():.0%} of the frames; the hips to the "
-            "feet must be in view: step back or lower the camera to knee height, side-on")
+            f"hips, knees and feet are in view together in only {seen.mean():.0%} of the frames; {FILMING_TIP}")
+    feet = foot_visibility(series)
+    if feet < MIN_FOOT_VIS:
+        raise NothingToAnalyzeError(
+            f"the feet are barely visible to the pose model (visibility {feet:.2f}, it needs {MIN_FOOT_VIS:g}: it is "
+            f"probably guessing a body that is not there); {FILMING_TIP}")
 
 
 def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None) -> Analysis:
     cfg = config or AnalysisConfig()
+    check_duration(series, cfg.stance.min_stance_s)
     check_body_in_frame(series, cfg.cleaning.min_visibility)
     tracks = clean_tracks(series, cfg.cleaning)
     views = view_segments(tracks, cfg.view)
@@ -81,6 +122,10 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
         rep.index = k
         rep.metrics.update(tempo(rep.times))
     if not reps:
+        framed = float(legs_in_view(series, cfg.cleaning.min_visibility).mean())
+        if framed < MIN_FRAMED_FRAC:
+            raise NothingToAnalyzeError(f"no calf raise found, and the hips to the feet are in view in only "
+                                        f"{framed:.0%} of the frames; {FILMING_TIP}")
         warnings.append("no calf raise found: " + ("the working foot never stood still for "
                         f"{cfg.stance.min_stance_s:g} s (walking or stepping?)" if not stances else
                         "the heel never rose and fell clearly enough to count a rep"))

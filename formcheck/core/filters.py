@@ -49,14 +49,36 @@ def reject_outliers(t: np.ndarray, x: np.ndarray, window_s: float, max_dev: floa
     return out
 
 
+MAX_GRID_GROWTH = 4  # a uniform resampling grid may hold at most this many times the samples (+ 64)
+
+
+def grid_pieces(t: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) pieces of t, split at its largest time gaps until each piece's uniform grid (at its median
+    step) stays small: a jump of hours in a clip sampled every millisecond must not become a billion-point grid.
+    Ordinary clips (VFR jitter, a dropped second) stay one piece."""
+    pending, out = [(0, len(t))], []
+    while pending:
+        a, b = pending.pop()
+        steps = np.diff(t[a:b])
+        if b - a < 3 or (t[b - 1] - t[a]) / float(np.median(steps)) + 1 <= MAX_GRID_GROWTH * (b - a) + 64:
+            out.append((a, b))
+            continue
+        k = a + 1 + int(np.argmax(steps))
+        pending += [(a, k), (k, b)]
+    return sorted(out)
+
+
 def running_median(t: np.ndarray, x: np.ndarray, window_s: float) -> np.ndarray:
     """Centred running median over a time window (uneven t allowed)."""
+    pieces = grid_pieces(t)
+    if len(pieces) > 1:
+        return np.concatenate([running_median(t[a:b], x[a:b], window_s) for a, b in pieces])
     n = len(x)
     if n < 3:
         return x.astype(float).copy()
     steps = np.diff(t)
     dt = float(np.median(steps))
-    size = max(1, int(round(window_s / dt)) | 1)
+    size = max(1, min(int(round(window_s / dt)), 2 * n + 1) | 1)  # a window beyond the series adds nothing
     if np.allclose(steps, dt, rtol=0.1):  # (nearly) even steps: filter in place
         return median_filter(x.astype(float), size=size, mode="nearest")
     grid = t[0] + dt * np.arange(int(round((t[-1] - t[0]) / dt)) + 1)  # uneven: via a uniform grid
@@ -74,7 +96,8 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) -> n
         raise InputError("the low-pass cut-off must be a positive number of Hz")
     out = np.full(len(x), np.nan)
     for start, stop in finite_runs(np.isfinite(x)):
-        out[start:stop] = _lowpass_run(t[start:stop], x[start:stop], cutoff_hz, order)
+        for a, b in grid_pieces(t[start:stop]):
+            out[start + a:start + b] = _lowpass_run(t[start + a:start + b], x[start + a:start + b], cutoff_hz, order)
     return out
 
 

@@ -59,6 +59,8 @@ class LandmarkSeries:
             _check_shape("presence", self.presence, (n, N_LANDMARKS))
         if self.world is not None:
             _check_shape("world", self.world, (n, N_LANDMARKS, 3))
+        if not np.isfinite(t).all():
+            raise InputError("timestamps t must be finite numbers of seconds")
         if n > 1 and not np.all(np.diff(t) > 0):
             raise InputError("timestamps t must be strictly increasing; sort the rows by t and drop duplicates")
         if not (int(self.width) > 0 and int(self.height) > 0):

@@ -9,12 +9,14 @@ Empty cells where no pose was found.  Readers ignore columns they don't need.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from formcheck.core.landmarks import LANDMARK_NAMES, N_LANDMARKS, LandmarkSeries
 from formcheck.errors import InputError, OutputError
+from formcheck.io.report_files import write_atomic
 
 BASE_COLUMNS = ("frame", "t", "width", "height")
 POSE_COLUMNS = tuple(f"{n}_{k}" for n in LANDMARK_NAMES for k in ("x", "y", "z", "vis"))
@@ -58,24 +60,31 @@ def format_csv(series: LandmarkSeries) -> str:
 
 
 def save_landmarks_csv(series: LandmarkSeries, path: str | Path) -> Path:
-    """Write atomically: a temporary file in the same folder, then rename."""
+    """Write atomically (a temporary file in the same folder, then rename); OutputError says how to fix."""
+    return write_atomic(path, format_csv(series))
+
+
+def save_landmarks_or_rescue(series: LandmarkSeries, path: str | Path) -> Path:
+    """Save extracted landmarks; if `path` cannot be written, save them in the temp folder and say where,
+    so minutes of pose extraction are never lost to a full disk or a read-only folder."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(format_csv(series))
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"could not write {path} ({exc.strerror or exc}); choose a writable folder with -o") from None
-    return path
+        return save_landmarks_csv(series, path)
+    except OutputError as exc:
+        rescue = Path(tempfile.gettempdir()) / f"formcheck-{path.parent.name or 'landmarks'}-{os.getpid()}.csv"
+        try:
+            save_landmarks_csv(series, rescue)
+        except OutputError:
+            raise exc from None
+        raise OutputError(f"{exc}; the landmarks were saved to {rescue} instead "
+                          f"(analyze them later with: formcheck analyze {rescue})") from None
 
 
 def load_landmarks_csv(path: str | Path) -> LandmarkSeries:
     """Read a landmarks CSV; a file not in the format gives an InputError naming the bad column or row."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path} as a landmarks CSV ({exc}); pass a file written by formcheck extract") from None
     return parse_landmarks_csv(text, name=path.name)
@@ -85,7 +94,10 @@ def parse_landmarks_csv(text: str, name: str = "landmarks CSV") -> LandmarkSerie
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise InputError(f"{name} is empty; pass a landmarks CSV written by formcheck extract")
-    cols = [c.strip() for c in lines[0].split(",")]
+    cols = [c.strip().lstrip("\ufeff") for c in lines[0].split(",")]
+    if len(cols) == 1 and lines[0].count(";") >= len(BASE_COLUMNS):
+        raise InputError(f"{name} uses ';' between cells (a spreadsheet's regional setting); save it with commas, "
+                         "as formcheck extract writes it")
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]
     if missing:
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
@@ -128,9 +140,9 @@ def _series_from_table(table: np.ndarray, pos: dict[str, int], name: str) -> Lan
 
     n = table.shape[0]
     t = table[:, pos["t"]]
-    if np.isnan(t).any():
-        row = int(np.argmax(np.isnan(t))) + 2
-        raise InputError(f"{name} row {row} has no timestamp t; every row needs t in seconds")
+    if not np.isfinite(t).all():
+        row = int(np.argmax(~np.isfinite(t))) + 2
+        raise InputError(f"{name} row {row} has no usable timestamp t ({t[row - 2]}); every row needs t in seconds")
     if n > 1 and not np.all(np.diff(t) > 0):
         row = int(np.argmax(np.diff(t) <= 0)) + 3
         raise InputError(f"{name} row {row}: timestamps must be strictly increasing (sort by t and drop duplicate rows)")

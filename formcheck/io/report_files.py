@@ -1,38 +1,96 @@
-"""Report files: report.json and reps.csv, written atomically (temp file, then rename)."""
+"""Report files: report.json and reps.csv, written atomically (temp file, then rename).
+
+`atomic_path()` and `write_atomic()` are how every output file is written: a temporary file next to
+the target, renamed over it only when complete, removed on any failure (disk full, Ctrl-C), so no
+half-written output is ever left.  OS errors become one-line OutputErrors that say how to fix them.
+"""
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from formcheck.errors import OutputError
 
 REP_COLUMNS = ("index", "t_start", "t_top_start", "t_top_end", "t_bottom", "t_end", "concentric_s", "top_pause_s",
                "eccentric_s", "bottom_pause_s", "time_under_tension_s", "eccentric_concentric_ratio",
                "bottom_pause_estimated", "view")
+NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+NO_PERMISSION = {errno.EACCES, errno.EPERM, errno.EROFS}
+NOT_A_FOLDER = {errno.ENOTDIR, errno.EEXIST}
 
 
-def write_atomic(path: Path, text: str) -> Path:
+def output_error(path: Path, exc: OSError, what: str = "write") -> OutputError:
+    """A one-line OutputError for an OSError while writing `path`, with the fix for its cause."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in NO_SPACE:
+        fix = "free some disk space or choose another folder with -o"
+    elif exc.errno in NO_PERMISSION:
+        fix = "choose a folder you can write to with -o"
+    elif exc.errno in NOT_A_FOLDER:
+        fix = "a file is in the way of the output folder; choose another folder with -o"
+    else:
+        fix = "choose another folder with -o"
+    return OutputError(f"could not {what} {path} ({reason}); {fix}")
+
+
+def _discard(tmp: Path) -> None:
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to `path` (same suffix, so writers that pick a format by extension work);
+    it is renamed to `path` when the block completes and removed if anything fails (OSError -> OutputError)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield tmp
         os.replace(tmp, path)
     except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        raise OutputError(f"could not write {path} ({exc.strerror or exc}); free some disk space or choose "
-                          "another folder with -o") from None
+        _discard(tmp)
+        raise output_error(path, exc) from None
+    except BaseException:
+        _discard(tmp)
+        raise
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> Path:
+    """Write text (UTF-8, newlines as given) or bytes to `path` atomically; returns the path."""
+    path = Path(path)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
     return path
+
+
+def check_writable(folder: str | Path) -> Path:
+    """Prove that files can be written in `folder` (before minutes of work, not after) without creating it:
+    the test file goes into its nearest existing ancestor."""
+    folder = Path(folder)
+    base = next((p for p in (folder, *folder.absolute().parents) if p.exists()), Path("."))
+    try:
+        if not base.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        fd, name = tempfile.mkstemp(prefix=".formcheck-write-test", dir=base)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise output_error(folder, exc, what="write to") from None
+    return folder
 
 
 def report_json_text(report: dict[str, Any]) -> str:

@@ -17,9 +17,12 @@ import cv2
 import numpy as np
 
 from formcheck.errors import CameraError, InputError
+from formcheck.io import probe
 
 MIN_STEP_S = 1e-3  # MediaPipe's VIDEO mode wants strictly increasing integer milliseconds
 FALLBACK_FPS = 30.0
+MIN_SIDE_PX = 360  # below this the pose model's landmarks get coarse (it sees a person ~100 px tall)
+MIN_USEFUL_FPS = 10.0  # phases of a rep last ~0.3-2 s: fewer frames than this cannot time them
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class VideoInfo:
     rotation: int  # degrees of rotation metadata applied to get upright frames
     duration_s: float
     codec: str
+    claimed_fps: float = 0.0  # what the container says, even when implausible (fps is 0.0 then)
 
 
 @dataclass(frozen=True)
@@ -47,26 +51,56 @@ class Frame:
 class TimestampFixer:
     """Turns raw timestamps into strictly increasing seconds and counts what it changed."""
 
-    def __init__(self, fps: float) -> None:
+    def __init__(self, fps: float, trust: bool = True) -> None:
         self._fps = fps if _plausible_fps(fps) else FALLBACK_FPS
+        self._trust = trust  # False: the container's timing is absurd, count frames at the assumed rate
         self._last: float | None = None
+        self._last_raw: float | None = None
+        self.first = 0.0
         self.repaired = 0
         self.pts_missing = 0
 
     def __call__(self, raw_t: float | None, index: int) -> float:
-        if raw_t is None or not math.isfinite(raw_t) or raw_t < 0:
+        step = 1.0 / self._fps
+        if raw_t is None or not math.isfinite(raw_t) or raw_t < 0 or not self._trust:
             self.pts_missing += 1
-            raw_t = index / self._fps if self._last is None else self._last + 1.0 / self._fps
-        t = float(raw_t)
-        if self._last is not None and t < self._last + MIN_STEP_S:
+            t = index * step if self._last is None else self._last + step
+        elif self._last_raw is not None and raw_t < self._last_raw + MIN_STEP_S:
+            # repeated, out of order or under 1 ms after the last (a raw stream's zeros, a 5000 fps header):
+            # the frame's best guess is one nominal frame after the last
             self.repaired += 1
-            t = self._last + MIN_STEP_S
+            t = self._last + step
+        else:
+            self._last_raw = float(raw_t)
+            t = float(raw_t)
+            if self._last is not None and t < self._last + MIN_STEP_S:  # behind a guess made just before
+                self.repaired += 1
+                t = self._last + MIN_STEP_S
+        if self._last is None:
+            self.first = t
         self._last = t
         return t
+
+    @property
+    def assumed_fps(self) -> float:
+        return self._fps
+
+    @property
+    def last(self) -> float:
+        return self.first if self._last is None else self._last
 
 
 def _plausible_fps(fps: float) -> bool:
     return math.isfinite(fps) and 1.0 <= fps <= 1000.0
+
+
+def _absurd_fps(claimed: float) -> bool:
+    return claimed > 1000.0  # no camera films faster: the container's clock is wrong
+
+
+def _frame_count(cap: cv2.VideoCapture) -> int:
+    count = float(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0)  # negative or huge when the container has none
+    return int(count) if math.isfinite(count) and 0 < count < 1e8 else 0
 
 
 def _fourcc(cap: cv2.VideoCapture) -> str:
@@ -86,36 +120,43 @@ class VideoFileSource:
             raise InputError(f"{self.path} is a folder, not a video; pass a video file")
         if self.path.stat().st_size == 0:
             raise InputError(f"{self.path} is empty (0 bytes); record or copy the video again")
+        picture = probe.check_not_still_image(self.path)
+        if picture:
+            raise InputError(picture)  # OpenCV would read it as a one-frame video
         self._cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
         if not self._cap.isOpened():
             self._cap.release()
-            raise InputError(f"cannot open {self.path.name} as a video; use a video file (mp4, mov, avi, mkv, webm)")
+            raise InputError(probe.explain_unreadable(self.path))
         self._first = self._read_first()
         self.info = self._probe()
         self.warnings: list[str] = []
-        self._stamps = TimestampFixer(self.info.fps)
+        self._stamps = TimestampFixer(self.info.fps, trust=not _absurd_fps(self.info.claimed_fps))
         self.frames_read = 0
+        self.skipped = 0  # undecodable frames inside the video (damage), skipped over
+        self._attempts = 1  # reads so far, the first frame included
 
     def _read_first(self) -> np.ndarray:
         ok, image = self._cap.read()
         if not ok or image is None:
             codec = _fourcc(self._cap)
             self._cap.release()
-            raise InputError(f"{self.path.name} has no frames this machine can decode (codec {codec}); "
-                             f"re-encode it, e.g. ffmpeg -i {self.path.name} -c:v libx264 -pix_fmt yuv420p fixed.mp4")
+            raise InputError(f"{self.path.name} has no frame this OpenCV build can decode ({probe.codec_name(codec)}): "
+                             f"the file is damaged or the codec unsupported; re-encode it: "
+                             f"{probe.reencode_command(self.path)}")
         self._first_t = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
         return image
 
     def _probe(self) -> VideoInfo:
         cap = self._cap
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        fps = fps if _plausible_fps(fps) else 0.0
-        count = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0), 0)
+        claimed = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        fps = claimed if _plausible_fps(claimed) else 0.0
+        count = _frame_count(cap)
         rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360
         h, w = self._first.shape[:2]
         duration = count / fps if fps and count else 0.0
         return VideoInfo(path=str(self.path), kind="file", fps=fps, frame_count=count, width=w, height=h,
-                         rotation=rotation, duration_s=duration, codec=_fourcc(cap))
+                         rotation=rotation, duration_s=duration, codec=_fourcc(cap),
+                         claimed_fps=claimed if math.isfinite(claimed) else 0.0)
 
     def __enter__(self) -> "VideoFileSource":
         return self
@@ -132,24 +173,58 @@ class VideoFileSource:
             while image is not None:
                 yield Frame(index=index, t=self._stamps(raw_t, index), image=image)
                 index += 1
-                ok, image = self._cap.read()
-                image = image if ok else None
-                raw_t = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                image, raw_t = self._read_next()
         finally:
             self.frames_read = index
             self._finish_warnings()
 
+    def _read_next(self) -> tuple[np.ndarray | None, float]:
+        """The next decodable frame and its raw time.  After a decode error keep reading while the container
+        says frames remain: a damaged stretch must not throw away the rest of the set."""
+        budget = max(300, int(10 * (self.info.fps or FALLBACK_FPS)))  # give up after ~10 s of undecodable frames
+        failed = 0
+        for _ in range(budget):
+            ok, image = self._cap.read()
+            self._attempts += 1
+            if ok and image is not None:
+                self.skipped += failed  # a damaged stretch inside the video (failures at the end are not)
+                return image, self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            failed += 1
+            if self._attempts >= self.info.frame_count:
+                break
+        return None, math.nan
+
     def _finish_warnings(self) -> None:
-        expected = self.info.frame_count
-        if expected and self.frames_read < 0.98 * expected - 1:
-            self.warnings.append(f"the video ended early: {self.frames_read} of {expected} frames could be "
-                                 "decoded (truncated or corrupt file); results cover the decoded part")
-        if self._stamps.repaired:
-            self.warnings.append(f"{self._stamps.repaired} frame timestamps were out of order or repeated "
-                                 "and were nudged forward")
-        if self._stamps.pts_missing:
-            self.warnings.append(f"{self._stamps.pts_missing} frames had no timestamp; assumed "
-                                 f"{self._stamps._fps:g} fps for them")
+        self.warnings.extend(source_warnings(self.info, self.frames_read, self.skipped, self._stamps))
+
+
+def source_warnings(info: VideoInfo, frames: int, skipped: int, stamps: TimestampFixer) -> list[str]:
+    """What the report must say about a video it read: damage, unusable timestamps, too few pixels or frames."""
+    out = []
+    expected = info.frame_count
+    if expected and frames + skipped < 0.98 * expected - 1:
+        out.append(f"the video ended early: {frames} of {expected} frames could be decoded (truncated or corrupt "
+                   "file); results cover the decoded part")
+    if skipped:
+        out.append(f"{skipped} damaged frames could not be decoded and were skipped; the time they covered has no pose")
+    fixed = stamps.repaired + stamps.pts_missing
+    if _absurd_fps(info.claimed_fps):
+        out.append(f"the file says {info.claimed_fps:g} fps, which no camera films: its timestamps were ignored and "
+                   f"{stamps.assumed_fps:g} fps assumed; if the clip was filmed at another rate, all times are off by "
+                   "that ratio")
+    elif fixed:
+        out.append(f"{fixed} of {frames} frame timestamps were missing, repeated or out of order; assumed "
+                   f"{stamps.assumed_fps:g} fps for them"
+                   + (": if the clip was filmed at another rate, all times are off by that ratio" if fixed > 0.1 * frames
+                      else ""))
+    if min(info.width, info.height) < MIN_SIDE_PX:
+        out.append(f"the video is only {info.width}x{info.height} pixels: the pose model needs the body larger than "
+                   f"that; film at 720p or more")
+    span = stamps.last - stamps.first if frames > 1 else 0.0
+    if frames > 2 and span > 0 and (frames - 1) / span < MIN_USEFUL_FPS:
+        out.append(f"only {(frames - 1) / span:.1f} frames per second: rep phases cannot be timed below "
+                   f"{MIN_USEFUL_FPS:g} fps; film at 30 fps or more (or fix the file's frame-rate metadata)")
+    return out
 
 
 class CameraSource:
@@ -157,16 +232,17 @@ class CameraSource:
 
     def __init__(self, index: int = 0, width: int | None = None, height: int | None = None) -> None:
         self.path = None
-        self._cap = cv2.VideoCapture(index)
+        with probe.quiet_opencv():
+            self._cap = cv2.VideoCapture(index)
         if width:
             self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         if height:
             self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-        ok, image = self._cap.read() if self._cap.isOpened() else (False, None)
+        opened = self._cap.isOpened()
+        ok, image = self._cap.read() if opened else (False, None)
         if not ok or image is None:
             self._cap.release()
-            raise CameraError(f"could not open camera #{index}; check it is connected and not used by another "
-                              "program, or pass --camera N (run 'formcheck doctor' to list working cameras)")
+            raise CameraError(probe.camera_error(index, "busy" if opened else "missing"))
         self._t0 = time.monotonic()
         self._first = image
         h, w = image.shape[:2]

@@ -113,7 +113,8 @@ def write_annotated_video(video_path: str | Path, state_at: Callable[[int], Any]
         raise
     finally:
         _remove_quietly(tmp)
-    return VideoWriteResult(out, n, fps, encoder.codec, list(encoder.warnings) + list(source.warnings))
+    # the input's own warnings (a short or damaged clip, low resolution) are the analysis' to report, once
+    return VideoWriteResult(out, n, fps, encoder.codec, list(encoder.warnings))
 
 
 def _annotate_frames(source: VideoFileSource, encoder: VideoEncoder, state_at: Callable[[int], Any],

@@ -168,6 +168,7 @@ class LiveSession:
         elif action == "side":
             self._finish_set()
             self.tracker.switch_side()
+            self.recorder.event({"event": "side", "t": round(self.last_t, 3), "text": self.tracker.side})
         return True
 
     def _finish_set(self) -> None:

@@ -67,3 +67,17 @@ def browser():
         pytest.skip(why)
     with chromium() as driver:
         yield driver
+
+
+@pytest.fixture(scope="session")
+def clean_side_report(tmp_path_factory) -> dict:
+    """`formcheck analyze sample_videos/clean_side.mp4 --no-video`, run once per session (the pose model on
+    738 frames): {"out": its output folder, "report": report.json}."""
+    import json
+
+    from formcheck.cli import main
+
+    out = tmp_path_factory.mktemp("clean_side")
+    video = Path(__file__).resolve().parents[1] / "sample_videos" / "clean_side.mp4"
+    assert main(["analyze", str(video), "-o", str(out), "--quiet", "--no-video"]) == 0
+    return {"out": out, "report": json.loads((out / "report.json").read_text())}

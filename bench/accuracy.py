@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import SAMPLES, SHARED, landmarks, manifest_reps
+from _common import SAMPLES, SHARED, extract_config, extract_options, landmarks, manifest_reps
 
 from formcheck.core.analyze import analyze_series
 from formcheck.core.landmarks import INDEX, LandmarkSeries
@@ -68,14 +68,14 @@ def fault_counts(found: list[list[str]], truth_faults: list[tuple[str, ...]], ch
     return stats
 
 
-def sample_rows(cache: Path | None) -> tuple[list[str], bool, dict]:
+def sample_rows(cache: Path | None, extract=None) -> tuple[list[str], bool, dict]:
     lines, ok, fault_stats = [], True, {}
     for video in sorted(SAMPLES.glob("*.mp4")):
         truth_path = video.with_suffix(".truth.json")
         if not truth_path.exists():
             continue
         truth = load_truth(truth_path)
-        loaded = landmarks(video, cache)
+        loaded = landmarks(video, cache, extract)
         a = analyze_series(loaded.series)
         report = analysis_to_dict(a)
         n = min(len(a.reps), truth.n_reps)
@@ -109,7 +109,7 @@ def all_found(got: list[list[str]]) -> set[str]:
     return {f for g in got for f in g}
 
 
-def shared_rows(cache: Path | None, shared: Path = SHARED) -> list[str]:
+def shared_rows(cache: Path | None, shared: Path = SHARED, extract=None) -> list[str]:
     manifest = shared / "MANIFEST.md"
     if not manifest.exists():
         return ["(../shared/videos not present: real clips skipped)"]
@@ -118,12 +118,15 @@ def shared_rows(cache: Path | None, shared: Path = SHARED) -> list[str]:
         video = shared / name
         if not video.exists():
             continue
-        loaded = landmarks(video, cache)
+        loaded = landmarks(video, cache, extract)
         try:
             a = analyze_series(loaded.series)
             got, note = str(len(a.reps)), f"side {a.side}, views {'/'.join(v.view for v in a.views)}"
             flagged = "; ".join(f"{r.index}:{','.join(f['id'] for f in r.faults) or '-'}" for r in a.reps)
             stop = f", stop at rep {a.verdict.stop_set['rep']}" if a.verdict and a.verdict.stop_set else ""
+            tempo = (a.verdict.summary or {}).get("average_tempo_s") or {}
+            note += "\n" + f"{'':44s}mean tempo " + " ".join(
+                f"{k[:3]} {tempo[k]:.2f}" if tempo.get(k) is not None else f"{k[:3]} -" for k in PHASES)
             note += f"\n{'':44s}faults by rep: {flagged or 'none'}{stop}"
         except FormcheckError as exc:
             got, note = "refused", str(exc)[:70]
@@ -139,8 +142,11 @@ def main() -> int:
                         help="folder for extracted landmarks (reused when the video is unchanged)")
     parser.add_argument("--no-shared", action="store_true", help="skip ../shared/videos")
     parser.add_argument("--shared", type=Path, default=SHARED, help="folder of real clips with MANIFEST.md")
+    extract_options(parser)
     args = parser.parse_args()
-    lines, ok, faults = sample_rows(args.cache)
+    extract = extract_config(args)
+    print(f"extraction: {extract.key()}")
+    lines, ok, faults = sample_rows(args.cache, extract)
     print("== sample videos: formcheck vs truth (tempo = median error over reps, s), naive = threshold counter")
     print("\n".join(lines))
     print("\n== faults on sample videos (checkable from the clip's view): precision / recall")
@@ -152,7 +158,7 @@ def main() -> int:
         print("    (no fault detected or checkable yet)")
     if not args.no_shared:
         print("\n== real clips (../shared/videos): reps found vs hand count")
-        print("\n".join(shared_rows(args.cache, args.shared)))
+        print("\n".join(shared_rows(args.cache, args.shared, extract)))
     return 0 if ok else 1
 
 

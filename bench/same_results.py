@@ -5,8 +5,8 @@ and real clip (the bench cache, extracted once), and on synthetic sets (every pr
 a few seeds, at 30/60 fps, plus 10 minutes at 30 fps), then either saves the results or compares
 them with a saved snapshot number by number.
 
-    python bench/same_results.py --save /tmp/before.json    # on the old code
-    python bench/same_results.py --compare /tmp/before.json # on the new code: exits 1 on any difference
+    python bench/same_results.py --landmarks DIR --save /tmp/before.json    # on the old code
+    python bench/same_results.py --landmarks DIR --compare /tmp/before.json # on the new code: exit 1 on a difference
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from _common import SAMPLES, SHARED, landmarks
 from formcheck.core.analyze import analyze_series
 from formcheck.core.report import analysis_to_dict
 from formcheck.errors import FormcheckError
+from formcheck.io.landmarks_csv import load_landmarks_csv
 from formcheck.io.report_files import reps_csv_text
 from formcheck.synth import MEDIAPIPE_LIKE, PRESETS, VIEWS, RepScript, SetScript, make_series, preset
 
@@ -47,15 +48,20 @@ def synthetic_inputs():
     yield "synth/10min", series
 
 
-def clip_inputs(cache: Path):
+def clip_inputs(folder: Path | None, cache: Path):
+    """Landmarks of every clip: the CSVs in `folder` (named <clip stem>.<anything>.csv), else extracted."""
+    if folder is not None:
+        for csv in sorted(folder.glob("*.csv")):
+            yield f"clip/{csv.name.split('.')[0]}.mp4", load_landmarks_csv(csv)
+        return
     videos = sorted(SAMPLES.glob("*.mp4")) + (sorted(SHARED.glob("*.mp4")) if SHARED.exists() else [])
     for video in videos:
         yield f"clip/{video.name}", landmarks(video, cache).series
 
 
-def snapshot(cache: Path) -> dict:
+def snapshot(folder: Path | None, cache: Path) -> dict:
     out = {}
-    for key, series in list(clip_inputs(cache)) + list(synthetic_inputs()):
+    for key, series in list(clip_inputs(folder, cache)) + list(synthetic_inputs()):
         out[key] = result_of(series)
     return out
 
@@ -82,8 +88,10 @@ def main() -> int:
     group.add_argument("--save", type=Path, help="write the snapshot here")
     group.add_argument("--compare", type=Path, help="compare with this snapshot")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/formcheck-bench-cache"))
+    parser.add_argument("--landmarks", type=Path, help="a folder of landmark CSVs to use instead of extracting "
+                        "(so a change to the extraction cannot hide in the comparison)")
     args = parser.parse_args()
-    snap = json.loads(json.dumps(snapshot(args.cache)))  # as it would read back
+    snap = json.loads(json.dumps(snapshot(args.landmarks, args.cache)))  # as it would read back
     if args.save:
         args.save.write_text(json.dumps(snap, indent=1))
         print(f"{len(snap)} inputs -> {args.save}")

@@ -241,12 +241,12 @@ class PhaseTimes:
     end_estimated: bool  # True for a last rep whose bottom pause had no next rise to end it
 
 
-def _crossing(t: np.ndarray, v: np.ndarray, i0: int, i1: int, level: float, above: bool) -> float:
+def _crossing(t: list[float], v: list[float], i0: int, i1: int, level: float, above: bool) -> float:
     """Time of the first sample going from i0 toward i1 (either direction) where v stops being beyond level."""
     step_ = 1 if i1 >= i0 else -1
     prev = i0
     for i in range(i0, i1 + step_, step_):
-        if not np.isfinite(v[i]):
+        if not math.isfinite(v[i]):
             return float(t[prev])
         if (v[i] <= level) if above else (v[i] >= level):
             a, b = v[prev], v[i]
@@ -264,10 +264,12 @@ def phase_times(t: np.ndarray, h: np.ndarray, cycle: Cycle, next_start: float | 
     up = b0 + int(np.nanargmax(v[b0:top + 1])) if top > b0 else b0
     down = top + int(np.nanargmin(v[top:b1 + 1])) if b1 > top else top
     v_up, v_down = max(float(v[up]), 1e-9), min(float(v[down]), -1e-9)
-    t_start = _crossing(t, v, up, b0, frac * v_up, above=True)
-    t_top_start = _crossing(t, v, up, top if down == top else down, frac * v_up, above=True)
-    t_top_end = _crossing(t, v, down, up, frac * v_down, above=False)
-    t_bottom = _crossing(t, v, down, b1, frac * v_down, above=False)
+    lo, hi = min(b0, up), max(b1, down)  # every crossing lies in [lo, hi]: scan it as plain floats
+    tl, vl = t[lo:hi + 1].tolist(), v[lo:hi + 1].tolist()
+    t_start = _crossing(tl, vl, up - lo, b0 - lo, frac * v_up, above=True)
+    t_top_start = _crossing(tl, vl, up - lo, (top if down == top else down) - lo, frac * v_up, above=True)
+    t_top_end = _crossing(tl, vl, down - lo, up - lo, frac * v_down, above=False)
+    t_bottom = _crossing(tl, vl, down - lo, b1 - lo, frac * v_down, above=False)
     t_top_end = max(t_top_end, t_top_start)
     if next_start is not None:
         return PhaseTimes(t_start, t_top_start, t_top_end, t_bottom, max(next_start, t_bottom), False)

@@ -49,3 +49,11 @@ def ffmpeg(*args: str) -> None:
 @pytest.fixture
 def clip30(tmp_path: Path) -> Path:
     return write_clip(tmp_path / "clip30.mp4", 45, 30.0)
+
+
+@pytest.fixture(autouse=True)
+def landmark_cache_in_tmp(tmp_path_factory, monkeypatch) -> Path:
+    """Every test gets its own empty landmark cache: nothing is read from or written to the user's."""
+    folder = tmp_path_factory.mktemp("landmark-cache")
+    monkeypatch.setenv("FORMCHECK_CACHE_DIR", str(folder))
+    return folder

@@ -47,3 +47,26 @@ def test_core_never_imports_cv2_or_mediapipe():
             "bad = [m for m in ('cv2', 'mediapipe') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_extract_twice_uses_the_landmark_cache_unless_no_cache(tmp_path, landmark_cache_in_tmp):
+    clip = write_clip(tmp_path / "c.mp4", 6, 30.0)
+    out = tmp_path / "lm.csv"
+    first = run_cli("extract", str(clip), "-o", str(out), "--quiet")
+    assert first.returncode == 0 and "cache" not in first.stdout
+    second = run_cli("extract", str(clip), "-o", str(out), "--quiet")
+    assert second.returncode == 0 and "landmarks from the cache" in second.stdout
+    third = run_cli("extract", str(clip), "-o", str(out), "--quiet", "--no-cache")
+    assert third.returncode == 0 and "cache" not in third.stdout
+    assert len(load_landmarks_csv(out)) == 6
+
+
+def test_max_fps_keeps_frames_by_timestamp_and_rejects_nonsense(tmp_path):
+    clip = write_clip(tmp_path / "c60.mp4", 12, 60.0)
+    out = tmp_path / "lm.csv"
+    assert run_cli("extract", str(clip), "-o", str(out), "--quiet", "--max-fps", "30").returncode == 0
+    assert load_landmarks_csv(out).frame.tolist() == [0, 2, 4, 6, 8, 10]
+    assert run_cli("extract", str(clip), "-o", str(out), "--quiet", "--max-fps", "0").returncode == 0
+    assert len(load_landmarks_csv(out)) == 12
+    bad = run_cli("extract", str(clip), "-o", str(out), "--max-fps", "-3")
+    assert bad.returncode == 2 and "--max-fps" in bad.stderr and "Traceback" not in bad.stderr

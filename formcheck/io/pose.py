@@ -74,8 +74,8 @@ def model_image(frame: np.ndarray, max_side: int | None, rgb: bool = False) -> M
     """A BGR (or, with rgb=True, RGB) uint8 frame -> ModelImage at most max_side pixels on its long side.
 
     Downscaling (area averaging) comes first, so the colour conversion and the copy into the
-    mediapipe Image touch the small image only. The pose detector and landmark models see
-    224 and 256 pixel crops, so a frame of ~1000 px loses nothing they could use.
+    mediapipe Image touch the small image only. Made in the decoding thread, so the model's
+    thread only runs the model.
     """
     import mediapipe as mp
 

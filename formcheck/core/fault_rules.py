@@ -231,9 +231,10 @@ class SetRef:
 
 def best_of(values: np.ndarray) -> float:
     """The largest 3-value running median (the median itself for fewer than 3)."""
-    if len(values) < 3:
-        return float(np.median(values))
-    return float(max(np.median(values[k - 1:k + 2]) for k in range(1, len(values) - 1)))
+    if len(values) < 3 or not np.isfinite(values).all():
+        return float(np.median(values)) if len(values) < 3 else float(
+            max(np.median(values[k - 1:k + 2]) for k in range(1, len(values) - 1)))
+    return float(max(small_median(values[k - 1:k + 2]) for k in range(1, len(values) - 1)))
 
 
 def running_mean3(values: np.ndarray) -> np.ndarray:

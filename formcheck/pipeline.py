@@ -51,8 +51,9 @@ def extract_video(path: str | Path, model: str | None = None, show_progress: boo
             key = cache_key(input_sha256 or file_sha256(Path(path)), model_info.sha256, extract.key())
             hit = load_entry(key)
             if hit is not None:
-                series, info, warnings = hit
-                return Extraction(series=series, info=info, warnings=warnings, from_cache=True)
+                series, info, warnings = hit  # the same bytes, maybe under another name now
+                return Extraction(series=series, info=replace(info, path=str(source.path)), warnings=warnings,
+                                  from_cache=True)
         result = _run_model(source, model_info, extract, show_progress, quiet_native)
     if key is not None and not result.interrupted:
         save_entry(key, result.series, result.info, result.warnings)

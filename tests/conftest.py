@@ -67,3 +67,11 @@ def browser():
         pytest.skip(why)
     with chromium() as driver:
         yield driver
+
+
+@pytest.fixture(autouse=True)
+def landmark_cache_in_tmp(tmp_path_factory, monkeypatch) -> Path:
+    """Every test gets its own empty landmark cache: nothing is read from or written to the user's."""
+    folder = tmp_path_factory.mktemp("landmark-cache")
+    monkeypatch.setenv("FORMCHECK_CACHE_DIR", str(folder))
+    return folder

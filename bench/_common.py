@@ -1,6 +1,8 @@
 """Shared helpers for the bench scripts: where clips are, cached landmark extraction, MANIFEST parsing."""
 from __future__ import annotations
 
+import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -11,21 +13,33 @@ SHARED = ROOT.parent / "shared" / "videos"
 sys.path.insert(0, str(ROOT))
 
 from formcheck.api import LoadedInput, load_input  # noqa: E402
-from formcheck.io.landmarks_csv import load_landmarks_csv, save_landmarks_csv  # noqa: E402
-from formcheck.io.model import file_sha256  # noqa: E402
+from formcheck.io.cache import ENV_VAR  # noqa: E402
+from formcheck.io.extract import ExtractConfig  # noqa: E402
 
 
-def landmarks(video: Path, cache_dir: Path | None) -> LoadedInput:
-    """Extract (or reuse a cached CSV keyed by the video's sha256)."""
+def landmarks(video: Path, cache_dir: Path | None, extract: ExtractConfig | None = None) -> LoadedInput:
+    """Extract with these settings, or reuse the landmark cache (formcheck's own, kept in cache_dir,
+    keyed by the video's sha256, the model and the settings)."""
     if cache_dir is not None:
-        cached = cache_dir / f"{video.stem}.{file_sha256(video)[:16]}.csv"
-        if cached.exists():
-            return load_input(cached)
-    loaded = load_input(video)
-    if cache_dir is not None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        save_landmarks_csv(loaded.series, cached)
-    return loaded
+        os.environ[ENV_VAR] = str(cache_dir)
+    return load_input(video, extract=extract, use_cache=cache_dir is not None)
+
+
+def extract_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-side", type=int, default=ExtractConfig().max_side,
+                        help="long side of the frame the model sees, px (0 = full size; default %(default)s)")
+    parser.add_argument("--max-fps", type=float, default=ExtractConfig().max_fps,
+                        help="model frames per second at most (0 = every frame; default %(default)s)")
+    parser.add_argument("--num-poses", type=int, default=ExtractConfig().pose.num_poses,
+                        help="people MediaPipe looks for (default %(default)s)")
+
+
+def extract_config(args: argparse.Namespace) -> ExtractConfig:
+    from dataclasses import replace
+
+    base = ExtractConfig()
+    return ExtractConfig(max_side=args.max_side or None, max_fps=args.max_fps or None,
+                         pose=replace(base.pose, num_poses=args.num_poses))
 
 
 def manifest_reps(manifest: Path) -> dict[str, int | None]:

@@ -112,7 +112,7 @@ def series_info(series: LandmarkSeries, path: str | None, sha: str | None, kind:
 
 
 def load_input(source: str | Path | LandmarkSeries, model: str | None = None, show_progress: bool = False,
-               quiet_native: bool = True) -> LoadedInput:
+               quiet_native: bool = True, extract: Any = None, use_cache: bool = True) -> LoadedInput:
     """A landmarks CSV, a video (runs the pose model) or a LandmarkSeries, as a LoadedInput."""
     if isinstance(source, LandmarkSeries):
         return LoadedInput(source, series_info(source, None, None, "series"))
@@ -129,7 +129,8 @@ def load_input(source: str | Path | LandmarkSeries, model: str | None = None, sh
 
         series = load_landmarks_csv(path)
         return LoadedInput(series, series_info(series, str(path), sha, "landmarks"))
-    result = extract_video(path, model=model, show_progress=show_progress, quiet_native=quiet_native)
+    result = extract_video(path, model=model, show_progress=show_progress, quiet_native=quiet_native,
+                           extract=extract, use_cache=use_cache, input_sha256=sha)
     vi = result.info
     info = InputInfo(path=str(path), sha256=sha, kind="video", fps=vi.fps or None,
                      duration_s=_video_duration(vi, result.series), frames=len(result.series), width=vi.width,

@@ -20,6 +20,24 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show tracebacks and MediaPipe's own log lines")
 
 
+def _add_extract_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-fps", type=float, metavar="N",
+                   help="run the pose model on at most N frames per second of a 60/120/240 fps clip "
+                        "(frames chosen by their real timestamps; 0 = every frame; default 30)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="run the pose model even if this video's landmarks are in the landmark cache")
+
+
+def _extract_config(args: argparse.Namespace):  # noqa: ANN202 - ExtractConfig, imported lazily
+    from formcheck.io.extract import ExtractConfig
+
+    if args.max_fps is not None and args.max_fps < 0:
+        raise InputError(f"--max-fps must be 0 (every frame) or a number of frames per second, got {args.max_fps:g}")
+    if args.max_fps is None:
+        return ExtractConfig()
+    return ExtractConfig(max_fps=args.max_fps or None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="formcheck", description="Rep-by-rep form check for the Band Single Leg Calf Raise.")
     parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
@@ -29,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("video", help="video file (mp4, mov, avi, mkv, webm)")
     ex.add_argument("-o", "--output", help="CSV path (default: formcheck-out/<video stem>/landmarks.csv)")
     ex.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
+    _add_extract_options(ex)
     _add_common(ex)
     ex.set_defaults(func=cmd_extract)
 
@@ -43,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--height-cm", type=float, help="the person's height, for heel range in cm")
     an.add_argument("--foot-cm", type=float, help="the working foot's length, for heel range in cm")
     an.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
+    _add_extract_options(an)
     add_save_options(an)
     _add_common(an)
     an.set_defaults(func=cmd_analyze)
@@ -69,7 +89,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     check_save_options(args)
     config = load_config(args.config, side=args.side, height_cm=args.height_cm, foot_cm=args.foot_cm)
     result = analyze_to_folder(args.input, args.output, config, model=args.model, show_progress=not args.quiet,
-                               quiet_native=not args.debug, video=not args.no_video)
+                               quiet_native=not args.debug, video=not args.no_video, extract=_extract_config(args),
+                               use_cache=not args.no_cache)
     if args.json:
         sys.stdout.write(report_json_text(result.data))
     else:
@@ -104,12 +125,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     video = Path(args.video)
     out = Path(args.output) if args.output else Path("formcheck-out") / video.stem / "landmarks.csv"
     check_writable(out.parent)  # fail before the extraction, not after
-    result = extract_video(video, model=args.model, show_progress=not args.quiet, quiet_native=not args.debug)
+    result = extract_video(video, model=args.model, show_progress=not args.quiet, quiet_native=not args.debug,
+                           extract=_extract_config(args), use_cache=not args.no_cache)
     out = save_landmarks_or_rescue(result.series, out)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     n = len(result.series)
-    print(f"{n} frames, pose found in {result.detection_rate:.1%} -> {out}")
+    cached = " (landmarks from the cache; --no-cache to rerun the model)" if result.from_cache else ""
+    print(f"{n} frames, pose found in {result.detection_rate:.1%}{cached} -> {out}")
     if result.interrupted:
         raise Interrupted(interrupted_message(result.series, out))
     return EXIT_OK

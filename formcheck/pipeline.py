@@ -6,12 +6,14 @@ so every entry point writes the same files.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from formcheck.errors import InputError, Interrupted
-from formcheck.io.extract import Extraction, extract_landmarks
+from formcheck.io.cache import cache_key, load_entry, save_entry
+from formcheck.io.extract import ExtractConfig, Extraction, extract_landmarks
+from formcheck.io.model import ModelInfo, file_sha256, resolve_model
 from formcheck.io.pose import PoseConfig, PoseEstimator
 from formcheck.io.progress import frame_progress
 from formcheck.io.video import VideoFileSource
@@ -28,16 +30,49 @@ def default_output_dir(src: str | Path) -> Path:
 
 
 def extract_video(path: str | Path, model: str | None = None, show_progress: bool = True,
-                  quiet_native: bool = True, pose_config: PoseConfig | None = None) -> Extraction:
-    """Run the pose model over a video file; Ctrl-C keeps what was done (interrupted=True)."""
+                  quiet_native: bool = True, pose_config: PoseConfig | None = None,
+                  extract: ExtractConfig | None = None, use_cache: bool = True,
+                  input_sha256: str | None = None) -> Extraction:
+    """Run the pose model over a video file; Ctrl-C keeps what was done (interrupted=True).
+
+    With use_cache, landmarks already extracted from the same file with the same model and
+    settings come from the landmark cache (formcheck.io.cache) and the model is not run.
+    """
     if is_landmarks_csv(path):
         raise InputError(f"{Path(path).name} is already a landmarks CSV; pass a video to extract, "
                          "or run 'formcheck analyze' on the CSV")
-    with VideoFileSource(path) as source, PoseEstimator(model, pose_config, quiet=quiet_native) as estimator:
+    extract = extract or ExtractConfig()
+    if pose_config is not None:
+        extract = replace(extract, pose=pose_config)
+    with VideoFileSource(path) as source:
+        model_info = resolve_model(model)
+        key = None
+        if use_cache:
+            key = cache_key(input_sha256 or file_sha256(Path(path)), model_info.sha256, extract.key())
+            hit = load_entry(key)
+            if hit is not None:
+                series, info, warnings = hit  # the same bytes, maybe under another name now
+                return Extraction(series=series, info=replace(info, path=str(source.path)), warnings=warnings,
+                                  from_cache=True)
+        result = _run_model(source, model_info, extract, show_progress, quiet_native)
+    if key is not None and not result.interrupted:
+        save_entry(key, result.series, result.info, result.warnings)
+    return result
+
+
+def _run_model(source: VideoFileSource, model: ModelInfo, extract: ExtractConfig, show_progress: bool,
+               quiet_native: bool) -> Extraction:
+    with PoseEstimator(model, extract.pose, quiet=quiet_native) as estimator:
         total = source.info.frame_count or None
-        with frame_progress(f"pose {Path(path).name}", total, enabled=show_progress) as advance:
-            result = extract_landmarks(source, source.info, estimator, on_frame=lambda f, p: advance(1))
-        result.warnings.extend(source.warnings)
+        with frame_progress(f"pose {source.path.name}", total, enabled=show_progress) as advance:
+            last = [-1]
+
+            def progress(frame, pose) -> None:  # noqa: ANN001 - counts source frames, skipped ones too
+                advance(frame.index - last[0])
+                last[0] = frame.index
+
+            result = extract_landmarks(source, source.info, estimator, on_frame=progress, config=extract)
+    result.warnings.extend(source.warnings)
     return result
 
 
@@ -54,7 +89,8 @@ class AnalyzeResult:
 
 def analyze_to_folder(src: str | Path, out_dir: str | Path | None = None, config: Any = None,
                       model: str | None = None, show_progress: bool = False,
-                      quiet_native: bool = True, video: bool = True) -> AnalyzeResult:
+                      quiet_native: bool = True, video: bool = True, extract: ExtractConfig | None = None,
+                      use_cache: bool = True) -> AnalyzeResult:
     """Analyze a video or landmarks CSV and write its output folder.
 
     The landmarks of a video are written first, so a refused or interrupted analysis loses
@@ -67,7 +103,8 @@ def analyze_to_folder(src: str | Path, out_dir: str | Path | None = None, config
 
     out = Path(out_dir) if out_dir is not None else default_output_dir(src)
     check_writable(out)  # fail before minutes of pose extraction, not after
-    loaded = load_input(src, model=model, show_progress=show_progress, quiet_native=quiet_native)
+    loaded = load_input(src, model=model, show_progress=show_progress, quiet_native=quiet_native,
+                        extract=extract, use_cache=use_cache)
     files: dict[str, Path] = {}
     if loaded.info.kind == "video":
         files["landmarks"] = save_landmarks_or_rescue(loaded.series, out / "landmarks.csv")

@@ -79,5 +79,13 @@ def clean_side_report(tmp_path_factory) -> dict:
 
     out = tmp_path_factory.mktemp("clean_side")
     video = Path(__file__).resolve().parents[1] / "sample_videos" / "clean_side.mp4"
-    assert main(["analyze", str(video), "-o", str(out), "--quiet", "--no-video"]) == 0
+    assert main(["analyze", str(video), "-o", str(out), "--quiet", "--no-video", "--no-cache"]) == 0
     return {"out": out, "report": json.loads((out / "report.json").read_text())}
+
+
+@pytest.fixture(autouse=True)
+def landmark_cache_in_tmp(tmp_path_factory, monkeypatch) -> Path:
+    """Every test gets its own empty landmark cache: nothing is read from or written to the user's."""
+    folder = tmp_path_factory.mktemp("landmark-cache")
+    monkeypatch.setenv("FORMCHECK_CACHE_DIR", str(folder))
+    return folder

@@ -107,7 +107,6 @@ def test_no_legs_in_view_is_nothing_to_analyze():
 
 
 def test_long_gap_splits_the_set_and_is_reported():
-    from formcheck.synth import Corruption
 
     series, truth = make_series(preset("clean_side"), view="side", seed=8,
                                 corruption=dataclasses.replace(MEDIAPIPE_LIKE, gaps=((9.0, 10.5),)))

@@ -112,3 +112,26 @@ def test_ctrl_c_during_extraction_keeps_the_landmarks_and_says_how_to_use_them(t
     report = json.loads((tmp_path / "partial" / "report.json").read_text())
     first = load_truth(samples / "clean_side.truth.json").reps[0]
     assert report["rep_count"] >= 1 and abs(report["reps"][0]["t_start"] - first.t_start) < 0.35
+
+
+def test_extract_twice_uses_the_landmark_cache_unless_no_cache(tmp_path, landmark_cache_in_tmp):
+    clip = write_clip(tmp_path / "c.mp4", 6, 30.0)
+    out = tmp_path / "lm.csv"
+    first = run_cli("extract", str(clip), "-o", str(out), "--quiet")
+    assert first.returncode == 0 and "cache" not in first.stdout
+    second = run_cli("extract", str(clip), "-o", str(out), "--quiet")
+    assert second.returncode == 0 and "landmarks from the cache" in second.stdout
+    third = run_cli("extract", str(clip), "-o", str(out), "--quiet", "--no-cache")
+    assert third.returncode == 0 and "cache" not in third.stdout
+    assert len(load_landmarks_csv(out)) == 6
+
+
+def test_max_fps_keeps_frames_by_timestamp_and_rejects_nonsense(tmp_path):
+    clip = write_clip(tmp_path / "c60.mp4", 12, 60.0)
+    out = tmp_path / "lm.csv"
+    assert run_cli("extract", str(clip), "-o", str(out), "--quiet", "--max-fps", "30").returncode == 0
+    assert load_landmarks_csv(out).frame.tolist() == [0, 2, 4, 6, 8, 10]
+    assert run_cli("extract", str(clip), "-o", str(out), "--quiet", "--max-fps", "0").returncode == 0
+    assert len(load_landmarks_csv(out)) == 12
+    bad = run_cli("extract", str(clip), "-o", str(out), "--max-fps", "-3")
+    assert bad.returncode == 2 and "--max-fps" in bad.stderr and "Traceback" not in bad.stderr

@@ -134,3 +134,49 @@ def test_step_ignores_nan_and_bad_threshold():
     s = RepState()
     assert step(s, Sample(0, 0.0, math.nan, 0.3)) == (s, ())
     assert step(s, Sample(0, 0.0, 1.0, 0.0)) == (s, ())
+
+
+def _fold_step(t, h, thr, min_rep_s, offset=0):
+    """The reference: the pure `step` folded over the samples, one RepState per sample."""
+    state, events = RepState(), []
+    for k in range(len(h)):
+        state, evs = step(state, Sample(offset + k, float(t[k]), float(h[k]), float(thr[k])), min_rep_s)
+        events.extend(evs)
+    return state, events
+
+
+def _same_state(a: RepState, b: RepState) -> bool:
+    fa, fb = vars(a), vars(b)
+    return all(fa[k] == fb[k] or (isinstance(fa[k], float) and math.isnan(fa[k]) and math.isnan(fb[k])) for k in fa)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 400), st.floats(0.0, 0.4), st.floats(0.0, 1.5),
+       st.sampled_from(["walk", "steps", "noise"]), st.booleans(), st.integers(0, 50))
+def test_fast_fold_gives_exactly_the_events_of_folding_step(seed, n, nan_frac, min_rep_s, shape, per_sample_thr,
+                                                            offset):
+    """fold_reps' internal loop must give the very events (and final state) of the pure step()."""
+    from formcheck.core.reps import fold_fast
+
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.uniform(0.01, 0.05, n))
+    if shape == "walk":
+        h = np.cumsum(rng.normal(0, 0.3, n))
+    elif shape == "steps":  # plateaus with ties: equal values hit every >= / > edge
+        h = np.round(np.cumsum(rng.normal(0, 0.5, n)) * 2) / 2
+    else:
+        h = rng.normal(0, 1, n)
+    h[rng.random(n) < nan_frac] = np.nan
+    levels = np.array([-0.5, 0.5, 1.0, 1.5, 2.0]) if shape == "steps" else None  # ties with h's steps
+    if per_sample_thr:
+        thr = rng.choice(levels, n) if levels is not None else rng.uniform(-0.2, 2.0, n)
+    else:
+        thr = np.full(n, rng.choice(levels[1:]) if levels is not None else rng.uniform(0.2, 2.0))
+    if per_sample_thr:
+        thr[rng.random(n) < 0.05] = np.nan
+    want_state, want_events = _fold_step(t, h, thr, min_rep_s, offset)
+    got_state, got_events = fold_fast(t.tolist(), h.tolist(), thr.tolist(), min_rep_s, offset)
+    assert got_events == want_events
+    assert _same_state(got_state, want_state)
+    cycles, events = fold_reps(t, h, thr, min_rep_s, offset=offset)
+    assert events == want_events

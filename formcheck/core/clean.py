@@ -74,14 +74,14 @@ def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig) -> CleanTracks:
     low = ~(vis >= cfg.min_visibility)  # NaN visibility counts as unseen
     xy[low] = np.nan
     smooth = np.full_like(xy, np.nan)
-    for i in USED_IDX:
-        for k in range(2):
-            track = reject_outliers(t, xy[:, i, k], cfg.outlier_window_s, cfg.outlier_max_dev * shank)
-            # a second, longer pass: multi-frame excursions (MediaPipe briefly swapping the legs)
-            track = reject_outliers(t, track, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
-            track = interpolate_gaps(t, track, cfg.max_gap_s)
-            xy[:, i, k] = track
-            smooth[:, i, k] = lowpass(t, track, cfg.lowpass_hz)
+    used = list(USED_IDX)
+    tracks = xy[:, used].reshape(len(t), -1)  # one column per used landmark and axis, filtered column-wise
+    tracks = reject_outliers(t, tracks, cfg.outlier_window_s, cfg.outlier_max_dev * shank)
+    # a second, longer pass: multi-frame excursions (MediaPipe briefly swapping the legs)
+    tracks = reject_outliers(t, tracks, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
+    tracks = interpolate_gaps(t, tracks, cfg.max_gap_s)
+    xy[:, used] = tracks.reshape(len(t), len(used), 2)
+    smooth[:, used] = lowpass(t, tracks, cfg.lowpass_hz).reshape(len(t), len(used), 2)
     return CleanTracks(t=t, xy=xy, smooth=smooth, vis=vis, shank_px=shank, leg_px=leg,
                        warnings=_gap_warnings(t, series))
 

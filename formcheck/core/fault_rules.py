@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.core.clean import CleanTracks
-from formcheck.core.filters import lowpass
+from formcheck.core.filters import lowpass, nanmedian_across, small_median, time_window
 from formcheck.core.reps import PhaseTimes
 from formcheck.core.signals import knee_flexion, trunk_lean
 
@@ -52,11 +52,13 @@ def pelvis_rise(tracks: CleanTracks, side: str) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)
         comps = comps - np.nanmedian(comps, axis=0)
         comps[:, 1] = np.fmax(comps[:, 0], comps[:, 1])
-        return np.nanmedian(comps, axis=1) / tracks.shank_px
+        return nanmedian_across(comps, 1) / tracks.shank_px
 
 
 def _sel(t: np.ndarray, x: np.ndarray, a: float, b: float) -> np.ndarray:
-    return np.flatnonzero((t >= a - 1e-9) & (t <= b + 1e-9) & np.isfinite(x))
+    """Indices of the finite samples of x with a <= t <= b (1e-9 slack), found by binary search."""
+    win = time_window(t, a, b)
+    return win.start + np.flatnonzero(np.isfinite(x[win]))
 
 
 def _ramp_time(t: np.ndarray, x: np.ndarray, idx: np.ndarray, lo: float, hi: float) -> float:
@@ -104,16 +106,34 @@ def dwell(t: np.ndarray, hs: np.ndarray, i0: int, level: float, band: float, sig
     """Seconds the smoothed signal stays within `band` of `level` around sample i0.
 
     sign=+1 for a top (values above level - band), -1 for a bottom (below level + band)."""
-    inside = sign * (hs - level) > -band
-    if not inside[i0]:
+    def inside(lo: int, hi: int) -> np.ndarray:
+        return sign * (hs[lo:hi] - level) > -band
+
+    if not inside(i0, i0 + 1)[0]:
         return 0.0
-    a = i0
-    while a > 0 and inside[a - 1]:
-        a -= 1
-    b = i0
-    while b < len(hs) - 1 and inside[b + 1]:
-        b += 1
-    return float(t[b] - t[a])
+    return float(t[_run_end(inside, i0, len(hs), +1)] - t[_run_end(inside, i0, len(hs), -1)])
+
+
+def _run_end(inside, i0: int, n: int, direction: int, first: int = 64) -> int:  # noqa: ANN001 - callable
+    """The last index of the run of inside() samples through i0, going one way; looks in growing windows
+    (so a dwell costs its own length, not the whole series)."""
+    span = first
+    while True:
+        lo, hi = (i0, min(n, i0 + span + 1)) if direction > 0 else (max(0, i0 - span), i0 + 1)
+        ok = inside(lo, hi)
+        if direction > 0:
+            out = np.flatnonzero(~ok)
+            if out.size:
+                return lo + int(out[0]) - 1
+            if hi == n:
+                return n - 1
+        else:
+            out = np.flatnonzero(~ok)
+            if out.size:
+                return lo + int(out[-1]) + 1
+            if lo == 0:
+                return 0
+        span *= 4
 
 
 def index_at(t: np.ndarray, when: float) -> int:
@@ -122,30 +142,33 @@ def index_at(t: np.ndarray, when: float) -> int:
 
 def window_range(t: np.ndarray, x: np.ndarray, a: float, b: float) -> float:
     """max - min of x over [a, b] (NaN if unseen)."""
-    idx = _sel(t, x, a, b)
-    return float(np.ptp(x[idx])) if idx.size else NAN
+    part = x[_sel(t, x, a, b)]
+    return float(part.max() - part.min()) if part.size else NAN
 
 
 def at(t: np.ndarray, x: np.ndarray, when: float, half_s: float = 0.1) -> float:
-    idx = _sel(t, x, when - half_s, when + half_s)
-    return float(np.median(x[idx])) if idx.size else NAN
+    return small_median(x[_sel(t, x, when - half_s, when + half_s)])
 
 
 def hip_drop(tracks: CleanTracks, side: str) -> np.ndarray:
     """How far the free-side hip sits below the working-side hip, shank lengths (image y, front/back)."""
     free = "left" if side == "right" else "right"
-    return (tracks.p(f"{free}_hip")[:, 1] - tracks.p(f"{side}_hip")[:, 1]) / tracks.shank_px
+    return tracks.cached(("hip_drop", side), lambda: (tracks.p(f"{free}_hip")[:, 1] - tracks.p(f"{side}_hip")[:, 1])
+                         / tracks.shank_px)
 
 
 def free_foot_gap(tracks: CleanTracks, side: str) -> np.ndarray:
     """Height of the free foot's lowest point above the working foot's toe, shank lengths (image y)."""
-    free = "left" if side == "right" else "right"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low_free = np.nanmax(np.stack([tracks.p(f"{free}_{n}")[:, 1] for n in ("heel", "foot_index", "ankle")]),
-                             axis=0)
-    stance = tracks.p(f"{side}_foot_index")[:, 1]
-    return (stance - low_free) / tracks.shank_px
+    def compute() -> np.ndarray:
+        free = "left" if side == "right" else "right"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low_free = np.nanmax(np.stack([tracks.p(f"{free}_{n}")[:, 1] for n in ("heel", "foot_index", "ankle")]),
+                                 axis=0)
+        stance = tracks.p(f"{side}_foot_index")[:, 1]
+        return (stance - low_free) / tracks.shank_px
+
+    return tracks.cached(("free_foot_gap", side), compute)
 
 
 DWELL_BAND = 0.2  # a top/bottom dwell is the time within this fraction of the set's heel travel from the extreme
@@ -183,13 +206,15 @@ def posture_changes(tracks: CleanTracks, side: str, forward: float, p: PhaseTime
     """Knee range, hip/shoulder travel, lean change, free foot and hip drop over the rise."""
     t = tracks.t
     change = lambda x: at(t, x, lev.t_peak) - at(t, x, p.t_start)  # noqa: E731
-    hip_x = tracks.p(f"{side}_hip")[:, 0] * forward / tracks.leg_px
-    sh_x = tracks.p(f"{side}_shoulder")[:, 0] * forward / tracks.leg_px
+    forward_x = lambda name: tracks.cached(  # noqa: E731
+        ("forward_x", name, forward), lambda: tracks.p(name)[:, 0] * forward / tracks.leg_px)
+    hip_x, sh_x = forward_x(f"{side}_hip"), forward_x(f"{side}_shoulder")
     gap = free_foot_gap(tracks, side)
     sel = _sel(t, gap, p.t_start, p.t_top_start)
+    lean = tracks.cached(("trunk_lean", forward), lambda: trunk_lean(tracks) * forward)
     return {"knee_range_deg": window_range(t, knee_flexion(tracks, side), p.t_start - 0.2, p.t_top_start + 0.1),
             "hip_travel": change(hip_x), "shoulder_travel": change(sh_x),
-            "lean_change_deg": change(trunk_lean(tracks) * forward),
+            "lean_change_deg": change(lean),
             "free_gap_min": float(np.min(gap[sel])) if sel.size else NAN,
             "hip_drop_change": change(hip_drop(tracks, side))}
 
@@ -206,9 +231,10 @@ class SetRef:
 
 def best_of(values: np.ndarray) -> float:
     """The largest 3-value running median (the median itself for fewer than 3)."""
-    if len(values) < 3:
-        return float(np.median(values))
-    return float(max(np.median(values[k - 1:k + 2]) for k in range(1, len(values) - 1)))
+    if len(values) < 3 or not np.isfinite(values).all():
+        return float(np.median(values)) if len(values) < 3 else float(
+            max(np.median(values[k - 1:k + 2]) for k in range(1, len(values) - 1)))
+    return float(max(small_median(values[k - 1:k + 2]) for k in range(1, len(values) - 1)))
 
 
 def running_mean3(values: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Signal cleaning on possibly uneven timestamps: gaps, outliers, zero-phase and causal low-pass."""
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -18,34 +19,83 @@ def finite_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
+def mask_groups(x: np.ndarray) -> list[tuple[np.ndarray, list[int]]]:
+    """Columns of a (T, K) array grouped by their pattern of finite values: [(finite mask, columns)].
+
+    Columns that share a pattern (x and y of a landmark, landmarks seen in the same frames) are
+    filtered together: every filter here works column by column, so batching changes no value.
+    """
+    finite = np.isfinite(x)
+    groups: dict[bytes, list[int]] = {}
+    for k in range(x.shape[1]):
+        groups.setdefault(finite[:, k].tobytes(), []).append(k)
+    return [(finite[:, cols[0]], cols) for cols in groups.values()]
+
+
+def interp_columns(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """np.interp(x, xp, fp[:, k]) for every column k of fp (fp may be 1-D)."""
+    if fp.ndim == 1:
+        return np.interp(x, xp, fp)
+    rows = np.ascontiguousarray(fp.T)  # one contiguous row per column: np.interp copies strided input
+    return np.stack([np.interp(x, xp, row) for row in rows], axis=1)
+
+
 def interpolate_gaps(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> np.ndarray:
     """Fill NaN runs no longer than max_gap_s (in time) linearly; longer gaps stay NaN.
 
     x may be (T,) or (T, K); each column is filled on its own.
     """
-    if x.ndim > 1:
-        return np.stack([interpolate_gaps(t, x[:, k], max_gap_s) for k in range(x.shape[1])], axis=1)
     out = x.astype(float).copy()
-    good = np.isfinite(out)
-    if good.sum() < 2:
+    if out.ndim == 1:
+        _fill_gaps(t, out[:, None], np.isfinite(out), [0], max_gap_s)
         return out
-    for start, stop in finite_runs(~good):
-        if start == 0 or stop == len(out):
-            continue  # no value on one side: leave the edge alone
-        if t[stop] - t[start - 1] <= max_gap_s:
-            out[start:stop] = np.interp(t[start:stop], [t[start - 1], t[stop]], [out[start - 1], out[stop]])
+    for mask, cols in mask_groups(out):
+        _fill_gaps(t, out, mask, cols, max_gap_s)
     return out
 
 
+def _fill_gaps(t: np.ndarray, out: np.ndarray, good: np.ndarray, cols: list[int], max_gap_s: float) -> None:
+    """Fill the short inner gaps of columns `cols` (which share the finite pattern `good`) in place.
+
+    Every gap sample at once, with np.interp's arithmetic for a point strictly inside [t0, t1]:
+    (y1 - y0) / (t1 - t0) * (t - t0) + y0.
+    """
+    n = len(good)
+    if good.sum() < 2:
+        return
+    idx = np.arange(n)
+    before = np.maximum.accumulate(np.where(good, idx, -1))  # last good sample at or before each sample
+    after = np.minimum.accumulate(np.where(good, idx, n)[::-1])[::-1]  # first good at or after
+    gap = ~good & (before >= 0) & (after < n)
+    rows = np.flatnonzero(gap)
+    if rows.size == 0:
+        return
+    b, a = before[rows], after[rows]
+    rows = rows[t[a] - t[b] <= max_gap_s]
+    if rows.size == 0:
+        return
+    b, a = before[rows], after[rows]
+    y0, y1 = out[np.ix_(b, cols)], out[np.ix_(a, cols)]
+    slope = (y1 - y0) / (t[a] - t[b])[:, None]
+    out[np.ix_(rows, cols)] = slope * (t[rows] - t[b])[:, None] + y0
+
+
 def reject_outliers(t: np.ndarray, x: np.ndarray, window_s: float, max_dev: float) -> np.ndarray:
-    """NaN out samples further than max_dev from the running median over window_s (spikes, glitches)."""
+    """NaN out samples further than max_dev from the running median over window_s (spikes, glitches).
+
+    x may be (T,) or (T, K); each column on its own (over its own finite samples).
+    """
     out = x.astype(float).copy()
-    good = np.flatnonzero(np.isfinite(out))
-    if good.size < 5:
-        return out
-    med = running_median(t[good], out[good], window_s)
-    bad = np.abs(out[good] - med) > max_dev
-    out[good[bad]] = np.nan
+    if out.ndim == 1:
+        return reject_outliers(t, out[:, None], window_s, max_dev)[:, 0]
+    for mask, cols in mask_groups(out):
+        good = np.flatnonzero(mask)
+        if good.size < 5:
+            continue
+        vals = out[np.ix_(good, cols)]
+        med = running_median(t[good], vals, window_s)
+        vals[np.abs(vals - med) > max_dev] = np.nan
+        out[np.ix_(good, cols)] = vals
     return out
 
 
@@ -69,7 +119,7 @@ def grid_pieces(t: np.ndarray) -> list[tuple[int, int]]:
 
 
 def running_median(t: np.ndarray, x: np.ndarray, window_s: float) -> np.ndarray:
-    """Centred running median over a time window (uneven t allowed)."""
+    """Centred running median over a time window (uneven t allowed); x (T,) or (T, K) column-wise."""
     pieces = grid_pieces(t)
     if len(pieces) > 1:
         return np.concatenate([running_median(t[a:b], x[a:b], window_s) for a, b in pieces])
@@ -80,9 +130,33 @@ def running_median(t: np.ndarray, x: np.ndarray, window_s: float) -> np.ndarray:
     dt = float(np.median(steps))
     size = max(1, min(int(round(window_s / dt)), 2 * n + 1) | 1)  # a window beyond the series adds nothing
     if np.allclose(steps, dt, rtol=0.1):  # (nearly) even steps: filter in place
-        return median_filter(x.astype(float), size=size, mode="nearest")
+        return _median_columns(x.astype(float), size)
     grid = t[0] + dt * np.arange(int(round((t[-1] - t[0]) / dt)) + 1)  # uneven: via a uniform grid
-    return np.interp(t, grid, median_filter(np.interp(grid, t, x), size=size, mode="nearest"))
+    return interp_columns(t, grid, _median_columns(interp_columns(grid, t, x), size))
+
+
+def _median_columns(x: np.ndarray, size: int) -> np.ndarray:
+    if size == 5 and np.isfinite(x).all():
+        return _median5(x)
+    if x.ndim == 1:
+        return median_filter(x, size=size, mode="nearest")
+    # one column at a time: scipy's 1-D running median is several times faster than its 2-D filter
+    rows = np.ascontiguousarray(x.T)
+    return np.stack([median_filter(row, size=size, mode="nearest") for row in rows], axis=1)
+
+
+def _median5(x: np.ndarray) -> np.ndarray:
+    """Running median of 5 (edges repeated, as median_filter's mode="nearest"), all columns at once.
+
+    A min/max network: the median of a..e is the median of e and the middle two of a..d.
+    Every output is one of the inputs, so it equals median_filter's exactly (finite x only).
+    """
+    n = len(x)
+    pad = np.concatenate([x[:1], x[:1], x, x[-1:], x[-1:]])
+    a, b, c, d, e = (pad[k:k + n] for k in range(5))
+    lo = np.maximum(np.minimum(a, b), np.minimum(c, d))
+    hi = np.minimum(np.maximum(a, b), np.maximum(c, d))
+    return np.maximum(np.minimum(lo, hi), np.minimum(np.maximum(lo, hi), e))
 
 
 def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) -> np.ndarray:
@@ -90,18 +164,28 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) -> n
 
     Uneven timestamps are resampled to a uniform grid at the median step,
     filtered, and read back at the original times, so the filter behaves the
-    same at 25, 30 or 60 fps and on variable-frame-rate clips.
+    same at 25, 30 or 60 fps and on variable-frame-rate clips. x may be (T,) or (T, K).
     """
     if cutoff_hz <= 0:
         raise InputError("the low-pass cut-off must be a positive number of Hz")
-    out = np.full(len(x), np.nan)
-    for start, stop in finite_runs(np.isfinite(x)):
-        for a, b in grid_pieces(t[start:stop]):
-            out[start + a:start + b] = _lowpass_run(t[start + a:start + b], x[start + a:start + b], cutoff_hz, order)
+    if x.ndim == 1:
+        return lowpass(t, x[:, None], cutoff_hz, order)[:, 0]
+    out = np.full(x.shape, np.nan)
+    for mask, cols in mask_groups(x):
+        for start, stop in finite_runs(mask):
+            for a, b in grid_pieces(t[start:stop]):  # huge time jumps split the run (no giant grid)
+                sl = slice(start + a, start + b)
+                out[sl, cols] = _lowpass_run(t[sl], x[sl][:, cols], cutoff_hz, order)
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _butter_sos(order: int, wn: float) -> np.ndarray:
+    return butter(order, wn, output="sos")  # shared between calls: never modified
+
+
 def _lowpass_run(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int) -> np.ndarray:
+    """One finite run; x (n, K), filtered column by column."""
     n = len(x)
     if n < 4:
         return x.astype(float)
@@ -113,11 +197,11 @@ def _lowpass_run(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int) -> 
     grid_n = int(round((t[-1] - t[0]) / dt)) + 1
     uniform = abs(grid_n - n) == 0 and np.allclose(np.diff(t), dt, rtol=0.05, atol=1e-4)
     grid = t if uniform else t[0] + dt * np.arange(grid_n)
-    y = x if uniform else np.interp(grid, t, x)
-    sos = butter(order, wn, output="sos")
+    y = x if uniform else interp_columns(grid, t, x)
+    sos = _butter_sos(order, wn)
     padlen = min(3 * (2 * len(sos) + 1), len(y) - 1)
-    smooth = sosfiltfilt(sos, y, padlen=padlen)
-    return smooth if uniform else np.interp(t, grid, smooth)
+    smooth = sosfiltfilt(sos, np.ascontiguousarray(y.T), padlen=padlen).T  # rows are contiguous: faster
+    return smooth if uniform else interp_columns(t, grid, smooth)
 
 
 def gradient(t: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -164,3 +248,35 @@ class OneEuroFilter:
         self._x = a * x + (1 - a) * self._x
         self._t = t
         return self._x
+
+
+def time_window(t: np.ndarray, a: float, b: float) -> slice:
+    """The samples with a - 1e-9 <= t <= b + 1e-9 (t increasing): O(log n), no mask over the series."""
+    return slice(int(t.searchsorted(a - 1e-9, "left")), int(t.searchsorted(b + 1e-9, "right")))
+
+
+def small_median(x: np.ndarray) -> float:
+    """np.median of a short array of finite values (same value, without np.median's overhead); NaN if empty."""
+    n = x.size
+    if n == 0:
+        return float("nan")
+    s = np.sort(x)
+    m = n // 2
+    return float(s[m]) if n % 2 else float((s[m - 1] + s[m]) / 2)
+
+
+def nanmedian_across(x: np.ndarray, axis: int) -> np.ndarray:
+    """np.nanmedian(x, axis) along a short axis (a few signals side by side), the same values, faster.
+
+    Sorts along the axis (NaN last) and takes (low + high) / 2 of the middle finite values, as numpy
+    does for short axes; all-NaN slices give NaN.
+    """
+    s = np.sort(np.moveaxis(np.asarray(x, dtype=float), axis, -1), axis=-1)
+    m = np.sum(~np.isnan(s), axis=-1)
+    h = m // 2
+    low = np.where(m % 2 == 1, h, np.maximum(h - 1, 0))
+    pick = lambda k: np.take_along_axis(s, k[..., None], axis=-1)[..., 0]  # noqa: E731
+    with np.errstate(invalid="ignore"):
+        out = (pick(low) + pick(np.minimum(h, s.shape[-1] - 1))) / 2.0
+    out[m == 0] = np.nan
+    return out

@@ -7,6 +7,7 @@ import numpy as np
 
 from formcheck.core.clean import CleanTracks, segment_length
 from formcheck.core.config import ScaleConfig
+from formcheck.core.filters import small_median, time_window
 from formcheck.core.reps import PhaseTimes
 from formcheck.core.signals import foot_angle, knee_flexion, trunk_lean
 
@@ -27,18 +28,16 @@ class RepContext:
     scale: ScaleConfig
 
 
-def _window(t: np.ndarray, a: float, b: float) -> slice:
-    return slice(int(np.searchsorted(t, a - 1e-9, "left")), int(np.searchsorted(t, b + 1e-9, "right")))
-
-
 def _at(t: np.ndarray, x: np.ndarray, when: float, half_s: float = 0.05, how: str = "median") -> float:
     return _over(t, x, when - half_s, when + half_s, how)
 
 
 def _over(t: np.ndarray, x: np.ndarray, a: float, b: float, how: str) -> float:
-    part = x[_window(t, a, b)]
+    part = x[time_window(t, a, b)]
     part = part[np.isfinite(part)]
-    return float(getattr(np, how)(part)) if part.size else float("nan")
+    if not part.size:
+        return float("nan")
+    return small_median(part) if how == "median" else float(part.min() if how == "min" else part.max())
 
 
 def _r(x: float, nd: int = 3) -> float | None:
@@ -78,7 +77,7 @@ def posture(ctx: RepContext, p: PhaseTimes) -> dict:
     """Knee bend at bottom/top, hip and shoulder forward travel in the rise, trunk lean."""
     tr, t, s = ctx.tracks, ctx.tracks.t, ctx.side
     knee = knee_flexion(tr, s)
-    lean = trunk_lean(tr) * ctx.forward
+    lean = tr.cached(("trunk_lean", ctx.forward), lambda: trunk_lean(tr) * ctx.forward)
     hip_x = tr.p(f"{s}_hip")[:, 0]
     sh_x = tr.p(f"{s}_shoulder")[:, 0]
     travel = lambda x: (_at(t, x, p.t_top_start) - _at(t, x, p.t_start)) * ctx.forward / tr.leg_px  # noqa: E731

@@ -11,6 +11,7 @@ it over the series (fold_reps), live calls it frame by frame.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, replace
 
@@ -102,22 +103,73 @@ class Cycle:
 
 def fold_reps(t: np.ndarray, h: np.ndarray, threshold: float | np.ndarray, min_rep_s: float = 0.0,
               offset: int = 0) -> tuple[list[Cycle], list[RepEvent]]:
-    """Batch: run the machine over a series; returns the cycles and every event (in order)."""
+    """Batch: run the machine over a series; returns the cycles and every event (in order).
+
+    Gives exactly the events and final state of folding `step` over the samples (a test checks
+    it), with the state in local variables instead of a new RepState per sample.
+    """
     thr = np.broadcast_to(np.asarray(threshold, dtype=float), h.shape)
-    state, events = RepState(), []
-    for k in range(len(h)):
-        state, evs = step(state, Sample(offset + k, float(t[k]), float(h[k]), float(thr[k])), min_rep_s)
-        events.extend(evs)
+    state, events = fold_fast(np.asarray(t, dtype=float).tolist(), np.asarray(h, dtype=float).tolist(),
+                              thr.tolist(), min_rep_s, offset)
     return cycles_from_events(events, state), events
+
+
+def fold_fast(ts: list[float], hs: list[float], thrs: list[float], min_rep_s: float = 0.0, offset: int = 0,
+              state: RepState | None = None) -> tuple[RepState, list[RepEvent]]:
+    """`step` folded over samples (offset + k, ts[k], hs[k], thrs[k]): (final state, events)."""
+    s0 = state or RepState()
+    mode, lo, lo_i, lo_t, hi, hi_i = s0.mode, s0.lo, s0.lo_i, s0.lo_t, s0.hi, s0.hi_i
+    bottom_i, bottom_t, bottom_h, rise_t, count = s0.bottom_i, s0.bottom_t, s0.bottom_h, s0.rise_t, s0.count
+    events: list[RepEvent] = []
+    isfinite = math.isfinite
+    for k, (t, h, thr) in enumerate(zip(ts, hs, thrs)):
+        if not (isfinite(h) and isfinite(thr)) or thr <= 0:
+            continue
+        i = offset + k
+        if mode == "top":
+            if h > hi:
+                hi, hi_i = h, i
+            elif hi - h >= thr:
+                if t - rise_t < min_rep_s:  # up and down again too quickly: a glitch, forget it
+                    mode, lo, lo_i, lo_t = "bottom", bottom_h, bottom_i, bottom_t
+                    if h < lo:
+                        lo, lo_i, lo_t = h, i, t
+                else:
+                    events.append(RepEvent("rep", t, bottom_i, hi_i))
+                    mode, lo, lo_i, lo_t, count = "bottom", h, i, t, count + 1
+            continue
+        if mode == "init":
+            if h < lo:
+                lo, lo_i, lo_t = h, i, t
+            if h > hi:
+                hi, hi_i = h, i
+            if not (h - lo >= thr and lo_i < i):
+                if hi - h >= thr:  # we started at the top: no rep for that half
+                    mode, lo, lo_i, lo_t = "bottom", h, i, t
+                continue
+        elif h < lo:  # bottom mode
+            lo, lo_i, lo_t = h, i, t
+            continue
+        elif h - lo < thr:
+            continue
+        events.append(RepEvent("rise", t, lo_i))  # the rise (from init or bottom mode)
+        mode, bottom_i, bottom_t, bottom_h, rise_t, hi, hi_i = "top", lo_i, lo_t, lo, t, h, i
+    final = RepState(mode, lo, lo_i, lo_t, hi, hi_i, bottom_i, bottom_t, bottom_h, rise_t, count)
+    return final, events
 
 
 def cycles_from_events(events: list[RepEvent], final: RepState) -> list[Cycle]:
     """Pair each counted rep with the bottom after it (the next rise's bottom, or the last low)."""
     cycles = []
     reps = [e for e in events if e.kind == "rep"]
-    rises = [e for e in events if e.kind == "rise"]
+    rise_bottoms = [e.bottom_i for e in events if e.kind == "rise"]
+    ordered = all(a <= b for a, b in zip(rise_bottoms, rise_bottoms[1:]))  # always, for the machine's events
     for rep in reps:
-        after = next((r.bottom_i for r in rises if r.bottom_i > rep.top_i), None)
+        if ordered:
+            k = bisect.bisect_right(rise_bottoms, rep.top_i)
+            after = rise_bottoms[k] if k < len(rise_bottoms) else None
+        else:
+            after = next((b for b in rise_bottoms if b > rep.top_i), None)
         if after is None:
             after = final.lo_i if final.mode == "bottom" and final.lo_i > rep.top_i else rep.top_i
         cycles.append(Cycle(rep.bottom_i, rep.top_i, after))
@@ -189,12 +241,12 @@ class PhaseTimes:
     end_estimated: bool  # True for a last rep whose bottom pause had no next rise to end it
 
 
-def _crossing(t: np.ndarray, v: np.ndarray, i0: int, i1: int, level: float, above: bool) -> float:
+def _crossing(t: list[float], v: list[float], i0: int, i1: int, level: float, above: bool) -> float:
     """Time of the first sample going from i0 toward i1 (either direction) where v stops being beyond level."""
     step_ = 1 if i1 >= i0 else -1
     prev = i0
     for i in range(i0, i1 + step_, step_):
-        if not np.isfinite(v[i]):
+        if not math.isfinite(v[i]):
             return float(t[prev])
         if (v[i] <= level) if above else (v[i] >= level):
             a, b = v[prev], v[i]
@@ -212,10 +264,12 @@ def phase_times(t: np.ndarray, h: np.ndarray, cycle: Cycle, next_start: float | 
     up = b0 + int(np.nanargmax(v[b0:top + 1])) if top > b0 else b0
     down = top + int(np.nanargmin(v[top:b1 + 1])) if b1 > top else top
     v_up, v_down = max(float(v[up]), 1e-9), min(float(v[down]), -1e-9)
-    t_start = _crossing(t, v, up, b0, frac * v_up, above=True)
-    t_top_start = _crossing(t, v, up, top if down == top else down, frac * v_up, above=True)
-    t_top_end = _crossing(t, v, down, up, frac * v_down, above=False)
-    t_bottom = _crossing(t, v, down, b1, frac * v_down, above=False)
+    lo, hi = min(b0, up), max(b1, down)  # every crossing lies in [lo, hi]: scan it as plain floats
+    tl, vl = t[lo:hi + 1].tolist(), v[lo:hi + 1].tolist()
+    t_start = _crossing(tl, vl, up - lo, b0 - lo, frac * v_up, above=True)
+    t_top_start = _crossing(tl, vl, up - lo, (top if down == top else down) - lo, frac * v_up, above=True)
+    t_top_end = _crossing(tl, vl, down - lo, up - lo, frac * v_down, above=False)
+    t_bottom = _crossing(tl, vl, down - lo, b1 - lo, frac * v_down, above=False)
     t_top_end = max(t_top_end, t_top_start)
     if next_start is not None:
         return PhaseTimes(t_start, t_top_start, t_top_end, t_bottom, max(next_start, t_bottom), False)

@@ -7,7 +7,7 @@ import numpy as np
 
 from formcheck.core.clean import CleanTracks
 from formcheck.core.config import StanceConfig
-from formcheck.core.filters import finite_runs, gradient, lowpass
+from formcheck.core.filters import finite_runs, gradient, lowpass, nanmedian_across
 
 
 def foot_still(tracks: CleanTracks, side: str, cfg: StanceConfig) -> np.ndarray:
@@ -19,7 +19,7 @@ def foot_still(tracks: CleanTracks, side: str, cfg: StanceConfig) -> np.ndarray:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        foot = np.nanmedian(np.stack([tracks.p(f"{side}_{n}") for n in ("ankle", "heel", "foot_index")]), axis=0)
+        foot = nanmedian_across(np.stack([tracks.p(f"{side}_{n}") for n in ("ankle", "heel", "foot_index")]), 0)
     x, y = (lowpass(tracks.t, foot[:, k], cfg.speed_lowpass_hz) for k in (0, 1))
     speed = np.hypot(gradient(tracks.t, x), gradient(tracks.t, y)) / tracks.shank_px
     still = speed < cfg.max_foot_speed  # NaN speed (foot unseen) is not still
@@ -88,7 +88,7 @@ def _centred_median(comps: np.ndarray) -> np.ndarray:
         return np.full(len(comps), np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN, as they should
-        return np.nanmedian(comps - np.nanmedian(comps, axis=0), axis=1)
+        return nanmedian_across(comps - np.nanmedian(comps, axis=0), 1)
 
 
 def foot_tilt(tracks: CleanTracks, side: str, start: int, stop: int) -> np.ndarray:
@@ -100,8 +100,11 @@ def foot_tilt(tracks: CleanTracks, side: str, start: int, stop: int) -> np.ndarr
 
 def foot_angle(tracks: CleanTracks, side: str) -> np.ndarray:
     """Heel-to-toe line against the image horizontal, degrees, positive when the heel is above the toe."""
-    heel, toe = tracks.p(f"{side}_heel"), tracks.p(f"{side}_foot_index")
-    return np.degrees(np.arctan2(toe[:, 1] - heel[:, 1], np.abs(toe[:, 0] - heel[:, 0])))
+    def compute() -> np.ndarray:
+        heel, toe = tracks.p(f"{side}_heel"), tracks.p(f"{side}_foot_index")
+        return np.degrees(np.arctan2(toe[:, 1] - heel[:, 1], np.abs(toe[:, 0] - heel[:, 0])))
+
+    return tracks.cached(("foot_angle", side), compute)
 
 
 def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:

@@ -81,15 +81,14 @@ def view_segments(tracks: CleanTracks, cfg: ViewConfig) -> list[ViewSegment]:
 
 
 def _label_runs(labels: np.ndarray) -> list[tuple[int, int, str]]:
-    runs: list[tuple[int, int, str]] = []
-    for i, lab in enumerate(labels):
-        if lab == "":
-            continue
-        if runs and runs[-1][2] == lab and runs[-1][1] == i:
-            runs[-1] = (runs[-1][0], i + 1, lab)
-        else:
-            runs.append((i, i + 1, lab))
-    return runs
+    """[start, stop) runs of one non-empty label."""
+    lab = np.asarray(labels, dtype=str)
+    if lab.size == 0:
+        return []
+    edges = np.flatnonzero(lab[1:] != lab[:-1]) + 1
+    starts = np.concatenate([[0], edges]).tolist()
+    stops = np.concatenate([edges, [lab.size]]).tolist()
+    return [(a, b, str(lab[a])) for a, b in zip(starts, stops) if lab[a] != ""]
 
 
 def _merge_short(runs: list[tuple[int, int, str]], t: np.ndarray, min_s: float) -> list[tuple[int, int, str]]:

@@ -1,15 +1,81 @@
-"""Video -> landmarks: run the pose model over every frame of a source."""
+"""Video -> landmarks: run the pose model over the frames of a source.
+
+Frames are decoded, scaled down to what the model needs and colour-converted in a
+background thread (formcheck.io.prefetch) while the model runs on the previous ones.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable, Iterator
 
-import cv2
 import numpy as np
 
 from formcheck.core.landmarks import LandmarkSeries
-from formcheck.io.pose import PoseEstimator, PoseFrame
+from formcheck.errors import InputError
+from formcheck.io.pose import ModelImage, PoseConfig, PoseEstimator, PoseFrame, model_image
+from formcheck.io.prefetch import prefetch
 from formcheck.io.video import Frame, VideoInfo
+
+KEEP_SPACING = 0.9  # with max_fps N a frame is kept once 0.9/N s have passed since the last kept one
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    """How frames are handed to the pose model (part of the landmark cache key)."""
+
+    # long side of the frame the model sees, pixels (None: full size). Full size by default: the model's
+    # time does not depend on it, and halving 960 px frames changed reps and faults in bench/accuracy.py
+    max_side: int | None = None
+    max_fps: float | None = 30.0  # analyze at most this many frames per second (None: every frame)
+    pose: PoseConfig = field(default_factory=PoseConfig)
+    ahead: int = 4  # frames decoded ahead of the model (bounded: memory does not grow with the clip)
+
+    def __post_init__(self) -> None:
+        if self.max_side is not None and not 64 <= self.max_side <= 8192:
+            raise InputError(f"the model frame size must be 64-8192 pixels, got {self.max_side}")
+        if self.max_fps is not None and not 1.0 <= self.max_fps <= 1000.0:
+            raise InputError(f"--max-fps must be a number of frames per second (1-1000), got {self.max_fps:g}")
+        if self.ahead < 1:
+            raise InputError("ahead must be at least 1 frame")
+
+    def key(self) -> dict[str, Any]:
+        """The settings that change the landmarks (not `ahead`)."""
+        return {k: v for k, v in asdict(self).items() if k != "ahead"}
+
+
+def keep_at_most(max_fps: float | None) -> Callable[[float], bool] | None:
+    """A frame filter on real timestamps: keeps a frame once 0.9/max_fps s have passed since the last kept.
+
+    60 fps -> 30 keeps every 2nd frame, 120 -> every 4th, 240 -> every 8th; a 30 fps clip (even a
+    jittery variable-frame-rate one) keeps every frame. None: no filter.
+    """
+    if max_fps is None:
+        return None
+    spacing = KEEP_SPACING / max_fps
+    last = [-np.inf]
+
+    def keep(t: float) -> bool:
+        if t - last[0] >= spacing:
+            last[0] = t
+            return True
+        return False
+
+    return keep
+
+
+def select_frames(frames: Iterable[Frame], max_fps: float | None) -> Iterator[Frame]:
+    """The frames to analyze; a video source skips the others without converting their pixels."""
+    keep = keep_at_most(max_fps)
+    if keep is None:
+        return iter(frames)
+    by_source = getattr(frames, "frames", None)
+    return by_source(keep) if by_source is not None else (f for f in frames if keep(f.t))
+
+
+def model_frames(frames: Iterable[Frame], config: ExtractConfig) -> Iterator[tuple[Frame, ModelImage]]:
+    """(frame, the model's image of it), decoded and prepared in a background thread."""
+    return prefetch(((f, model_image(f.image, config.max_side)) for f in select_frames(frames, config.max_fps)),
+                    config.ahead)
 
 
 @dataclass
@@ -20,6 +86,7 @@ class Extraction:
     info: VideoInfo
     warnings: list[str] = field(default_factory=list)
     interrupted: bool = False
+    from_cache: bool = False  # the landmarks came from the landmark cache, the model did not run
 
     @property
     def detection_rate(self) -> float:
@@ -54,19 +121,22 @@ class SeriesBuilder:
 
 
 def extract_landmarks(frames: Iterable[Frame], info: VideoInfo, estimator: PoseEstimator,
-                      on_frame: Callable[[Frame, PoseFrame], None] | None = None) -> Extraction:
+                      on_frame: Callable[[Frame, PoseFrame], None] | None = None,
+                      config: ExtractConfig | None = None) -> Extraction:
     """Pose per frame.  Ctrl-C stops early and keeps what was extracted (interrupted=True)."""
     builder = SeriesBuilder(info.width, info.height)
     interrupted = False
+    stream = model_frames(frames, config or ExtractConfig())
     try:
-        for frame in frames:
-            rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-            pose = estimator.detect(rgb, frame.t)
+        for frame, image in stream:
+            pose = estimator.detect(image, frame.t)
             builder.append(frame.index, frame.t, pose)
             if on_frame is not None:
                 on_frame(frame, pose)
     except KeyboardInterrupt:
         interrupted = True
+    finally:
+        stream.close()  # stops and joins the decoding thread
     return Extraction(series=builder.build(), info=info, interrupted=interrupted)
 
 

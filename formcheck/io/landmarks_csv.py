@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -48,15 +49,16 @@ def to_rows(series: LandmarkSeries) -> np.ndarray:
 
 
 def format_csv(series: LandmarkSeries) -> str:
-    """The CSV text. Numbers use the shortest repr that reads back exactly; NaN is an empty cell."""
+    """The CSV text. Numbers use the shortest repr that reads back exactly; NaN is an empty cell.
+
+    Rows are formatted with Python's float repr (the same shortest round-trip text numpy gives),
+    then every 'nan' cell is emptied (no number's text contains 'nan').
+    """
     table = to_rows(series)
-    cells = table.astype(str)
-    cells[np.isnan(table)] = ""
-    ints = slice(0, 1), slice(2, 4)
-    for sl in ints:
-        cells[:, sl] = table[:, sl].astype(np.int64).astype(str)
-    lines = [",".join(header(series))] + [",".join(row) for row in cells]
-    return "\n".join(lines) + "\n"
+    size = f",{int(series.width)},{int(series.height)},"
+    lines = [f"{frame},{t!r}{size}" + ",".join(map(repr, row))
+             for frame, t, row in zip(series.frame.tolist(), table[:, 1].tolist(), table[:, 4:].tolist())]
+    return ",".join(header(series)) + "\n" + "\n".join(lines).replace("nan", "") + "\n"
 
 
 def save_landmarks_csv(series: LandmarkSeries, path: str | Path) -> Path:
@@ -113,17 +115,40 @@ def _parse_table(rows: list[str], width: int, index: list[int], name: str) -> np
     """The numeric table of the columns at `index` (other columns are not read)."""
     if not rows:
         raise InputError(f"{name} has a header but no rows; extract landmarks from a video first")
-    cells = [r.split(",") for r in rows]
-    for i, row in enumerate(cells):
-        if len(row) != width:
-            raise InputError(f"{name} row {i + 2} has {len(row)} cells, the header has {width}; the file is damaged")
-    arr = np.array(cells, dtype=object)[:, index]
+    for i, row in enumerate(rows):
+        if row.count(",") != width - 1:
+            raise InputError(f"{name} row {i + 2} has {row.count(',') + 1} cells, the header has {width}; "
+                             "the file is damaged")
+    fast = _parse_numbers(rows, width)
+    if fast is not None:
+        return fast[:, index]
+    arr = np.array([r.split(",") for r in rows], dtype=object)[:, index]
     arr[arr == ""] = "nan"
     try:
         return arr.astype(float)
     except ValueError:
         i, j = next((i, j) for i, row in enumerate(arr) for j, c in enumerate(row) if not _is_number(c))
         raise InputError(f"{name} row {i + 2} column {index[j] + 1} is not a number ({arr[i, j]!r})") from None
+
+
+def _parse_numbers(rows: list[str], width: int) -> np.ndarray | None:
+    """Every cell as a float in one C pass (empty cells -> NaN); None if any cell is not a number
+    (then the caller parses cell by cell to name the bad one)."""
+    text = ",".join(rows)
+    text = text.replace(",,", ",nan,").replace(",,", ",nan,")  # twice: runs of empty cells
+    if text.startswith(","):
+        text = "nan" + text
+    if text.endswith(","):
+        text += "nan"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # older numpy warns where newer raises
+            values = np.fromstring(text, dtype=float, sep=",")
+    except ValueError:  # a cell that is not a number
+        return None
+    if values.size != len(rows) * width:
+        return None
+    return values.reshape(len(rows), width)
 
 
 def _is_number(cell: str) -> bool:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
+import cv2
 import numpy as np
 
 from formcheck.core.landmarks import INDEX, N_LANDMARKS
@@ -49,6 +50,40 @@ class PoseFrame:
     @property
     def found(self) -> bool:
         return bool(np.isfinite(self.xy[0, 0]))
+
+
+@dataclass(frozen=True)
+class ModelImage:
+    """A frame as the model takes it: a mediapipe Image (RGB, maybe downscaled) and the full frame's size."""
+
+    image: Any  # mediapipe Image
+    width: int  # the full upright frame the landmarks are reported in
+    height: int
+
+
+def model_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """(w, h) with the long side at most max_side pixels, aspect ratio kept (None: unchanged)."""
+    long_side = max(width, height)
+    if not max_side or long_side <= max_side:
+        return width, height
+    scale = max_side / long_side
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def model_image(frame: np.ndarray, max_side: int | None, rgb: bool = False) -> ModelImage:
+    """A BGR (or, with rgb=True, RGB) uint8 frame -> ModelImage at most max_side pixels on its long side.
+
+    Downscaling (area averaging) comes first, so the colour conversion and the copy into the
+    mediapipe Image touch the small image only. Made in the decoding thread, so the model's
+    thread only runs the model.
+    """
+    import mediapipe as mp
+
+    h, w = frame.shape[:2]
+    size = model_size(w, h, max_side)
+    small = frame if size == (w, h) else cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+    data = np.ascontiguousarray(small) if rgb else cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+    return ModelImage(mp.Image(image_format=mp.ImageFormat.SRGB, data=data), w, h)
 
 
 @contextlib.contextmanager
@@ -113,17 +148,19 @@ class PoseEstimator:
         with _quiet_native_logs(self._quiet):
             self._landmarker.close()
 
-    def detect(self, rgb: np.ndarray, t: float) -> PoseFrame:
-        """Landmarks of the tracked person in an RGB uint8 image taken at t seconds."""
-        import mediapipe as mp
+    def detect(self, image: np.ndarray | ModelImage, t: float) -> PoseFrame:
+        """Landmarks of the tracked person in an image taken at t seconds.
 
+        `image` is an RGB uint8 array, or a ModelImage from model_image() (made ahead, e.g. in a
+        decoding thread, possibly downscaled): landmarks are in pixels of its full frame either way.
+        """
+        prepared = image if isinstance(image, ModelImage) else model_image(image, None, rgb=True)
         ms = max(int(round(t * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         with _quiet_native_logs(self._quiet and not self._warmed):
-            result = self._landmarker.detect_for_video(image, ms)
+            result = self._landmarker.detect_for_video(prepared.image, ms)
         self._warmed = True
-        h, w = rgb.shape[:2]
+        w, h = prepared.width, prepared.height
         candidates = [_to_pose_frame(lms, world, w, h) for lms, world in
                       zip(result.pose_landmarks, _pad(result.pose_world_landmarks, len(result.pose_landmarks)))]
         return self._choose(candidates, t)

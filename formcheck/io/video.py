@@ -11,7 +11,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -168,31 +168,49 @@ class VideoFileSource:
         self._cap.release()
 
     def __iter__(self) -> Iterator[Frame]:
-        image, raw_t, index = self._first, self._first_t, 0
+        return self.frames()
+
+    def frames(self, keep: Callable[[float], bool] | None = None) -> Iterator[Frame]:
+        """Every frame in order; with `keep`, only frames whose timestamp it accepts.
+
+        A frame keep() refuses is decoded (later frames depend on it) but its pixels are never
+        converted to BGR, so skipping frames of a 60/120/240 fps clip costs little.
+        """
+        index, raw_t = 0, self._first_t
         try:
-            while image is not None:
-                yield Frame(index=index, t=self._stamps(raw_t, index), image=image)
+            while raw_t is not None:
+                t = self._stamps(raw_t, index)
+                if keep is None or keep(t):
+                    image = self._first if index == 0 else self._retrieve()
+                    if image is None:
+                        break
+                    yield Frame(index=index, t=t, image=image)
                 index += 1
-                image, raw_t = self._read_next()
+                raw_t = self._grab()
         finally:
             self.frames_read = index
             self._finish_warnings()
 
-    def _read_next(self) -> tuple[np.ndarray | None, float]:
-        """The next decodable frame and its raw time.  After a decode error keep reading while the container
-        says frames remain: a damaged stretch must not throw away the rest of the set."""
+    def _grab(self) -> float | None:
+        """Decode the next frame; its raw container timestamp in seconds, None at the end. After a decode
+        error keep going while the container says frames remain: a damaged stretch must not throw away
+        the rest of the set."""
         budget = max(300, int(10 * (self.info.fps or FALLBACK_FPS)))  # give up after ~10 s of undecodable frames
         failed = 0
         for _ in range(budget):
-            ok, image = self._cap.read()
+            ok = self._cap.grab()
             self._attempts += 1
-            if ok and image is not None:
+            if ok:
                 self.skipped += failed  # a damaged stretch inside the video (failures at the end are not)
-                return image, self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                return self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
             failed += 1
             if self._attempts >= self.info.frame_count:
                 break
-        return None, math.nan
+        return None
+
+    def _retrieve(self) -> np.ndarray | None:
+        ok, image = self._cap.retrieve()
+        return image if ok and image is not None else None
 
     def _finish_warnings(self) -> None:
         self.warnings.extend(source_warnings(self.info, self.frames_read, self.skipped, self._stamps))

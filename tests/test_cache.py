@@ -1,0 +1,93 @@
+"""The landmark cache: same video, model and settings -> no model run; damaged entries are redone."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import write_clip
+from formcheck.core.landmarks import LandmarkSeries
+from formcheck.io import cache
+from formcheck.io.extract import ExtractConfig
+from formcheck.io.video import VideoInfo
+from formcheck.pipeline import extract_video
+
+INFO = VideoInfo(path="a.mp4", kind="file", fps=29.97, frame_count=3, width=640, height=360, rotation=90,
+                 duration_s=0.1, codec="avc1")
+
+
+def series(n: int = 3) -> LandmarkSeries:
+    rng = np.random.default_rng(0)
+    xy = np.round(rng.uniform(0, 600, (n, 33, 2)), 3)
+    xy[1] = np.nan
+    return LandmarkSeries(t=np.arange(n) / 29.97, xy=xy, z=rng.normal(size=(n, 33)), vis=rng.uniform(size=(n, 33)),
+                          width=640, height=360, frame=np.arange(n) * 2, presence=rng.uniform(size=(n, 33)),
+                          world=rng.normal(size=(n, 33, 3)))
+
+
+def same(a: LandmarkSeries, b: LandmarkSeries) -> bool:
+    return all(np.array_equal(getattr(a, k), getattr(b, k), equal_nan=k != "frame")
+               for k in ("t", "xy", "z", "vis", "frame", "presence", "world")) and (a.width, a.height) == (b.width, b.height)
+
+
+def test_an_entry_reads_back_exactly_with_its_video_info_and_warnings(landmark_cache_in_tmp):
+    assert cache.cache_dir() == landmark_cache_in_tmp
+    path = cache.save_entry("k1", series(), INFO, ["ended early"])
+    assert path is not None and path.parent == landmark_cache_in_tmp
+    back, info, warnings = cache.load_entry("k1")
+    assert same(back, series()) and info == INFO and warnings == ["ended early"]
+    assert [p.name for p in landmark_cache_in_tmp.iterdir()] == ["k1.npz"]  # no temporary file left behind
+    assert cache.load_entry("other") is None
+
+
+@pytest.mark.parametrize("damage", [b"", b"PK\x03\x04 not a zip at all", "truncate"])
+def test_a_damaged_entry_is_ignored(landmark_cache_in_tmp, damage):
+    path = cache.save_entry("k2", series(), INFO, [])
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] if damage == "truncate" else damage)
+    assert cache.load_entry("k2") is None
+
+
+def test_the_key_changes_with_input_model_and_settings():
+    key = lambda i, m, s: cache.cache_key(i, m, s)  # noqa: E731
+    base = key("a" * 64, "b" * 64, ExtractConfig().key())
+    assert base == key("a" * 64, "b" * 64, ExtractConfig().key())
+    assert base != key("c" * 64, "b" * 64, ExtractConfig().key())
+    assert base != key("a" * 64, "c" * 64, ExtractConfig().key())
+    assert base != key("a" * 64, "b" * 64, ExtractConfig(max_fps=None).key())
+
+
+def test_an_unwritable_cache_folder_does_not_fail_the_extraction(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(cache.ENV_VAR, str(blocker / "sub"))
+    assert cache.save_entry("k3", series(), INFO, []) is None
+
+
+def test_a_second_extraction_of_the_same_video_skips_the_model(tmp_path, monkeypatch, landmark_cache_in_tmp):
+    clip = write_clip(tmp_path / "c.mp4", 8, 30.0)
+    first = extract_video(clip, show_progress=False)
+    assert not first.from_cache and len(first.series) == 8
+    assert len(list(landmark_cache_in_tmp.glob("*.npz"))) == 1
+
+    import formcheck.pipeline as pipeline
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model ran although the landmarks were cached")
+
+    monkeypatch.setattr(pipeline, "PoseEstimator", no_model)
+    again = extract_video(clip, show_progress=False)
+    assert again.from_cache and same(again.series, first.series) and again.info == first.info
+    with pytest.raises(AssertionError, match="the model ran"):
+        extract_video(clip, show_progress=False, use_cache=False)  # --no-cache
+    with pytest.raises(AssertionError, match="the model ran"):
+        extract_video(clip, show_progress=False, extract=ExtractConfig(max_fps=None))  # other settings
+
+
+def test_a_corrupt_entry_is_rewritten_by_the_next_extraction(tmp_path, landmark_cache_in_tmp):
+    clip = write_clip(tmp_path / "c.mp4", 6, 30.0)
+    extract_video(clip, show_progress=False)
+    entry = next(landmark_cache_in_tmp.glob("*.npz"))
+    entry.write_bytes(b"garbage")
+    redone = extract_video(clip, show_progress=False)
+    assert not redone.from_cache and len(redone.series) == 6
+    assert cache.load_entry(entry.stem) is not None  # rewritten, readable again

@@ -1,0 +1,101 @@
+"""The column-batched filters give, value for value, what the one-column numpy/scipy versions give."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.ndimage import median_filter
+from scipy.signal import butter, sosfiltfilt
+
+from formcheck.core.filters import (_median5, interp_columns, interpolate_gaps, lowpass, nanmedian_across,
+                                    reject_outliers, running_median, small_median)
+
+
+def columns(seed: int, n: int, k: int, even: bool) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.uniform(0.033, 0.0334, n) if even else rng.uniform(0.02, 0.05, n))
+    x = np.cumsum(rng.normal(0, 3, (n, k)), axis=0)
+    x[rng.random(n) < 0.05] = np.nan  # frames without a pose: every column
+    x[rng.random((n, k)) < 0.03] = np.nan  # one landmark unseen
+    x[rng.random((n, k)) < 0.01] += 80  # spikes
+    return t, x
+
+
+def one_column_reference(t: np.ndarray, x: np.ndarray, window_s: float, max_dev: float) -> np.ndarray:
+    """reject_outliers as written for one track: running median over the finite samples (scipy)."""
+    out = x.copy()
+    good = np.flatnonzero(np.isfinite(x))
+    if good.size < 5:
+        return out
+    tg, xg = t[good], x[good]
+    dt = float(np.median(np.diff(tg)))
+    size = max(1, int(round(window_s / dt)) | 1)
+    if np.allclose(np.diff(tg), dt, rtol=0.1):
+        med = median_filter(xg, size=size, mode="nearest")
+    else:
+        grid = tg[0] + dt * np.arange(int(round((tg[-1] - tg[0]) / dt)) + 1)
+        med = np.interp(tg, grid, median_filter(np.interp(grid, tg, xg), size=size, mode="nearest"))
+    out[good[np.abs(xg - med) > max_dev]] = np.nan
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_batched_cleaning_equals_one_column_at_a_time(seed):
+    t, x = columns(seed, n=50 + 40 * seed, k=1 + seed % 5, even=seed % 3 == 0)
+    for window in (0.15, 0.6):
+        batched = reject_outliers(t, x, window, 10.0)
+        for k in range(x.shape[1]):
+            np.testing.assert_array_equal(batched[:, k], one_column_reference(t, x[:, k], window, 10.0))
+            np.testing.assert_array_equal(batched[:, k], reject_outliers(t, x[:, k], window, 10.0))
+    filled = interpolate_gaps(t, x, 0.2)
+    smooth = lowpass(t, filled, 6.0)
+    for k in range(x.shape[1]):
+        np.testing.assert_array_equal(filled[:, k], interpolate_gaps(t, x[:, k], 0.2))
+        np.testing.assert_array_equal(smooth[:, k], lowpass(t, filled[:, k], 6.0))
+
+
+def test_gap_filling_is_np_interp_across_each_short_gap():
+    t = np.array([0.0, 0.1, 0.2, 0.3, 0.4, 0.9, 1.0])
+    x = np.array([1.0, np.nan, np.nan, 4.0, np.nan, np.nan, 7.0])
+    out = interpolate_gaps(t, x, 0.35)
+    np.testing.assert_array_equal(out[:4], np.interp(t[:4], [0.0, 0.3], [1.0, 4.0]))
+    assert np.isnan(out[4])  # 0.3 -> 1.0 is longer than 0.35 s: stays a gap
+
+
+def test_lowpass_on_even_steps_is_scipy_filtfilt():
+    t = np.arange(300) / 30.0
+    x = np.sin(t * 7) + np.random.default_rng(0).normal(0, 0.1, 300)
+    fs = 1.0 / float(np.median(np.diff(t)))
+    sos = butter(2, 6.0 / (fs / 2), output="sos")
+    np.testing.assert_array_equal(lowpass(t, x, 6.0), sosfiltfilt(sos, x, padlen=9))  # 3 x (2 x sections + 1)
+
+
+def test_median_of_5_equals_scipy_including_ties_and_short_inputs():
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 3, 4, 5, 9, 200):
+        x = np.round(rng.normal(0, 2, (n, 3)))
+        ref = np.stack([median_filter(x[:, k], size=5, mode="nearest") for k in range(3)], axis=1)
+        np.testing.assert_array_equal(_median5(x), ref)
+    t = np.arange(200) / 30.0
+    np.testing.assert_array_equal(running_median(t, x[:, 0], 0.15), median_filter(x[:, 0], size=5, mode="nearest"))
+
+
+def test_interp_columns_and_medians_match_numpy():
+    rng = np.random.default_rng(4)
+    xp = np.sort(rng.uniform(0, 10, 40))
+    fp = rng.normal(size=(40, 3))
+    x = np.concatenate([rng.uniform(-1, 11, 50), xp[:5]])
+    for k in range(3):
+        np.testing.assert_array_equal(interp_columns(x, xp, fp)[:, k], np.interp(x, xp, fp[:, k]))
+    for n in range(1, 9):
+        v = rng.normal(size=n)
+        assert small_median(v) == np.median(v)
+    assert np.isnan(small_median(np.array([])))
+    a = rng.normal(size=(300, 5))
+    a[rng.random(a.shape) < 0.3] = np.nan
+    a[7] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_array_equal(nanmedian_across(a, 1), np.nanmedian(a, axis=1))
+        np.testing.assert_array_equal(nanmedian_across(a.T, 0), np.nanmedian(a.T, axis=0))

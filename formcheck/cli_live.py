@@ -23,6 +23,9 @@ def add_live_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], No
     lv.add_argument("--side", choices=("auto", "left", "right", "both"), help="the working foot (default: auto)")
     lv.add_argument("--config", help="TOML settings file (see formcheck/default_config.toml)")
     lv.add_argument("--max-seconds", type=float, metavar="S", help="stop after S seconds")
+    lv.add_argument("--people", type=int, default=2, metavar="N",
+                    help="the pose model looks for up to N people and stays on the first (default 2; 1 is about "
+                         "a third faster per frame but may jump to someone else walking by)")
     lv.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
     lv.add_argument("--json", action="store_true", help="print report.json to stdout at the end")
     add_save_options(lv)
@@ -39,13 +42,15 @@ def cmd_live(args: argparse.Namespace) -> int:
     check_save_options(args)
     if args.realtime and not args.source:
         raise InputError("--realtime paces a file: use it with --source FILE (a camera is always real time)")
+    if not 1 <= args.people <= 4:
+        raise InputError(f"--people must be 1 to 4, got {args.people}")
     if args.max_seconds is not None and args.max_seconds <= 0:
         raise InputError(f"--max-seconds must be a positive number of seconds, got {args.max_seconds:g}")
     config = load_config(args.config, side=args.side)
     opts = LiveOptions(camera=args.camera, source=args.source, window=not args.no_window, realtime=args.realtime,
                        record=args.record, out_dir=args.output, config=config,
                        side=None if args.side in (None, "auto") else args.side, model=args.model,
-                       max_seconds=args.max_seconds, quiet_native=not args.debug)
+                       max_seconds=args.max_seconds, people=args.people, quiet_native=not args.debug)
     window = None
     if opts.window:
         from formcheck.io.display import Window

@@ -34,6 +34,7 @@ class LiveOptions:
     side: str | None = None  # left | right | both, else automatic
     model: str | None = None
     max_seconds: float | None = None  # stop after this much input time
+    people: int = 2  # the pose model looks for up to this many people (1: faster, it may follow someone else)
     report: bool = True  # write the full analysis on exit
     quiet_native: bool = True
 
@@ -222,10 +223,11 @@ def _estimator(opts: LiveOptions, frames: Any) -> Any:
     from contextlib import nullcontext
 
     from formcheck.io.live_source import ReplayFrames
-    from formcheck.io.pose import PoseEstimator
+    from formcheck.io.pose import PoseConfig, PoseEstimator
 
-    return nullcontext(None) if isinstance(frames, ReplayFrames) else PoseEstimator(opts.model,
-                                                                                    quiet=opts.quiet_native)
+    if isinstance(frames, ReplayFrames):
+        return nullcontext(None)
+    return PoseEstimator(opts.model, PoseConfig(num_poses=opts.people), quiet=opts.quiet_native)
 
 
 def _loop(session: LiveSession, frames: Any, estimator: Any, window: Any,

@@ -28,11 +28,31 @@ SAMPLES = ROOT / "sample_videos"
 PHASES = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s")
 
 
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def golden_csv(name: str, folder: Path) -> Path:
+    """The pose model's landmarks of a sample video, stored by tools/make_golden_landmarks.py, as a CSV."""
+    from formcheck.core.landmarks import LandmarkSeries
+    from formcheck.io.landmarks_csv import save_landmarks_csv
+
+    g = np.load(GOLDEN / f"{name}.landmarks.npz")
+    w, h = (int(v) for v in g["size"])
+    series = LandmarkSeries(t=g["t"], xy=g["xy"].astype(float), z=g["z"].astype(float), vis=g["vis"].astype(float),
+                            width=w, height=h, frame=g["frame"])
+    return save_landmarks_csv(series, folder / f"{name}.csv")
+
+
 @pytest.fixture(scope="module", params=["clean_side", "faults_side", "front_faults", "step_on_off"])
 def live_run(request, tmp_path_factory):
-    out = tmp_path_factory.mktemp(f"live_{request.param}")
-    result = run_live(LiveOptions(source=str(SAMPLES / f"{request.param}.mp4"), window=False, out_dir=str(out)))
-    return request.param, result
+    """`formcheck live --source VIDEO --no-window` on clean_side (the pose model on every frame, as a camera
+    session would run); the other sample videos replay their stored landmarks through the same live path
+    (tests/golden: the model's output on them), which saves ~40 s of pose estimation each."""
+    name = request.param
+    out = tmp_path_factory.mktemp(f"live_{name}")
+    source = SAMPLES / f"{name}.mp4" if name == "clean_side" else golden_csv(name, out)
+    result = run_live(LiveOptions(source=str(source), window=False, out_dir=str(out / "session")))
+    return name, result
 
 
 def test_the_live_path_counts_like_analyze_on_every_sample_video(live_run):
@@ -228,3 +248,24 @@ def test_q_in_the_real_window_ends_the_session(xvfb, replay_csv, tmp_path):
     rows = _rows(out / "landmarks.csv")
     assert 120 <= rows < 700  # the replay has 738 frames: q ended it early
     assert json.loads((out / "report.json").read_text())["live"]["frames_processed"] == rows
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--realtime"], "--realtime paces a file"),
+    (["--source", "x.csv", "--people", "7"], "--people must be 1 to 4"),
+    (["--source", "x.csv", "--max-seconds", "0"], "--max-seconds must be a positive"),
+    (["--source", "nowhere.mp4", "--no-window"], "not found"),
+])
+def test_bad_live_options_are_one_line_errors(args, message, tmp_path, capsys):
+    assert main(["live", *args, "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
+def test_no_screen_for_the_window_is_a_clear_error(tmp_path, replay_csv, monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert main(["live", "--source", str(replay_csv), "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--no-window" in err and "Traceback" not in err

@@ -9,6 +9,7 @@ from typing import Callable, Sequence
 from formcheck import __version__
 from formcheck.cli_batch import add_batch_parser
 from formcheck.cli_history import add_history_parser, add_save_options, check_save_options, save_if_asked
+from formcheck.cli_live import add_live_parser
 from formcheck.errors import FormcheckError, InputError, Interrupted
 
 EXIT_OK, EXIT_INTERNAL = 0, 1
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(an)
     an.set_defaults(func=cmd_analyze)
 
+    add_live_parser(sub, _add_common)
     add_batch_parser(sub, _add_common)
     add_history_parser(sub)
     doc = sub.add_parser("doctor", help="check the pose model, video decoding, ffmpeg and cameras on this machine")

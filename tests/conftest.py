@@ -69,6 +69,20 @@ def browser():
         yield driver
 
 
+@pytest.fixture(scope="session")
+def clean_side_report(tmp_path_factory) -> dict:
+    """`formcheck analyze sample_videos/clean_side.mp4 --no-video`, run once per session (the pose model on
+    738 frames): {"out": its output folder, "report": report.json}."""
+    import json
+
+    from formcheck.cli import main
+
+    out = tmp_path_factory.mktemp("clean_side")
+    video = Path(__file__).resolve().parents[1] / "sample_videos" / "clean_side.mp4"
+    assert main(["analyze", str(video), "-o", str(out), "--quiet", "--no-video", "--no-cache"]) == 0
+    return {"out": out, "report": json.loads((out / "report.json").read_text())}
+
+
 @pytest.fixture(autouse=True)
 def landmark_cache_in_tmp(tmp_path_factory, monkeypatch) -> Path:
     """Every test gets its own empty landmark cache: nothing is read from or written to the user's."""

@@ -9,12 +9,12 @@ from formcheck.core.clean import CleanTracks, clean_tracks
 from formcheck.core.config import AnalysisConfig
 from formcheck.core.fault_detect import DETECTORS, SetVerdict, detect_faults
 from formcheck.core.faults import not_checked
-from formcheck.core.filters import gradient, lowpass
 from formcheck.core.landmarks import INDEX, LandmarkSeries
 from formcheck.core.metrics import RepContext, foot_length_px, forward_sign, heel_range, posture, tempo
-from formcheck.core.reps import Cycle, PhaseTimes, confirm_raise, drop_flat_returns, fold_reps, phase_times, still_levels
+from formcheck.core.rep_signal import accept_cycles, finish_last_pause, stance_signal, time_cycles
+from formcheck.core.reps import PhaseTimes, fold_reps
 from formcheck.core.side import SideEvidence, detect_side
-from formcheck.core.signals import foot_still, foot_tilt, heel_height, noise_level, stance_segments
+from formcheck.core.signals import foot_still, stance_segments
 from formcheck.core.view import ViewSegment, view_at, view_segments
 from formcheck.errors import NothingToAnalyzeError
 
@@ -149,62 +149,30 @@ def _segment_reps(tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: li
     frontal = np.zeros(len(tracks.t), bool)
     for seg in views:
         frontal[seg.start:seg.stop] = seg.view in ("front", "back")
-    h = heel_height(tracks, side, start, stop, frontal)
-    h_out[start:stop] = h
-    finite = h[np.isfinite(h)]
-    if finite.size < 5:
+    sig = stance_signal(tracks, side, start, stop, frontal, cfg.reps)
+    if sig is None:
         return []
-    span = float(np.percentile(finite, 97) - np.percentile(finite, 3))
-    noise = noise_level(h)
-    if span < cfg.reps.min_range:
+    h_out[start:stop] = sig.h
+    if sig.span < cfg.reps.min_range:
         return []
-    threshold = max(cfg.reps.hysteresis_frac * span, cfg.reps.noise_factor * noise)
-    t = tracks.t[start:stop]
-    cycles, _ = fold_reps(t, h, threshold, cfg.reps.min_rep_s, offset=start)
-    tilt = lowpass(t, foot_tilt(tracks, side, start, stop), cfg.reps.timing_lowpass_hz)
-    local = [Cycle(c.bottom0 - start, c.top - start, c.bottom1 - start) for c in cycles]
-    confirmed = [confirm_raise(h, tilt, c, cfg.reps.min_tilt_frac) for c in local]
-    local = [c for c in confirmed if c is not None]
-    v = gradient(t, lowpass(t, h, cfg.reps.timing_lowpass_hz))
-    local = drop_flat_returns(local, h, _flat_level(t, h, v, local, cfg), cfg.reps.min_rise_above_flat)
-    cycles = [Cycle(c.bottom0 + start, c.top + start, c.bottom1 + start) for c in local]
-    times = _link_ends([phase_times(t, h, c, None, cfg.reps.phase_velocity_frac, v) for c in local])
+    cycles, _ = fold_reps(sig.t, sig.h, sig.threshold, cfg.reps.min_rep_s)
+    local = accept_cycles(sig, cycles, cfg.reps)
+    times = time_cycles(sig, local, cfg.reps)
     foot_px, forward = foot_length_px(tracks, side, start, stop), forward_sign(tracks, side, start, stop)
     results = []
-    for cyc, tm in zip(cycles, times):
-        seg = view_at(views, cyc.top) or view_at(views, (start + stop) // 2)
+    for cyc, tm in zip(local, times):
+        seg = view_at(views, cyc.top + start) or view_at(views, (start + stop) // 2)
         view = seg.view if seg else "unknown"
         ctx = RepContext(tracks, side, view, h_out, foot_px, forward, cfg.scale)
         results.append(RepResult(0, tm, view, {"heel_range": heel_range(ctx, tm), **posture(ctx, tm)}))
     return results
 
 
-def _flat_level(t: np.ndarray, h: np.ndarray, v: np.ndarray, cycles: list[Cycle], cfg: AnalysisConfig) -> float | None:
-    """The flat-foot level: the lower of the still stands at the very start and end of the stance."""
-    if not cycles:
-        return None
-    peak = float(np.nanmedian([np.nanmax(np.abs(v[c.bottom0:c.bottom1 + 1])) for c in cycles]))
-    levels = still_levels(t, h, v, 0.1 * peak, cfg.reps.flat_still_s)
-    return min(levels[0], levels[-1]) if levels else None
-
-
-def _link_ends(times: list[PhaseTimes]) -> list[PhaseTimes]:
-    """A rep ends when the next one starts (the bottom pause is between them)."""
-    out = list(times)
-    for k in range(len(out) - 1):
-        p = out[k]
-        out[k] = PhaseTimes(p.t_start, p.t_top_start, p.t_top_end, p.t_bottom, max(out[k + 1].t_start, p.t_bottom), False)
-    return out
-
-
 def _finish_last_pauses(reps: list[RepResult], stance_ends: list[float]) -> None:
-    """The last rep of a set has no next rise: give it the set's typical bottom pause (flagged
-    estimated), cut short if the person steps off or the clip ends first."""
+    """The last rep of each stance has no next rise: see rep_signal.finish_last_pause."""
     pauses = [r.times.t_end - r.times.t_bottom for r in reps if not r.times.end_estimated]
     typical = float(np.median(pauses)) if pauses else 0.0
     for r in reps:
         if r.times.end_estimated:
-            p = r.times
-            end = min([e for e in stance_ends if e >= p.t_bottom] or [p.t_bottom])
-            r.times = PhaseTimes(p.t_start, p.t_top_start, p.t_top_end, p.t_bottom,
-                                 max(p.t_bottom, min(p.t_bottom + typical, end)), True)
+            end = min([e for e in stance_ends if e >= r.times.t_bottom] or [r.times.t_bottom])
+            r.times = finish_last_pause(r.times, typical, end)

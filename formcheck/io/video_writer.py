@@ -36,10 +36,14 @@ class VideoWriteResult:
     warnings: list[str] = field(default_factory=list)
 
 
-class _Encoder:
-    """H.264 through imageio-ffmpeg's bundled ffmpeg (or OpenCV's mp4v as a fallback)."""
+class VideoEncoder:
+    """H.264 through imageio-ffmpeg's bundled ffmpeg (or OpenCV's mp4v as a fallback).
 
-    def __init__(self, path: Path, width: int, height: int, fps: float) -> None:
+    streamable=True writes Matroska as it goes (for recordings that may be cut short): ffmpeg runs
+    in its own process, so if ours is killed it sees the pipe close and finishes the file, and a
+    Matroska file cut anywhere still plays up to the cut."""
+
+    def __init__(self, path: Path, width: int, height: int, fps: float, streamable: bool = False) -> None:
         self.warnings: list[str] = []
         self._gen: Any = None
         self._cv: Any = None
@@ -51,7 +55,8 @@ class _Encoder:
                 str(path), (width, height), pix_fmt_in="bgr24", pix_fmt_out="yuv420p",
                 fps=Fraction(fps).limit_denominator(100000), codec="libx264", quality=None, macro_block_size=1,
                 ffmpeg_log_level="error",
-                output_params=["-crf", str(CRF), "-preset", PRESET, "-movflags", "+faststart", "-f", "mp4", *pad])
+                output_params=(["-crf", str(CRF), "-preset", "ultrafast", "-f", "matroska", *pad] if streamable else
+                               ["-crf", str(CRF), "-preset", PRESET, "-movflags", "+faststart", "-f", "mp4", *pad]))
             self._gen.send(None)
             self.codec = "h264"
         except (ImportError, RuntimeError) as exc:  # no wheel for this platform, or no binary in it
@@ -88,12 +93,12 @@ def write_annotated_video(video_path: str | Path, state_at: Callable[[int], Any]
         from formcheck.viz.overlay import draw_overlay as draw
     out = Path(out_path)
     tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
-    encoder: _Encoder | None = None
+    encoder: VideoEncoder | None = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with VideoFileSource(video_path) as source:
             fps = source.info.fps or FALLBACK_FPS
-            encoder = _Encoder(tmp, source.info.width, source.info.height, fps)
+            encoder = VideoEncoder(tmp, source.info.width, source.info.height, fps)
             n = _annotate_frames(source, encoder, state_at, draw, on_frame, show_progress)
             encoder.close()
         os.replace(tmp, out)
@@ -112,7 +117,7 @@ def write_annotated_video(video_path: str | Path, state_at: Callable[[int], Any]
     return VideoWriteResult(out, n, fps, encoder.codec, list(encoder.warnings))
 
 
-def _annotate_frames(source: VideoFileSource, encoder: _Encoder, state_at: Callable[[int], Any],
+def _annotate_frames(source: VideoFileSource, encoder: VideoEncoder, state_at: Callable[[int], Any],
                      draw: Callable[[np.ndarray, Any], np.ndarray], on_frame: FrameHook | None,
                      show_progress: bool) -> int:
     n = 0
@@ -126,7 +131,7 @@ def _annotate_frames(source: VideoFileSource, encoder: _Encoder, state_at: Calla
     return n
 
 
-def _close_quietly(encoder: _Encoder) -> None:
+def _close_quietly(encoder: VideoEncoder) -> None:
     try:
         encoder.close()
     except Exception:  # noqa: BLE001 - already failing: the first error is the one to report

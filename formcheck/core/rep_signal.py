@@ -1,0 +1,87 @@
+"""One stance's heel-height signal and the batch rules that turn machine cycles into timed reps.
+
+Shared by batch analysis (core/analyze.py, over the whole stance) and live mode (core/live.py,
+over the stance so far), so both accept and time reps the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.core.clean import CleanTracks
+from formcheck.core.config import RepConfig
+from formcheck.core.filters import gradient, lowpass
+from formcheck.core.reps import Cycle, PhaseTimes, confirm_raise, drop_flat_returns, phase_times, still_levels
+from formcheck.core.signals import foot_tilt, heel_height, noise_level
+
+
+@dataclass(frozen=True, eq=False)
+class StanceSignal:
+    """Frames [start, stop) of one stance: time, heel height (shank lengths), smoothed foot tilt,
+    heel speed (of the timing-smoothed heel height), its range and the rep machine's hysteresis."""
+
+    start: int
+    t: np.ndarray
+    h: np.ndarray
+    tilt: np.ndarray
+    v: np.ndarray
+    span: float
+    threshold: float
+
+
+def stance_signal(tracks: CleanTracks, side: str, start: int, stop: int, frontal: np.ndarray,
+                  cfg: RepConfig) -> StanceSignal | None:
+    """The stance's signals, or None when its heel barely moves (fewer than 5 samples seen, or a
+    range under cfg.min_range: no reps there)."""
+    h = heel_height(tracks, side, start, stop, frontal)
+    finite = h[np.isfinite(h)]
+    if finite.size < 5:
+        return None
+    span = float(np.percentile(finite, 97) - np.percentile(finite, 3))
+    t = tracks.t[start:stop]
+    tilt = lowpass(t, foot_tilt(tracks, side, start, stop), cfg.timing_lowpass_hz)
+    v = gradient(t, lowpass(t, h, cfg.timing_lowpass_hz))
+    threshold = max(cfg.hysteresis_frac * span, cfg.noise_factor * noise_level(h))
+    return StanceSignal(start, t, h, tilt, v, span, threshold)
+
+
+def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[Cycle]:
+    """Stance-local cycles that are calf raises (the foot tilts; the top clears the flat-foot level),
+    with their bottoms moved to where the heel was lowest."""
+    confirmed = [confirm_raise(sig.h, sig.tilt, c, cfg.min_tilt_frac) for c in cycles]
+    local = [c for c in confirmed if c is not None]
+    return drop_flat_returns(local, sig.h, flat_level(sig, local, cfg), cfg.min_rise_above_flat)
+
+
+def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> float | None:
+    """The flat-foot level: the lower of the still stands at the very start and end of the stance."""
+    if not cycles:
+        return None
+    v = sig.v
+    peak = float(np.nanmedian([np.nanmax(np.abs(v[c.bottom0:c.bottom1 + 1])) for c in cycles]))
+    levels = still_levels(sig.t, sig.h, v, 0.1 * peak, cfg.flat_still_s)
+    return min(levels[0], levels[-1]) if levels else None
+
+
+def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[PhaseTimes]:
+    """Phase times of stance-local cycles; a rep ends when the next one starts (the last one's end
+    is left to the caller: end_estimated=True)."""
+    times = [phase_times(sig.t, sig.h, c, None, cfg.phase_velocity_frac, sig.v) for c in cycles]
+    return link_ends(times)
+
+
+def link_ends(times: list[PhaseTimes]) -> list[PhaseTimes]:
+    """A rep ends when the next one starts (the bottom pause is between them)."""
+    out = list(times)
+    for k in range(len(out) - 1):
+        p = out[k]
+        out[k] = PhaseTimes(p.t_start, p.t_top_start, p.t_top_end, p.t_bottom, max(out[k + 1].t_start, p.t_bottom), False)
+    return out
+
+
+def finish_last_pause(p: PhaseTimes, typical_s: float, stance_end: float) -> PhaseTimes:
+    """A last rep has no next rise: give it the set's typical bottom pause (flagged estimated),
+    cut short if the person steps off or the clip ends first."""
+    end = max(p.t_bottom, min(p.t_bottom + typical_s, max(stance_end, p.t_bottom)))
+    return PhaseTimes(p.t_start, p.t_top_start, p.t_top_end, p.t_bottom, end, True)

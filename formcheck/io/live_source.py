@@ -1,0 +1,131 @@
+"""Frames for the live view, each stamped with when it became available (for latency).
+
+`SyncFrames`: every frame of a file, read as fast as they are processed (nothing dropped).
+`LatestFrames`: a background thread reads the source (a camera, or a file played at its own pace)
+and keeps only the newest frame: when processing is slower than the source, older frames are
+dropped and counted instead of piling up, so the view never lags behind.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+from formcheck.io.video import Frame
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    index: int
+    t: float  # seconds: the container's timestamp (file) or the clock at capture (camera)
+    image: np.ndarray  # BGR, upright
+    available: float  # time.perf_counter() when the frame was captured / read
+    pose: Any = None  # landmarks already known (a replayed landmarks CSV): no pose model needed
+
+
+class SyncFrames:
+    """Every frame of the source, in order; `available` is when it was decoded."""
+
+    def __init__(self, source: Iterable[Frame]) -> None:
+        self._source = source
+        self.dropped = 0
+        self.read = 0
+
+    def __iter__(self) -> Iterator[LiveFrame]:
+        for f in self._source:
+            self.read += 1
+            yield LiveFrame(f.index, f.t, f.image, time.perf_counter())
+
+    def close(self) -> None:
+        pass
+
+
+class LatestFrames:
+    """The newest frame of a source read on a background thread; frames not taken in time are dropped.
+
+    pace=True plays a file at its own timestamps (as a camera would deliver it)."""
+
+    def __init__(self, source: Iterable[Frame], pace: bool = False) -> None:
+        self._source = source
+        self._pace = pace
+        self._cond = threading.Condition()
+        self._slot: LiveFrame | None = None
+        self._done = False
+        self._stop = False
+        self.error: BaseException | None = None
+        self.dropped = 0
+        self.read = 0
+        self._thread = threading.Thread(target=self._run, name="formcheck-capture", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        start = time.perf_counter()
+        try:
+            for f in self._source:
+                if self._stop:
+                    break
+                if self._pace:
+                    delay = start + f.t - time.perf_counter()
+                    if delay > 0:
+                        time.sleep(delay)
+                frame = LiveFrame(f.index, f.t, f.image, time.perf_counter())
+                with self._cond:
+                    self.read += 1
+                    if self._slot is not None:
+                        self.dropped += 1
+                    self._slot = frame
+                    self._cond.notify()
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            self.error = exc
+        finally:
+            with self._cond:
+                self._done = True
+                self._cond.notify()
+
+    def __iter__(self) -> Iterator[LiveFrame]:
+        while True:
+            with self._cond:
+                while self._slot is None and not self._done:
+                    self._cond.wait(0.5)
+                frame, self._slot = self._slot, None
+                done = self._done
+            if frame is not None:
+                yield frame
+            elif done:
+                if self.error is not None:
+                    raise self.error
+                return
+
+    def close(self) -> None:
+        self._stop = True
+        self._thread.join(timeout=2.0)
+
+
+class ReplayFrames:
+    """A recorded landmarks CSV played through the live path (no video, no model): each frame is a
+    blank image of the recorded size carrying its stored landmarks."""
+
+    def __init__(self, series: Any) -> None:
+        from formcheck.io.pose import PoseFrame
+
+        self._series = series
+        self._pose = PoseFrame
+        self.dropped = 0
+        self.read = 0
+
+    def __iter__(self) -> Iterator[LiveFrame]:
+        s = self._series
+        blank = np.zeros((s.height, s.width, 3), np.uint8)
+        nan = np.full((len(s.t), s.xy.shape[1]), np.nan)
+        presence = s.presence if s.presence is not None else nan
+        world = s.world if s.world is not None else np.full(s.xy.shape[:2] + (3,), np.nan)
+        for k in range(len(s.t)):
+            self.read += 1
+            pose = self._pose(s.xy[k], s.z[k], s.vis[k], presence[k], world[k])
+            yield LiveFrame(int(s.frame[k]), float(s.t[k]), blank.copy(), time.perf_counter(), pose)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,139 @@
+"""Everything a live session records, appended to disk as it happens, so a crash or a kill loses nothing.
+
+- landmarks.csv: the landmarks CSV format (README, "Landmarks CSV"), one row per processed frame,
+  each row written with a single unbuffered write: a killed process leaves whole rows only.
+- live.jsonl: one JSON object per line (reps as counted and timed live, faults as warned, stance,
+  side and view changes, key presses), written the same way.
+- raw.mkv (with --record): the camera image, H.264 in Matroska written by a separate ffmpeg process
+  that finishes the file if we die; a Matroska file cut anywhere still plays up to the cut.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck.errors import OutputError
+from formcheck.io.landmarks_csv import PRESENCE_COLUMNS, REQUIRED_COLUMNS, WORLD_COLUMNS
+
+LANDMARKS_NAME, EVENTS_NAME, RAW_NAME = "landmarks.csv", "live.jsonl", "raw.mkv"
+
+
+def _cell(x: float) -> str:
+    return "" if not math.isfinite(x) else repr(float(x))
+
+
+def landmark_row(index: int, t: float, width: int, height: int, xy: np.ndarray, z: np.ndarray, vis: np.ndarray,
+                 presence: np.ndarray, world: np.ndarray) -> str:
+    """One landmarks CSV line (with the presence and world columns); NaN is an empty cell."""
+    pose = np.concatenate([xy, z[:, None], vis[:, None]], axis=1).ravel()
+    cells = [str(int(index)), _cell(t), str(int(width)), str(int(height))]
+    cells += [_cell(v) for v in pose] + [_cell(v) for v in presence] + [_cell(v) for v in world.ravel()]
+    return ",".join(cells) + "\n"
+
+
+class AppendFile:
+    """A file written only by whole lines, each with one unbuffered write()."""
+
+    def __init__(self, path: Path, first_line: str | None = None) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+        except OSError as exc:
+            raise OutputError(f"could not create {path} ({exc.strerror or exc}); choose a writable folder with -o") \
+                from None
+        if first_line is not None:
+            self.write(first_line)
+
+    def write(self, line: str) -> None:
+        data = line.encode("utf-8")
+        try:
+            while data:
+                data = data[os.write(self._fd, data):]
+        except OSError as exc:
+            raise OutputError(f"could not write {self.path} ({exc.strerror or exc}); free some disk space") from None
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            try:
+                os.fsync(self._fd)
+            except OSError:
+                pass
+            os.close(self._fd)
+            self._fd = -1
+
+
+class SessionRecorder:
+    """Appends a live session's landmarks, events and (optionally) raw video to out_dir."""
+
+    def __init__(self, out_dir: Path, width: int, height: int, fps: float, video: bool = False) -> None:
+        self.out_dir = Path(out_dir)
+        self.width, self.height = width, height
+        header = ",".join(REQUIRED_COLUMNS + PRESENCE_COLUMNS + WORLD_COLUMNS) + "\n"
+        self.landmarks = AppendFile(self.out_dir / LANDMARKS_NAME, header)
+        self.events = AppendFile(self.out_dir / EVENTS_NAME)
+        self.rows = 0
+        self.warnings: list[str] = []
+        self._video = None
+        if video:
+            from formcheck.io.video_writer import VideoEncoder
+
+            self._video = VideoEncoder(self.out_dir / RAW_NAME, width, height, fps or 30.0, streamable=True)
+            self.warnings += self._video.warnings
+
+    def frame(self, index: int, t: float, pose: Any) -> None:
+        """Append one frame's landmarks (a formcheck.io.pose.PoseFrame)."""
+        self.landmarks.write(landmark_row(index, t, self.width, self.height, pose.xy, pose.z, pose.vis,
+                                          pose.presence, pose.world))
+        self.rows += 1
+
+    def event(self, record: dict[str, Any]) -> None:
+        self.events.write(json.dumps(_finite(record), ensure_ascii=False, allow_nan=False, default=_plain) + "\n")
+
+    def video_frame(self, image: np.ndarray) -> None:
+        if self._video is not None:
+            self._video.write(image)
+
+    @property
+    def video_path(self) -> Path | None:
+        return self.out_dir / RAW_NAME if self._video is not None else None
+
+    def close(self) -> None:
+        self.landmarks.close()
+        self.events.close()
+        if self._video is not None:
+            self._video.close()
+            self._video = None
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities become null (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def load_events(path: Path) -> list[dict[str, Any]]:
+    """The records of a live.jsonl (a partial last line, impossible with whole-line writes, is skipped)."""
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out

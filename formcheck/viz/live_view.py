@@ -1,0 +1,48 @@
+"""The live overlay's state, frame by frame, from the live tracker (formcheck.core.live)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.core.framing import framing_hint
+from formcheck.viz.labels import fault_banner
+from formcheck.viz.overlay import OverlayState, leg_points
+from formcheck.viz.timeline import BANNER_MIN_S, view_hint
+
+
+@dataclass
+class LiveBanners:
+    """Fault banners as they are warned, each held on screen for at least BANNER_MIN_S."""
+
+    hold_s: float = BANNER_MIN_S
+    _items: list[tuple[float, str, str]] = field(default_factory=list)  # (until, text, severity)
+
+    def add(self, fault: dict, now: float, rep: int | None = None) -> None:
+        text = fault_banner(fault["id"])
+        text = f"Rep {rep}: {text}" if rep else text
+        if not any(t == text and until > now for until, t, _ in self._items):
+            self._items.append((now + self.hold_s, text, fault.get("severity", "minor")))
+
+    def active(self, now: float) -> tuple[tuple[str, str], ...]:
+        self._items = [item for item in self._items if item[0] > now]
+        return tuple((text, sev) for _, text, sev in reversed(self._items))
+
+
+def live_state(update, xy: np.ndarray, vis: np.ndarray, width: int, height: int,  # noqa: ANN001 - LiveUpdate
+               banners: LiveBanners, paused: bool = False, min_vis: float = 0.3) -> OverlayState:
+    """What the live overlay shows for one processed frame."""
+    hints = []
+    framing = framing_hint(xy, vis, width, height, min_vis)
+    if framing:
+        hints.append(framing)
+    elif update.side is None:
+        hints.append("stand still on the step: finding the working leg")
+    if update.view and view_hint(update.view):
+        hints.append(view_hint(update.view))
+    if paused:
+        hints.insert(0, "paused - press space to go on")
+    gauge = None if update.gauge is None else float(np.clip(update.gauge, 0.0, 1.0))
+    return OverlayState(leg=leg_points(xy, vis, update.side, min_vis) if update.side else None, side=update.side,
+                        gauge=gauge, reps=update.count, phase=update.phase, phase_s=update.phase_s,
+                        tempo_cue=update.tempo_cue, faults=banners.active(update.t), hints=tuple(hints))

@@ -1,0 +1,167 @@
+"""The live tracker (formcheck.core.live) on synthetic sets with exact truth: the same reps as batch
+analysis, counted while the heel is lowered, tempo placed like batch, warnings as faults happen."""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from formcheck.core.analyze import analyze_series
+from formcheck.core.framing import framing_hint
+from formcheck.core.landmarks import INDEX, N_LANDMARKS
+from formcheck.core.live import LiveTracker
+from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
+
+PHASES = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s")
+
+
+def run(series, tracker: LiveTracker | None = None):
+    tracker = tracker or LiveTracker()
+    events = []
+    for k in range(len(series)):
+        events += list(tracker.update(series.t[k], series.xy[k], series.vis[k]).events)
+    events += tracker.finish(float(series.t[-1]))
+    return tracker, events
+
+
+@pytest.fixture(scope="module")
+def faults_side():
+    series, truth = make_series(preset("faults_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=3)
+    tracker, events = run(series)
+    return series, truth, tracker, events
+
+
+@pytest.mark.parametrize("name, view, seed", [("clean_side", "side", 1), ("faults_side", "side", 2),
+                                              ("front_faults", "front", 3), ("step_on_off", "side", 4),
+                                              ("clean_side", "three_quarter", 5), ("clean_side", "back", 6)])
+def test_live_counts_the_reps_batch_counts_with_the_same_tempo(name, view, seed):
+    series, truth = make_series(preset(name), view=view, corruption=MEDIAPIPE_LIKE, seed=seed)
+    batch = analyze_series(series)
+    tracker, events = run(series)
+    assert len(tracker.reps) == len(batch.reps) == truth.n_reps
+    for live, rep in zip(tracker.reps, batch.reps):
+        for key in PHASES:
+            assert live.tempo[key] == pytest.approx(rep.metrics[key], abs=0.15), (live.index, key)
+    first_timing = {}
+    for ev in events:
+        if ev.kind == "rep_timed":
+            first_timing.setdefault(ev.rep.index, ev.rep)
+    for index, live in first_timing.items():  # the timing given one rep later, before the set was over
+        rep = batch.reps[index - 1]
+        assert live.tempo["concentric_s"] == pytest.approx(rep.metrics["concentric_s"], abs=0.25)
+        assert live.tempo["eccentric_s"] == pytest.approx(rep.metrics["eccentric_s"], abs=0.25)
+
+
+def test_each_rep_is_counted_while_its_heel_is_lowered(faults_side):
+    _, truth, tracker, events = faults_side
+    counted = [ev.t for ev in events if ev.kind == "rep_counted"]
+    assert len(counted) == truth.n_reps
+    for t, rep in zip(counted, truth.reps):
+        assert rep.t_top_end - 0.05 <= t <= rep.t_bottom + 0.1, (rep.index, t)
+
+
+def test_live_faults_at_the_end_of_each_rep_are_the_batch_faults(faults_side):
+    series, truth, tracker, _ = faults_side
+    batch = analyze_series(series)
+    for live, rep, want in zip(tracker.reps, batch.reps, truth.reps):
+        assert {f["id"] for f in live.faults} == {f["id"] for f in rep.faults} == set(want.faults)
+
+
+def _warned(events, fid):
+    return [ev.t for ev in events if ev.kind == "fault" and ev.fault["id"] == fid]
+
+
+def test_bounce_fast_lowering_and_torso_help_are_warned_as_they_happen(faults_side):
+    _, truth, _, events = faults_side
+    by_fault = {f: r for r in truth.reps for f in r.faults}
+    bounce, fast, torso = by_fault["bounce"], by_fault["fast_lowering"], by_fault["torso_help"]
+    # the bounce: once the heel turns straight back up from the bottom
+    assert any(bounce.t_bottom <= t <= bounce.t_bottom + 0.2 for t in _warned(events, "bounce"))
+    # the fast lowering: when the heel reaches the bottom
+    assert any(fast.t_bottom - 0.25 <= t <= fast.t_bottom + 0.1 for t in _warned(events, "fast_lowering"))
+    # the torso: during the rise, before the top
+    assert any(torso.t_start <= t <= torso.t_top_start + 0.1 for t in _warned(events, "torso_help"))
+
+
+def test_no_warning_on_a_clean_set():
+    series, _ = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=7)
+    _, events = run(series)
+    assert [ev.fault["id"] for ev in events if ev.kind == "fault"] == []
+
+
+def test_the_tracker_follows_the_batch_machine_frame_by_frame(monkeypatch):
+    """Counting goes through core.reps.step, once per frame of the stance."""
+    import formcheck.core.live as live
+
+    calls = []
+    real = live.step
+    monkeypatch.setattr(live, "step", lambda *a: calls.append(a[1].t) or real(*a))
+    series, truth = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=8)
+    tracker, _ = run(series)
+    assert len(tracker.reps) == truth.n_reps
+    assert len(calls) > 0.8 * len(series) and calls == sorted(calls)
+
+
+def test_walking_and_an_empty_picture_count_nothing():
+    series, _ = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=4)
+    drift = (series.t - series.t[0])[:, None] * 1.5 * 150  # gliding across at ~1.5 shank lengths per second
+    walking = dataclasses.replace(series, xy=series.xy + np.stack([drift, 0 * drift], axis=-1))
+    tracker, events = run(walking)
+    assert tracker.reps == [] and not [e for e in events if e.kind == "rep_counted"]
+    series, _ = make_series(preset("clean_side"), view="side", seed=9)
+    nan = np.full((N_LANDMARKS, 2), np.nan)
+    tracker = LiveTracker()
+    for k in range(50):
+        update = tracker.update(k / 30, nan, np.full(N_LANDMARKS, np.nan))
+        assert not update.found and update.count == 0 and update.phase is None
+
+
+def test_reset_and_switch_side():
+    series, truth = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=10)
+    tracker = LiveTracker()
+    half = len(series) // 2
+    for k in range(half):
+        tracker.update(series.t[k], series.xy[k], series.vis[k])
+    assert tracker.side == truth.side and 0 < len(tracker.reps) < truth.n_reps
+    tracker.reset()
+    assert tracker.reps == [] and tracker.side is None
+    tracker.switch_side()
+    assert tracker.fixed_side in ("left", "right")
+    forced = LiveTracker(side="left")
+    assert forced.side == "left"
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), nan_frac=st.floats(0, 0.6), scale=st.floats(0.01, 1e4))
+def test_junk_frames_never_crash(seed, nan_frac, scale):
+    rng = np.random.default_rng(seed)
+    tracker = LiveTracker()
+    for k in range(60):
+        xy = rng.normal(500, 50, (N_LANDMARKS, 2)) * scale
+        xy[rng.random(N_LANDMARKS) < nan_frac] = np.nan
+        update = tracker.update(k / 30 + seed, xy, rng.random(N_LANDMARKS))
+        assert update.count >= 0 and (update.gauge is None or math.isfinite(update.gauge))
+
+
+@pytest.mark.parametrize("cut, expected", [
+    (None, None),
+    ("feet", "your feet are not in the picture"),
+    ("hips", "your hips are not in the picture"),
+    ("all", "no one is in view"),
+])
+def test_framing_hints(cut, expected):
+    series, _ = make_series(preset("clean_side"), view="side", seed=11)
+    xy, vis = series.xy[30].copy(), np.ones(N_LANDMARKS)
+    feet = [INDEX[f"{s}_{p}"] for s in ("left", "right") for p in ("ankle", "heel", "foot_index")]
+    if cut == "feet":
+        xy[feet, 1] = series.height + 50  # below the picture
+    elif cut == "hips":
+        vis[[INDEX["left_hip"], INDEX["right_hip"]]] = 0.05
+    elif cut == "all":
+        xy[:] = np.nan
+    hint = framing_hint(xy, vis, series.width, series.height)
+    assert hint == expected if expected is None else expected in hint

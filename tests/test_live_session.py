@@ -1,0 +1,271 @@
+"""`formcheck live`: the live path on the sample videos against `analyze`, recording that survives a
+kill, the window and its keys (under Xvfb), frames dropped instead of lagging, camera errors."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.cli import main
+from formcheck.errors import CameraError
+from formcheck.io.landmarks_csv import load_landmarks_csv
+from formcheck.io.live_source import LatestFrames
+from formcheck.io.recorder import load_events
+from formcheck.io.video import Frame
+from formcheck.live_session import LiveOptions, run_live
+from formcheck.synth import load_truth
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_videos"
+PHASES = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s")
+
+
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def golden_csv(name: str, folder: Path) -> Path:
+    """The pose model's landmarks of a sample video, stored by tools/make_golden_landmarks.py, as a CSV."""
+    from formcheck.core.landmarks import LandmarkSeries
+    from formcheck.io.landmarks_csv import save_landmarks_csv
+
+    g = np.load(GOLDEN / f"{name}.landmarks.npz")
+    w, h = (int(v) for v in g["size"])
+    series = LandmarkSeries(t=g["t"], xy=g["xy"].astype(float), z=g["z"].astype(float), vis=g["vis"].astype(float),
+                            width=w, height=h, frame=g["frame"])
+    return save_landmarks_csv(series, folder / f"{name}.csv")
+
+
+@pytest.fixture(scope="module", params=["clean_side", "faults_side", "front_faults", "step_on_off"])
+def live_run(request, tmp_path_factory):
+    """`formcheck live --source VIDEO --no-window` on clean_side (the pose model on every frame, as a camera
+    session would run); the other sample videos replay their stored landmarks through the same live path
+    (tests/golden: the model's output on them), which saves ~40 s of pose estimation each."""
+    name = request.param
+    out = tmp_path_factory.mktemp(f"live_{name}")
+    source = SAMPLES / f"{name}.mp4" if name == "clean_side" else golden_csv(name, out)
+    result = run_live(LiveOptions(source=str(source), window=False, out_dir=str(out / "session")))
+    return name, result
+
+
+def test_the_live_path_counts_like_analyze_on_every_sample_video(live_run):
+    """Live reps (counted frame by frame, timed by the live tracker) against the batch analysis of the
+    same landmarks, which is `formcheck analyze` of the video (see the next test), and the truth."""
+    name, result = live_run
+    truth = load_truth(SAMPLES / f"{name}.truth.json")
+    report = json.loads((result.out_dir / "report.json").read_text())
+    assert len(result.reps) == report["rep_count"] == truth.n_reps
+    for live, rep in zip(result.reps, report["reps"]):
+        for key in PHASES:
+            assert live[key] == pytest.approx(rep[key], abs=0.15), (name, live["index"], key)
+    assert report["live"]["live_reps"] == truth.n_reps and report["live"]["frames_dropped"] == 0
+    assert report["live"]["frames_processed"] == report["input"]["frames"] == len(truth.t)
+    lat = report["live"]["latency_ms"]
+    assert 0 < lat["p50"] <= lat["p95"] <= lat["max"]
+    for rec in load_events(result.out_dir / "live.jsonl"):  # the reps as they were counted during the set
+        if rec["event"] == "rep_counted":
+            rep = truth.reps[rec["rep"]["index"] - 1]
+            assert rep.t_top_end - 0.1 <= rec["t"] <= rep.t_end, (name, rec)
+
+
+def test_live_records_the_landmarks_analyze_extracts(live_run, clean_side_report):
+    name, result = live_run
+    if name != "clean_side":
+        pytest.skip("compared on clean_side, which the end-to-end analyze test extracts anyway")
+    live = load_landmarks_csv(result.out_dir / "landmarks.csv")
+    batch = load_landmarks_csv(clean_side_report["out"] / "landmarks.csv")
+    np.testing.assert_array_equal(live.t, batch.t)
+    np.testing.assert_allclose(live.xy, batch.xy, atol=1e-3, equal_nan=True)
+
+
+def test_a_killed_session_keeps_what_it_recorded(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "live", "--source", str(SAMPLES / "clean_side.mp4"),
+                             "--no-window", "--record", "-o", str(out)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and _rows(out / "landmarks.csv") < 320 and proc.poll() is None:
+            time.sleep(0.2)
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    series = load_landmarks_csv(out / "landmarks.csv")  # whole rows only: it loads
+    assert len(series) >= 320 and series.found.mean() > 0.95
+    events = load_events(out / "live.jsonl")
+    counted = [e for e in events if e["event"] == "rep_counted"]
+    truth = load_truth(SAMPLES / "clean_side.truth.json")
+    assert 1 <= len(counted) and all(e["t"] <= series.t[-1] for e in counted)
+    assert len(counted) == sum(1 for r in truth.reps if r.t_bottom <= series.t[-1] - 0.3) or \
+        len(counted) == sum(1 for r in truth.reps if r.t_bottom <= series.t[-1] + 0.3)
+    assert not (out / "report.json").exists()  # the kill came before the end
+    assert main(["analyze", str(out / "landmarks.csv"), "-o", str(tmp_path / "after"), "--quiet"]) == 0
+    report = json.loads((tmp_path / "after" / "report.json").read_text())
+    assert len(counted) <= report["rep_count"] <= len(counted) + 1
+    raw = out / "raw.mkv"
+    time.sleep(1.0)  # ffmpeg, a process of its own, finishes the file once our end of its pipe closes
+    assert _frames(raw) >= 0.8 * len(series)
+
+
+def _rows(path: Path) -> int:
+    try:
+        with open(path, "rb") as fh:
+            return max(sum(1 for _ in fh) - 1, 0)
+    except FileNotFoundError:
+        return 0
+
+
+def _frames(path: Path) -> int:
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    return n
+
+
+class _SlowSource:
+    """Frames at 30 fps; the consumer takes 70 ms per frame, so about half must be dropped."""
+
+    def __iter__(self):
+        for i in range(45):
+            yield Frame(i, i / 30, np.zeros((8, 8, 3), np.uint8))
+
+
+def test_frames_are_dropped_not_queued_when_processing_is_slow():
+    frames = LatestFrames(_SlowSource(), pace=True)
+    taken, lags = [], []
+    for f in frames:
+        lags.append(time.perf_counter() - f.available)
+        taken.append(f.index)
+        time.sleep(0.07)
+    frames.close()
+    assert frames.read == 45 and frames.dropped == 45 - len(taken) and frames.dropped >= 15
+    assert taken == sorted(taken) and taken[-1] == 44  # always the newest, never behind
+    assert max(lags) < 0.05  # a frame handed out waited at most one frame interval
+
+
+def test_a_missing_camera_is_a_clear_error(tmp_path, capsys):
+    with pytest.raises(CameraError, match="camera #9 was not found"):
+        run_live(LiveOptions(camera=9, window=False, out_dir=str(tmp_path)))
+    assert main(["live", "--camera", "9", "--no-window", "-o", str(tmp_path)]) == 5
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "camera #9" in err[0]
+
+
+@pytest.fixture(scope="module")
+def replay_csv(tmp_path_factory) -> Path:
+    """A recorded clean_side session as a landmarks CSV (synthetic, exact): replays without the model."""
+    from formcheck.io.landmarks_csv import save_landmarks_csv
+    from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
+
+    series, _ = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=21)
+    return save_landmarks_csv(series, tmp_path_factory.mktemp("replay") / "set.csv")
+
+
+def test_a_landmarks_csv_replays_through_the_live_path(replay_csv, tmp_path):
+    result = run_live(LiveOptions(source=str(replay_csv), window=False, out_dir=str(tmp_path)))
+    assert len(result.reps) == result.analysis.data["rep_count"] == 6
+
+
+@pytest.fixture
+def xvfb(monkeypatch):
+    """A virtual screen for the window tests (Debian's xvfb; .ci/run installs it)."""
+    exe = shutil.which("Xvfb")
+    if exe is None:
+        if os.environ.get("FORMCHECK_REQUIRE_DISPLAY") == "1":
+            pytest.fail("FORMCHECK_REQUIRE_DISPLAY=1 but Xvfb is missing: apt-get install -y xvfb xdotool")
+        pytest.skip("no Xvfb: apt-get install -y xvfb xdotool")
+    display = f":{90 + os.getpid() % 50}"
+    proc = subprocess.Popen([exe, display, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    monkeypatch.setenv("DISPLAY", display)
+    yield display
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_window_keys_pause_switch_side_reset_and_quit(xvfb, replay_csv, tmp_path, monkeypatch):
+    """The real window (OpenCV HighGUI on the virtual screen); the keys come from a script."""
+    import cv2
+
+    from formcheck.io.display import Window
+
+    script = {200: ord(" "), 201: -1, 202: ord(" "), 260: ord("s"), 330: ord("r"), 420: ord("q")}
+    calls = {"n": 0}
+    real = cv2.waitKey
+
+    def scripted(ms: int) -> int:
+        real(1)
+        calls["n"] += 1
+        return script.get(calls["n"], -1)
+
+    monkeypatch.setattr(cv2, "waitKey", scripted)
+    result = run_live(LiveOptions(source=str(replay_csv), out_dir=str(tmp_path)), window=Window())
+    keys = [e["action"] for e in load_events(tmp_path / "live.jsonl") if e["event"] == "key"]
+    assert keys == ["pause", "pause", "side", "reset", "quit"]
+    assert result.stats.frames_processed == 420 - 2  # two calls were the pause, none processed a frame
+    sides = [e["text"] for e in load_events(tmp_path / "live.jsonl") if e["event"] == "side"]
+    assert len(sides) >= 2 and sides[1] != sides[0]  # s switched the working leg
+
+
+def test_q_in_the_real_window_ends_the_session(xvfb, replay_csv, tmp_path):
+    """A key typed into the window (xdotool) of a session running in its own process."""
+    if shutil.which("xdotool") is None:
+        if os.environ.get("FORMCHECK_REQUIRE_DISPLAY") == "1":
+            pytest.fail("FORMCHECK_REQUIRE_DISPLAY=1 but xdotool is missing: apt-get install -y xdotool")
+        pytest.skip("no xdotool: apt-get install -y xdotool")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "live", "--source", str(replay_csv), "-o", str(out)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while _rows(out / "landmarks.csv") < 120 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        found = subprocess.run(["xdotool", "search", "--name", "formcheck live"], capture_output=True, text=True)
+        assert proc.poll() is None and found.stdout.strip(), "the live window did not appear"
+        subprocess.run(["xdotool", "windowfocus", "--sync", found.stdout.split()[0], "key", "q"], check=True)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    keys = [e.get("action") for e in load_events(out / "live.jsonl") if e["event"] == "key"]
+    assert keys == ["quit"]
+    rows = _rows(out / "landmarks.csv")
+    assert 120 <= rows < 700  # the replay has 738 frames: q ended it early
+    assert json.loads((out / "report.json").read_text())["live"]["frames_processed"] == rows
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--realtime"], "--realtime paces a file"),
+    (["--source", "x.csv", "--people", "7"], "--people must be 1 to 4"),
+    (["--source", "x.csv", "--max-seconds", "0"], "--max-seconds must be a positive"),
+    (["--source", "nowhere.mp4", "--no-window"], "not found"),
+])
+def test_bad_live_options_are_one_line_errors(args, message, tmp_path, capsys):
+    assert main(["live", *args, "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
+def test_no_screen_for_the_window_is_a_clear_error(tmp_path, replay_csv, monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert main(["live", "--source", str(replay_csv), "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--no-window" in err and "Traceback" not in err

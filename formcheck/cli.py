@@ -80,7 +80,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.api import load_config
     from formcheck.io.report_files import report_json_text
     from formcheck.io.terminal import print_report
-    from formcheck.pipeline import analyze_to_folder
+    from formcheck.pipeline import analyze_to_folder, default_output_dir
 
     for name in ("height_cm", "foot_cm"):
         value = getattr(args, name)
@@ -88,13 +88,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             raise InputError(f"--{name.replace('_', '-')} must be a length in cm (10-300), got {value:g}")
     check_save_options(args)
     config = load_config(args.config, side=args.side, height_cm=args.height_cm, foot_cm=args.foot_cm)
+    def show(data: dict) -> None:  # as soon as report.json is written, before the annotated video
+        if args.json:
+            sys.stdout.write(report_json_text(data))
+            sys.stdout.flush()
+        else:
+            print_report(data, out_dir=str(Path(args.output) if args.output else default_output_dir(args.input)))
+
     result = analyze_to_folder(args.input, args.output, config, model=args.model, show_progress=not args.quiet,
                                quiet_native=not args.debug, video=not args.no_video, extract=_extract_config(args),
-                               use_cache=not args.no_cache)
-    if args.json:
-        sys.stdout.write(report_json_text(result.data))
-    else:
-        print_report(result.data, out_dir=str(result.out_dir))
+                               use_cache=not args.no_cache, on_report=show)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     save_if_asked(args, result.data)

@@ -10,6 +10,7 @@ from formcheck import __version__
 from formcheck.cli_batch import add_batch_parser
 from formcheck.cli_history import add_history_parser, add_save_options, check_save_options, save_if_asked
 from formcheck.cli_live import add_live_parser
+from formcheck.cli_options import MODEL_HELP, add_analysis_options
 from formcheck.errors import FormcheckError, InputError, Interrupted
 
 EXIT_OK, EXIT_INTERNAL = 0, 1
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("extract", help="video -> landmarks CSV (runs the pose model)")
     ex.add_argument("video", help="video file (mp4, mov, avi, mkv, webm)")
     ex.add_argument("-o", "--output", help="CSV path (default: formcheck-out/<video stem>/landmarks.csv)")
-    ex.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
+    ex.add_argument("--model", help=MODEL_HELP)
     _add_extract_options(ex)
     _add_common(ex)
     ex.set_defaults(func=cmd_extract)
@@ -57,11 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--json", action="store_true", help="print report.json to stdout instead of the table")
     an.add_argument("--no-video", action="store_true", help="skip annotated.mp4 (faster; the report keeps its thumbnails)")
     an.add_argument("--open", action="store_true", help="open report.html in the default browser when done")
-    an.add_argument("--side", choices=("auto", "left", "right", "both"), help="the working foot (default: auto)")
-    an.add_argument("--config", help="TOML settings file (see formcheck/default_config.toml)")
-    an.add_argument("--height-cm", type=float, help="the person's height, for heel range in cm")
-    an.add_argument("--foot-cm", type=float, help="the working foot's length, for heel range in cm")
-    an.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
+    add_analysis_options(an)
     _add_extract_options(an)
     add_save_options(an)
     _add_common(an)
@@ -80,7 +77,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.api import load_config
     from formcheck.io.report_files import report_json_text
     from formcheck.io.terminal import print_report
-    from formcheck.pipeline import analyze_to_folder
+    from formcheck.pipeline import analyze_to_folder, default_output_dir
 
     for name in ("height_cm", "foot_cm"):
         value = getattr(args, name)
@@ -88,13 +85,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             raise InputError(f"--{name.replace('_', '-')} must be a length in cm (10-300), got {value:g}")
     check_save_options(args)
     config = load_config(args.config, side=args.side, height_cm=args.height_cm, foot_cm=args.foot_cm)
+    def show(data: dict) -> None:  # as soon as report.json is written, before the annotated video
+        if args.json:
+            sys.stdout.write(report_json_text(data))
+            sys.stdout.flush()
+        else:
+            print_report(data, out_dir=str(Path(args.output) if args.output else default_output_dir(args.input)))
+
     result = analyze_to_folder(args.input, args.output, config, model=args.model, show_progress=not args.quiet,
                                quiet_native=not args.debug, video=not args.no_video, extract=_extract_config(args),
-                               use_cache=not args.no_cache)
-    if args.json:
-        sys.stdout.write(report_json_text(result.data))
-    else:
-        print_report(result.data, out_dir=str(result.out_dir))
+                               use_cache=not args.no_cache, on_report=show)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     save_if_asked(args, result.data)

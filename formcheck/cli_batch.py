@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable
 
+from formcheck.cli_options import add_analysis_options
 from formcheck.cli_history import add_save_options, check_save_options
 from formcheck.errors import ClipsFailed, FormcheckError, InputError
 
@@ -20,11 +21,7 @@ def add_batch_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], N
     ba.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster instead "
                                                            "(tcp://HOST:PORT; needs formcheck[dask])")
     ba.add_argument("--force", action="store_true", help="re-analyze clips already done with the same settings")
-    ba.add_argument("--side", choices=("auto", "left", "right", "both"), help="the working foot (default: auto)")
-    ba.add_argument("--config", help="TOML settings file (see formcheck/default_config.toml)")
-    ba.add_argument("--height-cm", type=float, help="the person's height, for heel range in cm")
-    ba.add_argument("--foot-cm", type=float, help="the working foot's length, for heel range in cm")
-    ba.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
+    add_analysis_options(ba)
     add_save_options(ba)
     add_common(ba)
     ba.set_defaults(func=cmd_batch)

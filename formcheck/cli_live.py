@@ -5,6 +5,7 @@ import argparse
 import sys
 from typing import Any, Callable
 
+from formcheck.cli_options import add_analysis_options
 from formcheck.cli_history import add_save_options, check_save_options, save_if_asked
 
 EXIT_OK = 0
@@ -20,13 +21,11 @@ def add_live_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], No
                     help="with --source: play the file at its own pace, dropping frames if processing is slower")
     lv.add_argument("--record", action="store_true", help="also keep the raw camera video as raw.mkv")
     lv.add_argument("-o", "--output", help="output folder (default: formcheck-out/live-<date-time>/)")
-    lv.add_argument("--side", choices=("auto", "left", "right", "both"), help="the working foot (default: auto)")
-    lv.add_argument("--config", help="TOML settings file (see formcheck/default_config.toml)")
+    add_analysis_options(lv, scale=False)
     lv.add_argument("--max-seconds", type=float, metavar="S", help="stop after S seconds")
     lv.add_argument("--people", type=int, default=2, metavar="N",
                     help="the pose model looks for up to N people and stays on the first (default 2; 1 is about "
                          "a third faster per frame but may jump to someone else walking by)")
-    lv.add_argument("--model", help="a MediaPipe pose_landmarker .task file instead of the bundled full model")
     lv.add_argument("--json", action="store_true", help="print report.json to stdout at the end")
     add_save_options(lv)
     add_common(lv)

@@ -19,7 +19,7 @@ import numpy as np
 from formcheck.core.config import AnalysisConfig
 from formcheck.core.live import LiveConfig, LiveEvent, LiveTracker, LiveUpdate
 from formcheck.io.recorder import SessionRecorder
-from formcheck.viz.live_view import LiveBanners, live_state
+from formcheck.viz.live_view import LegSmoother, LiveBanners, live_state
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,7 @@ class LiveSession:
         self.tracker = LiveTracker(LiveConfig(analysis=opts.config), opts.side)
         self.recorder = SessionRecorder(out_dir, width, height, fps, video=opts.record)
         self.banners = LiveBanners()
+        self.smoother = LegSmoother()  # the drawn skeleton: causal smoothing, the analysis uses its own
         self.stats = LiveStats()
         self.paused = False
         self.paused_frames = 0  # camera frames that arrived while paused (not analyzed, not "dropped")
@@ -141,7 +142,7 @@ class LiveSession:
             self._on_event(ev)
         self.stats.frames_processed += 1
         state = live_state(update, pose.xy, pose.vis, self.width, self.height, self.banners,
-                           min_vis=self.opts.config.cleaning.min_visibility)
+                           min_vis=self.opts.config.cleaning.min_visibility, smoother=self.smoother)
         return update, state
 
     def _on_event(self, ev: LiveEvent) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from formcheck.errors import InputError, Interrupted
 from formcheck.io.cache import cache_key, load_entry, save_entry
@@ -90,12 +90,14 @@ class AnalyzeResult:
 def analyze_to_folder(src: str | Path, out_dir: str | Path | None = None, config: Any = None,
                       model: str | None = None, show_progress: bool = False,
                       quiet_native: bool = True, video: bool = True, extract: ExtractConfig | None = None,
-                      use_cache: bool = True) -> AnalyzeResult:
+                      use_cache: bool = True, on_report: Callable[[dict[str, Any]], None] | None = None,
+                      ) -> AnalyzeResult:
     """Analyze a video or landmarks CSV and write its output folder.
 
     The landmarks of a video are written first, so a refused or interrupted analysis loses
     nothing already extracted (Ctrl-C raises Interrupted after saving them); then report.json and
-    reps.csv, then annotated.mp4 (a video input, unless video=False) and report.html.
+    reps.csv, handed to on_report(report.json's dict) at once (the person sees the result without
+    waiting for the video), then annotated.mp4 (a video input, unless video=False) and report.html.
     """
     from formcheck.api import analyze_loaded, load_input
     from formcheck.io.landmarks_csv import save_landmarks_csv, save_landmarks_or_rescue
@@ -116,6 +118,8 @@ def analyze_to_folder(src: str | Path, out_dir: str | Path | None = None, config
         files["landmarks"] = save_landmarks_csv(loaded.series, out / "landmarks.csv")
     files.update(write_report_files(data, out))
     result = AnalyzeResult(report, data, out, files)
+    if on_report is not None:
+        on_report(data)
     write_visual_outputs(result, video=video, show_progress=show_progress)
     return result
 

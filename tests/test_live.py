@@ -165,3 +165,17 @@ def test_framing_hints(cut, expected):
         xy[:] = np.nan
     hint = framing_hint(xy, vis, series.width, series.height)
     assert hint == expected if expected is None else expected in hint
+
+
+def test_the_drawn_leg_is_smoothed_causally_and_follows_real_motion():
+    from formcheck.viz.live_view import LegSmoother
+
+    rng = np.random.default_rng(0)
+    smoother = LegSmoother()
+    still = [smoother(k / 30, tuple((100.0 + rng.normal(0, 2), 200.0 + rng.normal(0, 2)) for _ in range(5)))
+             for k in range(60)]
+    jitter = np.std([p[0][0] for p in still[30:]])
+    assert jitter < 1.0  # raw jitter: 2 px
+    moved = [smoother(2 + k / 30, tuple((100.0 + 10 * k, 200.0) for _ in range(5))) for k in range(10)]
+    assert abs(moved[-1][0][0] - 190.0) < 15  # a fast move is followed with little lag
+    assert smoother(3.0, (None, (1.0, 2.0), None, None, None))[0] is None

@@ -269,3 +269,15 @@ def test_no_screen_for_the_window_is_a_clear_error(tmp_path, replay_csv, monkeyp
     assert main(["live", "--source", str(replay_csv), "-o", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "--no-window" in err and "Traceback" not in err
+
+
+def test_live_save_stores_the_session_in_the_history(replay_csv, tmp_path, capsys):
+    from formcheck.history import load_sets
+
+    db = tmp_path / "h.sqlite"
+    assert main(["live", "--source", str(replay_csv), "--no-window", "-o", str(tmp_path / "s"), "--save",
+                 "--athlete", "ana", "--history", str(db), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    [saved] = load_sets(db)
+    assert (saved.athlete, saved.rep_count) == ("ana", report["rep_count"]) and report["rep_count"] == 6
+    assert report["live"]["live_reps"] == 6

@@ -109,7 +109,22 @@ def _fourcc(cap: cv2.VideoCapture) -> str:
     return text if text.isprintable() and text else "unknown"
 
 
-class VideoFileSource:
+class _Capture:
+    """An OpenCV capture used as a context manager (released on exit)."""
+
+    _cap: cv2.VideoCapture
+
+    def __enter__(self):  # noqa: ANN204 - the subclass
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._cap.release()
+
+
+class VideoFileSource(_Capture):
     """Iterate the frames of a video file.  Use as a context manager."""
 
     def __init__(self, path: str | Path) -> None:
@@ -157,15 +172,6 @@ class VideoFileSource:
         return VideoInfo(path=str(self.path), kind="file", fps=fps, frame_count=count, width=w, height=h,
                          rotation=rotation, duration_s=duration, codec=_fourcc(cap),
                          claimed_fps=claimed if math.isfinite(claimed) else 0.0)
-
-    def __enter__(self) -> "VideoFileSource":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._cap.release()
 
     def __iter__(self) -> Iterator[Frame]:
         return self.frames()
@@ -245,7 +251,7 @@ def source_warnings(info: VideoInfo, frames: int, skipped: int, stamps: Timestam
     return out
 
 
-class CameraSource:
+class CameraSource(_Capture):
     """Iterate frames from a webcam, timestamped by the monotonic clock at capture."""
 
     def __init__(self, index: int = 0, width: int | None = None, height: int | None = None) -> None:
@@ -270,15 +276,6 @@ class CameraSource:
         self.warnings: list[str] = []
         self._stamps = TimestampFixer(self.info.fps)
         self.frames_read = 0
-
-    def __enter__(self) -> "CameraSource":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._cap.release()
 
     def __iter__(self) -> Iterator[Frame]:
         image, index = self._first, 0

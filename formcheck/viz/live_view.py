@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from formcheck.core.filters import OneEuroConfig, OneEuroFilter
 from formcheck.core.framing import framing_hint
 from formcheck.viz.labels import fault_banner
 from formcheck.viz.overlay import OverlayState, leg_points
@@ -29,8 +30,31 @@ class LiveBanners:
         return tuple((text, sev) for _, text, sev in reversed(self._items))
 
 
+class LegSmoother:
+    """A causal one-euro filter per drawn leg point: steady when still, no lag when it moves fast."""
+
+    def __init__(self, config: OneEuroConfig | None = None) -> None:
+        # in pixels: 1 Hz when still; each 100 px/s of speed opens the cut-off by 2 Hz
+        config = config or OneEuroConfig(min_cutoff_hz=1.0, beta=0.02, d_cutoff_hz=1.0)
+        self._filters = [OneEuroFilter(config) for _ in range(5)]
+
+    def __call__(self, t: float, leg: tuple | None) -> tuple | None:
+        if leg is None:
+            return None
+        out = []
+        for f, p in zip(self._filters, leg):
+            if p is None:
+                f.__init__(f.config)  # unseen: start afresh when it is seen again
+                out.append(None)
+            else:
+                x, y = f(t, np.array(p, dtype=float))
+                out.append((float(x), float(y)))
+        return tuple(out)
+
+
 def live_state(update, xy: np.ndarray, vis: np.ndarray, width: int, height: int,  # noqa: ANN001 - LiveUpdate
-               banners: LiveBanners, paused: bool = False, min_vis: float = 0.3) -> OverlayState:
+               banners: LiveBanners, paused: bool = False, min_vis: float = 0.3,
+               smoother: LegSmoother | None = None) -> OverlayState:
     """What the live overlay shows for one processed frame."""
     hints = []
     framing = framing_hint(xy, vis, width, height, min_vis)
@@ -43,6 +67,9 @@ def live_state(update, xy: np.ndarray, vis: np.ndarray, width: int, height: int,
     if paused:
         hints.insert(0, "paused - press space to go on")
     gauge = None if update.gauge is None else float(np.clip(update.gauge, 0.0, 1.0))
-    return OverlayState(leg=leg_points(xy, vis, update.side, min_vis) if update.side else None, side=update.side,
+    leg = leg_points(xy, vis, update.side, min_vis) if update.side else None
+    if smoother is not None:
+        leg = smoother(update.t, leg)
+    return OverlayState(leg=leg, side=update.side,
                         gauge=gauge, reps=update.count, phase=update.phase, phase_s=update.phase_s,
                         tempo_cue=update.tempo_cue, faults=banners.active(update.t), hints=tuple(hints))

@@ -1,0 +1,16 @@
+"""Command-line options shared by the commands that analyze (analyze, batch, live)."""
+from __future__ import annotations
+
+import argparse
+
+MODEL_HELP = "a MediaPipe pose_landmarker .task file instead of the bundled full model"
+
+
+def add_analysis_options(p: argparse.ArgumentParser, scale: bool = True) -> None:
+    """--side, --config, (--height-cm, --foot-cm,) --model."""
+    p.add_argument("--side", choices=("auto", "left", "right", "both"), help="the working foot (default: auto)")
+    p.add_argument("--config", help="TOML settings file (see formcheck/default_config.toml)")
+    if scale:
+        p.add_argument("--height-cm", type=float, help="the person's height, for heel range in cm")
+        p.add_argument("--foot-cm", type=float, help="the working foot's length, for heel range in cm")
+    p.add_argument("--model", help=MODEL_HELP)

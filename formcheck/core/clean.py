@@ -7,8 +7,9 @@ from typing import Callable
 import numpy as np
 
 from formcheck.core.config import CleaningConfig
-from formcheck.core.filters import finite_runs, interpolate_gaps, lowpass, reject_outliers
+from formcheck.core.filters import finite_runs, interpolate_gap_rows, lowpass_rows
 from formcheck.core.landmarks import INDEX, LandmarkSeries
+from formcheck.core.outliers import reject_outlier_rows
 from formcheck.errors import NothingToAnalyzeError
 
 # The landmarks the analysis uses (others are kept raw).
@@ -70,19 +71,19 @@ def body_scale(series: LandmarkSeries, min_vis: float) -> tuple[float, float]:
 def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig) -> CleanTracks:
     t = series.t
     shank, leg = body_scale(series, cfg.min_visibility)
-    xy, vis = series.xy.copy(), series.vis
-    low = ~(vis >= cfg.min_visibility)  # NaN visibility counts as unseen
-    xy[low] = np.nan
-    smooth = np.full_like(xy, np.nan)
+    xy = series.xy.copy()
+    xy[~(series.vis >= cfg.min_visibility)] = np.nan  # NaN visibility counts as unseen
     used = list(USED_IDX)
-    tracks = xy[:, used].reshape(len(t), -1)  # one column per used landmark and axis, filtered column-wise
-    tracks = reject_outliers(t, tracks, cfg.outlier_window_s, cfg.outlier_max_dev * shank)
+    # one row per used landmark and axis (x, y), filtered row by row
+    rows = np.ascontiguousarray(xy.transpose(1, 2, 0)[used]).reshape(2 * len(used), len(t))
+    reject_outlier_rows(t, rows, cfg.outlier_window_s, cfg.outlier_max_dev * shank)
     # a second, longer pass: multi-frame excursions (MediaPipe briefly swapping the legs)
-    tracks = reject_outliers(t, tracks, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
-    tracks = interpolate_gaps(t, tracks, cfg.max_gap_s)
-    xy[:, used] = tracks.reshape(len(t), len(used), 2)
-    smooth[:, used] = lowpass(t, tracks, cfg.lowpass_hz).reshape(len(t), len(used), 2)
-    return CleanTracks(t=t, xy=xy, smooth=smooth, vis=vis, shank_px=shank, leg_px=leg,
+    reject_outlier_rows(t, rows, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
+    rows = interpolate_gap_rows(t, rows, cfg.max_gap_s)
+    smooth = np.full_like(xy, np.nan)
+    xy[:, used] = rows.reshape(len(used), 2, len(t)).transpose(2, 0, 1)
+    smooth[:, used] = lowpass_rows(t, rows, cfg.lowpass_hz).reshape(len(used), 2, len(t)).transpose(2, 0, 1)
+    return CleanTracks(t=t, xy=xy, smooth=smooth, vis=series.vis, shank_px=shank, leg_px=leg,
                        warnings=_gap_warnings(t, series))
 
 

@@ -45,17 +45,22 @@ def interpolate_gaps(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> np.ndarr
 
     x may be (T,) or (T, K); each column is filled on its own.
     """
-    out = x.astype(float).copy()
-    if out.ndim == 1:
-        _fill_gaps(t, out[:, None], np.isfinite(out), [0], max_gap_s)
-        return out
-    for mask, cols in mask_groups(out):
-        _fill_gaps(t, out, mask, cols, max_gap_s)
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        return interpolate_gap_rows(t, x[None, :], max_gap_s)[0]
+    return np.ascontiguousarray(interpolate_gap_rows(t, np.ascontiguousarray(x.T), max_gap_s).T)
+
+
+def interpolate_gap_rows(t: np.ndarray, rows: np.ndarray, max_gap_s: float) -> np.ndarray:
+    """interpolate_gaps for tracks stored as rows (K, T): a filled copy."""
+    out = np.array(rows, dtype=float)
+    for mask, ks in mask_groups(out.T):
+        _fill_gaps(t, out, mask, ks, max_gap_s)
     return out
 
 
-def _fill_gaps(t: np.ndarray, out: np.ndarray, good: np.ndarray, cols: list[int], max_gap_s: float) -> None:
-    """Fill the short inner gaps of columns `cols` (which share the finite pattern `good`) in place.
+def _fill_gaps(t: np.ndarray, out: np.ndarray, good: np.ndarray, ks: list[int], max_gap_s: float) -> None:
+    """Fill the short inner gaps of rows `ks` (which share the finite pattern `good`) in place.
 
     Every gap sample at once, with np.interp's arithmetic for a point strictly inside [t0, t1]:
     (y1 - y0) / (t1 - t0) * (t - t0) + y0.
@@ -67,36 +72,27 @@ def _fill_gaps(t: np.ndarray, out: np.ndarray, good: np.ndarray, cols: list[int]
     before = np.maximum.accumulate(np.where(good, idx, -1))  # last good sample at or before each sample
     after = np.minimum.accumulate(np.where(good, idx, n)[::-1])[::-1]  # first good at or after
     gap = ~good & (before >= 0) & (after < n)
-    rows = np.flatnonzero(gap)
-    if rows.size == 0:
+    cols = np.flatnonzero(gap)
+    if cols.size == 0:
         return
-    b, a = before[rows], after[rows]
-    rows = rows[t[a] - t[b] <= max_gap_s]
-    if rows.size == 0:
+    b, a = before[cols], after[cols]
+    cols = cols[t[a] - t[b] <= max_gap_s]
+    if cols.size == 0:
         return
-    b, a = before[rows], after[rows]
-    y0, y1 = out[np.ix_(b, cols)], out[np.ix_(a, cols)]
-    slope = (y1 - y0) / (t[a] - t[b])[:, None]
-    out[np.ix_(rows, cols)] = slope * (t[rows] - t[b])[:, None] + y0
+    b, a = before[cols], after[cols]
+    y0, y1 = out[np.ix_(ks, b)], out[np.ix_(ks, a)]
+    slope = (y1 - y0) / (t[a] - t[b])
+    out[np.ix_(ks, cols)] = slope * (t[cols] - t[b]) + y0
 
 
 def reject_outliers(t: np.ndarray, x: np.ndarray, window_s: float, max_dev: float) -> np.ndarray:
     """NaN out samples further than max_dev from the running median over window_s (spikes, glitches).
 
-    x may be (T,) or (T, K); each column on its own (over its own finite samples).
+    x may be (T,) or (T, K); each column on its own (over its own finite samples). See core/outliers.py.
     """
-    out = x.astype(float).copy()
-    if out.ndim == 1:
-        return reject_outliers(t, out[:, None], window_s, max_dev)[:, 0]
-    for mask, cols in mask_groups(out):
-        good = np.flatnonzero(mask)
-        if good.size < 5:
-            continue
-        vals = out[np.ix_(good, cols)]
-        med = running_median(t[good], vals, window_s)
-        vals[np.abs(vals - med) > max_dev] = np.nan
-        out[np.ix_(good, cols)] = vals
-    return out
+    from formcheck.core.outliers import reject_outliers as reject  # it builds on this module
+
+    return reject(t, x, window_s, max_dev)
 
 
 MAX_GRID_GROWTH = 4  # a uniform resampling grid may hold at most this many times the samples (+ 64)
@@ -166,16 +162,22 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) -> n
     filtered, and read back at the original times, so the filter behaves the
     same at 25, 30 or 60 fps and on variable-frame-rate clips. x may be (T,) or (T, K).
     """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        return lowpass_rows(t, x[None, :], cutoff_hz, order)[0]
+    return np.ascontiguousarray(lowpass_rows(t, np.ascontiguousarray(x.T), cutoff_hz, order).T)
+
+
+def lowpass_rows(t: np.ndarray, rows: np.ndarray, cutoff_hz: float, order: int = 2) -> np.ndarray:
+    """lowpass for signals stored as rows (K, T): each row on its own."""
     if cutoff_hz <= 0:
         raise InputError("the low-pass cut-off must be a positive number of Hz")
-    if x.ndim == 1:
-        return lowpass(t, x[:, None], cutoff_hz, order)[:, 0]
-    out = np.full(x.shape, np.nan)
-    for mask, cols in mask_groups(x):
+    out = np.full(rows.shape, np.nan)
+    for mask, ks in mask_groups(rows.T):
         for start, stop in finite_runs(mask):
             for a, b in grid_pieces(t[start:stop]):  # huge time jumps split the run (no giant grid)
                 sl = slice(start + a, start + b)
-                out[sl, cols] = _lowpass_run(t[sl], x[sl][:, cols], cutoff_hz, order)
+                out[ks, sl] = _lowpass_run(t[sl], rows[ks, sl], cutoff_hz, order)
     return out
 
 
@@ -184,9 +186,12 @@ def _butter_sos(order: int, wn: float) -> np.ndarray:
     return butter(order, wn, output="sos")  # shared between calls: never modified
 
 
+CHUNK_SAMPLES = 1 << 16  # rows filtered together: small temporaries are reused, not faulted in afresh
+
+
 def _lowpass_run(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int) -> np.ndarray:
-    """One finite run; x (n, K), filtered column by column."""
-    n = len(x)
+    """One finite run; x (K, n), each row filtered on its own."""
+    n = x.shape[1]
     if n < 4:
         return x.astype(float)
     dt = float(np.median(np.diff(t)))
@@ -197,11 +202,15 @@ def _lowpass_run(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int) -> 
     grid_n = int(round((t[-1] - t[0]) / dt)) + 1
     uniform = abs(grid_n - n) == 0 and np.allclose(np.diff(t), dt, rtol=0.05, atol=1e-4)
     grid = t if uniform else t[0] + dt * np.arange(grid_n)
-    y = x if uniform else interp_columns(grid, t, x)
     sos = _butter_sos(order, wn)
-    padlen = min(3 * (2 * len(sos) + 1), len(y) - 1)
-    smooth = sosfiltfilt(sos, np.ascontiguousarray(y.T), padlen=padlen).T  # rows are contiguous: faster
-    return smooth if uniform else interp_columns(t, grid, smooth)
+    padlen = min(3 * (2 * len(sos) + 1), len(grid) - 1)
+    out = np.empty(x.shape)
+    step = max(1, CHUNK_SAMPLES // len(grid))
+    for k in range(0, len(x), step):
+        part = x[k:k + step] if uniform else np.stack([np.interp(grid, t, row) for row in x[k:k + step]])
+        smooth = sosfiltfilt(sos, part, padlen=padlen)
+        out[k:k + step] = smooth if uniform else [np.interp(t, grid, row) for row in smooth]
+    return out
 
 
 def gradient(t: np.ndarray, x: np.ndarray) -> np.ndarray:

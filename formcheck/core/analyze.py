@@ -8,6 +8,7 @@ import numpy as np
 from formcheck.core.clean import CleanTracks, clean_tracks
 from formcheck.core.config import AnalysisConfig
 from formcheck.core.fault_detect import DETECTORS, SetVerdict, detect_faults
+from formcheck.core.filters import nanmedian_of
 from formcheck.core.faults import not_checked
 from formcheck.core.landmarks import INDEX, LandmarkSeries
 from formcheck.core.metrics import RepContext, foot_length_px, forward_sign, heel_range, posture, tempo
@@ -74,19 +75,19 @@ def legs_in_view(series: LandmarkSeries, min_vis: float) -> np.ndarray:
     return ok.reshape(len(series), 2, len(LEG_POINTS)).all(axis=2).any(axis=1)
 
 
-def foot_visibility(series: LandmarkSeries) -> float:
+def foot_visibility(series: LandmarkSeries, found: np.ndarray | None = None) -> float:
     """The better foot's median visibility over the frames with a pose (0 when there are none)."""
-    found = series.found
+    found = series.found if found is None else found
     best = 0.0
     for side in ("left", "right"):
-        vis = series.vis[found][:, [INDEX[f"{side}_{p}"] for p in FOOT_POINTS]]
+        vis = np.concatenate([series.vis[:, INDEX[f"{side}_{p}"]][found] for p in FOOT_POINTS])
         if vis.size and np.isfinite(vis).any():
-            best = max(best, float(np.nanmedian(vis)))
+            best = max(best, nanmedian_of(vis))
     return best
 
 
-def check_body_in_frame(series: LandmarkSeries, min_vis: float) -> None:
-    found = series.found
+def check_body_in_frame(series: LandmarkSeries, min_vis: float, found: np.ndarray | None = None) -> None:
+    found = series.found if found is None else found
     if len(series) == 0 or found.mean() < MIN_FOUND_FRAC:
         missing = 1 - (found.mean() if len(series) else 0)
         raise NothingToAnalyzeError(f"no person found in {missing:.0%} of the frames; {FILMING_TIP}")
@@ -94,7 +95,7 @@ def check_body_in_frame(series: LandmarkSeries, min_vis: float) -> None:
     if seen.mean() < MIN_FOUND_FRAC:
         raise NothingToAnalyzeError(
             f"hips, knees and feet are in view together in only {seen.mean():.0%} of the frames; {FILMING_TIP}")
-    feet = foot_visibility(series)
+    feet = foot_visibility(series, found)
     if feet < MIN_FOOT_VIS:
         raise NothingToAnalyzeError(
             f"the feet are barely visible to the pose model (visibility {feet:.2f}, it needs {MIN_FOOT_VIS:g}: it is "
@@ -104,8 +105,9 @@ def check_body_in_frame(series: LandmarkSeries, min_vis: float) -> None:
 def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None) -> Analysis:
     cfg = config or AnalysisConfig()
     check_duration(series, cfg.stance.min_stance_s)
-    check_body_in_frame(series, cfg.cleaning.min_visibility)
-    tracks = clean_tracks(series, cfg.cleaning)
+    found = series.found
+    check_body_in_frame(series, cfg.cleaning.min_visibility, found)
+    tracks = clean_tracks(series, cfg.cleaning, found)
     views = view_segments(tracks, cfg.view)
     still = {s: foot_still(tracks, s, cfg.stance) for s in ("left", "right")}
     evidence = detect_side(tracks, still)

@@ -7,7 +7,7 @@ from typing import Callable
 import numpy as np
 
 from formcheck.core.config import CleaningConfig
-from formcheck.core.filters import finite_runs, interpolate_gap_rows, lowpass_rows
+from formcheck.core.filters import finite_runs, interpolate_gap_rows, lowpass_rows, median_of, nanmedian_of
 from formcheck.core.landmarks import INDEX, LandmarkSeries
 from formcheck.core.outliers import reject_outlier_rows
 from formcheck.errors import NothingToAnalyzeError
@@ -54,12 +54,14 @@ def body_scale(series: LandmarkSeries, min_vis: float) -> tuple[float, float]:
     best: tuple[float, float, float] | None = None
     for side in ("left", "right"):
         knee, ankle, hip = (INDEX[f"{side}_{p}"] for p in ("knee", "ankle", "hip"))
-        seen = (series.vis[:, knee] >= min_vis) & (series.vis[:, ankle] >= min_vis)
+        vis_knee, vis_ankle = series.vis[:, knee], series.vis[:, ankle]
+        seen = (vis_knee >= min_vis) & (vis_ankle >= min_vis)
         if seen.sum() < 3:
             continue
-        shank = float(np.median(segment_length(series.xy[seen, knee], series.xy[seen, ankle])))
-        thigh = float(np.nanmedian(segment_length(series.xy[seen, hip], series.xy[seen, knee])))
-        score = float(np.median(series.vis[seen][:, [knee, ankle]]))
+        at = lambda i: series.xy[:, i][seen]  # noqa: E731
+        shank = median_of(segment_length(at(knee), at(ankle)))
+        thigh = nanmedian_of(segment_length(at(hip), at(knee)))
+        score = median_of(np.concatenate([vis_knee[seen], vis_ankle[seen]]))
         if shank > 0 and (best is None or score > best[0]):
             best = (score, shank, shank + thigh)
     if best is None:
@@ -68,27 +70,28 @@ def body_scale(series: LandmarkSeries, min_vis: float) -> tuple[float, float]:
     return best[1], best[2]
 
 
-def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig) -> CleanTracks:
+def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig, found: np.ndarray | None = None) -> CleanTracks:
+    """found: series.found, when the caller has it already."""
     t = series.t
     shank, leg = body_scale(series, cfg.min_visibility)
-    xy = series.xy.copy()
-    xy[~(series.vis >= cfg.min_visibility)] = np.nan  # NaN visibility counts as unseen
-    used = list(USED_IDX)
+    xy = np.array(series.xy, order="C")
+    xy.reshape(-1, 2)[np.flatnonzero(~(series.vis >= cfg.min_visibility))] = np.nan  # NaN visibility: unseen
     # one row per used landmark and axis (x, y), filtered row by row
-    rows = np.ascontiguousarray(xy.transpose(1, 2, 0)[used]).reshape(2 * len(used), len(t))
+    rows = np.stack([xy[:, i, axis] for i in USED_IDX for axis in (0, 1)])
     reject_outlier_rows(t, rows, cfg.outlier_window_s, cfg.outlier_max_dev * shank)
     # a second, longer pass: multi-frame excursions (MediaPipe briefly swapping the legs)
     reject_outlier_rows(t, rows, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
     rows = interpolate_gap_rows(t, rows, cfg.max_gap_s)
+    smooth_rows = lowpass_rows(t, rows, cfg.lowpass_hz)
     smooth = np.full_like(xy, np.nan)
-    xy[:, used] = rows.reshape(len(used), 2, len(t)).transpose(2, 0, 1)
-    smooth[:, used] = lowpass_rows(t, rows, cfg.lowpass_hz).reshape(len(used), 2, len(t)).transpose(2, 0, 1)
+    for k, i in enumerate(USED_IDX):
+        xy[:, i] = rows[2 * k:2 * k + 2].T
+        smooth[:, i] = smooth_rows[2 * k:2 * k + 2].T
     return CleanTracks(t=t, xy=xy, smooth=smooth, vis=series.vis, shank_px=shank, leg_px=leg,
-                       warnings=_gap_warnings(t, series))
+                       warnings=_gap_warnings(t, series.found if found is None else found))
 
 
-def _gap_warnings(t: np.ndarray, series: LandmarkSeries) -> list[str]:
-    found = series.found
+def _gap_warnings(t: np.ndarray, found: np.ndarray) -> list[str]:
     warnings = []
     if len(found) and not found.all():
         missing = 1 - found.mean()

@@ -274,6 +274,22 @@ def small_median(x: np.ndarray) -> float:
     return float(s[m]) if n % 2 else float((s[m - 1] + s[m]) / 2)
 
 
+def median_of(x: np.ndarray) -> float:
+    """np.median of a 1-D array (NaN if it holds a NaN), the same value without its overhead."""
+    n = x.size
+    if n == 0 or np.isnan(x).any():
+        return float("nan")
+    m = n // 2
+    part = np.partition(x, m)
+    return float(part[m]) if n % 2 else float((part[:m].max() + part[m]) / 2)
+
+
+def nanmedian_of(x: np.ndarray) -> float:
+    """np.nanmedian of a 1-D array (NaN if it has no numbers), without the warning."""
+    x = x[~np.isnan(x)]
+    return median_of(x) if x.size else float("nan")
+
+
 def nanmedian_across(x: np.ndarray, axis: int) -> np.ndarray:
     """np.nanmedian(x, axis) along a short axis (a few signals side by side), the same values, faster.
 

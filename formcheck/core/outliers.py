@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.core.filters import MAX_GRID_GROWTH, grid_pieces, mask_groups
+from formcheck.core.filters import MAX_GRID_GROWTH, grid_pieces, mask_groups, median_of
 
 MARGIN = 1e-9  # relative slack of the bounds: the interpolations move a value by ~1e-15 of its size
 
@@ -109,13 +109,6 @@ def _piece(t: np.ndarray, frames: np.ndarray, window_s: float, steps: np.ndarray
     far[w:] |= span > radius
     far[n - w:] |= frames[-1] - frames[n - w:] > radius
     return Piece(t, frames, dt, h, uniform, radius, np.flatnonzero(far))
-
-
-def median_of(x: np.ndarray) -> float:
-    """np.median of a 1-D array of finite values (the same value, without its overhead)."""
-    m = x.size // 2
-    part = np.partition(x, m)
-    return float(part[m]) if x.size % 2 else float((part[:m].max() + part[m]) / 2)
 
 
 def _sample_reach(h: int, uniform: bool, dt: float, min_step: float) -> int:

@@ -7,7 +7,7 @@ import numpy as np
 
 from formcheck.core.clean import CleanTracks
 from formcheck.core.config import StanceConfig
-from formcheck.core.filters import finite_runs, gradient, lowpass, nanmedian_across
+from formcheck.core.filters import finite_runs, gradient, lowpass_rows, nanmedian_across, nanmedian_of
 
 
 def foot_still(tracks: CleanTracks, side: str, cfg: StanceConfig) -> np.ndarray:
@@ -20,7 +20,7 @@ def foot_still(tracks: CleanTracks, side: str, cfg: StanceConfig) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         foot = nanmedian_across(np.stack([tracks.p(f"{side}_{n}") for n in ("ankle", "heel", "foot_index")]), 0)
-    x, y = (lowpass(tracks.t, foot[:, k], cfg.speed_lowpass_hz) for k in (0, 1))
+    x, y = lowpass_rows(tracks.t, np.ascontiguousarray(foot.T), cfg.speed_lowpass_hz)
     speed = np.hypot(gradient(tracks.t, x), gradient(tracks.t, y)) / tracks.shank_px
     still = speed < cfg.max_foot_speed  # NaN speed (foot unseen) is not still
     still = _fill_short(tracks.t, still, cfg.fill_s, value=False)

@@ -274,6 +274,15 @@ def small_median(x: np.ndarray) -> float:
     return float(s[m]) if n % 2 else float((s[m - 1] + s[m]) / 2)
 
 
+def window_nanmax(x: np.ndarray, starts: list[int] | np.ndarray, stops: list[int] | np.ndarray) -> np.ndarray:
+    """np.nanmax(x[a:b]) for each non-empty window [a, b) (NaN where a window has no number), in one pass."""
+    if len(starts) == 0:
+        return np.zeros(0)
+    idx = np.empty(2 * len(starts), dtype=np.intp)
+    idx[0::2], idx[1::2] = starts, stops
+    return np.fmax.reduceat(np.append(x, np.nan), idx)[0::2]  # the NaN end lets a window end at len(x)
+
+
 def median_of(x: np.ndarray) -> float:
     """np.median of a 1-D array (NaN if it holds a NaN), the same value without its overhead."""
     n = x.size

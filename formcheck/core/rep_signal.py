@@ -11,8 +11,8 @@ import numpy as np
 
 from formcheck.core.clean import CleanTracks
 from formcheck.core.config import RepConfig
-from formcheck.core.filters import gradient, lowpass
-from formcheck.core.reps import Cycle, PhaseTimes, confirm_raise, drop_flat_returns, phase_times, still_levels
+from formcheck.core.filters import gradient, lowpass, nanmedian_of, window_nanmax
+from formcheck.core.reps import Cycle, PhaseTimes, confirm_raise, drop_flat_returns, phase_times, still_runs
 from formcheck.core.signals import foot_tilt, heel_height, noise_level
 
 
@@ -58,10 +58,9 @@ def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> float 
     """The flat-foot level: the lower of the still stands at the very start and end of the stance."""
     if not cycles:
         return None
-    v = sig.v
-    peak = float(np.nanmedian([np.nanmax(np.abs(v[c.bottom0:c.bottom1 + 1])) for c in cycles]))
-    levels = still_levels(sig.t, sig.h, v, 0.1 * peak, cfg.flat_still_s)
-    return min(levels[0], levels[-1]) if levels else None
+    peak = nanmedian_of(window_nanmax(np.abs(sig.v), [c.bottom0 for c in cycles], [c.bottom1 + 1 for c in cycles]))
+    runs = still_runs(sig.t, sig.v, 0.1 * peak, cfg.flat_still_s)  # only the first and last stands count
+    return min(nanmedian_of(sig.h[a:b]) for a, b in (runs[0], runs[-1])) if runs else None
 
 
 def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[PhaseTimes]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from formcheck.core.filters import gradient
+from formcheck.core.filters import gradient, nanmedian_of
 
 
 @dataclass(frozen=True)
@@ -186,12 +186,17 @@ def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt_frac: 
     the last rep's bottom before a step-off).
     """
     b0, top, b1 = cycle.bottom0, cycle.top, cycle.bottom1
-    if not np.isfinite(tilt[b0:b1 + 1]).any():
+    seen = np.isfinite(tilt[b0:b1 + 1])
+    if seen.all():  # the usual case: plain argmin / max (the same values as the NaN-aware ones)
+        b0 = b0 + int(tilt[b0:top + 1].argmin())
+        b1 = top + int(tilt[top:b1 + 1].argmin())
+    elif seen.any():
+        b0 = b0 + _nanargmin(tilt[b0:top + 1])
+        b1 = top + _nanargmin(tilt[top:b1 + 1])
+    else:
         return cycle  # the foot cannot be seen: keep the rep rather than drop it silently
-    b0 = b0 + _nanargmin(tilt[b0:top + 1])
-    b1 = top + _nanargmin(tilt[top:b1 + 1])
     rise_h = h[top] - h[b0]
-    rise_tilt = np.nanmax(tilt[b0:b1 + 1]) - tilt[b0]
+    rise_tilt = np.fmax.reduce(tilt[b0:b1 + 1]) - tilt[b0]  # np.nanmax's value
     if not np.isfinite(rise_tilt) or rise_tilt < min_tilt_frac * rise_h:
         return None
     return Cycle(b0, top, b1)
@@ -203,13 +208,14 @@ def _nanargmin(x: np.ndarray) -> int:
 
 def still_levels(t: np.ndarray, h: np.ndarray, v: np.ndarray, speed: float, min_s: float) -> list[float]:
     """Levels of h where it holds still (|v| < speed) for at least min_s, in time order."""
+    return [nanmedian_of(h[a:b]) for a, b in still_runs(t, v, speed, min_s)]
+
+
+def still_runs(t: np.ndarray, v: np.ndarray, speed: float, min_s: float) -> list[tuple[int, int]]:
+    """[start, stop) runs where |v| < speed for at least min_s, in time order."""
     from formcheck.core.filters import finite_runs
 
-    out = []
-    for a, b in finite_runs(np.abs(np.nan_to_num(v, nan=np.inf)) < speed):
-        if t[b - 1] - t[a] >= min_s:
-            out.append(float(np.nanmedian(h[a:b])))
-    return out
+    return [(a, b) for a, b in finite_runs(np.abs(np.nan_to_num(v, nan=np.inf)) < speed) if t[b - 1] - t[a] >= min_s]
 
 
 def drop_flat_returns(cycles: list[Cycle], h: np.ndarray, flat: float | None, min_above: float) -> list[Cycle]:
@@ -261,8 +267,9 @@ def phase_times(t: np.ndarray, h: np.ndarray, cycle: Cycle, next_start: float | 
     """Phase boundaries where the heel's speed crosses `frac` of its peak in the rise and in the fall."""
     v = gradient(t, h) if v is None else v
     b0, top, b1 = cycle.bottom0, cycle.top, cycle.bottom1
-    up = b0 + int(np.nanargmax(v[b0:top + 1])) if top > b0 else b0
-    down = top + int(np.nanargmin(v[top:b1 + 1])) if b1 > top else top
+    plain = bool(np.isfinite(v[b0:b1 + 1]).all())  # then argmax/argmin equal the NaN-aware ones, cheaper
+    up = b0 + int(v[b0:top + 1].argmax() if plain else np.nanargmax(v[b0:top + 1])) if top > b0 else b0
+    down = top + int(v[top:b1 + 1].argmin() if plain else np.nanargmin(v[top:b1 + 1])) if b1 > top else top
     v_up, v_down = max(float(v[up]), 1e-9), min(float(v[down]), -1e-9)
     lo, hi = min(b0, up), max(b1, down)  # every crossing lies in [lo, hi]: scan it as plain floats
     tl, vl = t[lo:hi + 1].tolist(), v[lo:hi + 1].tolist()

@@ -11,7 +11,7 @@ from formcheck.core.fault_detect import DETECTORS, SetVerdict, detect_faults
 from formcheck.core.filters import nanmedian_of
 from formcheck.core.faults import not_checked
 from formcheck.core.landmarks import INDEX, LandmarkSeries
-from formcheck.core.metrics import RepContext, foot_length_px, forward_sign, heel_range, posture, tempo
+from formcheck.core.metrics import foot_length_px, forward_sign, rep_metrics, tempo
 from formcheck.core.rep_signal import accept_cycles, finish_last_pause, stance_signal, time_cycles
 from formcheck.core.reps import PhaseTimes, fold_reps
 from formcheck.core.side import SideEvidence, detect_side
@@ -161,13 +161,12 @@ def _segment_reps(tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: li
     local = accept_cycles(sig, cycles, cfg.reps)
     times = time_cycles(sig, local, cfg.reps)
     foot_px, forward = foot_length_px(tracks, side, start, stop), forward_sign(tracks, side, start, stop)
-    results = []
-    for cyc, tm in zip(local, times):
+    rep_views = []
+    for cyc in local:
         seg = view_at(views, cyc.top + start) or view_at(views, (start + stop) // 2)
-        view = seg.view if seg else "unknown"
-        ctx = RepContext(tracks, side, view, h_out, foot_px, forward, cfg.scale)
-        results.append(RepResult(0, tm, view, {"heel_range": heel_range(ctx, tm), **posture(ctx, tm)}))
-    return results
+        rep_views.append(seg.view if seg else "unknown")
+    metrics = rep_metrics(tracks, side, rep_views, h_out, foot_px, forward, cfg.scale, times) if times else []
+    return [RepResult(0, tm, view, m) for tm, view, m in zip(times, rep_views, metrics)]
 
 
 def _finish_last_pauses(reps: list[RepResult], stance_ends: list[float]) -> None:

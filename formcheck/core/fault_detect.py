@@ -8,13 +8,14 @@ rep whose view can show it (core/faults.py); arch collapse and rolling out are n
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from formcheck.core.fault_config import FaultConfig
-from formcheck.core.fault_rules import (NAN, RepMeasure, SetRef, best_of, free_foot_gap, holds, pelvis_rise,
-                                        posture_changes, rep_levels, smooth_heel)
+from formcheck.core.fault_measure import holds_all, posture_changes_all, rep_levels_all
+from formcheck.core.fault_rules import NAN, RepMeasure, SetRef, best_of, free_foot_gap, pelvis_rise, smooth_heel
 from formcheck.core.fault_verdict import SetVerdict, set_verdict
 from formcheck.core.faults import SPECS
 from formcheck.core.metrics import forward_sign
@@ -63,17 +64,23 @@ def measure_reps(analysis: "Analysis") -> list[RepMeasure | None]:
         h = pelvis_rise(tracks, side) if frontal else analysis.h
         h = np.where(np.isfinite(analysis.h), h, np.nan)  # only inside stances
         hs = smooth_heel(t, h)
-        levels = [rep_levels(t, hs, analysis.reps[k].times, h) for k in idx]
+        levels = rep_levels_all(t, hs, [analysis.reps[k].times for k in idx], h)
         travels = [lev.top - lev.bottom for lev in levels if lev is not None]
         travel = float(np.median(travels)) if travels else NAN
-        for j, (k, lev) in enumerate(zip(idx, levels)):
-            if lev is None or not np.isfinite(lev.rise_s) or not np.isfinite(lev.lower_s):
-                continue
+        ready = [j for j, lev in enumerate(levels)
+                 if lev is not None and math.isfinite(lev.rise_s) and math.isfinite(lev.lower_s)]
+        if not ready:
+            continue
+        next_rise = []
+        for j in ready:
             nxt = levels[j + 1] if j + 1 < len(levels) else None
-            next_rise = nxt.rise_s if nxt is not None and np.isfinite(nxt.rise_s) else lev.rise_s
-            top_hold, bottom_hold = holds(t, hs, lev, next_rise, travel)
-            out[k] = RepMeasure(lev, top_hold, bottom_hold,
-                                **posture_changes(tracks, side, forward, analysis.reps[k].times, lev))
+            next_rise.append(nxt.rise_s if nxt is not None and np.isfinite(nxt.rise_s) else levels[j].rise_s)
+        ready_levels = [levels[j] for j in ready]
+        top_hold, bottom_hold = holds_all(t, hs, ready_levels, next_rise, travel)
+        postures = posture_changes_all(tracks, side, forward, [analysis.reps[idx[j]].times for j in ready],
+                                       ready_levels)
+        for n, j in enumerate(ready):
+            out[idx[j]] = RepMeasure(levels[j], float(top_hold[n]), float(bottom_hold[n]), **postures[n])
     return out
 
 

@@ -79,8 +79,8 @@ class Windows:
 
 def windows(x: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> Windows:
     """The finite samples of x in each [starts[i], stops[i]) (an empty or reversed window holds none)."""
-    starts = np.asarray(starts, dtype=np.intp)
-    lens = np.maximum(np.asarray(stops, dtype=np.intp) - starts, 0)
+    starts = np.clip(np.asarray(starts, dtype=np.intp), 0, len(x))  # as slices clip
+    lens = np.maximum(np.minimum(np.asarray(stops, dtype=np.intp), len(x)) - starts, 0)
     owner = np.repeat(np.arange(len(lens)), lens)
     pos = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens) + starts[owner]
     keep = np.isfinite(x[pos])

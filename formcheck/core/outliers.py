@@ -41,6 +41,18 @@ class Piece:
         n = int(round((self.t[-1] - self.t[0]) / self.dt)) + 1
         return self.t[0] + self.dt * np.arange(n)
 
+    def sample_window(self, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """[lo, hi] (inclusive) of the samples whose min and max bound the running median at samples k:
+        the middle h + 1 of a median's 2h + 1 values (see _sample_reach), on a grid the grid values
+        around the sample and the samples they are interpolated from."""
+        n, c = len(self.t), self.h // 2
+        if self.uniform:
+            return np.clip(k - c, 0, n - 1), np.clip(k - c + self.h, 0, n - 1)
+        grid = self.grid
+        j = np.clip(np.searchsorted(grid, self.t[k], "right") - 1, 0, len(grid) - 1)
+        sample = lambda i: np.clip(np.searchsorted(self.t, grid[np.clip(i, 0, len(grid) - 1)], "right") - 1, 0, n - 1)  # noqa: E731
+        return sample(j - c), np.minimum(sample(j + 1 + self.h - c) + 1, n - 1)
+
 
 def reject_outliers(t: np.ndarray, x: np.ndarray, window_s: float, max_dev: float) -> np.ndarray:
     """NaN out samples further than max_dev from the running median over window_s (spikes, glitches).
@@ -69,12 +81,28 @@ def reject_outlier_rows(t: np.ndarray, rows: np.ndarray, window_s: float, max_de
         mine = p.frames[k] == ff
         rr, k = np.concatenate([rr[mine], np.repeat(ks, p.far.size)]), np.concatenate([k[mine], np.tile(p.far, len(ks))])
         if k.size:
+            rr, k = _undecided(p, rows, rr, k, max_dev)
+        if k.size:
             ff = p.frames[k]
             bad = np.abs(rows[rr, ff] - median_at(p, rows, rr, k)) > max_dev
             bad_r.append(rr[bad])
             bad_f.append(ff[bad])
     if bad_r:
         rows[np.concatenate(bad_r), np.concatenate(bad_f)] = np.nan
+
+
+def _undecided(p: Piece, rows: np.ndarray, r: np.ndarray, k: np.ndarray, max_dev: float) -> tuple[np.ndarray, ...]:
+    """The samples (row r, piece index k) that the min and max of exactly the samples their median is made
+    from cannot decide."""
+    lo, hi = p.sample_window(k)
+    idx = lo[:, None] + np.arange(int((hi - lo).max()) + 1)
+    inside = idx <= hi[:, None]
+    win = rows[r[:, None], p.frames[np.minimum(idx, len(p.t) - 1)]]
+    w_lo, w_hi = np.where(inside, win, np.inf).min(axis=1), np.where(inside, win, -np.inf).max(axis=1)
+    v = rows[r, p.frames[k]]
+    limit = max_dev - 2 * MARGIN * (1.0 + np.maximum(np.abs(w_lo), np.abs(w_hi)))
+    unsure = ~((v - w_lo <= limit) & (w_hi - v <= limit))
+    return r[unsure], k[unsure]
 
 
 def _pieces(t: np.ndarray, good: np.ndarray, window_s: float) -> list[Piece]:

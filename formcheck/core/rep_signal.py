@@ -11,7 +11,7 @@ import numpy as np
 
 from formcheck.core.clean import CleanTracks
 from formcheck.core.config import RepConfig
-from formcheck.core.filters import gradient, lowpass, nanmedian_of, window_nanmax
+from formcheck.core.filters import gradient, lowpass_rows, nanmedian_of, window_nanmax
 from formcheck.core.reps import Cycle, PhaseTimes, confirm_raise, drop_flat_returns, phase_times, still_runs
 from formcheck.core.signals import foot_tilt, heel_height, noise_level
 
@@ -40,8 +40,8 @@ def stance_signal(tracks: CleanTracks, side: str, start: int, stop: int, frontal
         return None
     span = float(np.percentile(finite, 97) - np.percentile(finite, 3))
     t = tracks.t[start:stop]
-    tilt = lowpass(t, foot_tilt(tracks, side, start, stop), cfg.timing_lowpass_hz)
-    v = gradient(t, lowpass(t, h, cfg.timing_lowpass_hz))
+    tilt, h_smooth = lowpass_rows(t, np.stack([foot_tilt(tracks, side, start, stop), h]), cfg.timing_lowpass_hz)
+    v = gradient(t, h_smooth)
     threshold = max(cfg.hysteresis_frac * span, cfg.noise_factor * noise_level(h))
     return StanceSignal(start, t, h, tilt, v, span, threshold)
 

@@ -88,7 +88,7 @@ def _centred_median(comps: np.ndarray) -> np.ndarray:
         return np.full(len(comps), np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN, as they should
-        return nanmedian_across(comps - np.nanmedian(comps, axis=0), 1)
+        return nanmedian_across(comps - [nanmedian_of(comps[:, k]) for k in range(comps.shape[1])], 1)
 
 
 def foot_tilt(tracks: CleanTracks, side: str, start: int, stop: int) -> np.ndarray:

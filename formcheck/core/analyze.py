@@ -67,12 +67,16 @@ def check_duration(series: LandmarkSeries, min_s: float) -> None:
 
 def legs_in_view(series: LandmarkSeries, min_vis: float) -> np.ndarray:
     """(T,) True where one leg's hip, knee, ankle, heel and toe are all seen and inside the frame."""
-    idx = [INDEX[f"{s}_{p}"] for s in ("left", "right") for p in LEG_POINTS]
-    xy, vis = series.xy[:, idx], series.vis[:, idx]
+    xy, vis = series.xy, series.vis
+    either = np.zeros(len(series), bool)
     with np.errstate(invalid="ignore"):
-        inside = (xy[..., 0] >= 0) & (xy[..., 0] <= series.width) & (xy[..., 1] >= 0) & (xy[..., 1] <= series.height)
-        ok = (vis >= min_vis) & inside
-    return ok.reshape(len(series), 2, len(LEG_POINTS)).all(axis=2).any(axis=1)
+        for s in ("left", "right"):
+            leg = np.ones(len(series), bool)
+            for i in (INDEX[f"{s}_{p}"] for p in LEG_POINTS):
+                x, y = xy[:, i, 0], xy[:, i, 1]
+                leg &= (vis[:, i] >= min_vis) & (x >= 0) & (x <= series.width) & (y >= 0) & (y <= series.height)
+            either |= leg
+    return either
 
 
 def foot_visibility(series: LandmarkSeries, found: np.ndarray | None = None) -> float:

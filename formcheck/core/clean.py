@@ -58,7 +58,7 @@ def body_scale(series: LandmarkSeries, min_vis: float) -> tuple[float, float]:
         seen = (vis_knee >= min_vis) & (vis_ankle >= min_vis)
         if seen.sum() < 3:
             continue
-        at = lambda i: series.xy[:, i][seen]  # noqa: E731
+        at = lambda i: np.compress(seen, series.xy[:, i], axis=0)  # noqa: E731 - xy[:, i][seen]
         shank = median_of(segment_length(at(knee), at(ankle)))
         thigh = nanmedian_of(segment_length(at(hip), at(knee)))
         score = median_of(np.concatenate([vis_knee[seen], vis_ankle[seen]]))

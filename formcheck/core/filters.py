@@ -194,7 +194,7 @@ def _lowpass_run(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int) -> 
     n = x.shape[1]
     if n < 4:
         return x.astype(float)
-    dt = float(np.median(np.diff(t)))
+    dt = median_of(np.diff(t))
     fs = 1.0 / dt
     wn = cutoff_hz / (fs / 2)
     if wn >= 0.99:

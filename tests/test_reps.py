@@ -156,7 +156,7 @@ def _same_state(a: RepState, b: RepState) -> bool:
 def test_fast_fold_gives_exactly_the_events_of_folding_step(seed, n, nan_frac, min_rep_s, shape, per_sample_thr,
                                                             offset):
     """fold_reps' internal loop must give the very events (and final state) of the pure step()."""
-    from formcheck.core.reps import fold_fast
+    from formcheck.core.reps import block_stats, fold_fast
 
     rng = np.random.default_rng(seed)
     t = np.cumsum(rng.uniform(0.01, 0.05, n))
@@ -180,3 +180,6 @@ def test_fast_fold_gives_exactly_the_events_of_folding_step(seed, n, nan_frac, m
     assert _same_state(got_state, want_state)
     cycles, events = fold_reps(t, h, thr, min_rep_s, offset=offset)
     assert events == want_events
+    blocks = block_stats(t, h, thr)  # the batch fold, skipping blocks that cannot trigger an event
+    block_state, block_events = fold_fast(t.tolist(), h.tolist(), thr.tolist(), min_rep_s, offset, blocks=blocks)
+    assert block_events == want_events and _same_state(block_state, want_state)

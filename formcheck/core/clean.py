@@ -18,31 +18,57 @@ USED = ("nose", "left_shoulder", "right_shoulder", "left_hip", "right_hip", "lef
 USED_IDX = tuple(INDEX[n] for n in USED)
 
 
+ROW = {i: k for k, i in enumerate(USED_IDX)}  # landmark index -> its pair of rows (2k: x, 2k + 1: y)
+
+
 @dataclass(frozen=True, eq=False)
 class CleanTracks:
     """Cleaned pixel tracks of the used landmarks.
 
-    xy: gated + despiked + short gaps filled (T, 33, 2); smooth: zero-phase low-passed copy.
+    rows: (2 x used landmarks, T) gated + despiked + short gaps filled, x and y rows in USED order;
+    smooth_rows: their zero-phase low-passed copy. `xy` (T, 33, 2: the others gated raw) and `smooth`
+    (NaN for the others) are built from them when first asked for; p() reads the rows themselves.
     shank_px: the body scale (median knee-ankle length of the better-seen leg).
     """
 
     t: np.ndarray
-    xy: np.ndarray
-    smooth: np.ndarray
+    rows: np.ndarray
+    smooth_rows: np.ndarray
+    gated_xy: Callable[[], np.ndarray]  # the series' xy with unseen points NaN, (T, 33, 2), made on demand
     vis: np.ndarray
     shank_px: float
     leg_px: float
     warnings: list[str] = field(default_factory=list)
     _cache: dict = field(default_factory=dict, repr=False)
 
+    @property
+    def xy(self) -> np.ndarray:
+        return self.cached(("xy",), lambda: _with_rows(self.gated_xy(), self.rows))
+
+    @property
+    def smooth(self) -> np.ndarray:
+        return self.cached(("smooth",), lambda: _with_rows(np.full((len(self.t), len(INDEX), 2), np.nan),
+                                                           self.smooth_rows))
+
     def p(self, name: str, smooth: bool = True) -> np.ndarray:
-        return (self.smooth if smooth else self.xy)[:, INDEX[name]]
+        """(T, 2) track of one landmark (a view: its x and y are contiguous rows)."""
+        i = INDEX[name]
+        if i not in ROW:
+            return (self.smooth if smooth else self.xy)[:, i]
+        k = 2 * ROW[i]
+        return (self.smooth_rows if smooth else self.rows)[k:k + 2].T
 
     def cached(self, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """A derived whole-series signal (e.g. a joint angle), computed once per analysis."""
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]
+
+
+def _with_rows(xy: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    for k, i in enumerate(USED_IDX):
+        xy[:, i] = rows[2 * k:2 * k + 2].T
+    return xy
 
 
 def segment_length(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -74,21 +100,23 @@ def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig, found: np.ndarray 
     """found: series.found, when the caller has it already."""
     t = series.t
     shank, leg = body_scale(series, cfg.min_visibility)
-    xy = np.array(series.xy, order="C")
-    xy.reshape(-1, 2)[np.flatnonzero(~(series.vis >= cfg.min_visibility))] = np.nan  # NaN visibility: unseen
-    # one row per used landmark and axis (x, y), filtered row by row
-    rows = np.stack([xy[:, i, axis] for i in USED_IDX for axis in (0, 1)])
+    rows = np.empty((2 * len(USED_IDX), len(t)))  # one row per used landmark and axis (x, y), filtered row by row
+    for k, i in enumerate(USED_IDX):
+        rows[2 * k:2 * k + 2] = series.xy[:, i].T
+        rows[2 * k:2 * k + 2, ~(series.vis[:, i] >= cfg.min_visibility)] = np.nan  # NaN visibility: unseen
     reject_outlier_rows(t, rows, cfg.outlier_window_s, cfg.outlier_max_dev * shank)
     # a second, longer pass: multi-frame excursions (MediaPipe briefly swapping the legs)
     reject_outlier_rows(t, rows, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
     rows = interpolate_gap_rows(t, rows, cfg.max_gap_s)
-    smooth_rows = lowpass_rows(t, rows, cfg.lowpass_hz)
-    smooth = np.full_like(xy, np.nan)
-    for k, i in enumerate(USED_IDX):
-        xy[:, i] = rows[2 * k:2 * k + 2].T
-        smooth[:, i] = smooth_rows[2 * k:2 * k + 2].T
-    return CleanTracks(t=t, xy=xy, smooth=smooth, vis=series.vis, shank_px=shank, leg_px=leg,
-                       warnings=_gap_warnings(t, series.found if found is None else found))
+    return CleanTracks(t=t, rows=rows, smooth_rows=lowpass_rows(t, rows, cfg.lowpass_hz),
+                       gated_xy=lambda: _gated(series, cfg.min_visibility), vis=series.vis, shank_px=shank,
+                       leg_px=leg, warnings=_gap_warnings(t, series.found if found is None else found))
+
+
+def _gated(series: LandmarkSeries, min_vis: float) -> np.ndarray:
+    xy = np.array(series.xy, order="C")
+    xy.reshape(-1, 2)[np.flatnonzero(~(series.vis >= min_vis))] = np.nan  # NaN visibility counts as unseen
+    return xy
 
 
 def _gap_warnings(t: np.ndarray, found: np.ndarray) -> list[str]:

@@ -67,16 +67,12 @@ def check_duration(series: LandmarkSeries, min_s: float) -> None:
 
 def legs_in_view(series: LandmarkSeries, min_vis: float) -> np.ndarray:
     """(T,) True where one leg's hip, knee, ankle, heel and toe are all seen and inside the frame."""
-    xy, vis = series.xy, series.vis
-    either = np.zeros(len(series), bool)
+    idx = [INDEX[f"{s}_{p}"] for s in ("left", "right") for p in LEG_POINTS]
+    xy, vis = np.take(series.xy, idx, axis=1), np.take(series.vis, idx, axis=1)  # (faster than xy[:, idx])
     with np.errstate(invalid="ignore"):
-        for s in ("left", "right"):
-            leg = np.ones(len(series), bool)
-            for i in (INDEX[f"{s}_{p}"] for p in LEG_POINTS):
-                x, y = xy[:, i, 0], xy[:, i, 1]
-                leg &= (vis[:, i] >= min_vis) & (x >= 0) & (x <= series.width) & (y >= 0) & (y <= series.height)
-            either |= leg
-    return either
+        inside = (xy[..., 0] >= 0) & (xy[..., 0] <= series.width) & (xy[..., 1] >= 0) & (xy[..., 1] <= series.height)
+        ok = (vis >= min_vis) & inside
+    return ok.reshape(len(series), 2, len(LEG_POINTS)).all(axis=2).any(axis=1)
 
 
 def foot_visibility(series: LandmarkSeries, found: np.ndarray | None = None) -> float:
@@ -146,7 +142,8 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
 
 
 def _better_seen(tracks: CleanTracks) -> str:
-    score = {s: np.nanmedian(tracks.vis[:, [INDEX[f"{s}_{p}"] for p in LEG_POINTS]]) for s in ("left", "right")}
+    score = {s: nanmedian_of(np.take(tracks.vis, [INDEX[f"{s}_{p}"] for p in LEG_POINTS], axis=1).ravel())
+             for s in ("left", "right")}
     return "left" if score["left"] >= score["right"] else "right"
 
 

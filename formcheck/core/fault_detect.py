@@ -17,6 +17,7 @@ from formcheck.core.fault_config import FaultConfig
 from formcheck.core.fault_measure import holds_all, posture_changes_all, rep_levels_all
 from formcheck.core.fault_rules import NAN, RepMeasure, SetRef, best_of, free_foot_gap, pelvis_rise, smooth_heel
 from formcheck.core.fault_verdict import SetVerdict, set_verdict
+from formcheck.core.filters import nanmedian_of
 from formcheck.core.faults import SPECS
 from formcheck.core.metrics import forward_sign
 
@@ -92,9 +93,14 @@ def set_reference(measures: list[RepMeasure | None], analysis: "Analysis", cfg: 
     bottom = float(np.median([m.levels.bottom for m in ms]))
     travel = float(np.median([m.levels.top - m.levels.bottom for m in ms]))
     rises = np.array([m.levels.top - bottom for m in ms])
-    gap = free_foot_gap(analysis.tracks, analysis.signal_side)
-    hang = float(np.nanmedian(gap)) if np.isfinite(gap).any() else NAN
+    hang = float(analysis.tracks.cached(("free_foot_hang", analysis.signal_side),
+                                        lambda: _hang(free_foot_gap(analysis.tracks, analysis.signal_side))))
     return SetRef(bottom, travel, best_of(rises), bool(hang > cfg.free_foot_min_hang))
+
+
+def _hang(gap: np.ndarray) -> np.ndarray:
+    """How high the free foot typically hangs (NaN if it is never seen), as a 0-d array for the cache."""
+    return np.array(nanmedian_of(gap) if np.isfinite(gap).any() else NAN)
 
 
 def judge(fid: str, rep: "RepResult", m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> dict | None:
@@ -116,7 +122,7 @@ Hit = tuple[float, float, bool, tuple[float, float]]  # value, threshold, fires-
 
 
 def _fires(value: float, threshold: float, above: bool) -> bool:
-    return bool(np.isfinite(value) and (value > threshold if above else value < threshold))
+    return bool(math.isfinite(value) and (value > threshold if above else value < threshold))
 
 
 def _lowering(m: RepMeasure) -> tuple[float, float]:

@@ -7,7 +7,7 @@ import numpy as np
 
 from formcheck.core.clean import CleanTracks, segment_length
 from formcheck.core.config import ViewConfig
-from formcheck.core.filters import finite_runs, running_median
+from formcheck.core.filters import finite_runs, nanmedian_of, running_median
 from formcheck.core.landmarks import INDEX
 
 VIEWS = ("side", "front", "back", "oblique")
@@ -70,7 +70,8 @@ def _facing_camera(tracks: CleanTracks, a: int, b: int) -> np.ndarray:
 
 def near_side(tracks: CleanTracks, start: int, stop: int) -> str:
     """The body side nearer the camera: better visibility, then smaller MediaPipe depth."""
-    vis = {s: np.nanmedian(tracks.vis[start:stop, [INDEX[f"{s}_{j}"] for j in ("hip", "knee", "ankle", "heel")]])
+    vis = {s: nanmedian_of(np.take(tracks.vis[start:stop], [INDEX[f"{s}_{j}"] for j in ("hip", "knee", "ankle", "heel")],
+                                   axis=1).ravel())
            for s in ("left", "right")}
     if not all(np.isfinite(v) for v in vis.values()):
         return "left" if np.isfinite(vis["left"]) else "right"

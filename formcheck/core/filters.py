@@ -186,7 +186,7 @@ def _butter_sos(order: int, wn: float) -> np.ndarray:
     return butter(order, wn, output="sos")  # shared between calls: never modified
 
 
-CHUNK_SAMPLES = 1 << 16  # rows filtered together: small temporaries are reused, not faulted in afresh
+CHUNK_SAMPLES = 1 << 20  # rows filtered together: small temporaries are reused, not faulted in afresh
 
 
 def _lowpass_run(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int) -> np.ndarray:

@@ -21,7 +21,7 @@ from formcheck.core.filters import MAX_GRID_GROWTH, grid_pieces, mask_groups, me
 MARGIN = 1e-9  # relative slack of the bounds: the interpolations move a value by ~1e-15 of its size
 
 
-ALLOWANCE = 2  # extra columns of reach a piece's bound allows (unseen frames); samples reaching further are computed
+ALLOWANCE = 2  # unseen frames a sample's window may hold (at least; or half its reach) before it is computed
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,7 +130,7 @@ def _piece(t: np.ndarray, frames: np.ndarray, window_s: float, steps: np.ndarray
     w = min(n - 1, _sample_reach(h, uniform, dt, lo))
     if w == 0:
         return Piece(t, frames, dt, h, uniform, 0, np.zeros(0, int))
-    radius = w + ALLOWANCE
+    radius = w + max(ALLOWANCE, w // 2)
     span = frames[w:] - frames[:-w]  # columns from a sample to the one w samples on
     far = np.zeros(n, bool)
     far[:n - w] |= span > radius
@@ -167,9 +167,13 @@ def _suspects(rows: np.ndarray, radius: int, max_dev: float) -> tuple[np.ndarray
             scale = max(abs(float(np.fmin.reduce(lo, axis=None))), abs(float(np.fmax.reduce(hi, axis=None))))
             limit = max_dev - 2 * MARGIN * (1.0 + scale) if math.isfinite(scale) else -math.inf  # inf: decide all
             unsure = (v - lo > limit) | (hi - v > limit)  # NaN: an unseen sample, nothing to decide
-        r, f = np.nonzero(unsure)
+        if not unsure.any():
+            continue
+        r, f = np.divmod(np.flatnonzero(unsure), unsure.shape[1])
         out_r.append(r + k)
         out_f.append(f)
+    if not out_r:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
     return np.concatenate(out_r), np.concatenate(out_f)
 
 

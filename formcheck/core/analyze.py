@@ -8,7 +8,7 @@ import numpy as np
 from formcheck.core.clean import CleanTracks, clean_tracks
 from formcheck.core.config import AnalysisConfig
 from formcheck.core.fault_detect import DETECTORS, SetVerdict, detect_faults
-from formcheck.core.filters import nanmedian_of
+from formcheck.core.filters import median_of, nanmedian_of
 from formcheck.core.faults import not_checked
 from formcheck.core.landmarks import INDEX, LandmarkSeries
 from formcheck.core.metrics import foot_length_px, forward_sign, rep_metrics, tempo
@@ -59,7 +59,7 @@ def check_duration(series: LandmarkSeries, min_s: float) -> None:
     if n < 2:
         raise NothingToAnalyzeError(f"too short: the input has {n} frame{'' if n == 1 else 's'}; a set needs at "
                                     f"least {min_s:g} s of video: film the whole set")
-    duration = float(series.t[-1] - series.t[0] + np.median(np.diff(series.t)))
+    duration = float(series.t[-1] - series.t[0] + median_of(np.diff(series.t)))
     if not duration >= min_s:
         raise NothingToAnalyzeError(f"too short: the input lasts {duration:.2f} s and a set needs at least {min_s:g} s; "
                                     "film the whole set, standing still for a second before the first rep")

@@ -10,7 +10,7 @@ from formcheck.core.fault_rules import (DWELL_BAND, NAN, TAIL_PER_RAMP, RepLevel
                                         hip_drop)
 from formcheck.core.reps import PhaseTimes
 from formcheck.core.signals import knee_flexion, trunk_lean
-from formcheck.core.windows import Windows, time_windows, windows, windows_in_time
+from formcheck.core.windows import Windows, spans_in_time, time_windows, windows, windows_in_time
 
 SCAN = 64  # samples a dwell is first looked for on each side (longer ones: fault_rules._run_end)
 
@@ -107,8 +107,8 @@ def posture_changes_all(tracks: CleanTracks, side: str, forward: float, times: l
     """fault_rules.posture_changes of each rep."""
     t, p = tracks.t, times_of(times)
     t_peak = np.array([lev.t_peak for lev in levels], dtype=float)
-    at = lambda x, when: windows_in_time(t, x, when - 0.1, when + 0.1).median()  # noqa: E731 - fault_rules.at
-    change = lambda x: at(x, t_peak) - at(x, p["t_start"])  # noqa: E731
+    peak, start = (spans_in_time(t, when - 0.1, when + 0.1) for when in (t_peak, p["t_start"]))  # fault_rules.at
+    change = lambda x: peak.of(x).median() - start.of(x).median()  # noqa: E731
     forward_x = lambda name: tracks.cached(  # noqa: E731
         ("forward_x", name, forward), lambda: tracks.p(name)[:, 0] * forward / tracks.leg_px)
     lean = tracks.cached(("trunk_lean", forward), lambda: trunk_lean(tracks) * forward)

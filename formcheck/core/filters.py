@@ -106,7 +106,7 @@ def grid_pieces(t: np.ndarray) -> list[tuple[int, int]]:
     while pending:
         a, b = pending.pop()
         steps = np.diff(t[a:b])
-        if b - a < 3 or (t[b - 1] - t[a]) / float(np.median(steps)) + 1 <= MAX_GRID_GROWTH * (b - a) + 64:
+        if b - a < 3 or (t[b - 1] - t[a]) / median_of(steps) + 1 <= MAX_GRID_GROWTH * (b - a) + 64:
             out.append((a, b))
             continue
         k = a + 1 + int(np.argmax(steps))
@@ -123,7 +123,7 @@ def running_median(t: np.ndarray, x: np.ndarray, window_s: float) -> np.ndarray:
     if n < 3:
         return x.astype(float).copy()
     steps = np.diff(t)
-    dt = float(np.median(steps))
+    dt = median_of(steps)
     size = max(1, min(int(round(window_s / dt)), 2 * n + 1) | 1)  # a window beyond the series adds nothing
     if np.allclose(steps, dt, rtol=0.1):  # (nearly) even steps: filter in place
         return _median_columns(x.astype(float), size)

@@ -9,10 +9,10 @@ import numpy as np
 
 from formcheck.core.clean import CleanTracks, segment_length
 from formcheck.core.config import ScaleConfig
-from formcheck.core.filters import small_median, time_window
+from formcheck.core.filters import median_of, small_median, time_window
 from formcheck.core.reps import PhaseTimes
 from formcheck.core.signals import foot_angle, knee_flexion, trunk_lean
-from formcheck.core.windows import windows_in_time
+from formcheck.core.windows import spans_in_time
 
 SHANK_PER_HEIGHT = 0.246  # knee-to-ankle length / body height (Drillis & Contini anthropometry)
 SAGITTAL_VIEWS = ("side", "oblique")
@@ -62,13 +62,13 @@ def rep_metrics(tracks: CleanTracks, side: str, views: list[str], h: np.ndarray,
     t = tracks.t
     ts, tts, tte, te = (np.array([getattr(p, k) for p in times], dtype=float)
                         for k in ("t_start", "t_top_start", "t_top_end", "t_end"))
-    bottom, top = (ts - 0.3, ts + 0.02), (tts, tte)
-    h_bottom, h_top = windows_in_time(t, h, *bottom).min(), windows_in_time(t, h, *top).max()
+    bottom, top = spans_in_time(t, ts - 0.3, ts + 0.02), spans_in_time(t, tts, tte)
+    h_bottom, h_top = bottom.of(h).min(), top.of(h).max()
     sagittal = [v in SAGITTAL_VIEWS and math.isfinite(foot_px) for v in views]
     angles = None
     if any(sagittal):
         ang = foot_angle(tracks, side)
-        angles = windows_in_time(t, ang, *bottom).min(), windows_in_time(t, ang, *top).max()
+        angles = bottom.of(ang).min(), top.of(ang).max()
     posture_cols = _postures(tracks, side, forward, ts, tts, tte, te)
     out = []
     for i in range(len(times)):
@@ -99,14 +99,16 @@ def _postures(tracks: CleanTracks, s: str, forward: float, ts: np.ndarray, tts: 
     tr, t = tracks, tracks.t
     knee = knee_flexion(tr, s)
     lean = tr.cached(("trunk_lean", forward), lambda: trunk_lean(tr) * forward)
-    at = lambda x, when: windows_in_time(t, x, when - 0.05, when + 0.05).median()  # noqa: E731
-    travel = lambda x: (at(x, tts) - at(x, ts)) * forward / tr.leg_px  # noqa: E731
-    knee_win = windows_in_time(t, knee, ts - 0.2, te)
-    cols = {"knee_flexion_bottom_deg": (at(knee, ts), 1), "knee_flexion_top_deg": (at(knee, (tts + tte) / 2), 1),
+    near = lambda when: spans_in_time(t, when - 0.05, when + 0.05)  # noqa: E731 - _at's windows
+    start, top = near(ts), near(tts)
+    travel = lambda x: (top.of(x).median() - start.of(x).median()) * forward / tr.leg_px  # noqa: E731
+    knee_win = spans_in_time(t, ts - 0.2, te).of(knee)
+    cols = {"knee_flexion_bottom_deg": (start.of(knee).median(), 1),
+            "knee_flexion_top_deg": (near((tts + tte) / 2).of(knee).median(), 1),
             "knee_flexion_range_deg": (knee_win.max() - knee_win.min(), 1),
             "hip_forward_travel_leg_frac": (travel(tr.p(f"{s}_hip")[:, 0]), 3),
             "shoulder_forward_travel_leg_frac": (travel(tr.p(f"{s}_shoulder")[:, 0]), 3),
-            "trunk_lean_bottom_deg": (at(lean, ts), 1), "trunk_lean_top_deg": (at(lean, tts), 1)}
+            "trunk_lean_bottom_deg": (start.of(lean).median(), 1), "trunk_lean_top_deg": (top.of(lean).median(), 1)}
     return {k: [_r(float(x), nd) for x in v] for k, (v, nd) in cols.items()}
 
 
@@ -131,4 +133,4 @@ def foot_length_px(tracks: CleanTracks, side: str, start: int, stop: int) -> flo
 def forward_sign(tracks: CleanTracks, side: str, start: int, stop: int) -> float:
     dx = tracks.p(f"{side}_foot_index")[start:stop, 0] - tracks.p(f"{side}_heel")[start:stop, 0]
     dx = dx[np.isfinite(dx)]
-    return 1.0 if not dx.size or np.median(dx) >= 0 else -1.0
+    return 1.0 if not dx.size or median_of(dx) >= 0 else -1.0

@@ -38,7 +38,8 @@ def stance_signal(tracks: CleanTracks, side: str, start: int, stop: int, frontal
     finite = h[np.isfinite(h)]
     if finite.size < 5:
         return None
-    span = float(np.percentile(finite, 97) - np.percentile(finite, 3))
+    p97, p3 = np.percentile(finite, [97, 3])  # one partition for both
+    span = float(p97 - p3)
     t = tracks.t[start:stop]
     tilt, h_smooth = lowpass_rows(t, np.stack([foot_tilt(tracks, side, start, stop), h]), cfg.timing_lowpass_hz)
     v = gradient(t, h_smooth)

@@ -7,7 +7,7 @@ import numpy as np
 
 from formcheck.core.clean import CleanTracks
 from formcheck.core.config import StanceConfig
-from formcheck.core.filters import finite_runs, gradient, lowpass_rows, nanmedian_across, nanmedian_of
+from formcheck.core.filters import finite_runs, gradient, lowpass_rows, median_of, nanmedian_across, nanmedian_of
 
 
 def foot_still(tracks: CleanTracks, side: str, cfg: StanceConfig) -> np.ndarray:
@@ -136,4 +136,4 @@ def noise_level(x: np.ndarray) -> float:
     d2 = np.diff(x[np.isfinite(x)], n=2)
     if d2.size < 5:
         return 0.0
-    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6))
+    return float(1.4826 * median_of(np.abs(d2 - median_of(d2))) / np.sqrt(6))

@@ -77,18 +77,45 @@ class Windows:
         return out
 
 
+@dataclass(frozen=True, eq=False)
+class Spans:
+    """Windows of sample indices laid end to end, before looking at any signal: one set of rep windows
+    measures several signals."""
+
+    pos: np.ndarray
+    owner: np.ndarray
+    bounds: np.ndarray
+
+    def of(self, x: np.ndarray) -> Windows:
+        """The finite samples of x in each window."""
+        keep = np.isfinite(x[self.pos])
+        if keep.all():
+            return Windows(x, self.pos, self.owner, self.bounds)
+        owner = self.owner[keep]
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(self.bounds) - 1))])
+        return Windows(x, self.pos[keep], owner, bounds)
+
+
+def spans(starts: np.ndarray, stops: np.ndarray, size: int) -> Spans:
+    """The windows [starts[i], stops[i]) of a signal of `size` samples (an empty or reversed one holds none)."""
+    starts = np.clip(np.asarray(starts, dtype=np.intp), 0, size)  # as slices clip
+    lens = np.maximum(np.minimum(np.asarray(stops, dtype=np.intp), size) - starts, 0)
+    owner = np.repeat(np.arange(len(lens)), lens)
+    ends = np.cumsum(lens)
+    pos = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - lens, lens) + starts[owner]
+    return Spans(pos, owner, np.concatenate([[0], ends]))
+
+
+def spans_in_time(t: np.ndarray, a: np.ndarray | list[float], b: np.ndarray | list[float]) -> Spans:
+    """The windows of samples with a - 1e-9 <= t <= b + 1e-9."""
+    return spans(*time_windows(t, a, b), len(t))
+
+
 def windows(x: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> Windows:
     """The finite samples of x in each [starts[i], stops[i]) (an empty or reversed window holds none)."""
-    starts = np.clip(np.asarray(starts, dtype=np.intp), 0, len(x))  # as slices clip
-    lens = np.maximum(np.minimum(np.asarray(stops, dtype=np.intp), len(x)) - starts, 0)
-    owner = np.repeat(np.arange(len(lens)), lens)
-    pos = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens) + starts[owner]
-    keep = np.isfinite(x[pos])
-    pos, owner = pos[keep], owner[keep]
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(lens)))])
-    return Windows(x, pos, owner, bounds)
+    return spans(starts, stops, len(x)).of(x)
 
 
 def windows_in_time(t: np.ndarray, x: np.ndarray, a: np.ndarray | list[float], b: np.ndarray | list[float]) -> Windows:
     """The finite samples of x with a - 1e-9 <= t <= b + 1e-9, window by window."""
-    return windows(x, *time_windows(t, a, b))
+    return spans_in_time(t, a, b).of(x)

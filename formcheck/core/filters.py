@@ -65,21 +65,16 @@ def _fill_gaps(t: np.ndarray, out: np.ndarray, good: np.ndarray, ks: list[int], 
     Every gap sample at once, with np.interp's arithmetic for a point strictly inside [t0, t1]:
     (y1 - y0) / (t1 - t0) * (t - t0) + y0.
     """
-    n = len(good)
-    if good.sum() < 2:
-        return
-    idx = np.arange(n)
-    before = np.maximum.accumulate(np.where(good, idx, -1))  # last good sample at or before each sample
-    after = np.minimum.accumulate(np.where(good, idx, n)[::-1])[::-1]  # first good at or after
-    gap = ~good & (before >= 0) & (after < n)
-    cols = np.flatnonzero(gap)
+    seen = np.flatnonzero(good)
+    cols = np.flatnonzero(~good)
+    k = np.searchsorted(seen, cols)  # the first good sample after each unseen one
+    inner = (k > 0) & (k < seen.size)
+    cols, k = cols[inner], k[inner]
+    b, a = seen[k - 1], seen[k]
+    short = t[a] - t[b] <= max_gap_s
+    cols, b, a = cols[short], b[short], a[short]
     if cols.size == 0:
         return
-    b, a = before[cols], after[cols]
-    cols = cols[t[a] - t[b] <= max_gap_s]
-    if cols.size == 0:
-        return
-    b, a = before[cols], after[cols]
     y0, y1 = out[np.ix_(ks, b)], out[np.ix_(ks, a)]
     slope = (y1 - y0) / (t[a] - t[b])
     out[np.ix_(ks, cols)] = slope * (t[cols] - t[b]) + y0

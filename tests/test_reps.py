@@ -183,3 +183,25 @@ def test_fast_fold_gives_exactly_the_events_of_folding_step(seed, n, nan_frac, m
     blocks = block_stats(t, h, thr)  # the batch fold, skipping blocks that cannot trigger an event
     block_state, block_events = fold_fast(t.tolist(), h.tolist(), thr.tolist(), min_rep_s, offset, blocks=blocks)
     assert block_events == want_events and _same_state(block_state, want_state)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_all_cycles_timed_at_once_equal_one_at_a_time(seed):
+    """rep_signal.phase_times_all gives each cycle's reps.phase_times, gaps and flat stretches included."""
+    from formcheck.core.filters import gradient
+    from formcheck.core.rep_signal import phase_times_all
+
+    rng = np.random.default_rng(seed)
+    n = 600
+    t = np.cumsum(rng.uniform(0.02, 0.045, n))
+    h = np.sin(t * rng.uniform(1, 4)) + rng.normal(0, 0.05, n)
+    h[rng.random(n) < 0.03] = np.nan
+    h[300:306] = 0.25  # a flat stretch: speed exactly zero
+    v = gradient(t, h)
+    cycles = []
+    for _ in range(80):
+        b0, top, b1 = np.sort(rng.integers(0, n, 3))
+        if np.isfinite(v[b0:top + 1]).any() and np.isfinite(v[top:b1 + 1]).any():
+            cycles.append(Cycle(int(b0), int(top), int(b1)))
+    cycles += [Cycle(5, 5, 40), Cycle(40, 70, 70), Cycle(295, 303, 330)]
+    assert phase_times_all(t, h, cycles, 0.05, v) == [phase_times(t, h, c, None, 0.05, v) for c in cycles]

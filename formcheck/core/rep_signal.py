@@ -14,6 +14,7 @@ from formcheck.core.config import RepConfig
 from formcheck.core.filters import gradient, lowpass_rows, nanmedian_of, window_nanmax
 from formcheck.core.reps import Cycle, PhaseTimes, confirm_raise, drop_flat_returns, phase_times, still_runs
 from formcheck.core.signals import foot_tilt, heel_height, noise_level
+from formcheck.core.windows import windows
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,8 +68,52 @@ def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> float 
 def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[PhaseTimes]:
     """Phase times of stance-local cycles; a rep ends when the next one starts (the last one's end
     is left to the caller: end_estimated=True)."""
-    times = [phase_times(sig.t, sig.h, c, None, cfg.phase_velocity_frac, sig.v) for c in cycles]
-    return link_ends(times)
+    return link_ends(phase_times_all(sig.t, sig.h, cycles, cfg.phase_velocity_frac, sig.v))
+
+
+def phase_times_all(t: np.ndarray, h: np.ndarray, cycles: list[Cycle], frac: float, v: np.ndarray) -> list[PhaseTimes]:
+    """reps.phase_times (next_start None) of every cycle, all scans at once."""
+    if not cycles:
+        return []
+    b0, top, b1 = (np.array([getattr(c, k) for c in cycles]) for k in ("bottom0", "top", "bottom1"))
+    up = np.where(top > b0, windows(v, b0, top + 1).argmax(), b0)
+    down = np.where(b1 > top, windows(v, top, b1 + 1).argmin(), top)
+    if (up < 0).any() or (down < 0).any():  # a window without a number: as the one-cycle code does
+        return [phase_times(t, h, c, None, frac, v) for c in cycles]
+    rise, fall = frac * np.maximum(v[up], 1e-9), frac * np.minimum(v[down], -1e-9)
+    t_start = crossings(t, v, up, b0, rise, above=True)
+    t_top_start = crossings(t, v, up, np.where(down == top, top, down), rise, above=True)
+    t_top_end = np.maximum(crossings(t, v, down, up, fall, above=False), t_top_start)
+    t_bottom = crossings(t, v, down, b1, fall, above=False)
+    return [PhaseTimes(*(float(x) for x in (a, b, c, d, d)), True)
+            for a, b, c, d in zip(t_start, t_top_start, t_top_end, t_bottom)]
+
+
+def crossings(t: np.ndarray, v: np.ndarray, i0: np.ndarray, i1: np.ndarray, level: np.ndarray,
+              above: bool) -> np.ndarray:
+    """reps._crossing of each scan: the time the samples going from i0 toward i1 stop being beyond level
+    (interpolated), the last sample before a gap, or t[i1]."""
+    step = np.where(i1 >= i0, 1, -1)
+    length = np.abs(i1 - i0) + 1
+    owner = np.repeat(np.arange(len(i0)), length)
+    k = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    pos = i0[owner] + step[owner] * k
+    vals = v[pos]
+    with np.errstate(invalid="ignore"):
+        hit = (vals <= level[owner]) if above else (vals >= level[owner])
+    gap = ~np.isfinite(vals)
+    stops = np.flatnonzero(gap | hit)
+    out = t[i1].astype(float)
+    if stops.size == 0:
+        return out
+    first = stops[np.concatenate([[True], owner[stops[1:]] != owner[stops[:-1]]])]
+    w = owner[first]
+    here, prev = pos[first], i0[w] + step[w] * np.maximum(k[first] - 1, 0)
+    a, b = v[prev], vals[first]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        part = np.where(a == b, 0.0, (a - level[w]) / (a - b))
+        out[w] = np.where(gap[first], t[prev], t[prev] + part * (t[here] - t[prev]))
+    return out
 
 
 def link_ends(times: list[PhaseTimes]) -> list[PhaseTimes]:

@@ -55,6 +55,8 @@ class Windows:
     def _first_equal(self, target: np.ndarray) -> np.ndarray:
         out = np.full(len(target), -1)
         hit = np.flatnonzero(self.values == target[self.owner])
+        if hit.size == 0:
+            return out
         owners = self.owner[hit]
         first = np.concatenate([[True], owners[1:] != owners[:-1]])
         out[owners[first]] = self.pos[hit[first]]

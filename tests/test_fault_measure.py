@@ -94,3 +94,10 @@ def test_window_statistics_equal_the_one_window_ones():
         pos = ww.pos[ww.bounds[k]:ww.bounds[k + 1]]
         if pos.size:
             assert ww.argmax()[k] == pos[np.argmax(x[pos])] and ww.argmin()[k] == pos[np.argmin(x[pos])]
+
+
+def test_windows_without_samples():
+    x = np.array([np.nan, 1.0, np.nan, np.nan])
+    w = windows(x, np.array([0, 2, 3]), np.array([1, 4, 3]))
+    assert list(w.argmax()) == [-1, -1, -1] and np.isnan(w.min()).all() and np.isnan(w.median()).all()
+    assert list(windows(x, np.array([0]), np.array([4])).argmin()) == [1]

@@ -169,10 +169,16 @@ def lowpass_rows(t: np.ndarray, rows: np.ndarray, cutoff_hz: float, order: int =
         raise InputError("the low-pass cut-off must be a positive number of Hz")
     out = np.full(rows.shape, np.nan)
     for mask, ks in mask_groups(rows.T):
+        every = len(ks) == len(rows)  # then the rows are slices, not copies
         for start, stop in finite_runs(mask):
             for a, b in grid_pieces(t[start:stop]):  # huge time jumps split the run (no giant grid)
                 sl = slice(start + a, start + b)
-                out[ks, sl] = _lowpass_run(t[sl], rows[ks, sl], cutoff_hz, order)
+                if every:
+                    _lowpass_run(t[sl], rows[:, sl], cutoff_hz, order, out[:, sl])
+                else:
+                    part = np.empty((len(ks), b - a))
+                    _lowpass_run(t[sl], rows[ks, sl], cutoff_hz, order, part)
+                    out[ks, sl] = part
     return out
 
 
@@ -181,31 +187,31 @@ def _butter_sos(order: int, wn: float) -> np.ndarray:
     return butter(order, wn, output="sos")  # shared between calls: never modified
 
 
-CHUNK_SAMPLES = 1 << 20  # rows filtered together: small temporaries are reused, not faulted in afresh
-
-
-def _lowpass_run(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int) -> np.ndarray:
-    """One finite run; x (K, n), each row filtered on its own."""
+def _lowpass_run(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int, out: np.ndarray) -> None:
+    """One finite run; x (K, n), each row filtered on its own, into out (K, n)."""
     n = x.shape[1]
     if n < 4:
-        return x.astype(float)
+        out[:] = x
+        return
     dt = median_of(np.diff(t))
     fs = 1.0 / dt
     wn = cutoff_hz / (fs / 2)
     if wn >= 0.99:
-        return x.astype(float)  # the cut-off is above what this frame rate can carry
+        out[:] = x  # the cut-off is above what this frame rate can carry
+        return
     grid_n = int(round((t[-1] - t[0]) / dt)) + 1
     uniform = abs(grid_n - n) == 0 and np.allclose(np.diff(t), dt, rtol=0.05, atol=1e-4)
-    grid = t if uniform else t[0] + dt * np.arange(grid_n)
     sos = _butter_sos(order, wn)
-    padlen = min(3 * (2 * len(sos) + 1), len(grid) - 1)
-    out = np.empty(x.shape)
-    step = max(1, CHUNK_SAMPLES // len(grid))
-    for k in range(0, len(x), step):
-        part = x[k:k + step] if uniform else np.stack([np.interp(grid, t, row) for row in x[k:k + step]])
-        smooth = sosfiltfilt(sos, part, padlen=padlen)
-        out[k:k + step] = smooth if uniform else [np.interp(t, grid, row) for row in smooth]
-    return out
+    padlen = min(3 * (2 * len(sos) + 1), (n if uniform else grid_n) - 1)
+    if uniform:
+        out[:] = sosfiltfilt(sos, x, padlen=padlen)
+        return
+    grid = t[0] + dt * np.arange(grid_n)
+    on_grid = np.empty((len(x), grid_n))
+    for row, dest in zip(x, on_grid):
+        dest[:] = np.interp(grid, t, row)
+    for row, dest in zip(sosfiltfilt(sos, on_grid, padlen=padlen), out):
+        dest[:] = np.interp(t, grid, row)
 
 
 def gradient(t: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -205,3 +205,19 @@ def test_all_cycles_timed_at_once_equal_one_at_a_time(seed):
             cycles.append(Cycle(int(b0), int(top), int(b1)))
     cycles += [Cycle(5, 5, 40), Cycle(40, 70, 70), Cycle(295, 303, 330)]
     assert phase_times_all(t, h, cycles, 0.05, v) == [phase_times(t, h, c, None, 0.05, v) for c in cycles]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_all_raises_confirmed_at_once_equal_one_at_a_time(seed):
+    from formcheck.core.rep_signal import confirm_raises
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    h = np.cumsum(rng.normal(0, 1, n))
+    tilt = h * rng.uniform(-0.5, 1.0) + rng.normal(0, 0.5, n)
+    tilt[rng.random(n) < 0.1] = np.nan
+    tilt[100:140] = np.nan  # a cycle whose foot is never seen, another half seen
+    cycles = [Cycle(*map(int, np.sort(rng.integers(0, n, 3)))) for _ in range(60)]
+    cycles += [Cycle(105, 120, 135), Cycle(90, 110, 150), Cycle(120, 130, 200), Cycle(7, 7, 7)]
+    for frac in (0.0, 0.3, 1.0):
+        assert confirm_raises(h, tilt, cycles, frac) == [confirm_raise(h, tilt, c, frac) for c in cycles]

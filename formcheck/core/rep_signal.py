@@ -12,7 +12,7 @@ import numpy as np
 from formcheck.core.clean import CleanTracks
 from formcheck.core.config import RepConfig
 from formcheck.core.filters import gradient, lowpass_rows, nanmedian_of, window_nanmax
-from formcheck.core.reps import Cycle, PhaseTimes, confirm_raise, drop_flat_returns, phase_times, still_runs
+from formcheck.core.reps import Cycle, PhaseTimes, drop_flat_returns, phase_times, still_runs
 from formcheck.core.signals import foot_tilt, heel_height, noise_level
 from formcheck.core.windows import windows
 
@@ -51,9 +51,24 @@ def stance_signal(tracks: CleanTracks, side: str, start: int, stop: int, frontal
 def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[Cycle]:
     """Stance-local cycles that are calf raises (the foot tilts; the top clears the flat-foot level),
     with their bottoms moved to where the heel was lowest."""
-    confirmed = [confirm_raise(sig.h, sig.tilt, c, cfg.min_tilt_frac) for c in cycles]
+    confirmed = confirm_raises(sig.h, sig.tilt, cycles, cfg.min_tilt_frac)
     local = [c for c in confirmed if c is not None]
     return drop_flat_returns(local, sig.h, flat_level(sig, local, cfg), cfg.min_rise_above_flat)
+
+
+def confirm_raises(h: np.ndarray, tilt: np.ndarray, cycles: list[Cycle], min_tilt_frac: float) -> list[Cycle | None]:
+    """reps.confirm_raise of every cycle at once."""
+    if not cycles:
+        return []
+    b0, top, b1 = (np.array([getattr(c, k) for c in cycles]) for k in ("bottom0", "top", "bottom1"))
+    seen = windows(tilt, b0, b1 + 1).count > 0
+    low0, low1 = windows(tilt, b0, top + 1).argmin(), windows(tilt, top, b1 + 1).argmin()
+    b0, b1 = np.where(low0 < 0, b0, low0), np.where(low1 < 0, top, low1)  # (no number there: unmoved)
+    rise_tilt = windows(tilt, b0, b1 + 1).max() - tilt[b0]
+    with np.errstate(invalid="ignore"):
+        raise_ok = np.isfinite(rise_tilt) & ~(rise_tilt < min_tilt_frac * (h[top] - h[b0]))
+    return [c if not seen[k] else Cycle(int(b0[k]), c.top, int(b1[k])) if raise_ok[k] else None
+            for k, c in enumerate(cycles)]
 
 
 def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> float | None:

@@ -14,7 +14,6 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from json.encoder import encode_basestring as _encode_str  # json's own (C) string escaping
 from typing import Any, Iterator
 
 from formcheck.errors import OutputError
@@ -95,60 +94,7 @@ def check_writable(folder: str | Path) -> Path:
 
 
 def report_json_text(report: dict[str, Any]) -> str:
-    """json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + newline, character for character."""
-    parts: list[str] = []
-    try:
-        _encode(report, "\n", parts)
-    except _Unusual:  # a value json.dumps handles (or rejects) in its own way: let it
-        return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    parts.append("\n")
-    return "".join(parts)
-
-
-class _Unusual(Exception):
-    pass
-
-
-_SCALARS = {str: _encode_str, float: float.__repr__, int: int.__repr__, bool: {True: "true", False: "false"}.__getitem__,
-            type(None): lambda _: "null"}
-_NOT_JSON = {"nan", "inf", "-inf"}  # float reprs that json.dumps(allow_nan=False) rejects
-
-
-def _encode(o: Any, newline: str, parts: list[str]) -> None:
-    """json's indent=2 layout: items one per line, indented two spaces a level; [] and {} when empty."""
-    scalar = _SCALARS.get(type(o))
-    if scalar is not None:
-        text = scalar(o)
-        if text in _NOT_JSON:
-            raise _Unusual
-        parts.append(text)
-        return
-    kind = type(o)
-    if kind is not dict and kind is not list and kind is not tuple:
-        raise _Unusual  # subclasses (numpy floats...), other types: json's own rules
-    if not o:
-        parts.append("{}" if kind is dict else "[]")
-        return
-    inner = newline + "  "
-    parts.append("{" if kind is dict else "[")
-    for n, item in enumerate(o.items() if kind is dict else o):
-        if kind is dict:
-            key, value = item
-            if type(key) is not str:
-                raise _Unusual
-            lead = ("," if n else "") + inner + _encode_str(key) + ": "
-        else:
-            value, lead = item, ("," if n else "") + inner
-        scalar = _SCALARS.get(type(value))
-        if scalar is None:
-            parts.append(lead)
-            _encode(value, inner, parts)
-            continue
-        text = scalar(value)
-        if text in _NOT_JSON:
-            raise _Unusual
-        parts.append(lead + text)
-    parts.append(newline + ("}" if kind is dict else "]"))
+    return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def reps_rows(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

@@ -99,3 +99,8 @@ def test_interp_columns_and_medians_match_numpy():
         warnings.simplefilter("ignore", RuntimeWarning)
         np.testing.assert_array_equal(nanmedian_across(a, 1), np.nanmedian(a, axis=1))
         np.testing.assert_array_equal(nanmedian_across(a.T, 0), np.nanmedian(a.T, axis=0))
+        for k in (3, 4):  # the min/max networks, with and without NaN, and ties
+            b = np.round(a[:, :k] * 2)
+            np.testing.assert_array_equal(nanmedian_across(b, 1), np.nanmedian(b, axis=1))
+            b = rng.normal(size=(300, k))
+            np.testing.assert_array_equal(nanmedian_across(b, 1), np.nanmedian(b, axis=1))

@@ -156,7 +156,7 @@ def _same_state(a: RepState, b: RepState) -> bool:
 def test_fast_fold_gives_exactly_the_events_of_folding_step(seed, n, nan_frac, min_rep_s, shape, per_sample_thr,
                                                             offset):
     """fold_reps' internal loop must give the very events (and final state) of the pure step()."""
-    from formcheck.core.reps import fold_fast
+    from formcheck.core.reps import block_stats, fold_fast
 
     rng = np.random.default_rng(seed)
     t = np.cumsum(rng.uniform(0.01, 0.05, n))
@@ -180,3 +180,44 @@ def test_fast_fold_gives_exactly_the_events_of_folding_step(seed, n, nan_frac, m
     assert _same_state(got_state, want_state)
     cycles, events = fold_reps(t, h, thr, min_rep_s, offset=offset)
     assert events == want_events
+    blocks = block_stats(t, h, thr)  # the batch fold, skipping blocks that cannot trigger an event
+    block_state, block_events = fold_fast(t.tolist(), h.tolist(), thr.tolist(), min_rep_s, offset, blocks=blocks)
+    assert block_events == want_events and _same_state(block_state, want_state)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_all_cycles_timed_at_once_equal_one_at_a_time(seed):
+    """rep_signal.phase_times_all gives each cycle's reps.phase_times, gaps and flat stretches included."""
+    from formcheck.core.filters import gradient
+    from formcheck.core.rep_signal import phase_times_all
+
+    rng = np.random.default_rng(seed)
+    n = 600
+    t = np.cumsum(rng.uniform(0.02, 0.045, n))
+    h = np.sin(t * rng.uniform(1, 4)) + rng.normal(0, 0.05, n)
+    h[rng.random(n) < 0.03] = np.nan
+    h[300:306] = 0.25  # a flat stretch: speed exactly zero
+    v = gradient(t, h)
+    cycles = []
+    for _ in range(80):
+        b0, top, b1 = np.sort(rng.integers(0, n, 3))
+        if np.isfinite(v[b0:top + 1]).any() and np.isfinite(v[top:b1 + 1]).any():
+            cycles.append(Cycle(int(b0), int(top), int(b1)))
+    cycles += [Cycle(5, 5, 40), Cycle(40, 70, 70), Cycle(295, 303, 330)]
+    assert phase_times_all(t, h, cycles, 0.05, v) == [phase_times(t, h, c, None, 0.05, v) for c in cycles]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_all_raises_confirmed_at_once_equal_one_at_a_time(seed):
+    from formcheck.core.rep_signal import confirm_raises
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    h = np.cumsum(rng.normal(0, 1, n))
+    tilt = h * rng.uniform(-0.5, 1.0) + rng.normal(0, 0.5, n)
+    tilt[rng.random(n) < 0.1] = np.nan
+    tilt[100:140] = np.nan  # a cycle whose foot is never seen, another half seen
+    cycles = [Cycle(*map(int, np.sort(rng.integers(0, n, 3)))) for _ in range(60)]
+    cycles += [Cycle(105, 120, 135), Cycle(90, 110, 150), Cycle(120, 130, 200), Cycle(7, 7, 7)]
+    for frac in (0.0, 0.3, 1.0):
+        assert confirm_raises(h, tilt, cycles, frac) == [confirm_raise(h, tilt, c, frac) for c in cycles]

@@ -8,9 +8,10 @@ import numpy as np
 from formcheck.core.clean import CleanTracks, clean_tracks
 from formcheck.core.config import AnalysisConfig
 from formcheck.core.fault_detect import DETECTORS, SetVerdict, detect_faults
+from formcheck.core.filters import median_of, nanmedian_of
 from formcheck.core.faults import not_checked
 from formcheck.core.landmarks import INDEX, LandmarkSeries
-from formcheck.core.metrics import RepContext, foot_length_px, forward_sign, heel_range, posture, tempo
+from formcheck.core.metrics import foot_length_px, forward_sign, rep_metrics, tempo
 from formcheck.core.rep_signal import accept_cycles, finish_last_pause, stance_signal, time_cycles
 from formcheck.core.reps import PhaseTimes, fold_reps
 from formcheck.core.side import SideEvidence, detect_side
@@ -58,7 +59,7 @@ def check_duration(series: LandmarkSeries, min_s: float) -> None:
     if n < 2:
         raise NothingToAnalyzeError(f"too short: the input has {n} frame{'' if n == 1 else 's'}; a set needs at "
                                     f"least {min_s:g} s of video: film the whole set")
-    duration = float(series.t[-1] - series.t[0] + np.median(np.diff(series.t)))
+    duration = float(series.t[-1] - series.t[0] + median_of(np.diff(series.t)))
     if not duration >= min_s:
         raise NothingToAnalyzeError(f"too short: the input lasts {duration:.2f} s and a set needs at least {min_s:g} s; "
                                     "film the whole set, standing still for a second before the first rep")
@@ -67,26 +68,26 @@ def check_duration(series: LandmarkSeries, min_s: float) -> None:
 def legs_in_view(series: LandmarkSeries, min_vis: float) -> np.ndarray:
     """(T,) True where one leg's hip, knee, ankle, heel and toe are all seen and inside the frame."""
     idx = [INDEX[f"{s}_{p}"] for s in ("left", "right") for p in LEG_POINTS]
-    xy, vis = series.xy[:, idx], series.vis[:, idx]
+    xy, vis = np.take(series.xy, idx, axis=1), np.take(series.vis, idx, axis=1)  # (faster than xy[:, idx])
     with np.errstate(invalid="ignore"):
         inside = (xy[..., 0] >= 0) & (xy[..., 0] <= series.width) & (xy[..., 1] >= 0) & (xy[..., 1] <= series.height)
         ok = (vis >= min_vis) & inside
     return ok.reshape(len(series), 2, len(LEG_POINTS)).all(axis=2).any(axis=1)
 
 
-def foot_visibility(series: LandmarkSeries) -> float:
+def foot_visibility(series: LandmarkSeries, found: np.ndarray | None = None) -> float:
     """The better foot's median visibility over the frames with a pose (0 when there are none)."""
-    found = series.found
+    found = series.found if found is None else found
     best = 0.0
     for side in ("left", "right"):
-        vis = series.vis[found][:, [INDEX[f"{side}_{p}"] for p in FOOT_POINTS]]
+        vis = np.concatenate([series.vis[:, INDEX[f"{side}_{p}"]][found] for p in FOOT_POINTS])
         if vis.size and np.isfinite(vis).any():
-            best = max(best, float(np.nanmedian(vis)))
+            best = max(best, nanmedian_of(vis))
     return best
 
 
-def check_body_in_frame(series: LandmarkSeries, min_vis: float) -> None:
-    found = series.found
+def check_body_in_frame(series: LandmarkSeries, min_vis: float, found: np.ndarray | None = None) -> None:
+    found = series.found if found is None else found
     if len(series) == 0 or found.mean() < MIN_FOUND_FRAC:
         missing = 1 - (found.mean() if len(series) else 0)
         raise NothingToAnalyzeError(f"no person found in {missing:.0%} of the frames; {FILMING_TIP}")
@@ -94,7 +95,7 @@ def check_body_in_frame(series: LandmarkSeries, min_vis: float) -> None:
     if seen.mean() < MIN_FOUND_FRAC:
         raise NothingToAnalyzeError(
             f"hips, knees and feet are in view together in only {seen.mean():.0%} of the frames; {FILMING_TIP}")
-    feet = foot_visibility(series)
+    feet = foot_visibility(series, found)
     if feet < MIN_FOOT_VIS:
         raise NothingToAnalyzeError(
             f"the feet are barely visible to the pose model (visibility {feet:.2f}, it needs {MIN_FOOT_VIS:g}: it is "
@@ -104,8 +105,9 @@ def check_body_in_frame(series: LandmarkSeries, min_vis: float) -> None:
 def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None) -> Analysis:
     cfg = config or AnalysisConfig()
     check_duration(series, cfg.stance.min_stance_s)
-    check_body_in_frame(series, cfg.cleaning.min_visibility)
-    tracks = clean_tracks(series, cfg.cleaning)
+    found = series.found
+    check_body_in_frame(series, cfg.cleaning.min_visibility, found)
+    tracks = clean_tracks(series, cfg.cleaning, found)
     views = view_segments(tracks, cfg.view)
     still = {s: foot_still(tracks, s, cfg.stance) for s in ("left", "right")}
     evidence = detect_side(tracks, still)
@@ -140,7 +142,8 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
 
 
 def _better_seen(tracks: CleanTracks) -> str:
-    score = {s: np.nanmedian(tracks.vis[:, [INDEX[f"{s}_{p}"] for p in LEG_POINTS]]) for s in ("left", "right")}
+    score = {s: nanmedian_of(np.take(tracks.vis, [INDEX[f"{s}_{p}"] for p in LEG_POINTS], axis=1).ravel())
+             for s in ("left", "right")}
     return "left" if score["left"] >= score["right"] else "right"
 
 
@@ -159,13 +162,12 @@ def _segment_reps(tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: li
     local = accept_cycles(sig, cycles, cfg.reps)
     times = time_cycles(sig, local, cfg.reps)
     foot_px, forward = foot_length_px(tracks, side, start, stop), forward_sign(tracks, side, start, stop)
-    results = []
-    for cyc, tm in zip(local, times):
+    rep_views = []
+    for cyc in local:
         seg = view_at(views, cyc.top + start) or view_at(views, (start + stop) // 2)
-        view = seg.view if seg else "unknown"
-        ctx = RepContext(tracks, side, view, h_out, foot_px, forward, cfg.scale)
-        results.append(RepResult(0, tm, view, {"heel_range": heel_range(ctx, tm), **posture(ctx, tm)}))
-    return results
+        rep_views.append(seg.view if seg else "unknown")
+    metrics = rep_metrics(tracks, side, rep_views, h_out, foot_px, forward, cfg.scale, times) if times else []
+    return [RepResult(0, tm, view, m) for tm, view, m in zip(times, rep_views, metrics)]
 
 
 def _finish_last_pauses(reps: list[RepResult], stance_ends: list[float]) -> None:

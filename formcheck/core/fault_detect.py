@@ -8,14 +8,16 @@ rep whose view can show it (core/faults.py); arch collapse and rolling out are n
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from formcheck.core.fault_config import FaultConfig
-from formcheck.core.fault_rules import (NAN, RepMeasure, SetRef, best_of, free_foot_gap, holds, pelvis_rise,
-                                        posture_changes, rep_levels, smooth_heel)
+from formcheck.core.fault_measure import holds_all, posture_changes_all, rep_levels_all
+from formcheck.core.fault_rules import NAN, RepMeasure, SetRef, best_of, free_foot_gap, pelvis_rise, smooth_heel
 from formcheck.core.fault_verdict import SetVerdict, set_verdict
+from formcheck.core.filters import nanmedian_of
 from formcheck.core.faults import SPECS
 from formcheck.core.metrics import forward_sign
 
@@ -63,17 +65,23 @@ def measure_reps(analysis: "Analysis") -> list[RepMeasure | None]:
         h = pelvis_rise(tracks, side) if frontal else analysis.h
         h = np.where(np.isfinite(analysis.h), h, np.nan)  # only inside stances
         hs = smooth_heel(t, h)
-        levels = [rep_levels(t, hs, analysis.reps[k].times, h) for k in idx]
+        levels = rep_levels_all(t, hs, [analysis.reps[k].times for k in idx], h)
         travels = [lev.top - lev.bottom for lev in levels if lev is not None]
         travel = float(np.median(travels)) if travels else NAN
-        for j, (k, lev) in enumerate(zip(idx, levels)):
-            if lev is None or not np.isfinite(lev.rise_s) or not np.isfinite(lev.lower_s):
-                continue
+        ready = [j for j, lev in enumerate(levels)
+                 if lev is not None and math.isfinite(lev.rise_s) and math.isfinite(lev.lower_s)]
+        if not ready:
+            continue
+        next_rise = []
+        for j in ready:
             nxt = levels[j + 1] if j + 1 < len(levels) else None
-            next_rise = nxt.rise_s if nxt is not None and np.isfinite(nxt.rise_s) else lev.rise_s
-            top_hold, bottom_hold = holds(t, hs, lev, next_rise, travel)
-            out[k] = RepMeasure(lev, top_hold, bottom_hold,
-                                **posture_changes(tracks, side, forward, analysis.reps[k].times, lev))
+            next_rise.append(nxt.rise_s if nxt is not None and np.isfinite(nxt.rise_s) else levels[j].rise_s)
+        ready_levels = [levels[j] for j in ready]
+        top_hold, bottom_hold = holds_all(t, hs, ready_levels, next_rise, travel)
+        postures = posture_changes_all(tracks, side, forward, [analysis.reps[idx[j]].times for j in ready],
+                                       ready_levels)
+        for n, j in enumerate(ready):
+            out[idx[j]] = RepMeasure(levels[j], float(top_hold[n]), float(bottom_hold[n]), **postures[n])
     return out
 
 
@@ -85,9 +93,14 @@ def set_reference(measures: list[RepMeasure | None], analysis: "Analysis", cfg: 
     bottom = float(np.median([m.levels.bottom for m in ms]))
     travel = float(np.median([m.levels.top - m.levels.bottom for m in ms]))
     rises = np.array([m.levels.top - bottom for m in ms])
-    gap = free_foot_gap(analysis.tracks, analysis.signal_side)
-    hang = float(np.nanmedian(gap)) if np.isfinite(gap).any() else NAN
+    hang = float(analysis.tracks.cached(("free_foot_hang", analysis.signal_side),
+                                        lambda: _hang(free_foot_gap(analysis.tracks, analysis.signal_side))))
     return SetRef(bottom, travel, best_of(rises), bool(hang > cfg.free_foot_min_hang))
+
+
+def _hang(gap: np.ndarray) -> np.ndarray:
+    """How high the free foot typically hangs (NaN if it is never seen), as a 0-d array for the cache."""
+    return np.array(nanmedian_of(gap) if np.isfinite(gap).any() else NAN)
 
 
 def judge(fid: str, rep: "RepResult", m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> dict | None:
@@ -109,7 +122,7 @@ Hit = tuple[float, float, bool, tuple[float, float]]  # value, threshold, fires-
 
 
 def _fires(value: float, threshold: float, above: bool) -> bool:
-    return bool(np.isfinite(value) and (value > threshold if above else value < threshold))
+    return bool(math.isfinite(value) and (value > threshold if above else value < threshold))
 
 
 def _lowering(m: RepMeasure) -> tuple[float, float]:

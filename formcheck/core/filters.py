@@ -45,58 +45,49 @@ def interpolate_gaps(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> np.ndarr
 
     x may be (T,) or (T, K); each column is filled on its own.
     """
-    out = x.astype(float).copy()
-    if out.ndim == 1:
-        _fill_gaps(t, out[:, None], np.isfinite(out), [0], max_gap_s)
-        return out
-    for mask, cols in mask_groups(out):
-        _fill_gaps(t, out, mask, cols, max_gap_s)
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        return interpolate_gap_rows(t, x[None, :], max_gap_s)[0]
+    return np.ascontiguousarray(interpolate_gap_rows(t, np.ascontiguousarray(x.T), max_gap_s).T)
+
+
+def interpolate_gap_rows(t: np.ndarray, rows: np.ndarray, max_gap_s: float) -> np.ndarray:
+    """interpolate_gaps for tracks stored as rows (K, T): a filled copy."""
+    out = np.array(rows, dtype=float)
+    for mask, ks in mask_groups(out.T):
+        _fill_gaps(t, out, mask, ks, max_gap_s)
     return out
 
 
-def _fill_gaps(t: np.ndarray, out: np.ndarray, good: np.ndarray, cols: list[int], max_gap_s: float) -> None:
-    """Fill the short inner gaps of columns `cols` (which share the finite pattern `good`) in place.
+def _fill_gaps(t: np.ndarray, out: np.ndarray, good: np.ndarray, ks: list[int], max_gap_s: float) -> None:
+    """Fill the short inner gaps of rows `ks` (which share the finite pattern `good`) in place.
 
     Every gap sample at once, with np.interp's arithmetic for a point strictly inside [t0, t1]:
     (y1 - y0) / (t1 - t0) * (t - t0) + y0.
     """
-    n = len(good)
-    if good.sum() < 2:
+    seen = np.flatnonzero(good)
+    cols = np.flatnonzero(~good)
+    k = np.searchsorted(seen, cols)  # the first good sample after each unseen one
+    inner = (k > 0) & (k < seen.size)
+    cols, k = cols[inner], k[inner]
+    b, a = seen[k - 1], seen[k]
+    short = t[a] - t[b] <= max_gap_s
+    cols, b, a = cols[short], b[short], a[short]
+    if cols.size == 0:
         return
-    idx = np.arange(n)
-    before = np.maximum.accumulate(np.where(good, idx, -1))  # last good sample at or before each sample
-    after = np.minimum.accumulate(np.where(good, idx, n)[::-1])[::-1]  # first good at or after
-    gap = ~good & (before >= 0) & (after < n)
-    rows = np.flatnonzero(gap)
-    if rows.size == 0:
-        return
-    b, a = before[rows], after[rows]
-    rows = rows[t[a] - t[b] <= max_gap_s]
-    if rows.size == 0:
-        return
-    b, a = before[rows], after[rows]
-    y0, y1 = out[np.ix_(b, cols)], out[np.ix_(a, cols)]
-    slope = (y1 - y0) / (t[a] - t[b])[:, None]
-    out[np.ix_(rows, cols)] = slope * (t[rows] - t[b])[:, None] + y0
+    y0, y1 = out[np.ix_(ks, b)], out[np.ix_(ks, a)]
+    slope = (y1 - y0) / (t[a] - t[b])
+    out[np.ix_(ks, cols)] = slope * (t[cols] - t[b]) + y0
 
 
 def reject_outliers(t: np.ndarray, x: np.ndarray, window_s: float, max_dev: float) -> np.ndarray:
     """NaN out samples further than max_dev from the running median over window_s (spikes, glitches).
 
-    x may be (T,) or (T, K); each column on its own (over its own finite samples).
+    x may be (T,) or (T, K); each column on its own (over its own finite samples). See core/outliers.py.
     """
-    out = x.astype(float).copy()
-    if out.ndim == 1:
-        return reject_outliers(t, out[:, None], window_s, max_dev)[:, 0]
-    for mask, cols in mask_groups(out):
-        good = np.flatnonzero(mask)
-        if good.size < 5:
-            continue
-        vals = out[np.ix_(good, cols)]
-        med = running_median(t[good], vals, window_s)
-        vals[np.abs(vals - med) > max_dev] = np.nan
-        out[np.ix_(good, cols)] = vals
-    return out
+    from formcheck.core.outliers import reject_outliers as reject  # it builds on this module
+
+    return reject(t, x, window_s, max_dev)
 
 
 MAX_GRID_GROWTH = 4  # a uniform resampling grid may hold at most this many times the samples (+ 64)
@@ -110,7 +101,7 @@ def grid_pieces(t: np.ndarray) -> list[tuple[int, int]]:
     while pending:
         a, b = pending.pop()
         steps = np.diff(t[a:b])
-        if b - a < 3 or (t[b - 1] - t[a]) / float(np.median(steps)) + 1 <= MAX_GRID_GROWTH * (b - a) + 64:
+        if b - a < 3 or (t[b - 1] - t[a]) / median_of(steps) + 1 <= MAX_GRID_GROWTH * (b - a) + 64:
             out.append((a, b))
             continue
         k = a + 1 + int(np.argmax(steps))
@@ -127,7 +118,7 @@ def running_median(t: np.ndarray, x: np.ndarray, window_s: float) -> np.ndarray:
     if n < 3:
         return x.astype(float).copy()
     steps = np.diff(t)
-    dt = float(np.median(steps))
+    dt = median_of(steps)
     size = max(1, min(int(round(window_s / dt)), 2 * n + 1) | 1)  # a window beyond the series adds nothing
     if np.allclose(steps, dt, rtol=0.1):  # (nearly) even steps: filter in place
         return _median_columns(x.astype(float), size)
@@ -166,16 +157,28 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) -> n
     filtered, and read back at the original times, so the filter behaves the
     same at 25, 30 or 60 fps and on variable-frame-rate clips. x may be (T,) or (T, K).
     """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        return lowpass_rows(t, x[None, :], cutoff_hz, order)[0]
+    return np.ascontiguousarray(lowpass_rows(t, np.ascontiguousarray(x.T), cutoff_hz, order).T)
+
+
+def lowpass_rows(t: np.ndarray, rows: np.ndarray, cutoff_hz: float, order: int = 2) -> np.ndarray:
+    """lowpass for signals stored as rows (K, T): each row on its own."""
     if cutoff_hz <= 0:
         raise InputError("the low-pass cut-off must be a positive number of Hz")
-    if x.ndim == 1:
-        return lowpass(t, x[:, None], cutoff_hz, order)[:, 0]
-    out = np.full(x.shape, np.nan)
-    for mask, cols in mask_groups(x):
+    out = np.full(rows.shape, np.nan)
+    for mask, ks in mask_groups(rows.T):
+        every = len(ks) == len(rows)  # then the rows are slices, not copies
         for start, stop in finite_runs(mask):
             for a, b in grid_pieces(t[start:stop]):  # huge time jumps split the run (no giant grid)
                 sl = slice(start + a, start + b)
-                out[sl, cols] = _lowpass_run(t[sl], x[sl][:, cols], cutoff_hz, order)
+                if every:
+                    _lowpass_run(t[sl], rows[:, sl], cutoff_hz, order, out[:, sl])
+                else:
+                    part = np.empty((len(ks), b - a))
+                    _lowpass_run(t[sl], rows[ks, sl], cutoff_hz, order, part)
+                    out[ks, sl] = part
     return out
 
 
@@ -184,24 +187,31 @@ def _butter_sos(order: int, wn: float) -> np.ndarray:
     return butter(order, wn, output="sos")  # shared between calls: never modified
 
 
-def _lowpass_run(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int) -> np.ndarray:
-    """One finite run; x (n, K), filtered column by column."""
-    n = len(x)
+def _lowpass_run(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int, out: np.ndarray) -> None:
+    """One finite run; x (K, n), each row filtered on its own, into out (K, n)."""
+    n = x.shape[1]
     if n < 4:
-        return x.astype(float)
-    dt = float(np.median(np.diff(t)))
+        out[:] = x
+        return
+    dt = median_of(np.diff(t))
     fs = 1.0 / dt
     wn = cutoff_hz / (fs / 2)
     if wn >= 0.99:
-        return x.astype(float)  # the cut-off is above what this frame rate can carry
+        out[:] = x  # the cut-off is above what this frame rate can carry
+        return
     grid_n = int(round((t[-1] - t[0]) / dt)) + 1
     uniform = abs(grid_n - n) == 0 and np.allclose(np.diff(t), dt, rtol=0.05, atol=1e-4)
-    grid = t if uniform else t[0] + dt * np.arange(grid_n)
-    y = x if uniform else interp_columns(grid, t, x)
     sos = _butter_sos(order, wn)
-    padlen = min(3 * (2 * len(sos) + 1), len(y) - 1)
-    smooth = sosfiltfilt(sos, np.ascontiguousarray(y.T), padlen=padlen).T  # rows are contiguous: faster
-    return smooth if uniform else interp_columns(t, grid, smooth)
+    padlen = min(3 * (2 * len(sos) + 1), (n if uniform else grid_n) - 1)
+    if uniform:
+        out[:] = sosfiltfilt(sos, x, padlen=padlen)
+        return
+    grid = t[0] + dt * np.arange(grid_n)
+    on_grid = np.empty((len(x), grid_n))
+    for row, dest in zip(x, on_grid):
+        dest[:] = np.interp(grid, t, row)
+    for row, dest in zip(sosfiltfilt(sos, on_grid, padlen=padlen), out):
+        dest[:] = np.interp(t, grid, row)
 
 
 def gradient(t: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -265,13 +275,53 @@ def small_median(x: np.ndarray) -> float:
     return float(s[m]) if n % 2 else float((s[m - 1] + s[m]) / 2)
 
 
+def window_nanmax(x: np.ndarray, starts: list[int] | np.ndarray, stops: list[int] | np.ndarray) -> np.ndarray:
+    """np.nanmax(x[a:b]) for each non-empty window [a, b) (NaN where a window has no number), in one pass."""
+    if len(starts) == 0:
+        return np.zeros(0)
+    idx = np.empty(2 * len(starts), dtype=np.intp)
+    idx[0::2], idx[1::2] = starts, stops
+    return np.fmax.reduceat(np.append(x, np.nan), idx)[0::2]  # the NaN end lets a window end at len(x)
+
+
+def median_of(x: np.ndarray) -> float:
+    """np.median of a 1-D array (NaN if it holds a NaN), the same value without its overhead."""
+    n = x.size
+    if n == 0 or np.isnan(x).any():
+        return float("nan")
+    m = n // 2
+    part = np.partition(x, m)
+    return float(part[m]) if n % 2 else float((part[:m].max() + part[m]) / 2)
+
+
+def nanmedian_of(x: np.ndarray) -> float:
+    """np.nanmedian of a 1-D array (NaN if it has no numbers), without the warning."""
+    x = x[~np.isnan(x)]
+    return median_of(x) if x.size else float("nan")
+
+
 def nanmedian_across(x: np.ndarray, axis: int) -> np.ndarray:
     """np.nanmedian(x, axis) along a short axis (a few signals side by side), the same values, faster.
 
     Sorts along the axis (NaN last) and takes (low + high) / 2 of the middle finite values, as numpy
-    does for short axes; all-NaN slices give NaN.
+    does for short axes; all-NaN slices give NaN. Three, four or five signals: a min/max network
+    picks the same middle values (slices with a NaN among four or five still go through the sort).
     """
-    s = np.sort(np.moveaxis(np.asarray(x, dtype=float), axis, -1), axis=-1)
+    x = np.moveaxis(np.asarray(x, dtype=float), axis, 0)
+    if len(x) == 3:
+        return _nanmedian3(*x)
+    if len(x) in (4, 5):
+        out = _median45(x)
+        gaps = np.isnan(out)
+        if gaps.any():
+            out[gaps] = _nanmedian_sorted(x[:, gaps])
+        return out
+    return _nanmedian_sorted(x)
+
+
+def _nanmedian_sorted(x: np.ndarray) -> np.ndarray:
+    """nanmedian_across along axis 0 by sorting."""
+    s = np.sort(np.moveaxis(x, 0, -1), axis=-1)
     m = np.sum(~np.isnan(s), axis=-1)
     h = m // 2
     low = np.where(m % 2 == 1, h, np.maximum(h - 1, 0))
@@ -280,3 +330,26 @@ def nanmedian_across(x: np.ndarray, axis: int) -> np.ndarray:
         out = (pick(low) + pick(np.minimum(h, s.shape[-1] - 1))) / 2.0
     out[m == 0] = np.nan
     return out
+
+
+def _median45(x: np.ndarray) -> np.ndarray:
+    """Median of four ((s1 + s2) / 2) or five ((s2 + s2) / 2) signals along axis 0, NaN wherever one is NaN.
+
+    The middle two of a..d are max(min(a, b), min(c, d)) and min(max(a, b), max(c, d)); with a fifth e,
+    the median is the middle of those two and e."""
+    a, b, c, d = x[:4]
+    lo, hi = np.maximum(np.minimum(a, b), np.minimum(c, d)), np.minimum(np.maximum(a, b), np.maximum(c, d))
+    if len(x) == 4:
+        return (lo + hi) / 2.0
+    m = np.maximum(np.minimum(lo, hi), np.minimum(np.maximum(lo, hi), x[4]))
+    return (m + m) / 2.0
+
+
+def _nanmedian3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """nanmedian_across three signals with a min/max network: (s[low] + s[high]) / 2.0 of the sorted finite
+    values, as there (the middle one twice for three, the two for two, the one twice for one)."""
+    lo, hi = np.fmin(np.fmin(a, b), c), np.fmax(np.fmax(a, b), c)
+    mid = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    three = ~(np.isnan(a) | np.isnan(b) | np.isnan(c))
+    with np.errstate(invalid="ignore"):
+        return np.where(three, (mid + mid) / 2.0, (lo + hi) / 2.0)

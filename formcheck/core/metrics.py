@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 
 from formcheck.core.clean import CleanTracks, segment_length
 from formcheck.core.config import ScaleConfig
-from formcheck.core.filters import small_median, time_window
+from formcheck.core.filters import median_of, small_median, time_window
 from formcheck.core.reps import PhaseTimes
 from formcheck.core.signals import foot_angle, knee_flexion, trunk_lean
+from formcheck.core.windows import spans_in_time
 
 SHANK_PER_HEIGHT = 0.246  # knee-to-ankle length / body height (Drillis & Contini anthropometry)
 SAGITTAL_VIEWS = ("side", "oblique")
@@ -41,7 +44,7 @@ def _over(t: np.ndarray, x: np.ndarray, a: float, b: float, how: str) -> float:
 
 
 def _r(x: float, nd: int = 3) -> float | None:
-    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+    return None if x is None or not math.isfinite(x) else round(float(x), nd)
 
 
 def tempo(p: PhaseTimes) -> dict[str, float | None]:
@@ -52,45 +55,72 @@ def tempo(p: PhaseTimes) -> dict[str, float | None]:
             "eccentric_concentric_ratio": _r(ecc / con if con > 0 else float("nan"), 2)}
 
 
-def heel_range(ctx: RepContext, p: PhaseTimes) -> dict:
-    t = ctx.tracks.t
-    h_bottom = _over(t, ctx.h, p.t_start - 0.3, p.t_start + 0.02, "min")
-    h_top = _over(t, ctx.h, p.t_top_start, p.t_top_end, "max")
-    shank_frac = h_top - h_bottom
+def rep_metrics(tracks: CleanTracks, side: str, views: list[str], h: np.ndarray, foot_px: float, forward: float,
+                scale: ScaleConfig, times: list[PhaseTimes]) -> list[dict]:
+    """{"heel_range": heel_range(...), **posture(...)} of each rep of one stance (rep i seen in views[i]),
+    every window of every rep measured at once."""
+    t = tracks.t
+    ts, tts, tte, te = (np.array([getattr(p, k) for p in times], dtype=float)
+                        for k in ("t_start", "t_top_start", "t_top_end", "t_end"))
+    bottom, top = spans_in_time(t, ts - 0.3, ts + 0.02), spans_in_time(t, tts, tte)
+    h_bottom, h_top = bottom.of(h).min(), top.of(h).max()
+    sagittal = [v in SAGITTAL_VIEWS and math.isfinite(foot_px) for v in views]
+    angles = None
+    if any(sagittal):
+        ang = foot_angle(tracks, side)
+        angles = bottom.of(ang).min(), top.of(ang).max()
+    posture_cols = _postures(tracks, side, forward, ts, tts, tte, te)
+    out = []
+    for i in range(len(times)):
+        hr = _heel_range_dict(float(h_top[i]) - float(h_bottom[i]),
+                              (float(angles[0][i]), float(angles[1][i])) if sagittal[i] else None, scale)
+        out.append({"heel_range": hr, **{k: v[i] for k, v in posture_cols.items()}})
+    return out
+
+
+def _heel_range_dict(shank_frac: float, angles: tuple[float, float] | None, scale: ScaleConfig) -> dict:
     out = {"foot_angle_deg": None, "foot_length_frac": None, "shank_frac": _r(shank_frac), "cm": None,
            "cm_source": None, "bottom_foot_angle_deg": None, "top_foot_angle_deg": None}
-    if ctx.view in SAGITTAL_VIEWS and np.isfinite(ctx.foot_px):
-        ang = foot_angle(ctx.tracks, ctx.side)
-        a_bot = _over(t, ang, p.t_start - 0.3, p.t_start + 0.02, "min")
-        a_top = _over(t, ang, p.t_top_start, p.t_top_end, "max")
+    if angles is not None:
+        a_bot, a_top = angles
         frac = (np.sin(np.radians(a_top)) - np.sin(np.radians(a_bot)))
         out.update(foot_angle_deg=_r(a_top - a_bot, 1), foot_length_frac=_r(frac),
                    bottom_foot_angle_deg=_r(a_bot, 1), top_foot_angle_deg=_r(a_top, 1))
-    if ctx.scale.foot_cm and out["foot_length_frac"] is not None:
-        out.update(cm=_r(out["foot_length_frac"] * ctx.scale.foot_cm, 1), cm_source="foot_cm")
-    elif ctx.scale.height_cm and np.isfinite(shank_frac):
-        out.update(cm=_r(shank_frac * SHANK_PER_HEIGHT * ctx.scale.height_cm, 1), cm_source="height_cm")
+    if scale.foot_cm and out["foot_length_frac"] is not None:
+        out.update(cm=_r(out["foot_length_frac"] * scale.foot_cm, 1), cm_source="foot_cm")
+    elif scale.height_cm and np.isfinite(shank_frac):
+        out.update(cm=_r(shank_frac * SHANK_PER_HEIGHT * scale.height_cm, 1), cm_source="height_cm")
     return out
+
+
+def _postures(tracks: CleanTracks, s: str, forward: float, ts: np.ndarray, tts: np.ndarray, tte: np.ndarray,
+              te: np.ndarray) -> dict[str, list]:
+    """posture()'s columns for reps with these phase times."""
+    tr, t = tracks, tracks.t
+    knee = knee_flexion(tr, s)
+    lean = tr.cached(("trunk_lean", forward), lambda: trunk_lean(tr) * forward)
+    near = lambda when: spans_in_time(t, when - 0.05, when + 0.05)  # noqa: E731 - _at's windows
+    start, top = near(ts), near(tts)
+    travel = lambda x: (top.of(x).median() - start.of(x).median()) * forward / tr.leg_px  # noqa: E731
+    knee_win = spans_in_time(t, ts - 0.2, te).of(knee)
+    cols = {"knee_flexion_bottom_deg": (start.of(knee).median(), 1),
+            "knee_flexion_top_deg": (near((tts + tte) / 2).of(knee).median(), 1),
+            "knee_flexion_range_deg": (knee_win.max() - knee_win.min(), 1),
+            "hip_forward_travel_leg_frac": (travel(tr.p(f"{s}_hip")[:, 0]), 3),
+            "shoulder_forward_travel_leg_frac": (travel(tr.p(f"{s}_shoulder")[:, 0]), 3),
+            "trunk_lean_bottom_deg": (start.of(lean).median(), 1), "trunk_lean_top_deg": (top.of(lean).median(), 1)}
+    return {k: [_r(float(x), nd) for x in v] for k, (v, nd) in cols.items()}
+
+
+def heel_range(ctx: RepContext, p: PhaseTimes) -> dict:
+    """Heel rise of one rep: shank lengths, foot angle and foot lengths (side views), cm when scaled."""
+    return rep_metrics(ctx.tracks, ctx.side, [ctx.view], ctx.h, ctx.foot_px, ctx.forward, ctx.scale, [p])[0]["heel_range"]
 
 
 def posture(ctx: RepContext, p: PhaseTimes) -> dict:
     """Knee bend at bottom/top, hip and shoulder forward travel in the rise, trunk lean."""
-    tr, t, s = ctx.tracks, ctx.tracks.t, ctx.side
-    knee = knee_flexion(tr, s)
-    lean = tr.cached(("trunk_lean", ctx.forward), lambda: trunk_lean(tr) * ctx.forward)
-    hip_x = tr.p(f"{s}_hip")[:, 0]
-    sh_x = tr.p(f"{s}_shoulder")[:, 0]
-    travel = lambda x: (_at(t, x, p.t_top_start) - _at(t, x, p.t_start)) * ctx.forward / tr.leg_px  # noqa: E731
-    knee_rep = _over(t, knee, p.t_start - 0.2, p.t_end, "max") - _over(t, knee, p.t_start - 0.2, p.t_end, "min")
-    return {
-        "knee_flexion_bottom_deg": _r(_at(t, knee, p.t_start), 1),
-        "knee_flexion_top_deg": _r(_at(t, knee, (p.t_top_start + p.t_top_end) / 2), 1),
-        "knee_flexion_range_deg": _r(knee_rep, 1),
-        "hip_forward_travel_leg_frac": _r(travel(hip_x)),
-        "shoulder_forward_travel_leg_frac": _r(travel(sh_x)),
-        "trunk_lean_bottom_deg": _r(_at(t, lean, p.t_start), 1),
-        "trunk_lean_top_deg": _r(_at(t, lean, p.t_top_start), 1),
-    }
+    ts, tts, tte, te = (np.array([x]) for x in (p.t_start, p.t_top_start, p.t_top_end, p.t_end))
+    return {k: v[0] for k, v in _postures(ctx.tracks, ctx.side, ctx.forward, ts, tts, tte, te).items()}
 
 
 def foot_length_px(tracks: CleanTracks, side: str, start: int, stop: int) -> float:
@@ -103,4 +133,4 @@ def foot_length_px(tracks: CleanTracks, side: str, start: int, stop: int) -> flo
 def forward_sign(tracks: CleanTracks, side: str, start: int, stop: int) -> float:
     dx = tracks.p(f"{side}_foot_index")[start:stop, 0] - tracks.p(f"{side}_heel")[start:stop, 0]
     dx = dx[np.isfinite(dx)]
-    return 1.0 if not dx.size or np.median(dx) >= 0 else -1.0
+    return 1.0 if not dx.size or median_of(dx) >= 0 else -1.0

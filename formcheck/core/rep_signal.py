@@ -11,9 +11,10 @@ import numpy as np
 
 from formcheck.core.clean import CleanTracks
 from formcheck.core.config import RepConfig
-from formcheck.core.filters import gradient, lowpass
-from formcheck.core.reps import Cycle, PhaseTimes, confirm_raise, drop_flat_returns, phase_times, still_levels
+from formcheck.core.filters import gradient, lowpass_rows, nanmedian_of, window_nanmax
+from formcheck.core.reps import Cycle, PhaseTimes, drop_flat_returns, phase_times, still_runs
 from formcheck.core.signals import foot_tilt, heel_height, noise_level
+from formcheck.core.windows import windows
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,10 +39,11 @@ def stance_signal(tracks: CleanTracks, side: str, start: int, stop: int, frontal
     finite = h[np.isfinite(h)]
     if finite.size < 5:
         return None
-    span = float(np.percentile(finite, 97) - np.percentile(finite, 3))
+    p97, p3 = np.percentile(finite, [97, 3])  # one partition for both
+    span = float(p97 - p3)
     t = tracks.t[start:stop]
-    tilt = lowpass(t, foot_tilt(tracks, side, start, stop), cfg.timing_lowpass_hz)
-    v = gradient(t, lowpass(t, h, cfg.timing_lowpass_hz))
+    tilt, h_smooth = lowpass_rows(t, np.stack([foot_tilt(tracks, side, start, stop), h]), cfg.timing_lowpass_hz)
+    v = gradient(t, h_smooth)
     threshold = max(cfg.hysteresis_frac * span, cfg.noise_factor * noise_level(h))
     return StanceSignal(start, t, h, tilt, v, span, threshold)
 
@@ -49,26 +51,84 @@ def stance_signal(tracks: CleanTracks, side: str, start: int, stop: int, frontal
 def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[Cycle]:
     """Stance-local cycles that are calf raises (the foot tilts; the top clears the flat-foot level),
     with their bottoms moved to where the heel was lowest."""
-    confirmed = [confirm_raise(sig.h, sig.tilt, c, cfg.min_tilt_frac) for c in cycles]
+    confirmed = confirm_raises(sig.h, sig.tilt, cycles, cfg.min_tilt_frac)
     local = [c for c in confirmed if c is not None]
     return drop_flat_returns(local, sig.h, flat_level(sig, local, cfg), cfg.min_rise_above_flat)
+
+
+def confirm_raises(h: np.ndarray, tilt: np.ndarray, cycles: list[Cycle], min_tilt_frac: float) -> list[Cycle | None]:
+    """reps.confirm_raise of every cycle at once."""
+    if not cycles:
+        return []
+    b0, top, b1 = (np.array([getattr(c, k) for c in cycles]) for k in ("bottom0", "top", "bottom1"))
+    seen = windows(tilt, b0, b1 + 1).count > 0
+    low0, low1 = windows(tilt, b0, top + 1).argmin(), windows(tilt, top, b1 + 1).argmin()
+    b0, b1 = np.where(low0 < 0, b0, low0), np.where(low1 < 0, top, low1)  # (no number there: unmoved)
+    rise_tilt = windows(tilt, b0, b1 + 1).max() - tilt[b0]
+    with np.errstate(invalid="ignore"):
+        raise_ok = np.isfinite(rise_tilt) & ~(rise_tilt < min_tilt_frac * (h[top] - h[b0]))
+    return [c if not seen[k] else Cycle(int(b0[k]), c.top, int(b1[k])) if raise_ok[k] else None
+            for k, c in enumerate(cycles)]
 
 
 def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> float | None:
     """The flat-foot level: the lower of the still stands at the very start and end of the stance."""
     if not cycles:
         return None
-    v = sig.v
-    peak = float(np.nanmedian([np.nanmax(np.abs(v[c.bottom0:c.bottom1 + 1])) for c in cycles]))
-    levels = still_levels(sig.t, sig.h, v, 0.1 * peak, cfg.flat_still_s)
-    return min(levels[0], levels[-1]) if levels else None
+    peak = nanmedian_of(window_nanmax(np.abs(sig.v), [c.bottom0 for c in cycles], [c.bottom1 + 1 for c in cycles]))
+    runs = still_runs(sig.t, sig.v, 0.1 * peak, cfg.flat_still_s)  # only the first and last stands count
+    return min(nanmedian_of(sig.h[a:b]) for a, b in (runs[0], runs[-1])) if runs else None
 
 
 def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[PhaseTimes]:
     """Phase times of stance-local cycles; a rep ends when the next one starts (the last one's end
     is left to the caller: end_estimated=True)."""
-    times = [phase_times(sig.t, sig.h, c, None, cfg.phase_velocity_frac, sig.v) for c in cycles]
-    return link_ends(times)
+    return link_ends(phase_times_all(sig.t, sig.h, cycles, cfg.phase_velocity_frac, sig.v))
+
+
+def phase_times_all(t: np.ndarray, h: np.ndarray, cycles: list[Cycle], frac: float, v: np.ndarray) -> list[PhaseTimes]:
+    """reps.phase_times (next_start None) of every cycle, all scans at once."""
+    if not cycles:
+        return []
+    b0, top, b1 = (np.array([getattr(c, k) for c in cycles]) for k in ("bottom0", "top", "bottom1"))
+    up = np.where(top > b0, windows(v, b0, top + 1).argmax(), b0)
+    down = np.where(b1 > top, windows(v, top, b1 + 1).argmin(), top)
+    if (up < 0).any() or (down < 0).any():  # a window without a number: as the one-cycle code does
+        return [phase_times(t, h, c, None, frac, v) for c in cycles]
+    rise, fall = frac * np.maximum(v[up], 1e-9), frac * np.minimum(v[down], -1e-9)
+    t_start = crossings(t, v, up, b0, rise, above=True)
+    t_top_start = crossings(t, v, up, np.where(down == top, top, down), rise, above=True)
+    t_top_end = np.maximum(crossings(t, v, down, up, fall, above=False), t_top_start)
+    t_bottom = crossings(t, v, down, b1, fall, above=False)
+    return [PhaseTimes(*(float(x) for x in (a, b, c, d, d)), True)
+            for a, b, c, d in zip(t_start, t_top_start, t_top_end, t_bottom)]
+
+
+def crossings(t: np.ndarray, v: np.ndarray, i0: np.ndarray, i1: np.ndarray, level: np.ndarray,
+              above: bool) -> np.ndarray:
+    """reps._crossing of each scan: the time the samples going from i0 toward i1 stop being beyond level
+    (interpolated), the last sample before a gap, or t[i1]."""
+    step = np.where(i1 >= i0, 1, -1)
+    length = np.abs(i1 - i0) + 1
+    owner = np.repeat(np.arange(len(i0)), length)
+    k = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    pos = i0[owner] + step[owner] * k
+    vals = v[pos]
+    with np.errstate(invalid="ignore"):
+        hit = (vals <= level[owner]) if above else (vals >= level[owner])
+    gap = ~np.isfinite(vals)
+    stops = np.flatnonzero(gap | hit)
+    out = t[i1].astype(float)
+    if stops.size == 0:
+        return out
+    first = stops[np.concatenate([[True], owner[stops[1:]] != owner[stops[:-1]]])]
+    w = owner[first]
+    here, prev = pos[first], i0[w] + step[w] * np.maximum(k[first] - 1, 0)
+    a, b = v[prev], vals[first]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        part = np.where(a == b, 0.0, (a - level[w]) / (a - b))
+        out[w] = np.where(gap[first], t[prev], t[prev] + part * (t[here] - t[prev]))
+    return out
 
 
 def link_ends(times: list[PhaseTimes]) -> list[PhaseTimes]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from formcheck.core.filters import gradient
+from formcheck.core.filters import gradient, nanmedian_of
 
 
 @dataclass(frozen=True)
@@ -109,23 +109,60 @@ def fold_reps(t: np.ndarray, h: np.ndarray, threshold: float | np.ndarray, min_r
     it), with the state in local variables instead of a new RepState per sample.
     """
     thr = np.broadcast_to(np.asarray(threshold, dtype=float), h.shape)
-    state, events = fold_fast(np.asarray(t, dtype=float).tolist(), np.asarray(h, dtype=float).tolist(),
-                              thr.tolist(), min_rep_s, offset)
+    t, h = np.asarray(t, dtype=float), np.asarray(h, dtype=float)
+    state, events = fold_fast(t.tolist(), h.tolist(), thr.tolist(), min_rep_s, offset, blocks=block_stats(t, h, thr))
     return cycles_from_events(events, state), events
 
 
+BLOCK = 8  # samples judged at once by fold_fast's block skipping
+
+
+def block_stats(t: np.ndarray, h: np.ndarray, thr: np.ndarray) -> tuple[list, ...]:
+    """For each block of BLOCK samples (valid ones only: finite h and thr, thr > 0): max h, min h, min
+    threshold, and the first sample holding the max and the min (for fold_fast's skipping)."""
+    n = len(h)
+    valid = np.isfinite(h) & np.isfinite(thr) & (thr > 0)
+    pad = (-n) % BLOCK
+    blocks = lambda x, fill: np.concatenate([np.where(valid, x, fill), np.full(pad, fill)]).reshape(-1, BLOCK)  # noqa: E731
+    first = np.arange(0, n + pad, BLOCK)
+    up, down = blocks(h, -np.inf), blocks(h, np.inf)
+    return (up.max(axis=1).tolist(), down.min(axis=1).tolist(), blocks(thr, np.inf).min(axis=1).tolist(),
+            (up.argmax(axis=1) + first).tolist(), (down.argmin(axis=1) + first).tolist())
+
+
 def fold_fast(ts: list[float], hs: list[float], thrs: list[float], min_rep_s: float = 0.0, offset: int = 0,
-              state: RepState | None = None) -> tuple[RepState, list[RepEvent]]:
-    """`step` folded over samples (offset + k, ts[k], hs[k], thrs[k]): (final state, events)."""
+              state: RepState | None = None, blocks: tuple[list, ...] | None = None) -> tuple[RepState, list[RepEvent]]:
+    """`step` folded over samples (offset + k, ts[k], hs[k], thrs[k]): (final state, events).
+
+    With `blocks` (block_stats of the same samples), a block that cannot trigger an event is passed in
+    one go: at the top, a fall needs a sample a threshold below the highest value so far (the block's
+    max included), at the bottom a rise a sample a threshold above the lowest; such a block only moves
+    the running extreme, to its first sample holding it."""
     s0 = state or RepState()
     mode, lo, lo_i, lo_t, hi, hi_i = s0.mode, s0.lo, s0.lo_i, s0.lo_t, s0.hi, s0.hi_i
     bottom_i, bottom_t, bottom_h, rise_t, count = s0.bottom_i, s0.bottom_t, s0.bottom_h, s0.rise_t, s0.count
     events: list[RepEvent] = []
     isfinite = math.isfinite
-    for k, (t, h, thr) in enumerate(zip(ts, hs, thrs)):
+    b_max, b_min, b_thr, i_max, i_min = blocks or ((), (), (), (), ())
+    n, k, check = len(hs), 0, 0 if blocks else len(hs)
+    while k < n:
+        if k == check:
+            check += BLOCK
+            b = k // BLOCK
+            if mode == "top" and not (max(hi, b_max[b]) - b_min[b] >= b_thr[b]):
+                if b_max[b] > hi:
+                    hi, hi_i = b_max[b], offset + i_max[b]
+                k = check
+                continue
+            if mode == "bottom" and not (b_max[b] - min(lo, b_min[b]) >= b_thr[b]):
+                if b_min[b] < lo:
+                    lo, lo_i, lo_t = b_min[b], offset + i_min[b], ts[i_min[b]]
+                k = check
+                continue
+        t, h, thr, i = ts[k], hs[k], thrs[k], offset + k
+        k += 1
         if not (isfinite(h) and isfinite(thr)) or thr <= 0:
             continue
-        i = offset + k
         if mode == "top":
             if h > hi:
                 hi, hi_i = h, i
@@ -186,12 +223,17 @@ def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt_frac: 
     the last rep's bottom before a step-off).
     """
     b0, top, b1 = cycle.bottom0, cycle.top, cycle.bottom1
-    if not np.isfinite(tilt[b0:b1 + 1]).any():
+    seen = np.isfinite(tilt[b0:b1 + 1])
+    if seen.all():  # the usual case: plain argmin / max (the same values as the NaN-aware ones)
+        b0 = b0 + int(tilt[b0:top + 1].argmin())
+        b1 = top + int(tilt[top:b1 + 1].argmin())
+    elif seen.any():
+        b0 = b0 + _nanargmin(tilt[b0:top + 1])
+        b1 = top + _nanargmin(tilt[top:b1 + 1])
+    else:
         return cycle  # the foot cannot be seen: keep the rep rather than drop it silently
-    b0 = b0 + _nanargmin(tilt[b0:top + 1])
-    b1 = top + _nanargmin(tilt[top:b1 + 1])
     rise_h = h[top] - h[b0]
-    rise_tilt = np.nanmax(tilt[b0:b1 + 1]) - tilt[b0]
+    rise_tilt = np.fmax.reduce(tilt[b0:b1 + 1]) - tilt[b0]  # np.nanmax's value
     if not np.isfinite(rise_tilt) or rise_tilt < min_tilt_frac * rise_h:
         return None
     return Cycle(b0, top, b1)
@@ -203,13 +245,14 @@ def _nanargmin(x: np.ndarray) -> int:
 
 def still_levels(t: np.ndarray, h: np.ndarray, v: np.ndarray, speed: float, min_s: float) -> list[float]:
     """Levels of h where it holds still (|v| < speed) for at least min_s, in time order."""
+    return [nanmedian_of(h[a:b]) for a, b in still_runs(t, v, speed, min_s)]
+
+
+def still_runs(t: np.ndarray, v: np.ndarray, speed: float, min_s: float) -> list[tuple[int, int]]:
+    """[start, stop) runs where |v| < speed for at least min_s, in time order."""
     from formcheck.core.filters import finite_runs
 
-    out = []
-    for a, b in finite_runs(np.abs(np.nan_to_num(v, nan=np.inf)) < speed):
-        if t[b - 1] - t[a] >= min_s:
-            out.append(float(np.nanmedian(h[a:b])))
-    return out
+    return [(a, b) for a, b in finite_runs(np.abs(np.nan_to_num(v, nan=np.inf)) < speed) if t[b - 1] - t[a] >= min_s]
 
 
 def drop_flat_returns(cycles: list[Cycle], h: np.ndarray, flat: float | None, min_above: float) -> list[Cycle]:
@@ -261,8 +304,9 @@ def phase_times(t: np.ndarray, h: np.ndarray, cycle: Cycle, next_start: float | 
     """Phase boundaries where the heel's speed crosses `frac` of its peak in the rise and in the fall."""
     v = gradient(t, h) if v is None else v
     b0, top, b1 = cycle.bottom0, cycle.top, cycle.bottom1
-    up = b0 + int(np.nanargmax(v[b0:top + 1])) if top > b0 else b0
-    down = top + int(np.nanargmin(v[top:b1 + 1])) if b1 > top else top
+    plain = bool(np.isfinite(v[b0:b1 + 1]).all())  # then argmax/argmin equal the NaN-aware ones, cheaper
+    up = b0 + int(v[b0:top + 1].argmax() if plain else np.nanargmax(v[b0:top + 1])) if top > b0 else b0
+    down = top + int(v[top:b1 + 1].argmin() if plain else np.nanargmin(v[top:b1 + 1])) if b1 > top else top
     v_up, v_down = max(float(v[up]), 1e-9), min(float(v[down]), -1e-9)
     lo, hi = min(b0, up), max(b1, down)  # every crossing lies in [lo, hi]: scan it as plain floats
     tl, vl = t[lo:hi + 1].tolist(), v[lo:hi + 1].tolist()

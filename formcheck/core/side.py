@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.core.clean import CleanTracks
+from formcheck.core.filters import median_of
 from formcheck.core.signals import knee_flexion
 
 KNEE_DIFF_DEG = 20.0  # the free knee is bent clearly more than the working one
@@ -62,9 +63,12 @@ def _lower(height: dict[str, float]) -> str:
 
 def _nanmedian(x: np.ndarray) -> float:
     x = x[np.isfinite(x)]
-    return float(np.median(x)) if x.size else float("nan")
+    return median_of(x) if x.size else float("nan")
 
 
 def _spread(x: np.ndarray) -> float:
     x = x[np.isfinite(x)]
-    return float(np.percentile(x, 95) - np.percentile(x, 5)) if x.size > 3 else float("nan")
+    if x.size <= 3:
+        return float("nan")
+    p95, p5 = np.percentile(x, [95, 5])  # one partition for both
+    return float(p95 - p5)

@@ -7,7 +7,7 @@ import numpy as np
 
 from formcheck.core.clean import CleanTracks
 from formcheck.core.config import StanceConfig
-from formcheck.core.filters import finite_runs, gradient, lowpass, nanmedian_across
+from formcheck.core.filters import finite_runs, gradient, lowpass_rows, median_of, nanmedian_across, nanmedian_of
 
 
 def foot_still(tracks: CleanTracks, side: str, cfg: StanceConfig) -> np.ndarray:
@@ -20,7 +20,7 @@ def foot_still(tracks: CleanTracks, side: str, cfg: StanceConfig) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         foot = nanmedian_across(np.stack([tracks.p(f"{side}_{n}") for n in ("ankle", "heel", "foot_index")]), 0)
-    x, y = (lowpass(tracks.t, foot[:, k], cfg.speed_lowpass_hz) for k in (0, 1))
+    x, y = lowpass_rows(tracks.t, np.ascontiguousarray(foot.T), cfg.speed_lowpass_hz)
     speed = np.hypot(gradient(tracks.t, x), gradient(tracks.t, y)) / tracks.shank_px
     still = speed < cfg.max_foot_speed  # NaN speed (foot unseen) is not still
     still = _fill_short(tracks.t, still, cfg.fill_s, value=False)
@@ -88,7 +88,7 @@ def _centred_median(comps: np.ndarray) -> np.ndarray:
         return np.full(len(comps), np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN, as they should
-        return nanmedian_across(comps - np.nanmedian(comps, axis=0), 1)
+        return nanmedian_across(comps - [nanmedian_of(comps[:, k]) for k in range(comps.shape[1])], 1)
 
 
 def foot_tilt(tracks: CleanTracks, side: str, start: int, stop: int) -> np.ndarray:
@@ -136,4 +136,4 @@ def noise_level(x: np.ndarray) -> float:
     d2 = np.diff(x[np.isfinite(x)], n=2)
     if d2.size < 5:
         return 0.0
-    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6))
+    return float(1.4826 * median_of(np.abs(d2 - median_of(d2))) / np.sqrt(6))

@@ -7,7 +7,7 @@ import numpy as np
 
 from formcheck.core.clean import CleanTracks, segment_length
 from formcheck.core.config import ViewConfig
-from formcheck.core.filters import finite_runs, running_median
+from formcheck.core.filters import finite_runs, nanmedian_of, running_median
 from formcheck.core.landmarks import INDEX
 
 VIEWS = ("side", "front", "back", "oblique")
@@ -39,17 +39,26 @@ def width_ratio(tracks: CleanTracks) -> np.ndarray:
         return (sh + hp) / (2 * torso)
 
 
+CODES = ("",) + VIEWS  # a frame's view as a small integer: 0 unknown, then VIEWS in order
+SIDE, FRONT, BACK, OBLIQUE = (CODES.index(v) for v in VIEWS)
+
+
 def frame_views(tracks: CleanTracks, cfg: ViewConfig) -> np.ndarray:
     """Per-frame view label ('' where unknown), from a 1 s running median of the width ratio."""
+    return np.array(CODES, dtype=object)[frame_view_codes(tracks, cfg)]
+
+
+def frame_view_codes(tracks: CleanTracks, cfg: ViewConfig) -> np.ndarray:
+    """frame_views as indices into CODES."""
     ratio = width_ratio(tracks)
-    labels = np.full(len(ratio), "", dtype=object)
+    codes = np.zeros(len(ratio), np.int8)
     for a, b in finite_runs(np.isfinite(ratio)):
         r = running_median(tracks.t[a:b], ratio[a:b], 1.0)
-        facing_camera = _facing_camera(tracks, a, b)
-        lab = np.where(r < cfg.side_max_width, "side", np.where(r >= cfg.front_min_width, "front", "oblique"))
-        lab = np.where((lab == "front") & ~facing_camera, "back", lab)
-        labels[a:b] = lab
-    return labels
+        code = np.where(r < cfg.side_max_width, SIDE, np.where(r >= cfg.front_min_width, FRONT, OBLIQUE))
+        if (code == FRONT).any():  # which way the person faces only matters there
+            code[(code == FRONT) & ~_facing_camera(tracks, a, b)] = BACK
+        codes[a:b] = code
+    return codes
 
 
 def _facing_camera(tracks: CleanTracks, a: int, b: int) -> np.ndarray:
@@ -61,7 +70,8 @@ def _facing_camera(tracks: CleanTracks, a: int, b: int) -> np.ndarray:
 
 def near_side(tracks: CleanTracks, start: int, stop: int) -> str:
     """The body side nearer the camera: better visibility, then smaller MediaPipe depth."""
-    vis = {s: np.nanmedian(tracks.vis[start:stop, [INDEX[f"{s}_{j}"] for j in ("hip", "knee", "ankle", "heel")]])
+    vis = {s: nanmedian_of(np.take(tracks.vis[start:stop], [INDEX[f"{s}_{j}"] for j in ("hip", "knee", "ankle", "heel")],
+                                   axis=1).ravel())
            for s in ("left", "right")}
     if not all(np.isfinite(v) for v in vis.values()):
         return "left" if np.isfinite(vis["left"]) else "right"
@@ -69,8 +79,7 @@ def near_side(tracks: CleanTracks, start: int, stop: int) -> str:
 
 
 def view_segments(tracks: CleanTracks, cfg: ViewConfig) -> list[ViewSegment]:
-    labels = frame_views(tracks, cfg)
-    runs = _label_runs(labels)
+    runs = _label_runs(frame_view_codes(tracks, cfg))
     runs = _merge_short(runs, tracks.t, cfg.min_segment_s)
     t = tracks.t
     out = []
@@ -80,15 +89,14 @@ def view_segments(tracks: CleanTracks, cfg: ViewConfig) -> list[ViewSegment]:
     return out
 
 
-def _label_runs(labels: np.ndarray) -> list[tuple[int, int, str]]:
-    """[start, stop) runs of one non-empty label."""
-    lab = np.asarray(labels, dtype=str)
-    if lab.size == 0:
+def _label_runs(codes: np.ndarray) -> list[tuple[int, int, str]]:
+    """[start, stop) runs of one known view (codes: frame_view_codes)."""
+    if codes.size == 0:
         return []
-    edges = np.flatnonzero(lab[1:] != lab[:-1]) + 1
+    edges = np.flatnonzero(codes[1:] != codes[:-1]) + 1
     starts = np.concatenate([[0], edges]).tolist()
-    stops = np.concatenate([edges, [lab.size]]).tolist()
-    return [(a, b, str(lab[a])) for a, b in zip(starts, stops) if lab[a] != ""]
+    stops = np.concatenate([edges, [codes.size]]).tolist()
+    return [(a, b, CODES[codes[a]]) for a, b in zip(starts, stops) if codes[a] != 0]
 
 
 def _merge_short(runs: list[tuple[int, int, str]], t: np.ndarray, min_s: float) -> list[tuple[int, int, str]]:

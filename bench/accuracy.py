@@ -33,8 +33,9 @@ LEG = ("hip", "knee", "ankle", "heel", "foot_index")
 
 def naive_count(series: LandmarkSeries) -> int:
     """Threshold counter on the raw mean heel height: one rep per upward crossing of the clip's middle."""
-    y = -np.nanmean(series.xy[:, [INDEX["left_heel"], INDEX["right_heel"]], 1], axis=1)
-    y = y[np.isfinite(y)]
+    heels = series.xy[:, [INDEX["left_heel"], INDEX["right_heel"]], 1]
+    seen = np.isfinite(heels).any(axis=1)  # frames without a pose have no heel at all
+    y = -np.nanmean(heels[seen], axis=1)
     if y.size < 3:
         return 0
     mid = (np.nanmax(y) + np.nanmin(y)) / 2

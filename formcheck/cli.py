@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("-o", "--output", help="output folder (default: formcheck-out/<input stem>/)")
     an.add_argument("--json", action="store_true", help="print report.json to stdout instead of the table")
     an.add_argument("--no-video", action="store_true", help="skip annotated.mp4 (faster; the report keeps its thumbnails)")
+    an.add_argument("--video-size", type=int, default=None, metavar="PX",
+                    help="long side of annotated.mp4 at most, px (default 1280; 0 = the input's size)")
     an.add_argument("--open", action="store_true", help="open report.html in the default browser when done")
     add_analysis_options(an)
     _add_extract_options(an)
@@ -71,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(doc)
     doc.set_defaults(func=cmd_doctor)
     return parser
+
+
+def _video_size(px: int | None) -> int | None:
+    """--video-size: None -> the default, 0 -> the input's size."""
+    from formcheck.io.video_writer import VIDEO_MAX_SIDE
+
+    if px is None:
+        return VIDEO_MAX_SIDE
+    if px != 0 and px < 160:
+        raise InputError(f"--video-size must be 0 (the input's size) or at least 160 px, got {px}")
+    return px or None
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -94,7 +107,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     result = analyze_to_folder(args.input, args.output, config, model=args.model, show_progress=not args.quiet,
                                quiet_native=not args.debug, video=not args.no_video, extract=_extract_config(args),
-                               use_cache=not args.no_cache, on_report=show)
+                               use_cache=not args.no_cache, on_report=show, video_max_side=_video_size(args.video_size))
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     save_if_asked(args, result.data)

@@ -17,6 +17,7 @@ from formcheck.io.model import ModelInfo, file_sha256, resolve_model
 from formcheck.io.pose import PoseConfig, PoseEstimator
 from formcheck.io.progress import frame_progress
 from formcheck.io.video import VideoFileSource
+from formcheck.io.video_writer import VIDEO_MAX_SIDE
 
 LANDMARK_SUFFIXES = (".csv",)
 
@@ -91,13 +92,14 @@ def analyze_to_folder(src: str | Path, out_dir: str | Path | None = None, config
                       model: str | None = None, show_progress: bool = False,
                       quiet_native: bool = True, video: bool = True, extract: ExtractConfig | None = None,
                       use_cache: bool = True, on_report: Callable[[dict[str, Any]], None] | None = None,
-                      ) -> AnalyzeResult:
+                      video_max_side: int | None = VIDEO_MAX_SIDE) -> AnalyzeResult:
     """Analyze a video or landmarks CSV and write its output folder.
 
     The landmarks of a video are written first, so a refused or interrupted analysis loses
     nothing already extracted (Ctrl-C raises Interrupted after saving them); then report.json and
     reps.csv, handed to on_report(report.json's dict) at once (the person sees the result without
-    waiting for the video), then annotated.mp4 (a video input, unless video=False) and report.html.
+    waiting for the video), then annotated.mp4 (a video input, unless video=False; the analyzed frames,
+    at most video_max_side px on the long side) and report.html.
     """
     from formcheck.api import analyze_loaded, load_input
     from formcheck.io.landmarks_csv import save_landmarks_csv, save_landmarks_or_rescue
@@ -120,7 +122,7 @@ def analyze_to_folder(src: str | Path, out_dir: str | Path | None = None, config
     result = AnalyzeResult(report, data, out, files)
     if on_report is not None:
         on_report(data)
-    write_visual_outputs(result, video=video, show_progress=show_progress)
+    write_visual_outputs(result, video=video, show_progress=show_progress, video_max_side=video_max_side)
     return result
 
 
@@ -139,7 +141,8 @@ def write_report_files(data: dict[str, Any], out: Path) -> dict[str, Path]:
             "reps_csv": save_reps_csv(data, out / "reps.csv")}
 
 
-def write_visual_outputs(result: AnalyzeResult, video: bool = True, show_progress: bool = False) -> None:
+def write_visual_outputs(result: AnalyzeResult, video: bool = True, show_progress: bool = False,
+                         video_max_side: int | None = VIDEO_MAX_SIDE) -> None:
     """annotated.mp4 (second pass over a video input; thumbnails kept on the way) and report.html.
 
     Without the video, the thumbnails come from a cheap pass decoding only up to the frames needed;
@@ -156,7 +159,7 @@ def write_visual_outputs(result: AnalyzeResult, video: bool = True, show_progres
         frames = key_frames(report.series.frame, a.t, a.h, data["reps"])
         collector = ThumbnailCollector(thumbnail_requests(report.series, frames, a.signal_side))
         if video:
-            video_name = _write_video(result, collector, show_progress)
+            video_name = _write_video(result, collector, show_progress, video_max_side)
         else:
             from formcheck.io.frame_grab import grab_frames
 
@@ -169,13 +172,14 @@ def write_visual_outputs(result: AnalyzeResult, video: bool = True, show_progres
     result.files["report_html"] = write_atomic(out / "report.html", html)
 
 
-def _write_video(result: AnalyzeResult, on_frame: Any, show_progress: bool) -> str:
+def _write_video(result: AnalyzeResult, on_frame: Any, show_progress: bool, max_side: int | None) -> str:
     from formcheck.io.video_writer import write_annotated_video
     from formcheck.viz.timeline import StateTimeline
 
     timeline = StateTimeline.from_report(result.report, result.data)
     written = write_annotated_video(result.report.input.path, timeline.state_at, result.out_dir / "annotated.mp4",
-                                    on_frame=on_frame, show_progress=show_progress)
+                                    on_frame=on_frame, show_progress=show_progress,
+                                    frames=result.report.series.frame, max_side=max_side)
     result.files["annotated_video"] = written.path
     result.warnings.extend(written.warnings)
     return written.path.name

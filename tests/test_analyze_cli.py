@@ -104,3 +104,11 @@ def test_missing_input_and_bad_scale(tmp_path, capsys):
     assert main(["analyze", str(tmp_path / "nope.mp4"), "--quiet"]) == 2
     assert "not found" in capsys.readouterr().err
     assert main(["analyze", str(tmp_path / "x.csv"), "--height-cm", "2", "--quiet"]) == 2
+
+
+@pytest.mark.parametrize("px", ["50", "-1"])
+def test_bad_video_size_is_a_one_line_error_before_any_work(tmp_path, capsys, px):
+    assert main(["analyze", str(tmp_path / "x.mp4"), "--video-size", px, "--quiet", "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--video-size must be 0" in err[0]
+    assert not (tmp_path / "o").exists()

@@ -8,7 +8,7 @@ import pytest
 from conftest import ffmpeg, numbered_frame, write_clip
 from formcheck.errors import OutputError
 from formcheck.io.frame_grab import grab_frames
-from formcheck.io.video_writer import write_annotated_video
+from formcheck.io.video_writer import output_size, write_annotated_video
 from formcheck.viz.overlay import OverlayState, banner_top, layout_for
 
 
@@ -103,3 +103,57 @@ def test_grab_frames_gives_exactly_the_wanted_frames(tmp_path):
     assert sorted(got) == [3, 10, 44]
     for i, image in got.items():  # each frame's brightness encodes its index
         assert abs(float(image.mean()) - float(numbered_frame(i).mean())) < 6
+
+
+def test_only_the_analyzed_frames_at_their_rate(tmp_path):
+    """A 60 fps clip analyzed at 30 fps: the video holds the analyzed frames, at 30 fps, same duration."""
+    src = write_clip(tmp_path / "in.mp4", 40, 60.0)
+    seen: list[int] = []
+    hooked: list[int] = []
+
+    def state_at(i: int) -> OverlayState:
+        seen.append(i)
+        return OverlayState()
+
+    res = write_annotated_video(src, state_at, tmp_path / "a.mp4", frames=list(range(0, 40, 2)),
+                                on_frame=lambda i, im: hooked.append(i), draw=lambda frame, state: frame)
+    n, out_fps, w, h, _ = probe(res.path)
+    assert (n, w, h) == (20, 160, 120) and res.frames == 20
+    assert out_fps == pytest.approx(30.0, rel=1e-4) and res.fps == pytest.approx(30.0)
+    assert seen == hooked == list(range(0, 40, 2))
+    cap = cv2.VideoCapture(str(res.path))
+    source = cv2.VideoCapture(str(src))
+    levels = np.array([source.read()[1].mean() for _ in range(40)])  # (as decoded: the codec shifts them)
+    source.release()
+    for k in range(20):  # the k-th output frame is input frame 2k (its brightness encodes its index)
+        image = cap.read()[1]
+        near = [i for i in (2 * k - 1, 2 * k, 2 * k + 1) if 0 <= i < 40]  # (brightness wraps at 250)
+        assert min(near, key=lambda i: abs(levels[i] - image.mean())) == 2 * k, k
+    cap.release()
+
+
+def test_a_large_input_is_scaled_down_and_drawn_at_the_output_size(tmp_path):
+    src = write_clip(tmp_path / "in.mp4", 6, 30.0, size=(640, 480))
+    leg = ((100.0, 200.0), None, (300.0, 400.0), (10.0, 20.0), (600.0, 460.0))
+    drawn: list[tuple[tuple[int, ...], OverlayState]] = []
+    raw: list[tuple[int, ...]] = []
+
+    def draw(frame, state):
+        drawn.append((frame.shape, state))
+        return frame
+
+    res = write_annotated_video(src, lambda i: OverlayState(leg=leg), tmp_path / "a.mp4", draw=draw, max_side=320,
+                                on_frame=lambda i, im: raw.append(im.shape))
+    n, _, w, h, _ = probe(res.path)
+    assert (n, w, h) == (6, 320, 240)
+    assert raw == [(480, 640, 3)] * 6  # thumbnails still see the full frame
+    assert [s for s, _ in drawn] == [(240, 320, 3)] * 6
+    assert drawn[0][1].leg == ((50.0, 100.0), None, (150.0, 200.0), (5.0, 10.0), (300.0, 230.0))
+
+
+@pytest.mark.parametrize("size, max_side, want", [
+    ((1920, 1080), 1280, (1280, 720)), ((1080, 1920), 1280, (720, 1280)), ((3840, 2160), 1280, (1280, 720)),
+    ((540, 960), 1280, (540, 960)), ((1920, 1080), None, (1920, 1080)), ((1920, 1080), 0, (1920, 1080)),
+    ((1001, 601), 500, (500, 300))])
+def test_output_size_keeps_the_aspect_never_upscales_and_stays_even(size, max_side, want):
+    assert output_size(*size, max_side) == want

@@ -8,7 +8,7 @@ sized from the frame's shorter side so a 640x480 webcam and a 1080x1920 phone cl
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol, Sequence
 
@@ -65,6 +65,13 @@ class OverlayState:
             if severity not in SEVERITIES:
                 raise ValueError(f"fault severity must be one of {SEVERITIES}, got {severity!r} for {text!r}")
 
+    def scaled(self, factor: float) -> "OverlayState":
+        """The same state on a frame scaled by factor (the leg's pixels scaled)."""
+        if self.leg is None or factor == 1.0:
+            return self
+        leg = tuple(None if p is None else (p[0] * factor, p[1] * factor) for p in self.leg)
+        return replace(self, leg=leg)
+
 
 def leg_points(xy: np.ndarray, vis: np.ndarray | None, side: str, min_vis: float = 0.3) -> tuple[Point | None, ...] | None:
     """One frame's working-leg points from a (33, 2) pixel row (and optional (33,) visibility), for OverlayState.leg."""
@@ -116,7 +123,9 @@ def shade(frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, colour: tuple[i
     if x1 <= x0 or y1 <= y0:
         return
     roi = frame[y0:y1, x0:x1]
-    cv2.addWeighted(roi, 1.0 - alpha, np.full(roi.shape, colour, np.uint8), alpha, 0.0, dst=roi)
+    fill = np.empty_like(roi)
+    fill[...] = colour  # (np.full with a colour tuple is ten times slower)
+    cv2.addWeighted(roi, 1.0 - alpha, fill, alpha, 0.0, dst=roi)
 
 
 def put_text(frame: np.ndarray, text: str, org: tuple[int, int], lay: Layout, scale: float = 1.0,

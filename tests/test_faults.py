@@ -5,12 +5,13 @@ import dataclasses
 import warnings
 from functools import lru_cache
 
+import numpy as np
 import pytest
 
 from formcheck.core.analyze import Analysis, analyze_series
 from formcheck.core.config import AnalysisConfig
 from formcheck.core.fault_config import FaultConfig
-from formcheck.core.fault_detect import DETECTORS, detect_faults
+from formcheck.core.fault_detect import DETECTORS, RULES, detect_faults
 from formcheck.core.faults import FAULT_IDS, FAULTS, SPECS
 from formcheck.synth import MEDIAPIPE_LIKE, RepScript, SetScript, make_series, preset
 
@@ -186,3 +187,39 @@ def test_analyze_series_runs_the_detectors_and_can_switch_them_off():
         off = analyze_series(series, AnalysisConfig(faults=FaultConfig(enabled=False)))
     assert "knee_drive" in ids(on.reps[FAULT_REP])
     assert all(not r.faults for r in off.reps) and off.verdict.stop_set is None
+
+
+def test_each_rep_lists_the_faults_its_view_could_not_show():
+    """A clip that cuts from a side camera to a front one (as the shared `merged` clip does): the front
+    reps were not judged on the side-only faults, and the report says so rep by rep."""
+    from formcheck.core.landmarks import LandmarkSeries
+    from formcheck.core.report import analysis_to_dict, partly_checked
+
+    cut_mid_set = lambda lead_in, lead_out: dataclasses.replace(five_reps(), lead_in_s=lead_in, lead_out_s=lead_out)  # noqa: E731
+    side, _ = make_series(cut_mid_set(1.0, 0.0), "side", corruption=MEDIAPIPE_LIKE)
+    front, _ = make_series(cut_mid_set(0.0, 1.0), "front", corruption=MEDIAPIPE_LIKE)
+    dt = float(side.t[1] - side.t[0])
+    cat = lambda a, b: None if a is None else np.concatenate([a, b])  # noqa: E731
+    series = LandmarkSeries(t=np.concatenate([side.t, side.t[-1] + dt + front.t]), xy=cat(side.xy, front.xy),
+                            z=cat(side.z, front.z), vis=cat(side.vis, front.vis), width=side.width,
+                            height=side.height, frame=np.arange(len(side) + len(front)),
+                            presence=cat(side.presence, front.presence), world=cat(side.world, front.world))
+    a = analyze_series(series)
+    assert [r.view for r in a.reps] == ["side"] * 5 + ["front"] * 5
+    side_only = [fid for fid in DETECTORS if SPECS[fid].views == ("side", "oblique")]
+    assert set(side_only) == {"shallow_bottom", "no_top_pause", "torso_help", "knee_drive"}
+    assert all(r.not_checked == ["hips_not_level"] for r in a.reps[:5])
+    assert all(sorted(r.not_checked) == sorted(side_only) for r in a.reps[5:])
+    data = analysis_to_dict(a)
+    assert [r["not_checked"] for r in data["reps"]] == [r.not_checked for r in a.reps]
+    assert data["faults_not_checked"] == [f for f in data["faults_not_checked"] if f["id"] in ("arch_collapse", "roll_out")]
+    partly = partly_checked(data)
+    assert partly == {**{k: ("side", ["hips_not_level"]) for k in range(1, 6)},
+                      **{k: ("front", [f for f in RULES if f in side_only]) for k in range(6, 11)}}
+
+
+def test_a_clip_seen_from_one_view_has_no_partly_checked_rep():
+    from formcheck.core.report import analysis_to_dict, partly_checked
+
+    data = analysis_to_dict(analyze(preset("clean_side"), "front"))
+    assert all(r["not_checked"] for r in data["reps"]) and partly_checked(data) == {}

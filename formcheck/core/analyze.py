@@ -35,6 +35,7 @@ class RepResult:
     view: str
     metrics: dict
     faults: list[dict] = field(default_factory=list)
+    not_checked: list[str] = field(default_factory=list)  # faults this rep could not be judged on (its view...)
 
 
 @dataclass

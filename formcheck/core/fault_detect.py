@@ -45,6 +45,7 @@ def detect_faults(analysis: "Analysis", cfg: FaultConfig) -> SetVerdict:
         analysis.warnings.append("the free foot stays as low as the working foot all set (a two-leg raise?): "
                                  "the free-leg check was skipped")
     for rep, m in zip(analysis.reps, measures):
+        rep.not_checked = unjudged(rep, m, refs[rep.view])
         if m is None:
             continue
         found = [f for f in (judge(fid, rep, m, refs[rep.view], cfg) for fid in RULES) if f is not None]
@@ -101,6 +102,15 @@ def set_reference(measures: list[RepMeasure | None], analysis: "Analysis", cfg: 
 def _hang(gap: np.ndarray) -> np.ndarray:
     """How high the free foot typically hangs (NaN if it is never seen), as a 0-d array for the cache."""
     return np.array(nanmedian_of(gap) if np.isfinite(gap).any() else NAN)
+
+
+def unjudged(rep: "RepResult", m: RepMeasure | None, ref: SetRef) -> list[str]:
+    """The faults with a rule that this rep could not be judged on: all of them if it could not be
+    measured, else those its view cannot show, and the free-leg check when the set gives no reference."""
+    if m is None:
+        return list(RULES)
+    return [fid for fid in RULES
+            if rep.view not in SPECS[fid].views or (fid == "free_leg_assist" and not ref.free_leg_checkable)]
 
 
 def judge(fid: str, rep: "RepResult", m: RepMeasure, ref: SetRef, cfg: FaultConfig) -> dict | None:

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.core.analyze import Analysis, RepResult
+from formcheck.core.fault_detect import RULES
 
 SCHEMA_VERSION = 1
 TEMPO_KEYS = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s", "time_under_tension_s",
@@ -26,6 +27,7 @@ def rep_to_dict(rep: RepResult) -> dict[str, Any]:
     out["heel_range"] = m.get("heel_range", {})
     out.update({k: v for k, v in m.items() if k not in TEMPO_KEYS and k != "heel_range"})
     out["faults"] = list(rep.faults)
+    out["not_checked"] = list(rep.not_checked)
     return out
 
 
@@ -54,3 +56,21 @@ def summarize(a: Analysis) -> dict[str, Any]:
     mean = lambda k: _r(float(np.mean([r[k] for r in reps if r[k] is not None])) if reps else float("nan"))  # noqa: E731
     return {"reps": len(reps), "clean_reps": sum(1 for r in reps if not r["faults"]),
             "average_tempo_s": {k: mean(k) for k in TEMPO_KEYS[:4]}}
+
+
+def partly_checked(data: dict[str, Any]) -> dict[int, tuple[str, list[str]]]:
+    """Reps judged on fewer faults than the clip as a whole, from report.json's dict:
+    {rep index: (its view, the faults checked on other reps but not on this one)}.
+
+    A fault no rep could be judged on is in faults_not_checked already, for the whole clip."""
+    checked_somewhere = {fid for r in data.get("reps", []) for fid in _judgeable(r)}
+    out = {}
+    for r in data.get("reps", []):
+        missing = [fid for fid in r.get("not_checked", []) if fid in checked_somewhere]
+        if missing:
+            out[r["index"]] = (r.get("view") or "unknown", missing)
+    return out
+
+
+def _judgeable(rep: dict[str, Any]) -> set[str]:
+    return set(RULES) - set(rep.get("not_checked", []))

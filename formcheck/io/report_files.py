@@ -98,21 +98,22 @@ def report_json_text(report: dict[str, Any]) -> str:
 
 
 def reps_rows(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """One row per rep: every scalar metric, heel_range flattened, fault ids joined with ';'."""
+    """One row per rep: every scalar metric, heel_range flattened, fault ids (found, and not checked on
+    that rep) joined with ';'."""
     reps = report.get("reps", [])
     extra = []
     for rep in reps:
         for key, value in rep.items():
-            if key not in REP_COLUMNS and key not in ("heel_range", "faults") and key not in extra:
+            if key not in REP_COLUMNS and key not in ("heel_range", "faults", "not_checked") and key not in extra:
                 extra.append(key)
     heel = ["foot_angle_deg", "foot_length_frac", "shank_frac", "cm", "cm_source", "bottom_foot_angle_deg",
             "top_foot_angle_deg"]
-    header = list(REP_COLUMNS) + extra + [f"heel_range_{k}" for k in heel] + ["faults"]
+    header = list(REP_COLUMNS) + extra + [f"heel_range_{k}" for k in heel] + ["faults", "not_checked"]
     rows = []
     for rep in reps:
         hr = rep.get("heel_range") or {}
         rows.append([rep.get(k) for k in REP_COLUMNS] + [rep.get(k) for k in extra] + [hr.get(k) for k in heel]
-                    + [";".join(f["id"] for f in rep.get("faults", []))])
+                    + [";".join(f["id"] for f in rep.get("faults", [])), ";".join(rep.get("not_checked", []))])
     return header, rows
 
 

@@ -6,12 +6,15 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from formcheck.core.report import partly_checked
+
 
 def _fmt(x: Any, nd: int = 2) -> str:
     return "-" if x is None else f"{x:.{nd}f}" if isinstance(x, float) else str(x)
 
 
 def rep_table(report: dict[str, Any]) -> Table:
+    partly = partly_checked(report)
     table = Table(title=f"{report['rep_count']} reps", title_justify="left", header_style="bold")
     for col, just in (("rep", "right"), ("start s", "right"), ("rise s", "right"), ("top s", "right"),
                       ("lower s", "right"), ("bottom s", "right"), ("heel range", "right"), ("faults", "left")):
@@ -25,6 +28,8 @@ def rep_table(report: dict[str, Any]) -> Table:
         bottom = _fmt(rep.get("bottom_pause_s")) + ("~" if rep.get("bottom_pause_estimated") else "")
         faults = ", ".join(f"[{'red' if f.get('severity') == 'major' else 'yellow'}]{f['id']}[/]"
                            for f in rep.get("faults", [])) or "[green]ok[/]"
+        if rep["index"] in partly:
+            faults += "*"
         table.add_row(str(rep["index"]), _fmt(rep["t_start"]), _fmt(rep["concentric_s"]), _fmt(rep["top_pause_s"]),
                       _fmt(rep["eccentric_s"]), bottom, rng, faults)
     return table
@@ -42,6 +47,13 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     for rep in report["reps"]:
         for f in rep.get("faults", []):
             lines.append(f"rep {rep['index']}: {f['id']}: {f.get('cue', '')}")
+    partly: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for index, (view, ids) in partly_checked(report).items():
+        partly.setdefault((view, tuple(ids)), []).append(index)
+    for (view, ids), indices in partly.items():
+        reps = ", ".join(str(i) for i in indices)
+        lines.append(f"[dim]* rep{'s' if len(indices) > 1 else ''} {reps} ({view} view): "
+                     f"{', '.join(ids)} not checked (checked on the other reps)[/]")
     by_reason: dict[str, list[str]] = {}
     for f in report.get("faults_not_checked", []):
         by_reason.setdefault(f["reason"], []).append(f["id"])

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from formcheck.core.report import partly_checked
 from formcheck.viz.labels import FAULT_BANNERS, PHASE_NAMES, fault_noun
 from formcheck.viz.plots import heel_plot, tempo_bars
 
@@ -35,6 +36,7 @@ def report_context(data: dict[str, Any], t: np.ndarray, height: np.ndarray, qual
     inp = data.get("input", {})
     reps = data.get("reps", [])
     summary = data.get("summary") or {}
+    partly = partly_checked(data)
     return {
         "title": Path(inp["path"]).name if inp.get("path") else "landmark series",
         "input": inp, "versions": data.get("versions", {}), "side": data.get("side"),
@@ -44,7 +46,7 @@ def report_context(data: dict[str, Any], t: np.ndarray, height: np.ndarray, qual
         "heel_range": heel_range_text(reps), "stop_set": data.get("stop_set"),
         "not_checked": [(fault_noun(f["id"]), f["id"], f["reason"]) for f in data.get("faults_not_checked", [])],
         "quality": quality, "warnings": data.get("warnings", []),
-        "reps": [rep_row(r, (thumbs or {}).get(r["index"])) for r in reps],
+        "reps": [rep_row(r, (thumbs or {}).get(r["index"]), partly.get(r["index"])) for r in reps],
         "heel_plot": heel_plot(t, height, reps) if len(t) > 1 else None,
         "tempo_bars": tempo_bars(reps) if reps else None,
         "thumbs_note": thumbs_note, "has_thumbs": bool(thumbs), "video_name": video_name,
@@ -70,7 +72,9 @@ def heel_range_text(reps: list[dict[str, Any]]) -> str | None:
     return text + (f"; {spread(cms, 'cm', 1)}" if cms else "")
 
 
-def rep_row(rep: dict[str, Any], thumbs: dict[str, str] | None) -> dict[str, Any]:
+def rep_row(rep: dict[str, Any], thumbs: dict[str, str] | None,
+            partly: tuple[str, list[str]] | None = None) -> dict[str, Any]:
+    """One rep's table row; partly: (view, faults checked on other reps but not this one)."""
     hr = rep.get("heel_range") or {}
     rng = (f"{hr['foot_angle_deg']:.0f} deg" if hr.get("foot_angle_deg") is not None
            else f"{hr['shank_frac']:.2f} shank" if hr.get("shank_frac") is not None else "-")
@@ -80,7 +84,9 @@ def rep_row(rep: dict[str, Any], thumbs: dict[str, str] | None) -> dict[str, Any
                "severity": f.get("severity", "minor"), "cue": f.get("cue", "")} for f in rep.get("faults", [])]
     return {"index": rep["index"], "t_start": rep.get("t_start"), "range": rng, "faults": faults,
             "tempo": [(p, rep.get(k)) for p, k in TEMPO], "estimated": bool(rep.get("bottom_pause_estimated")),
-            "ratio": rep.get("eccentric_concentric_ratio"), "thumbs": thumbs or {}}
+            "ratio": rep.get("eccentric_concentric_ratio"), "thumbs": thumbs or {},
+            "unchecked": None if partly is None else
+            (partly[0], ", ".join(fault_noun(fid) for fid in partly[1]))}
 
 
 def report_html(report: Any, data: dict[str, Any], thumbs: dict[int, dict[str, str]] | None = None,

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from formcheck.errors import OutputError
+from formcheck.io.pose import model_size
 from formcheck.io.progress import frame_progress
 from formcheck.io.video import FALLBACK_FPS, VideoFileSource
 
@@ -138,11 +139,10 @@ def frame_stride(frames: Sequence[int] | None) -> int:
 
 def output_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
     """(width, height) scaled down so the long side is at most max_side (never up; None or 0: unchanged)."""
-    long_side = max(width, height)
-    if not max_side or long_side <= max_side:
-        return width, height
-    scale = max_side / long_side
-    return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+    size = model_size(width, height, max_side)
+    if size == (width, height):
+        return size
+    return max(2, round(size[0] / 2) * 2), max(2, round(size[1] / 2) * 2)  # even: yuv420p
 
 
 def _annotate_frames(source: VideoFileSource, wanted: set[int] | None, encoder: VideoEncoder, size: tuple[int, int],

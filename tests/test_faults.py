@@ -38,9 +38,13 @@ def five_reps(faults_at: dict[int, tuple[str, ...]] | None = None, **rep) -> Set
     return SetScript(reps=reps, side="right", lead_in_s=1.0, lead_out_s=1.0, seed=7)
 
 
+OBLIQUE = {"oblique": ("side", -25.0), "oblique_back": ("side", 25.0)}  # the side camera turned 25 deg
+
+
 @lru_cache(maxsize=None)
 def _analyze(script: SetScript, view: str, seed: int) -> Analysis:
-    series, _ = make_series(script, view=view, corruption=MEDIAPIPE_LIKE, seed=seed)
+    named, offset = OBLIQUE.get(view, (view, 0.0))
+    series, _ = make_series(script, view=named, corruption=MEDIAPIPE_LIKE, seed=seed, azimuth_offset_deg=offset)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return analyze_series(series)
@@ -69,6 +73,16 @@ def test_fault_fires_on_its_rep_and_nowhere_else(fault, seed):
     for k, rep in enumerate(a.reps):
         if k != FAULT_REP:
             assert not rep.faults, (k, rep.faults)
+
+
+@pytest.mark.parametrize("fault", sorted(f for f in CASES if "oblique" in SPECS[f].views))
+@pytest.mark.parametrize("view", sorted(OBLIQUE))
+def test_fault_fires_on_its_rep_in_an_oblique_view(fault, view):
+    """The rules judged in an oblique view (the side camera turned 25 degrees to the front or back)."""
+    a = analyze(five_reps({FAULT_REP: (fault,)}), view, 0)
+    assert [r.view for r in a.reps] == ["oblique"] * 5
+    assert fault in ids(a.reps[FAULT_REP])
+    assert all(not rep.faults for k, rep in enumerate(a.reps) if k != FAULT_REP)
 
 
 @pytest.mark.parametrize("fault", sorted(CASES))

@@ -121,9 +121,12 @@ def _corrupt(xy: np.ndarray, far: np.ndarray, t: np.ndarray, c: Corruption,
 
 def make_series(script: SetScript, view: str = "side", noise_px: float = 0.0, seed: int | None = None,
                 corruption: Corruption | None = None, width: int = 540, height: int = 960,
-                distance: float = 3.0, camera_height_m: float = 1.0) -> tuple[LandmarkSeries, Truth]:
+                distance: float = 3.0, camera_height_m: float = 1.0,
+                azimuth_offset_deg: float = 0.0) -> tuple[LandmarkSeries, Truth]:
     """Landmarks of a scripted set as MediaPipe would give them, and the exact truth.
 
+    azimuth_offset_deg turns the camera about the athlete from the named view (e.g. "side" with
+    -30: 30 degrees towards the front, an oblique view).
     noise_px overrides corruption.noise_px when given (> 0); seed defaults to script.seed.
     truth.landmarks_px holds the uncorrupted pixel positions at the same frame times.
     """
@@ -131,7 +134,7 @@ def make_series(script: SetScript, view: str = "side", noise_px: float = 0.0, se
     if noise_px:
         c = replace(c, noise_px=float(noise_px))
     rng = np.random.default_rng(script.seed if seed is None else seed)
-    cam = make_camera(view, script.side, width, height, distance, camera_height_m)
+    cam = make_camera(view, script.side, width, height, distance, camera_height_m, azimuth_offset_deg)
     tl = tlm.build_timeline(script)
     t = frame_times(script, tl.duration, c.dt_jitter, rng)
     sk = compute_skeleton(script, t)

@@ -98,8 +98,8 @@ def analyze_to_folder(src: str | Path, out_dir: str | Path | None = None, config
     The landmarks of a video are written first, so a refused or interrupted analysis loses
     nothing already extracted (Ctrl-C raises Interrupted after saving them); then report.json and
     reps.csv, handed to on_report(report.json's dict) at once (the person sees the result without
-    waiting for the video), then annotated.mp4 (a video input, unless video=False; the analyzed frames,
-    at most video_max_side px on the long side) and report.html.
+    waiting for the video), then annotated.mp4 (a video input, unless video=False; at most
+    video_max_side px on the long side) and report.html.
     """
     from formcheck.api import analyze_loaded, load_input
     from formcheck.io.landmarks_csv import save_landmarks_csv, save_landmarks_or_rescue
@@ -178,8 +178,7 @@ def _write_video(result: AnalyzeResult, on_frame: Any, show_progress: bool, max_
 
     timeline = StateTimeline.from_report(result.report, result.data)
     written = write_annotated_video(result.report.input.path, timeline.state_at, result.out_dir / "annotated.mp4",
-                                    on_frame=on_frame, show_progress=show_progress,
-                                    frames=result.report.series.frame, max_side=max_side)
+                                    on_frame=on_frame, show_progress=show_progress, max_side=max_side)
     result.files["annotated_video"] = written.path
     result.warnings.extend(written.warnings)
     return written.path.name

@@ -105,33 +105,6 @@ def test_grab_frames_gives_exactly_the_wanted_frames(tmp_path):
         assert abs(float(image.mean()) - float(numbered_frame(i).mean())) < 6
 
 
-def test_only_the_analyzed_frames_at_their_rate(tmp_path):
-    """A 60 fps clip analyzed at 30 fps: the video holds the analyzed frames, at 30 fps, same duration."""
-    src = write_clip(tmp_path / "in.mp4", 40, 60.0)
-    seen: list[int] = []
-    hooked: list[int] = []
-
-    def state_at(i: int) -> OverlayState:
-        seen.append(i)
-        return OverlayState()
-
-    res = write_annotated_video(src, state_at, tmp_path / "a.mp4", frames=list(range(0, 40, 2)),
-                                on_frame=lambda i, im: hooked.append(i), draw=lambda frame, state: frame)
-    n, out_fps, w, h, _ = probe(res.path)
-    assert (n, w, h) == (20, 160, 120) and res.frames == 20
-    assert out_fps == pytest.approx(30.0, rel=1e-4) and res.fps == pytest.approx(30.0)
-    assert seen == hooked == list(range(0, 40, 2))
-    cap = cv2.VideoCapture(str(res.path))
-    source = cv2.VideoCapture(str(src))
-    levels = np.array([source.read()[1].mean() for _ in range(40)])  # (as decoded: the codec shifts them)
-    source.release()
-    for k in range(20):  # the k-th output frame is input frame 2k (its brightness encodes its index)
-        image = cap.read()[1]
-        near = [i for i in (2 * k - 1, 2 * k, 2 * k + 1) if 0 <= i < 40]  # (brightness wraps at 250)
-        assert min(near, key=lambda i: abs(levels[i] - image.mean())) == 2 * k, k
-    cap.release()
-
-
 def test_a_large_input_is_scaled_down_and_drawn_at_the_output_size(tmp_path):
     src = write_clip(tmp_path / "in.mp4", 6, 30.0, size=(640, 480))
     leg = ((100.0, 200.0), None, (300.0, 400.0), (10.0, 20.0), (600.0, 460.0))

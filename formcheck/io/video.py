@@ -11,7 +11,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Container, Iterator
+from typing import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -176,19 +176,17 @@ class VideoFileSource(_Capture):
     def __iter__(self) -> Iterator[Frame]:
         return self.frames()
 
-    def frames(self, keep: Callable[[float], bool] | None = None,
-               indices: Container[int] | None = None) -> Iterator[Frame]:
-        """Every frame in order; with `keep`, only frames whose timestamp it accepts; with `indices`,
-        only the frames at those positions.
+    def frames(self, keep: Callable[[float], bool] | None = None) -> Iterator[Frame]:
+        """Every frame in order; with `keep`, only frames whose timestamp it accepts.
 
-        A frame refused is decoded (later frames depend on it) but its pixels are never
+        A frame keep() refuses is decoded (later frames depend on it) but its pixels are never
         converted to BGR, so skipping frames of a 60/120/240 fps clip costs little.
         """
         index, raw_t = 0, self._first_t
         try:
             while raw_t is not None:
                 t = self._stamps(raw_t, index)
-                if (indices is None or index in indices) and (keep is None or keep(t)):
+                if keep is None or keep(t):
                     image = self._first if index == 0 else self._retrieve()
                     if image is None:
                         break

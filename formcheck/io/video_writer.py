@@ -4,11 +4,11 @@
 time, whatever the clip's length. Output: H.264 (libx264, yuv420p, +faststart) with the ffmpeg binary
 of the imageio-ffmpeg wheel, so it plays in browsers and on phones; same frame count as the decoded
 input, at the input's frame rate (so the same duration), upright (the source applies rotation
-metadata); or only the frames the analysis saw (`frames`: every 2nd of a 60 fps clip analyzed at
-30 fps), at their rate. At most VIDEO_MAX_SIDE px on the long side: a 1080p or 4K phone clip gives a
+metadata). At most VIDEO_MAX_SIDE px on the long side: a 1080p or 4K phone clip gives a
 720p video, which encodes about 3x faster than 1080p (bench/speed.py, (d)) and plays on any phone.
-Decoding runs in a background thread (io/prefetch.py) while frames are drawn and encoded. Written to a temporary file and renamed, so a failed or interrupted run leaves no
-half-written annotated.mp4. Without imageio-ffmpeg it falls back to OpenCV's MPEG-4 Part 2 writer
+Decoding runs in a background thread (io/prefetch.py) while frames are drawn and encoded.
+Written to a temporary file and renamed, so a failed or interrupted run leaves no half-written
+annotated.mp4. Without imageio-ffmpeg it falls back to OpenCV's MPEG-4 Part 2 writer
 (plays in desktop players, not in most browsers) and says so in the result's warnings.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import cv2
 import numpy as np
@@ -89,7 +89,7 @@ class VideoEncoder:
 def write_annotated_video(video_path: str | Path, state_at: Callable[[int], Any], out_path: str | Path,
                           draw: Callable[[np.ndarray, Any], np.ndarray] | None = None,
                           on_frame: FrameHook | None = None, show_progress: bool = False,
-                          frames: Sequence[int] | None = None, max_side: int | None = VIDEO_MAX_SIDE,
+                          max_side: int | None = VIDEO_MAX_SIDE,
                           ) -> VideoWriteResult:
     """Decode video_path, draw draw(frame, state_at(index)) on each frame, encode to out_path atomically.
 
@@ -98,7 +98,6 @@ def write_annotated_video(video_path: str | Path, state_at: Callable[[int], Any]
     scaled(factor) method (OverlayState) is scaled from the input's pixels to the output's.
     on_frame(index, raw_frame) sees each written frame at full size before drawing (e.g. to keep
     thumbnails); it must copy what it keeps.
-    frames: the input frame indices to write, evenly spaced (None: all).
     """
     if draw is None:
         from formcheck.viz.overlay import draw_overlay as draw
@@ -108,11 +107,10 @@ def write_annotated_video(video_path: str | Path, state_at: Callable[[int], Any]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with VideoFileSource(video_path) as source:
-            fps = (source.info.fps or FALLBACK_FPS) / frame_stride(frames)
+            fps = source.info.fps or FALLBACK_FPS
             size = output_size(source.info.width, source.info.height, max_side)
             encoder = VideoEncoder(tmp, *size, fps)
-            wanted = None if frames is None else set(int(i) for i in frames)
-            n = _annotate_frames(source, wanted, encoder, size, state_at, draw, on_frame, show_progress)
+            n = _annotate_frames(source, encoder, size, state_at, draw, on_frame, show_progress)
             encoder.close()
         os.replace(tmp, out)
     except OSError as exc:
@@ -130,13 +128,6 @@ def write_annotated_video(video_path: str | Path, state_at: Callable[[int], Any]
     return VideoWriteResult(out, n, fps, encoder.codec, list(encoder.warnings))
 
 
-def frame_stride(frames: Sequence[int] | None) -> int:
-    """The typical step between the frames to write (1 for every frame)."""
-    if frames is None or len(frames) < 2:
-        return 1
-    return max(1, int(round(float(np.median(np.diff(np.asarray(frames, dtype=float)))))))
-
-
 def output_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
     """(width, height) scaled down so the long side is at most max_side (never up; None or 0: unchanged)."""
     size = model_size(width, height, max_side)
@@ -145,18 +136,18 @@ def output_size(width: int, height: int, max_side: int | None) -> tuple[int, int
     return max(2, round(size[0] / 2) * 2), max(2, round(size[1] / 2) * 2)  # even: yuv420p
 
 
-def _annotate_frames(source: VideoFileSource, wanted: set[int] | None, encoder: VideoEncoder, size: tuple[int, int],
+def _annotate_frames(source: VideoFileSource, encoder: VideoEncoder, size: tuple[int, int],
                      state_at: Callable[[int], Any], draw: Callable[[np.ndarray, Any], np.ndarray],
                      on_frame: FrameHook | None, show_progress: bool) -> int:
     from formcheck.io.prefetch import prefetch
 
     scale = size[0] / source.info.width
     if scale == 1.0:
-        scaled = ((f, f.image) for f in source.frames(indices=wanted))
+        scaled = ((f, f.image) for f in source)
     else:  # INTER_AREA is 3x slower than linear at 1080p -> 720p, for no visible gain on a video
-        scaled = ((f, cv2.resize(f.image, size, interpolation=cv2.INTER_LINEAR)) for f in source.frames(indices=wanted))
+        scaled = ((f, cv2.resize(f.image, size, interpolation=cv2.INTER_LINEAR)) for f in source)
     n = 0
-    total = len(wanted) if wanted is not None else source.info.frame_count or None
+    total = source.info.frame_count or None
     with frame_progress(f"video {source.path.name}", total, enabled=show_progress) as advance:
         decoded = prefetch(scaled)
         try:

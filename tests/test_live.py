@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from formcheck.core.analyze import analyze_series
 from formcheck.core.framing import framing_hint
-from formcheck.core.landmarks import INDEX, N_LANDMARKS
+from formcheck.core.landmarks import INDEX, N_LANDMARKS, LandmarkSeries
 from formcheck.core.live import LiveTracker
 from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
 
@@ -179,3 +179,20 @@ def test_the_drawn_leg_is_smoothed_causally_and_follows_real_motion():
     moved = [smoother(2 + k / 30, tuple((100.0 + 10 * k, 200.0) for _ in range(5))) for k in range(10)]
     assert abs(moved[-1][0][0] - 190.0) < 15  # a fast move is followed with little lag
     assert smoother(3.0, (None, (1.0, 2.0), None, None, None))[0] is None
+
+
+@pytest.mark.parametrize("rest_s, seed", [(1.0, 0), (4.0, 0), (3.0, 1)])
+def test_a_rest_standing_flat_mid_set_is_not_a_rep(rest_s, seed):
+    """Two sets of six with a rest standing flat between them, the foot not moving: live counts what
+    analyze counts (12), not the rise out of the stretch to the flat foot and the rest as a rep."""
+    sc = preset("clean_side")
+    first, _ = make_series(dataclasses.replace(sc, lead_out_s=rest_s / 2), corruption=MEDIAPIPE_LIKE, seed=seed)
+    second, _ = make_series(dataclasses.replace(sc, lead_in_s=rest_s / 2), corruption=MEDIAPIPE_LIKE, seed=seed + 10)
+    dt = float(first.t[1] - first.t[0])
+    cat = lambda a, b: None if a is None else np.concatenate([a, b])  # noqa: E731
+    series = LandmarkSeries(t=np.concatenate([first.t, first.t[-1] + dt + second.t]), xy=cat(first.xy, second.xy),
+                            z=cat(first.z, second.z), vis=cat(first.vis, second.vis), width=first.width,
+                            height=first.height, frame=np.arange(len(first) + len(second)))
+    tracker, events = run(series)
+    assert len(analyze_series(series).reps) == 12
+    assert len([e for e in events if e.kind == "rep_counted"]) == len(tracker.reps) == 12

@@ -380,7 +380,7 @@ class LiveTracker:
         if now.bottom0 < 0 or not _clears(sig, now):
             return
         known = [self._local(c, base) for c, _ in st.counted + st.pending if c.bottom0 >= base]
-        accepted = accept_cycles(sig, known + [now], self.config.analysis.reps)
+        accepted = accept_cycles(sig, known + [now], self.config.analysis.reps, ended=False)
         tops = {c.top for c in accepted}
         st.pending = [(c, d) for c, d in st.pending if c.bottom0 < base or c.top - base in tops]
         mine = [c for c in accepted if c.top == now.top]
@@ -395,7 +395,7 @@ class LiveTracker:
         """A rep that barely clears the flat-foot level may be the rise back to a flat foot (before
         stepping off, or the step up): batch analysis judges it against the set's typical top, so
         it waits for a second rep."""
-        flat = flat_level(sig, cycles, self.config.analysis.reps)
+        flat = flat_level(sig, cycles, self.config.analysis.reps, ended=False)
         return flat is not None and sig.h[c.top] - flat < flat - sig.h[c.bottom0]
 
     def _release(self, t: float, events: list[LiveEvent], win: _Window | None = None) -> None:

@@ -48,12 +48,12 @@ def stance_signal(tracks: CleanTracks, side: str, start: int, stop: int, frontal
     return StanceSignal(start, t, h, tilt, v, span, threshold)
 
 
-def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[Cycle]:
+def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bool = True) -> list[Cycle]:
     """Stance-local cycles that are calf raises (the foot tilts; the top clears the flat-foot level),
-    with their bottoms moved to where the heel was lowest."""
+    with their bottoms moved to where the heel was lowest. ended: the stance is over (see flat_level)."""
     confirmed = confirm_raises(sig.h, sig.tilt, cycles, cfg.min_tilt_frac)
     local = [c for c in confirmed if c is not None]
-    return drop_flat_returns(local, sig.h, flat_level(sig, local, cfg), cfg.min_rise_above_flat)
+    return drop_flat_returns(local, sig.h, flat_level(sig, local, cfg, ended), cfg.min_rise_above_flat)
 
 
 def confirm_raises(h: np.ndarray, tilt: np.ndarray, cycles: list[Cycle], min_tilt_frac: float) -> list[Cycle | None]:
@@ -71,13 +71,24 @@ def confirm_raises(h: np.ndarray, tilt: np.ndarray, cycles: list[Cycle], min_til
             for k, c in enumerate(cycles)]
 
 
-def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> float | None:
-    """The flat-foot level: the lower of the still stands at the very start and end of the stance."""
+def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bool = True) -> float | None:
+    """The flat-foot level: the lower of the still stands at the very start and end of the stance.
+
+    While the stance goes on (live: ended=False) its end is not seen yet, and a rest standing flat
+    mid-set would pass for a rep with a long top hold: there, the highest stand well below the
+    typical top (under 60 % of the rise, as reps.drop_flat_returns judges) gives the level, if any."""
     if not cycles:
         return None
     peak = nanmedian_of(window_nanmax(np.abs(sig.v), [c.bottom0 for c in cycles], [c.bottom1 + 1 for c in cycles]))
     runs = still_runs(sig.t, sig.v, 0.1 * peak, cfg.flat_still_s)  # only the first and last stands count
-    return min(nanmedian_of(sig.h[a:b]) for a, b in (runs[0], runs[-1])) if runs else None
+    if not runs:
+        return None
+    if ended:
+        return min(nanmedian_of(sig.h[a:b]) for a, b in (runs[0], runs[-1]))
+    top = float(np.median([sig.h[c.top] for c in cycles]))
+    bottom = float(np.median([sig.h[c.bottom0] for c in cycles]))
+    low = [lvl for lvl in (nanmedian_of(sig.h[a:b]) for a, b in runs) if lvl < bottom + 0.6 * (top - bottom)]
+    return max(low) if low else None
 
 
 def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[PhaseTimes]:

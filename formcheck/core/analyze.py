@@ -35,7 +35,7 @@ class RepResult:
     view: str
     metrics: dict
     faults: list[dict] = field(default_factory=list)
-    not_checked: list[str] = field(default_factory=list)  # faults this rep could not be judged on (its view...)
+    not_checked: list[str] = field(default_factory=list)  # fault ids this rep could not be judged on (fault_detect.unjudged)
 
 
 @dataclass

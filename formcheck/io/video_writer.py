@@ -24,6 +24,7 @@ import numpy as np
 
 from formcheck.errors import OutputError
 from formcheck.io.pose import model_size
+from formcheck.io.prefetch import prefetch
 from formcheck.io.progress import frame_progress
 from formcheck.io.video import FALLBACK_FPS, VideoFileSource
 
@@ -139,8 +140,6 @@ def output_size(width: int, height: int, max_side: int | None) -> tuple[int, int
 def _annotate_frames(source: VideoFileSource, encoder: VideoEncoder, size: tuple[int, int],
                      state_at: Callable[[int], Any], draw: Callable[[np.ndarray, Any], np.ndarray],
                      on_frame: FrameHook | None, show_progress: bool) -> int:
-    from formcheck.io.prefetch import prefetch
-
     scale = size[0] / source.info.width
     if scale == 1.0:
         scaled = ((f, f.image) for f in source)

@@ -196,3 +196,13 @@ def test_a_rest_standing_flat_mid_set_is_not_a_rep(rest_s, seed):
     tracker, events = run(series)
     assert len(analyze_series(series).reps) == 12
     assert len([e for e in events if e.kind == "rep_counted"]) == len(tracker.reps) == 12
+
+
+@pytest.mark.parametrize("offset", [0.0, -25.0])
+def test_stepping_off_the_toes_is_not_a_rep(offset):
+    """step_on_off, seed 0: the stance ends while the heel is up (the athlete steps off from the toes);
+    live used to count that as a sixth rep."""
+    series, truth = make_series(preset("step_on_off"), corruption=MEDIAPIPE_LIKE, seed=0, azimuth_offset_deg=offset)
+    tracker, events = run(series)
+    assert len(tracker.reps) == len(analyze_series(series).reps) == truth.n_reps == 5
+    assert len([e for e in events if e.kind == "rep_counted"]) == 5

@@ -106,18 +106,6 @@ def test_confirm_raise_rejects_a_step_up_and_moves_the_bottom():
     assert fixed is not None and t[fixed.bottom0] >= 0.5  # not on the floor before the step-up
 
 
-def test_confirm_raise_rejects_a_step_off_the_toes():
-    """The heel rises, then the landmarks fall as the foot leaves the step, but the foot never tilts
-    back down (it is lifted off, toes last): not a rep. A rep that ends at its top (the stance ended
-    there) is kept."""
-    t, h, _ = raised_cosine_set(1, lead=1.0)
-    top = int(np.argmax(h))
-    tilt = np.where(np.arange(len(h)) <= top, h, h[top] + 0.1 * (np.arange(len(h)) - top) / len(h))
-    assert confirm_raise(h, h.copy(), Cycle(0, top, len(h) - 1), 0.3) is not None
-    assert confirm_raise(h, tilt, Cycle(0, top, len(h) - 1), 0.3) is None
-    assert confirm_raise(h, tilt, Cycle(0, top, top), 0.3) == Cycle(0, top, top)
-
-
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(1, 5), shift=st.floats(-100, 100), scale=st.floats(0.05, 50), offset=st.floats(-10, 10))
 def test_count_unchanged_by_time_shift_and_scale(n, shift, scale, offset):
@@ -230,8 +218,6 @@ def test_all_raises_confirmed_at_once_equal_one_at_a_time(seed):
     tilt[rng.random(n) < 0.1] = np.nan
     tilt[100:140] = np.nan  # a cycle whose foot is never seen, another half seen
     cycles = [Cycle(*map(int, np.sort(rng.integers(0, n, 3)))) for _ in range(60)]
-    cycles += [Cycle(105, 120, 135), Cycle(90, 110, 150), Cycle(120, 130, 200), Cycle(7, 7, 7), Cycle(3, 9, 9)]
-    stepping_off = np.concatenate([h[:300], np.full(n - 300, np.nanmax(h[:301]) + 1.0)])  # tilt never comes down
-    assert confirm_raises(h, stepping_off, [Cycle(250, 300, 350)], 0.0) == [confirm_raise(h, stepping_off, Cycle(250, 300, 350), 0.0)]
+    cycles += [Cycle(105, 120, 135), Cycle(90, 110, 150), Cycle(120, 130, 200), Cycle(7, 7, 7)]
     for frac in (0.0, 0.3, 1.0):
         assert confirm_raises(h, tilt, cycles, frac) == [confirm_raise(h, tilt, c, frac) for c in cycles]

@@ -503,8 +503,8 @@ class LiveTracker:
             n = len(win.sig.t)
             known = [self._local(c, base) for c, _ in st.counted + st.pending if c.bottom0 >= base and c.bottom1 < base + n]
             tops = {c.top + base for c in accept_cycles(win.sig, known, self.config.analysis.reps)}
-            for cycle, _ in st.pending:
-                if cycle.top in tops and cycle.bottom1 < base + len(win.sig.t):
+            for cycle, _ in st.pending:  # (one whose foot never tilted back down after its top: stepping off)
+                if cycle.top in tops and cycle.top < cycle.bottom1 < base + len(win.sig.t):
                     st.rep_ids.append(len(self.reps) + 1)
                     self._count(LiveRep(len(self.reps) + 1, t_end, cycle, view=self.view), t_end, events, win)
         end = win.base + len(win.sig.t) if win is not None else self.history.end

@@ -60,15 +60,13 @@ def confirm_raises(h: np.ndarray, tilt: np.ndarray, cycles: list[Cycle], min_til
     """reps.confirm_raise of every cycle at once."""
     if not cycles:
         return []
-    b0, top, end = (np.array([getattr(c, k) for c in cycles]) for k in ("bottom0", "top", "bottom1"))
-    seen = windows(tilt, b0, end + 1).count > 0
-    low0, low1 = windows(tilt, b0, top + 1).argmin(), windows(tilt, top, end + 1).argmin()
+    b0, top, b1 = (np.array([getattr(c, k) for c in cycles]) for k in ("bottom0", "top", "bottom1"))
+    seen = windows(tilt, b0, b1 + 1).count > 0
+    low0, low1 = windows(tilt, b0, top + 1).argmin(), windows(tilt, top, b1 + 1).argmin()
     b0, b1 = np.where(low0 < 0, b0, low0), np.where(low1 < 0, top, low1)  # (no number there: unmoved)
     rise_tilt = windows(tilt, b0, b1 + 1).max() - tilt[b0]
-    # the heel fell but the foot never tilted back down after the top: stepping off the toes, not a rep
-    lowered = (low1 < 0) | (b1 > top) | (end == top)
     with np.errstate(invalid="ignore"):
-        raise_ok = np.isfinite(rise_tilt) & ~(rise_tilt < min_tilt_frac * (h[top] - h[b0])) & lowered
+        raise_ok = np.isfinite(rise_tilt) & ~(rise_tilt < min_tilt_frac * (h[top] - h[b0]))
     return [c if not seen[k] else Cycle(int(b0[k]), c.top, int(b1[k])) if raise_ok[k] else None
             for k, c in enumerate(cycles)]
 

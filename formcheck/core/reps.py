@@ -236,8 +236,6 @@ def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt_frac: 
     rise_tilt = np.fmax.reduce(tilt[b0:b1 + 1]) - tilt[b0]  # np.nanmax's value
     if not np.isfinite(rise_tilt) or rise_tilt < min_tilt_frac * rise_h:
         return None
-    if b1 == top < cycle.bottom1 and np.isfinite(tilt[top:cycle.bottom1 + 1]).any():
-        return None  # the heel fell but the foot never tilted back down: stepping off the toes, not a rep
     return Cycle(b0, top, b1)
 
 

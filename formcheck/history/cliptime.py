@@ -1,6 +1,6 @@
 """When a clip was filmed: the MP4/QuickTime `mvhd` creation time when present, else the file's time.
 
-Reads only box headers (a few hundred bytes), so it needs no ffprobe and no new dependency.
+Reads only box headers (a few hundred bytes, io/mp4box.py), so it needs no ffprobe and no new dependency.
 Phones and cameras write `mvhd` in MP4, MOV, M4V and 3GP files; other containers fall back to
 the file's modification time.
 """
@@ -10,6 +10,8 @@ import struct
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import BinaryIO
+
+from formcheck.io.mp4box import box_header
 
 MP4_EPOCH = datetime(1904, 1, 1, tzinfo=timezone.utc)
 MAX_BOXES = 10_000
@@ -47,25 +49,12 @@ def _find_box(fh: BinaryIO, kind: bytes, start: int, end: int) -> tuple[int, int
     """(body start, body end) of the first box `kind` among the boxes in [start, end)."""
     pos = start
     for _ in range(MAX_BOXES):
-        if pos + 8 > end:
+        box = box_header(fh, pos, end)
+        if box is None or box[2] > end:
             return None
-        fh.seek(pos)
-        head = fh.read(16)
-        if len(head) < 8:
-            return None
-        size, box = struct.unpack(">I4s", head[:8])
-        header = 8
-        if size == 1:  # 64-bit size follows
-            if len(head) < 16:
-                return None
-            size, header = struct.unpack(">Q", head[8:16])[0], 16
-        elif size == 0:  # the box runs to the end of its parent
-            size = end - pos
-        if size < header or pos + size > end:
-            return None
-        if box == kind:
-            return pos + header, pos + size
-        pos += size
+        if box[0] == kind:
+            return box[1], box[2]
+        pos = box[2]
     return None
 
 

@@ -15,6 +15,8 @@ from typing import Iterable, Iterator
 
 import cv2
 
+from formcheck.io.mp4box import box_header
+
 STILL_IMAGES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"II*\x00", "TIFF"),
                 (b"MM\x00*", "TIFF"), (b"BM", "BMP"))
 AUDIO = ((b"ID3", "MP3"), (b"fLaC", "FLAC"), (b"#!AMR", "AMR"), (b"\xff\xfb", "MP3"), (b"\xff\xf3", "MP3"),
@@ -101,28 +103,6 @@ def codec_name(fourcc: str | None) -> str:
     return f"{name} ({fourcc.strip()})" if name else f"'{fourcc.strip()}'"
 
 
-def _box_header(fh, pos: int, end: int) -> tuple[bytes, int, int] | None:
-    """(type, payload start, box end) of the box at pos, or None past the end / on garbage."""
-    if pos + 8 > end:
-        return None
-    fh.seek(pos)
-    raw = fh.read(8)
-    if len(raw) < 8:
-        return None
-    size, kind = struct.unpack(">I4s", raw)
-    start = pos + 8
-    if size == 1:
-        big = fh.read(8)
-        if len(big) < 8:
-            return None
-        size, start = struct.unpack(">Q", big)[0], pos + 16
-    elif size == 0:
-        size = end - pos
-    if size < start - pos:
-        return None
-    return kind, start, pos + size
-
-
 def _children(data: bytes, start: int = 0, end: int | None = None) -> dict[bytes, list[tuple[int, int]]]:
     """Child boxes of an in-memory box payload: type -> [(payload start, end)]."""
     end = len(data) if end is None else end
@@ -164,7 +144,7 @@ def mp4_info(path: Path) -> Mp4Info:
     size = path.stat().st_size
     with open(path, "rb") as fh:
         pos = 0
-        while (box := _box_header(fh, pos, size)) is not None:
+        while (box := box_header(fh, pos, size)) is not None:
             kind, start, end = box
             if not (kind.isascii() and kind.decode("latin-1").isprintable()):
                 info.broken_at = pos

@@ -10,7 +10,7 @@ from formcheck import __version__
 from formcheck.cli_batch import add_batch_parser
 from formcheck.cli_history import add_history_parser, add_save_options, check_save_options, save_if_asked
 from formcheck.cli_live import add_live_parser
-from formcheck.cli_options import MODEL_HELP, add_analysis_options
+from formcheck.cli_options import MODEL_HELP, add_analysis_options, check_body_sizes
 from formcheck.errors import FormcheckError, InputError, Interrupted
 
 EXIT_OK, EXIT_INTERNAL = 0, 1
@@ -92,10 +92,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.io.terminal import print_report
     from formcheck.pipeline import analyze_to_folder, default_output_dir
 
-    for name in ("height_cm", "foot_cm"):
-        value = getattr(args, name)
-        if value is not None and not 10 <= value <= 300:
-            raise InputError(f"--{name.replace('_', '-')} must be a length in cm (10-300), got {value:g}")
+    check_body_sizes(args)
     check_save_options(args)
     config = load_config(args.config, side=args.side, height_cm=args.height_cm, foot_cm=args.foot_cm)
     def show(data: dict) -> None:  # as soon as report.json is written, before the annotated video

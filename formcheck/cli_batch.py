@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable
 
-from formcheck.cli_options import add_analysis_options
+from formcheck.cli_options import add_analysis_options, check_body_sizes
 from formcheck.cli_history import add_save_options, check_save_options
 from formcheck.errors import ClipsFailed, FormcheckError, InputError
 
@@ -35,10 +35,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise InputError(f"--workers must be at least 1, got {args.workers}")
     if args.workers is not None and args.scheduler:
         raise InputError("--workers is for local processes; with --scheduler the cluster decides (leave one out)")
-    for name in ("height_cm", "foot_cm"):
-        value = getattr(args, name)
-        if value is not None and not 10 <= value <= 300:
-            raise InputError(f"--{name.replace('_', '-')} must be a length in cm (10-300), got {value:g}")
+    check_body_sizes(args)
     check_save_options(args)
     config = load_config(args.config, side=args.side, height_cm=args.height_cm, foot_cm=args.foot_cm)
     failed_saves: list[str] = []

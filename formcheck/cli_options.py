@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from formcheck.errors import InputError
+
 MODEL_HELP = "a MediaPipe pose_landmarker .task file instead of the bundled full model"
 
 
@@ -14,3 +16,11 @@ def add_analysis_options(p: argparse.ArgumentParser, scale: bool = True) -> None
         p.add_argument("--height-cm", type=float, help="the person's height, for heel range in cm")
         p.add_argument("--foot-cm", type=float, help="the working foot's length, for heel range in cm")
     p.add_argument("--model", help=MODEL_HELP)
+
+
+def check_body_sizes(args: argparse.Namespace) -> None:
+    """--height-cm / --foot-cm, when given, must be lengths a person or a foot can have."""
+    for name in ("height_cm", "foot_cm"):
+        value = getattr(args, name, None)
+        if value is not None and not 10 <= value <= 300:
+            raise InputError(f"--{name.replace('_', '-')} must be a length in cm (10-300), got {value:g}")

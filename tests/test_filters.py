@@ -8,7 +8,7 @@ import pytest
 from scipy.ndimage import median_filter
 from scipy.signal import butter, sosfiltfilt
 
-from formcheck.core.filters import (_median5, interp_columns, interpolate_gaps, lowpass, nanmedian_across,
+from formcheck.core.filters import (_median5, finite_runs, interp_columns, interpolate_gaps, lowpass, nanmedian_across,
                                     reject_outliers, running_median, small_median)
 
 
@@ -104,3 +104,31 @@ def test_interp_columns_and_medians_match_numpy():
             np.testing.assert_array_equal(nanmedian_across(b, 1), np.nanmedian(b, axis=1))
             b = rng.normal(size=(300, k))
             np.testing.assert_array_equal(nanmedian_across(b, 1), np.nanmedian(b, axis=1))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fill_wobbles_compares_the_nanmedian_positions_around_each_movement(seed):
+    """All movements at once give what comparing np.nanmedian of the 5 samples before and after each one
+    gives (runs at the edges kept, a short lead-in, unseen samples, a side wholly unseen)."""
+    from formcheck.core.signals import _fill_wobbles
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    still = rng.random(n) < 0.7
+    still[:3] = [True, False, True]
+    pos = np.cumsum(rng.normal(0, 0.05, (n, 2)), axis=0)
+    pos[rng.random((n, 2)) < 0.1] = np.nan
+    pos[100:112] = np.nan
+    t = np.arange(n) / 30.0
+    want = still.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for a, b in finite_runs(~still):
+            if a == 0 or b == n:
+                continue
+            moved = float(np.hypot(*(np.nanmedian(pos[b:b + 5], axis=0) - np.nanmedian(pos[max(0, a - 5):a], axis=0))))
+            if np.isfinite(moved) and moved < 0.1:
+                want[a:b] = True
+    got = _fill_wobbles(t, still, pos, 0.1)
+    assert (got != still).any() and not got.all()  # some movements filled, some not
+    np.testing.assert_array_equal(got, want)

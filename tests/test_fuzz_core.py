@@ -20,6 +20,7 @@ from formcheck.core.filters import grid_pieces
 from formcheck.core.landmarks import N_LANDMARKS, LandmarkSeries
 from formcheck.core.report import analysis_to_dict
 from formcheck.errors import FormcheckError
+from formcheck.io.report_files import report_json_text
 from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
 
 BASES = [make_series(preset(p), view=v, corruption=MEDIAPIPE_LIKE, seed=40)[0] for p, v in
@@ -99,7 +100,8 @@ def check_analysis(series: LandmarkSeries) -> None:
         except FormcheckError:
             return
     report = analysis_to_dict(analysis)
-    json.dumps(report, allow_nan=False)  # report.json must be writable
+    text = json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"  # report.json must be writable
+    assert report_json_text(report) == text  # the fast writer (orjson) gives json's own text
     times = [(r.times.t_start, r.times.t_end) for r in analysis.reps]
     assert all(np.isfinite(v) for pair in times for v in pair)
     assert all(a <= b for a, b in times) and all(b0 <= a1 + 1e-9 for (_, b0), (a1, _) in zip(times, times[1:]))

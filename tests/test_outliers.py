@@ -67,6 +67,37 @@ def test_interp_formula_is_np_interp():
     np.testing.assert_array_equal(got, np.interp(x, xp, fp))
 
 
+def test_median_by_counting_is_the_median():
+    """_median_if returns the median whatever the guess: right guesses are confirmed by counting, wrong ones
+    (a neighbour value, a value between the two middle ones, NaN) fall back to computing it."""
+    from formcheck.core.filters import median_of
+    from formcheck.core.outliers import _median_if
+
+    rng = np.random.default_rng(3)
+    for n in range(1, 40):
+        for x in (rng.choice([1 / 30, 1 / 30 + 1e-12, 2 / 30, 0.02], n), rng.uniform(0, 1, n), np.full(n, 0.04)):
+            want = median_of(x)
+            s = np.sort(x)
+            for guess in (want, s[n // 2], s[(n - 1) // 2], s[0], s[-1], np.nextafter(want, 1), np.nan):
+                assert _median_if(x, float(guess)) == want
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_grid_index_is_searchsorted_on_the_grid(seed):
+    """Piece.grid_index finds a time's grid point without making the grid: the same index as searching it,
+    for times on grid points, between them, before and after the grid, at awkward origins and steps."""
+    from formcheck.core.outliers import _piece
+
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, 1e4) * (seed % 2) + np.cumsum(rng.uniform(0.01, 0.05, 800))  # far from 0 on odd seeds
+    p = _piece(t, np.arange(len(t)), 0.3)
+    grid = p.grid
+    x = np.concatenate([t, grid, np.nextafter(grid, np.inf), np.nextafter(grid, -np.inf), [t[0] - 1, grid[-1] + 1]])
+    want = np.clip(np.searchsorted(grid, x, "right") - 1, 0, len(grid) - 1)
+    np.testing.assert_array_equal(p.grid_index(x), want)
+    np.testing.assert_array_equal(p.grid_at(np.arange(len(grid))), grid)
+
+
 @pytest.mark.parametrize("kind", ["even", "jitter", "bursts"])
 def test_the_running_median_lies_within_the_samples_the_reach_allows(kind):
     from formcheck.core.outliers import _sample_reach

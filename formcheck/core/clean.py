@@ -13,7 +13,7 @@ from formcheck.core.outliers import reject_outlier_rows
 from formcheck.errors import NothingToAnalyzeError
 
 # The landmarks the analysis uses (others are kept raw).
-USED = ("nose", "left_shoulder", "right_shoulder", "left_hip", "right_hip", "left_knee", "right_knee",
+USED = ("left_shoulder", "right_shoulder", "left_hip", "right_hip", "left_knee", "right_knee",
         "left_ankle", "right_ankle", "left_heel", "right_heel", "left_foot_index", "right_foot_index")
 USED_IDX = tuple(INDEX[n] for n in USED)
 
@@ -100,10 +100,10 @@ def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig, found: np.ndarray 
     """found: series.found, when the caller has it already."""
     t = series.t
     shank, leg = body_scale(series, cfg.min_visibility)
-    rows = np.empty((2 * len(USED_IDX), len(t)))  # one row per used landmark and axis (x, y), filtered row by row
-    for k, i in enumerate(USED_IDX):
-        rows[2 * k:2 * k + 2] = series.xy[:, i].T
-        rows[2 * k:2 * k + 2, ~(series.vis[:, i] >= cfg.min_visibility)] = np.nan  # NaN visibility: unseen
+    # one row per used landmark and axis (x, y), filtered row by row
+    rows = np.take(series.xy, USED_IDX, axis=1).transpose(1, 2, 0).reshape(2 * len(USED_IDX), len(t))
+    unseen = ~(np.take(series.vis, USED_IDX, axis=1).T >= cfg.min_visibility)  # NaN visibility: unseen
+    rows[np.repeat(unseen, 2, axis=0)] = np.nan
     reject_outlier_rows(t, rows, cfg.outlier_window_s, cfg.outlier_max_dev * shank)
     # a second, longer pass: multi-frame excursions (MediaPipe briefly swapping the legs)
     reject_outlier_rows(t, rows, cfg.excursion_window_s, cfg.excursion_max_dev * shank)

@@ -37,9 +37,29 @@ class Piece:
     far: np.ndarray  # ... except for these samples (next to unseen frames): always computed
 
     @property
+    def grid_len(self) -> int:
+        return int(round((self.t[-1] - self.t[0]) / self.dt)) + 1
+
+    @property
     def grid(self) -> np.ndarray:
-        n = int(round((self.t[-1] - self.t[0]) / self.dt)) + 1
-        return self.t[0] + self.dt * np.arange(n)
+        return self.grid_at(np.arange(self.grid_len))
+
+    def grid_at(self, j: np.ndarray) -> np.ndarray:
+        """grid[j], the same float as the whole grid's (j within it)."""
+        return self.t[0] + self.dt * j
+
+    def grid_index(self, x: np.ndarray) -> np.ndarray:
+        """np.searchsorted(grid, x, "right") - 1 clipped to the grid, without making the grid: from the
+        quotient, moved onto the last grid point <= x (rounding puts the quotient at most a step off)."""
+        m = self.grid_len
+        j = np.clip(np.floor((x - self.t[0]) / self.dt), -1, m - 1).astype(np.intp)
+        for _ in range(3):
+            up = (j + 1 < m) & (self.grid_at(j + 1) <= x)
+            down = (j >= 0) & (self.grid_at(j) > x)
+            if not (up.any() or down.any()):
+                return np.clip(j, 0, m - 1)
+            j = j + up - down
+        return np.clip(np.searchsorted(self.grid, x, "right") - 1, 0, m - 1)  # (not seen: the quotient was far off)
 
     def sample_window(self, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """[lo, hi] (inclusive) of the samples whose min and max bound the running median at samples k:
@@ -48,9 +68,8 @@ class Piece:
         n, c = len(self.t), self.h // 2
         if self.uniform:
             return np.clip(k - c, 0, n - 1), np.clip(k - c + self.h, 0, n - 1)
-        grid = self.grid
-        j = np.clip(np.searchsorted(grid, self.t[k], "right") - 1, 0, len(grid) - 1)
-        sample = lambda i: np.clip(np.searchsorted(self.t, grid[np.clip(i, 0, len(grid) - 1)], "right") - 1, 0, n - 1)  # noqa: E731
+        j, m = self.grid_index(self.t[k]), self.grid_len
+        sample = lambda i: np.clip(np.searchsorted(self.t, self.grid_at(np.clip(i, 0, m - 1)), "right") - 1, 0, n - 1)  # noqa: E731
         return sample(j - c), np.minimum(sample(j + 1 + self.h - c) + 1, n - 1)
 
 
@@ -69,7 +88,8 @@ def reject_outliers(t: np.ndarray, x: np.ndarray, window_s: float, max_dev: floa
 
 def reject_outlier_rows(t: np.ndarray, rows: np.ndarray, window_s: float, max_dev: float) -> None:
     """reject_outliers on tracks stored as rows (K, T), in place."""
-    pieces = [(ks, p) for mask, ks in mask_groups(rows.T) for p in _pieces(t, np.flatnonzero(mask), window_s)]
+    guess = median_of(np.diff(t)) if len(t) > 1 else math.nan  # every track's median step, mostly
+    pieces = [(ks, p) for mask, ks in mask_groups(rows.T) for p in _pieces(t, np.flatnonzero(mask), window_s, guess)]
     if not pieces:
         return
     r, f = _suspects(rows, max(p.radius for _, p in pieces), max_dev)
@@ -105,16 +125,29 @@ def _undecided(p: Piece, rows: np.ndarray, r: np.ndarray, k: np.ndarray, max_dev
     return r[unsure], k[unsure]
 
 
-def _pieces(t: np.ndarray, good: np.ndarray, window_s: float) -> list[Piece]:
-    """The running-median pieces of one track (as filters.running_median splits and sizes them)."""
+def _pieces(t: np.ndarray, good: np.ndarray, window_s: float, guess: float = math.nan) -> list[Piece]:
+    """The running-median pieces of one track (as filters.running_median splits and sizes them).
+    guess: the track's median step if it is the same as all frames' (checked)."""
     if good.size < 5:
         return []  # too few samples to judge: nothing is rejected
     tg = t[good]
     steps = np.diff(tg)
-    dt = median_of(steps)
+    dt = _median_if(steps, guess)
     if (tg[-1] - tg[0]) / dt + 1 <= MAX_GRID_GROWTH * len(tg) + 64:  # grid_pieces keeps it whole
         return [_piece(tg, good, window_s, steps, dt)]
     return [_piece(tg[a:b], good[a:b], window_s) for a, b in grid_pieces(tg)]
+
+
+def _median_if(x: np.ndarray, guess: float) -> float:
+    """median_of(x) for finite x: `guess` when counting shows it is the middle value (or both middle
+    values), two passes instead of a partition; else computed."""
+    n = x.size
+    if n and math.isfinite(guess):
+        m = n // 2
+        below, upto = int(np.count_nonzero(x < guess)), int(np.count_nonzero(x <= guess))
+        if below <= m - (n % 2 == 0) and upto >= m + 1:
+            return float(guess)
+    return median_of(x)
 
 
 def _piece(t: np.ndarray, frames: np.ndarray, window_s: float, steps: np.ndarray | None = None,
@@ -199,16 +232,15 @@ def median_at(p: Piece, rows: np.ndarray, r: np.ndarray, k: np.ndarray) -> np.nd
     if p.uniform:
         win = vals(np.clip(k[:, None] + np.arange(-p.h, p.h + 1), 0, n - 1))
         return np.sort(win, axis=1)[:, p.h]
-    grid = p.grid
-    m = len(grid)
-    j = np.clip(np.searchsorted(grid, p.t[k], "right") - 1, 0, m - 1)
+    m = p.grid_len
+    j = p.grid_index(p.t[k])
     gi = np.clip(j[:, None] + np.arange(-p.h, p.h + 2), 0, m - 1)  # the grid points of both medians
-    x = grid[gi]
+    x = p.grid_at(gi)
     a = np.minimum(np.searchsorted(p.t, x, "right") - 1, n - 1)
     at_end = (a == n - 1) | (p.t[a] == x)
     y = interp_formula(x, p.t[a], p.t[np.minimum(a + 1, n - 1)], vals(a), vals(np.minimum(a + 1, n - 1)), at_end)
     m0, m1 = np.sort(y[:, :-1], axis=1)[:, p.h], np.sort(y[:, 1:], axis=1)[:, p.h]
-    g0, g1 = grid[j], grid[np.minimum(j + 1, m - 1)]
+    g0, g1 = p.grid_at(j), p.grid_at(np.minimum(j + 1, m - 1))
     return interp_formula(p.t[k], g0, g1, m0, m1, (j == m - 1) | (g0 == p.t[k]))
 
 

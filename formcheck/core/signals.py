@@ -28,20 +28,30 @@ def foot_still(tracks: CleanTracks, side: str, cfg: StanceConfig) -> np.ndarray:
     return _fill_wobbles(tracks.t, still, toe, cfg.min_relocation)
 
 
+WOBBLE_SAMPLES = 5  # samples either side of a movement whose median positions are compared
+
+
 def _fill_wobbles(t: np.ndarray, still: np.ndarray, pos: np.ndarray, min_move: float) -> np.ndarray:
-    """A movement that leaves the foot where it was (a wobble, a knee dip) does not end the stance."""
+    """A movement that leaves the foot where it was (a wobble, a knee dip) does not end the stance: the
+    median position of the 5 samples after it is within min_move of the 5 before (NaN-aware, all runs at once)."""
     out = still.copy()
-    for a, b in finite_runs(~still):
-        if a == 0 or b == len(still):
-            continue
-        before = pos[max(0, a - 5):a]
-        after = pos[b:b + 5]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            moved = float(np.hypot(*(np.nanmedian(after, axis=0) - np.nanmedian(before, axis=0))))
-        if np.isfinite(moved) and moved < min_move:
-            out[a:b] = True
+    runs = np.array([(a, b) for a, b in finite_runs(~still) if a > 0 and b < len(still)], dtype=np.intp).reshape(-1, 2)
+    if not len(runs):
+        return out
+    before = _window_nanmedian(pos, runs[:, :1] - WOBBLE_SAMPLES + np.arange(WOBBLE_SAMPLES))
+    after = _window_nanmedian(pos, runs[:, 1:] + np.arange(WOBBLE_SAMPLES))
+    with np.errstate(invalid="ignore"):
+        stayed = np.hypot(*(after - before).T) < min_move  # NaN (a side unseen): moved
+    for a, b in runs[stayed].tolist():
+        out[a:b] = True
     return out
+
+
+def _window_nanmedian(pos: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """(R, 2) np.nanmedian over axis 0 of pos[idx[r]] for each row of sample indices (those outside pos left out)."""
+    vals = pos[np.clip(idx, 0, len(pos) - 1)]
+    vals[(idx < 0) | (idx >= len(pos))] = np.nan
+    return nanmedian_across(vals, 1)
 
 
 def _fill_short(t: np.ndarray, mask: np.ndarray, max_s: float, value: bool) -> np.ndarray:

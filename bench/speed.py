@@ -9,8 +9,9 @@
 live `formcheck live --source CLIP --no-window --realtime` on the clip scaled to 720p: latency p50/p95
 Every variant runs in its own process: wall time (start-up and model load included), clip frames per
 second, x real time, peak memory (that process's max RSS), and the load average it ran under.
-Then the core alone on 10 minutes of synthetic 30 fps landmarks (analysis + report.json + reps.csv
-text; landmarks CSV write and read), also in its own process.
+Then the core alone (analysis + report.json + reps.csv text) on 10 minutes of 30 fps landmarks: synthetic
+(jittered and even timestamps) and two sample videos' model landmarks repeated to 10 minutes; a fixed
+reference workload timed in the same process shows how fast the machine ran; landmarks CSV write and read.
 
     python bench/speed.py [--clip PATH ...] [--repeat N] [--no-core] [--core-only]
 """
@@ -52,6 +53,7 @@ print(n, time.perf_counter() - t0)
 
 CORE = r'''
 import json, sys, time
+from dataclasses import replace
 import numpy as np
 from formcheck.core.analyze import analyze_series
 from formcheck.core.landmarks import LandmarkSeries
@@ -60,18 +62,41 @@ from formcheck.io.landmarks_csv import format_csv, parse_landmarks_csv
 from formcheck.io.report_files import report_json_text, reps_csv_text
 from formcheck.synth import MEDIAPIPE_LIKE, RepScript, SetScript, make_series
 
-repeat = int(sys.argv[1])
-reps = tuple(RepScript(faults=("bounce",) if i % 9 == 4 else ()) for i in range(140))
-raw, _ = make_series(SetScript(reps=reps), noise_px=1.0, corruption=MEDIAPIPE_LIKE)
+repeat, golden = int(sys.argv[1]), sys.argv[2:]
+SECONDS = 600.0  # 10 minutes
 r = lambda a, d: None if a is None else np.round(a, d)  # as the extractor rounds: 0.001 px
-series = LandmarkSeries(t=raw.t, xy=r(raw.xy, 3), z=r(raw.z, 3), vis=r(raw.vis, 4), width=raw.width,
-                        height=raw.height, frame=raw.frame, presence=r(raw.presence, 4), world=r(raw.world, 5))
 
-def once():
+
+def first_ten_minutes(s):
+    return s.slice(0, int(np.searchsorted(s.t, s.t[0] + SECONDS, "left")))
+
+
+def synthetic(dt_jitter):
+    reps = tuple(RepScript(faults=("bounce",) if i % 9 == 4 else ()) for i in range(152))  # a bit over 10 min
+    raw, _ = make_series(SetScript(reps=reps), noise_px=1.0, corruption=replace(MEDIAPIPE_LIKE, dt_jitter=dt_jitter))
+    return first_ten_minutes(LandmarkSeries(t=raw.t, xy=r(raw.xy, 3), z=r(raw.z, 3), vis=r(raw.vis, 4),
+                                            width=raw.width, height=raw.height, frame=raw.frame,
+                                            presence=r(raw.presence, 4), world=r(raw.world, 5)))
+
+
+def tiled(path):
+    # the pose model's landmarks of a sample video (tests/golden), played end to end until 10 minutes
+    g = np.load(path)
+    t = g["t"].astype(float)
+    span = t[-1] - t[0] + float(np.median(np.diff(t)))
+    k = int(np.ceil(SECONDS / span)) + 1
+    rep = lambda a: np.concatenate([a.astype(float)] * k)  # noqa: E731
+    w, h = (int(v) for v in g["size"])
+    return first_ten_minutes(LandmarkSeries(t=np.concatenate([t - t[0] + i * span for i in range(k)]), xy=rep(g["xy"]),
+                                            z=rep(g["z"]), vis=rep(g["vis"]), width=w, height=h))
+
+
+def once(series):
     a = analyze_series(series)
     data = analysis_to_dict(a)
     report_json_text(data), reps_csv_text(data)
     return len(a.reps)
+
 
 def timed(fn, n):
     out = []
@@ -81,13 +106,33 @@ def timed(fn, n):
         out.append(time.perf_counter() - t0)
     return out
 
-n_reps = once()
-core = timed(once, repeat)
+
+def reference():
+    # a fixed workload (a Python loop and numpy passes), to show how fast the machine ran meanwhile
+    x = np.linspace(0.0, 1.0, 24 * 18000).reshape(24, -1)
+    s = 0
+    for k in range(200000):
+        s += k
+    for _ in range(20):
+        np.fmin(x[:, 1:], x[:, :-1])
+
+
+inputs = {"synthetic, MediaPipe-like noise, timestamps jittered by up to 10 % of a frame": synthetic(0.1),
+          "synthetic, MediaPipe-like noise, even 30 fps timestamps (as every real clip here)": synthetic(0.0)}
+for path in golden:
+    name = path.rsplit("/", 1)[-1].split(".")[0]
+    inputs[f"{name}: the pose model's landmarks of the sample video, repeated to 10 min"] = tiled(path)
+out = {"inputs": [], "reference": timed(reference, repeat)}
+for label, series in inputs.items():
+    reps = once(series)
+    out["inputs"].append({"label": label, "frames": len(series), "seconds": float(series.t[-1] - series.t[0]),
+                          "reps": reps, "core": timed(lambda: once(series), repeat)})
+out["reference"] += timed(reference, repeat)
+series = inputs[next(iter(inputs))]
 text = format_csv(series)
-write = timed(lambda: format_csv(series), max(1, repeat // 3))
-read = timed(lambda: parse_landmarks_csv(text), max(1, repeat // 3))
-print(json.dumps({"frames": len(series), "seconds": float(series.t[-1] - series.t[0]), "reps": n_reps,
-                  "core": core, "csv_write": write, "csv_read": read, "csv_mb": len(text) / 1e6}))
+out.update(csv_write=timed(lambda: format_csv(series), max(1, repeat // 3)),
+           csv_read=timed(lambda: parse_landmarks_csv(text), max(1, repeat // 3)), csv_mb=len(text) / 1e6)
+print(json.dumps(out))
 '''
 
 
@@ -197,14 +242,19 @@ def bench_clip(clip: Path, repeat: int) -> list[str]:
 
 
 def bench_core(repeat: int) -> list[str]:
-    r = run([sys.executable, "-c", CORE, str(repeat)])
+    golden = [str(ROOT / "tests" / "golden" / f"{n}.landmarks.npz") for n in ("faults_side", "step_on_off")]
+    r = run([sys.executable, "-c", CORE, str(repeat), *[g for g in golden if Path(g).exists()]])
     d = json.loads(r.stdout)
     ms = lambda xs: f"best {min(xs) * 1000:.0f} ms, median {statistics.median(xs) * 1000:.0f} ms"  # noqa: E731
     s = lambda xs: f"best {min(xs):.2f} s, median {statistics.median(xs):.2f} s"  # noqa: E731
-    return [f"core: {d['frames']} frames of synthetic 30 fps landmarks ({d['seconds'] / 60:.1f} min, {d['reps']} reps), "
-            f"load {r.load:.1f}",
-            f"    analysis + report.json + reps.csv text: {ms(d['core'])} (x{len(d['core'])}; target < 100 ms)",
-            f"    landmarks CSV ({d['csv_mb']:.0f} MB): write {s(d['csv_write'])}, read {s(d['csv_read'])}"]
+    lines = [f"core: analysis + report.json + reps.csv text (no video, no model), x{repeat} each, load {r.load:.1f}; "
+             "target < 100 ms for 10 min of 30 fps landmarks"]
+    for item in d["inputs"]:
+        lines.append(f"    {item['frames']} frames ({item['seconds'] / 60:.1f} min, {item['reps']} reps) {item['label']}: "
+                     f"{ms(item['core'])}")
+    lines += [f"    reference workload (the machine's speed meanwhile; this VM swings ~1.6x): {ms(d['reference'])}",
+              f"    landmarks CSV ({d['csv_mb']:.0f} MB): write {s(d['csv_write'])}, read {s(d['csv_read'])}"]
+    return lines
 
 
 def main() -> None:

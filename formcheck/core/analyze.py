@@ -72,8 +72,9 @@ def legs_in_view(series: LandmarkSeries, min_vis: float) -> np.ndarray:
     xy, vis = np.take(series.xy, idx, axis=1), np.take(series.vis, idx, axis=1)  # (faster than xy[:, idx])
     with np.errstate(invalid="ignore"):
         inside = (xy[..., 0] >= 0) & (xy[..., 0] <= series.width) & (xy[..., 1] >= 0) & (xy[..., 1] <= series.height)
-        ok = (vis >= min_vis) & inside
-    return ok.reshape(len(series), 2, len(LEG_POINTS)).all(axis=2).any(axis=1)
+        ok = ((vis >= min_vis) & inside).T  # (points, T)
+    n = len(LEG_POINTS)
+    return np.logical_and.reduce(ok[:n]) | np.logical_and.reduce(ok[n:])  # (row by row: faster than .all(axis))
 
 
 def foot_visibility(series: LandmarkSeries, found: np.ndarray | None = None) -> float:

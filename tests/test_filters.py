@@ -1,6 +1,7 @@
 """The column-batched filters give, value for value, what the one-column numpy/scipy versions give."""
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -132,3 +133,56 @@ def test_fill_wobbles_compares_the_nanmedian_positions_around_each_movement(seed
     got = _fill_wobbles(t, still, pos, 0.1)
     assert (got != still).any() and not got.all()  # some movements filled, some not
     np.testing.assert_array_equal(got, want)
+
+
+def _lowpass_in_child(args):
+    from formcheck.core.filters import lowpass_rows
+
+    return lowpass_rows(*args)
+
+
+def test_long_rows_are_lowpassed_in_two_threads_with_the_same_values():
+    """lowpass_rows splits many long rows between two threads: the values are those of filtering each row
+    alone, also in a process forked after the parent started its helper thread."""
+    import multiprocessing
+
+    from formcheck.core.filters import _lowpass_rows, lowpass_rows
+    from formcheck.core.parallel import PARALLEL_VALUES
+
+    for even in (True, False):
+        t, x = columns(11, 6000, 12, even)
+        rows = np.ascontiguousarray(x.T)
+        assert rows.size >= PARALLEL_VALUES
+        got = lowpass_rows(t, rows, 6.0)
+        for k in (0, 5, 6, 11):  # rows of both halves
+            np.testing.assert_array_equal(got[k], _lowpass_rows(t, rows[k:k + 1], 6.0, 2)[0])
+        np.testing.assert_array_equal(got, _lowpass_rows(t, rows, 6.0, 2))
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = pool.apply_async(_lowpass_in_child, ((t, rows, 6.0),)).get(timeout=60)
+    np.testing.assert_array_equal(child, got)
+
+
+def test_beside_runs_in_the_helper_and_hands_back_errors():
+    """parallel.beside: the work runs in the helper thread and .result() gives its value or re-raises its
+    error; work started from the helper itself runs at once (it must never wait for its own thread)."""
+    import threading
+
+    from formcheck.core.parallel import NAME, beside
+
+    def where():
+        return threading.current_thread().name
+
+    def nested():
+        inner = beside(where)
+        assert inner.done()  # ran at once, in the helper
+        return inner.result()
+
+    helper = (os.cpu_count() or 1) >= 2  # (a one-core machine runs it all at once, in this thread)
+    assert beside(where).result().startswith(NAME) == helper
+    assert beside(nested).result().startswith(NAME) == helper
+
+    def fails():
+        raise ValueError("bad input")
+
+    with pytest.raises(ValueError, match="bad input"):
+        beside(fails).result()

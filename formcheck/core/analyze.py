@@ -12,6 +12,7 @@ from formcheck.core.filters import median_of, nanmedian_of
 from formcheck.core.faults import not_checked
 from formcheck.core.landmarks import INDEX, LandmarkSeries
 from formcheck.core.metrics import foot_length_px, forward_sign, rep_metrics, tempo
+from formcheck.core.parallel import beside
 from formcheck.core.rep_signal import accept_cycles, finish_last_pause, stance_signal, time_cycles
 from formcheck.core.reps import PhaseTimes, fold_reps
 from formcheck.core.side import SideEvidence, detect_side
@@ -108,10 +109,15 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
     cfg = config or AnalysisConfig()
     check_duration(series, cfg.stance.min_stance_s)
     found = series.found
-    check_body_in_frame(series, cfg.cleaning.min_visibility, found)
-    tracks = clean_tracks(series, cfg.cleaning, found)
+    body = beside(check_body_in_frame, series, cfg.cleaning.min_visibility, found)
+    try:
+        tracks = clean_tracks(series, cfg.cleaning, found)
+    finally:
+        body.result()  # its error comes first (it says what is wrong with the framing)
+    left = beside(foot_still, tracks, "left", cfg.stance)
     views = view_segments(tracks, cfg.view)
-    still = {s: foot_still(tracks, s, cfg.stance) for s in ("left", "right")}
+    right = foot_still(tracks, "right", cfg.stance)
+    still = {"left": left.result(), "right": right}
     evidence = detect_side(tracks, still)
     side = evidence.side if cfg.side == "auto" else cfg.side
     signal_side = side if side in ("left", "right") else _better_seen(tracks)

@@ -9,6 +9,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 from scipy.signal import butter, sosfiltfilt
 
+from formcheck.core.parallel import PARALLEL_VALUES, beside
 from formcheck.errors import InputError
 
 
@@ -164,9 +165,21 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) -> n
 
 
 def lowpass_rows(t: np.ndarray, rows: np.ndarray, cutoff_hz: float, order: int = 2) -> np.ndarray:
-    """lowpass for signals stored as rows (K, T): each row on its own."""
+    """lowpass for signals stored as rows (K, T): each row on its own.
+
+    Many long rows are split in two halves filtered at once, one in a helper thread: np.interp and
+    scipy's filter loop release the GIL, and each row is filtered on its own, so the values are the same."""
     if cutoff_hz <= 0:
         raise InputError("the low-pass cut-off must be a positive number of Hz")
+    if len(rows) >= 4 and rows.size >= PARALLEL_VALUES:
+        half = len(rows) // 2
+        first = beside(_lowpass_rows, t, rows[:half], cutoff_hz, order)
+        rest = _lowpass_rows(t, rows[half:], cutoff_hz, order)
+        return np.concatenate([first.result(), rest])
+    return _lowpass_rows(t, rows, cutoff_hz, order)
+
+
+def _lowpass_rows(t: np.ndarray, rows: np.ndarray, cutoff_hz: float, order: int) -> np.ndarray:
     out = np.full(rows.shape, np.nan)
     for mask, ks in mask_groups(rows.T):
         every = len(ks) == len(rows)  # then the rows are slices, not copies

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.core.filters import MAX_GRID_GROWTH, grid_pieces, mask_groups, median_of
+from formcheck.core.parallel import PARALLEL_VALUES, beside
 
 MARGIN = 1e-9  # relative slack of the bounds: the interpolations move a value by ~1e-15 of its size
 
@@ -195,7 +196,7 @@ def _suspects(rows: np.ndarray, radius: int, max_dev: float) -> tuple[np.ndarray
     step = max(1, CHUNK // max(1, rows.shape[1]))
     for k in range(0, len(rows), step):
         v = rows[k:k + step]
-        lo, hi = _window(np.fmin, v, radius), _window(np.fmax, v, radius)
+        lo, hi = _windows(v, radius)
         with np.errstate(invalid="ignore"):
             scale = max(abs(float(np.fmin.reduce(lo, axis=None))), abs(float(np.fmax.reduce(hi, axis=None))))
             limit = max_dev - 2 * MARGIN * (1.0 + scale) if math.isfinite(scale) else -math.inf  # inf: decide all
@@ -208,6 +209,16 @@ def _suspects(rows: np.ndarray, radius: int, max_dev: float) -> tuple[np.ndarray
     if not out_r:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     return np.concatenate(out_r), np.concatenate(out_f)
+
+
+def _windows(v: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """(_window(np.fmin, ...), _window(np.fmax, ...)); large blocks: the min in the helper thread meanwhile
+    (numpy releases the GIL in these loops)."""
+    if v.size < PARALLEL_VALUES:
+        return _window(np.fmin, v, radius), _window(np.fmax, v, radius)
+    lo = beside(_window, np.fmin, v, radius)
+    hi = _window(np.fmax, v, radius)
+    return lo.result(), hi
 
 
 def _window(op: np.ufunc, x: np.ndarray, radius: int) -> np.ndarray:

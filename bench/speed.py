@@ -267,7 +267,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average at start {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if not args.no_core:
-        print("\n".join(bench_core(max(5, args.repeat))))
+        print("\n".join(bench_core(max(11, args.repeat))))
     if args.core_only:
         return
     clips = args.clip or [SAMPLES / "clean_side.mp4"]

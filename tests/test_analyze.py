@@ -190,3 +190,29 @@ def test_240_fps_slow_motion_is_timed_in_real_seconds():
     a = analyze_series(series)
     assert len(a.reps) == truth.n_reps
     assert all(abs(e) <= 0.3 for e in tempo_errors(a, truth).values()), tempo_errors(a, truth)
+
+
+def test_spikes_and_multi_frame_excursions_are_rejected_and_nothing_else():
+    """A one-frame spike (0.3 shank), a 4-frame excursion (0.6 shank: MediaPipe briefly swapping the legs) and
+    a spike right beside the excursion are exactly the heel samples the two outlier passes reject, and the
+    cleaned track is back near the truth there (short gaps filled)."""
+    from formcheck.core.clean import ROW, clean_tracks
+    from formcheck.core.config import CleaningConfig
+    from formcheck.core.landmarks import INDEX
+    from formcheck.core.outliers import outlier_cells
+
+    series, _ = make_series(preset("clean_side"), view="side", seed=0)
+    cfg = CleaningConfig()
+    shank = clean_tracks(series, cfg).shank_px
+    heel, injected = INDEX["left_heel"], [200, 398, 400, 401, 402, 403]
+    xy = series.xy.copy()
+    xy[200, heel, 0] += 0.3 * shank
+    xy[400:404, heel, 0] += 0.6 * shank
+    xy[398, heel, 0] -= 0.3 * shank
+    bad = dataclasses.replace(series, xy=xy)
+    row = bad.xy[None, :, heel, 0].copy()
+    found = set(outlier_cells(bad.t, row, cfg.outlier_window_s, cfg.outlier_max_dev * shank)[1].tolist())
+    found |= set(outlier_cells(bad.t, row, cfg.excursion_window_s, cfg.excursion_max_dev * shank)[1].tolist())
+    assert found == set(injected)
+    cleaned = clean_tracks(bad, cfg).rows[2 * ROW[heel]]
+    assert np.all(np.abs(cleaned[injected] - series.xy[injected, heel, 0]) < 0.05 * shank)

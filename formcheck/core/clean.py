@@ -9,7 +9,7 @@ import numpy as np
 from formcheck.core.config import CleaningConfig
 from formcheck.core.filters import finite_runs, interpolate_gap_rows, lowpass_rows, median_of, nanmedian_of
 from formcheck.core.landmarks import INDEX, LandmarkSeries
-from formcheck.core.outliers import reject_outlier_rows
+from formcheck.core.outliers import outlier_cells
 from formcheck.errors import NothingToAnalyzeError
 
 # The landmarks the analysis uses (others are kept raw).
@@ -104,9 +104,12 @@ def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig, found: np.ndarray 
     rows = np.take(series.xy, USED_IDX, axis=1).transpose(1, 2, 0).reshape(2 * len(USED_IDX), len(t))
     unseen = ~(np.take(series.vis, USED_IDX, axis=1).T >= cfg.min_visibility)  # NaN visibility: unseen
     rows[np.repeat(unseen, 2, axis=0)] = np.nan
-    reject_outlier_rows(t, rows, cfg.outlier_window_s, cfg.outlier_max_dev * shank)
-    # a second, longer pass: multi-frame excursions (MediaPipe briefly swapping the legs)
-    reject_outlier_rows(t, rows, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
+    # spikes, and with a longer window multi-frame excursions (MediaPipe briefly swapping the legs): both
+    # judged against running medians of the same gated tracks (a spike left in does not move a median)
+    spikes = outlier_cells(t, rows, cfg.outlier_window_s, cfg.outlier_max_dev * shank)
+    excursions = outlier_cells(t, rows, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
+    rows[spikes] = np.nan
+    rows[excursions] = np.nan
     rows = interpolate_gap_rows(t, rows, cfg.max_gap_s)
     return CleanTracks(t=t, rows=rows, smooth_rows=lowpass_rows(t, rows, cfg.lowpass_hz),
                        gated_xy=lambda: _gated(series, cfg.min_visibility), vis=series.vis, shank_px=shank,

@@ -89,12 +89,17 @@ def reject_outliers(t: np.ndarray, x: np.ndarray, window_s: float, max_dev: floa
 
 def reject_outlier_rows(t: np.ndarray, rows: np.ndarray, window_s: float, max_dev: float) -> None:
     """reject_outliers on tracks stored as rows (K, T), in place."""
+    rows[outlier_cells(t, rows, window_s, max_dev)] = np.nan
+
+
+def outlier_cells(t: np.ndarray, rows: np.ndarray, window_s: float, max_dev: float) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) indices of the samples reject_outlier_rows would reject (rows left as they are)."""
     guess = median_of(np.diff(t)) if len(t) > 1 else math.nan  # every track's median step, mostly
     pieces = [(ks, p) for mask, ks in mask_groups(rows.T) for p in _pieces(t, np.flatnonzero(mask), window_s, guess)]
+    bad_r, bad_f = [np.zeros(0, np.intp)], [np.zeros(0, np.intp)]
     if not pieces:
-        return
+        return bad_r[0], bad_f[0]
     r, f = _suspects(rows, max(p.radius for _, p in pieces), max_dev)
-    bad_r, bad_f = [], []
     for ks, p in pieces:
         sel = np.isin(r, ks) & (f >= p.frames[0]) & (f <= p.frames[-1])
         rr, ff = r[sel], f[sel]
@@ -108,8 +113,7 @@ def reject_outlier_rows(t: np.ndarray, rows: np.ndarray, window_s: float, max_de
             bad = np.abs(rows[rr, ff] - median_at(p, rows, rr, k)) > max_dev
             bad_r.append(rr[bad])
             bad_f.append(ff[bad])
-    if bad_r:
-        rows[np.concatenate(bad_r), np.concatenate(bad_f)] = np.nan
+    return np.concatenate(bad_r), np.concatenate(bad_f)
 
 
 def _undecided(p: Piece, rows: np.ndarray, r: np.ndarray, k: np.ndarray, max_dev: float) -> tuple[np.ndarray, ...]:

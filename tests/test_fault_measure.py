@@ -101,3 +101,17 @@ def test_windows_without_samples():
     w = windows(x, np.array([0, 2, 3]), np.array([1, 4, 3]))
     assert list(w.argmax()) == [-1, -1, -1] and np.isnan(w.min()).all() and np.isnan(w.median()).all()
     assert list(windows(x, np.array([0]), np.array([4])).argmin()) == [1]
+
+
+def test_set_level_running_statistics_match_their_per_window_definitions():
+    """best_of (largest 3-value running median) and running_mean3 (np.mean of each centred window, two
+    values at the ends) computed at once give the per-window values exactly, at any length."""
+    from formcheck.core.fault_rules import best_of, running_mean3
+
+    rng = np.random.default_rng(5)
+    for n in range(3, 40):
+        v = rng.normal(0.8, 0.2, n) * 10.0 ** rng.integers(-3, 3)
+        v[rng.random(n) < 0.2] = v[0]  # ties
+        assert best_of(v) == max(float(np.median(v[k - 1:k + 2])) for k in range(1, n - 1))
+        want = [float(np.mean(v[max(0, k - 1):k + 2])) for k in range(n)]
+        np.testing.assert_array_equal(running_mean3(v), want)

@@ -234,10 +234,13 @@ def best_of(values: np.ndarray) -> float:
     if len(values) < 3 or not np.isfinite(values).all():
         return float(np.median(values)) if len(values) < 3 else float(
             max(np.median(values[k - 1:k + 2]) for k in range(1, len(values) - 1)))
-    return float(max(small_median(values[k - 1:k + 2]) for k in range(1, len(values) - 1)))
+    a, b, c = values[:-2], values[1:-1], values[2:]  # the median of three finite values: a min/max network
+    return float(np.max(np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))))
 
 
 def running_mean3(values: np.ndarray) -> np.ndarray:
-    """Centred 3-value running mean (2 values at the ends)."""
-    n = len(values)
-    return np.array([float(np.mean(values[max(0, k - 1):min(n, k + 2)])) for k in range(n)])
+    """Centred 3-value running mean (2 values at the ends), as np.mean of each window: ((a + b) + c) / 3."""
+    v = np.asarray(values, dtype=float)
+    if len(v) < 3:
+        return np.array([float(np.mean(v[max(0, k - 1):k + 2])) for k in range(len(v))])
+    return np.concatenate([[(v[0] + v[1]) / 2], ((v[:-2] + v[1:-1]) + v[2:]) / 3, [(v[-2] + v[-1]) / 2]])

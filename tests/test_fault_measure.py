@@ -115,3 +115,26 @@ def test_set_level_running_statistics_match_their_per_window_definitions():
         assert best_of(v) == max(float(np.median(v[k - 1:k + 2])) for k in range(1, n - 1))
         want = [float(np.mean(v[max(0, k - 1):k + 2])) for k in range(n)]
         np.testing.assert_array_equal(running_mean3(v), want)
+
+
+def test_rep_metrics_of_reps_from_stances_facing_both_ways_equal_one_rep_at_a_time():
+    """rep_metrics of all reps at once, each with its own stance's forward sign and foot length, gives what
+    measuring each rep alone with those values gives (as when stances were measured one by one)."""
+    from formcheck.core.config import ScaleConfig
+    from formcheck.core.metrics import foot_length_px, rep_metrics
+
+    a = analysis("faults_side", "side")
+    side, times = a.signal_side, [r.times for r in a.reps]
+    views = [r.view for r in a.reps]
+    forward = np.array([1.0 if k % 3 else -1.0 for k in range(len(times))])
+    foot = foot_length_px(a.tracks, side, 0, len(a.t))
+    foot_px = np.array([foot if k % 4 else np.nan for k in range(len(times))])  # NaN: no foot length there
+    scale = ScaleConfig()
+    together = rep_metrics(a.tracks, side, views, a.h, foot_px, forward, scale, times)
+    for k in range(len(times)):
+        one = slice(k, k + 1)
+        alone = rep_metrics(a.tracks, side, views[one], a.h, float(foot_px[k]), float(forward[k]), scale, times[one])
+        assert together[k] == alone[0]
+    assert together[0]["heel_range"]["foot_angle_deg"] is None and together[1]["heel_range"]["foot_angle_deg"] is not None
+    facing_on = rep_metrics(a.tracks, side, views[:1], a.h, foot, 1.0, scale, times[:1])[0]
+    assert together[0]["trunk_lean_top_deg"] == -facing_on["trunk_lean_top_deg"]

@@ -124,9 +124,13 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
     stances = stance_segments(tracks.t, still[signal_side], cfg.stance)
     warnings = list(tracks.warnings)
     h = np.full(len(tracks.t), np.nan)
-    reps: list[RepResult] = []
+    frontal = np.zeros(len(tracks.t), bool)
+    for seg in views:
+        frontal[seg.start:seg.stop] = seg.view in ("front", "back")
+    found_reps: list[tuple[PhaseTimes, str, float, float]] = []
     for start, stop in stances:
-        reps += _segment_reps(tracks, cfg, signal_side, views, start, stop, h)
+        found_reps += _segment_reps(tracks, cfg, signal_side, views, frontal, start, stop, h)
+    reps = _measured(tracks, cfg, signal_side, h, found_reps)
     _finish_last_pauses(reps, [float(tracks.t[b - 1]) for _, b in stances])
     for k, rep in enumerate(reps, start=1):
         rep.index = k
@@ -155,11 +159,9 @@ def _better_seen(tracks: CleanTracks) -> str:
     return "left" if score["left"] >= score["right"] else "right"
 
 
-def _segment_reps(tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: list[ViewSegment],
-                  start: int, stop: int, h_out: np.ndarray) -> list[RepResult]:
-    frontal = np.zeros(len(tracks.t), bool)
-    for seg in views:
-        frontal[seg.start:seg.stop] = seg.view in ("front", "back")
+def _segment_reps(tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: list[ViewSegment], frontal: np.ndarray,
+                  start: int, stop: int, h_out: np.ndarray) -> list[tuple[PhaseTimes, str, float, float]]:
+    """The reps of one stance: (phase times, view, the stance's foot length px and forward sign) each."""
     sig = stance_signal(tracks, side, start, stop, frontal, cfg.reps)
     if sig is None:
         return []
@@ -169,13 +171,24 @@ def _segment_reps(tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: li
     cycles, _ = fold_reps(sig.t, sig.h, sig.threshold, cfg.reps.min_rep_s)
     local = accept_cycles(sig, cycles, cfg.reps)
     times = time_cycles(sig, local, cfg.reps)
+    if not times:
+        return []
     foot_px, forward = foot_length_px(tracks, side, start, stop), forward_sign(tracks, side, start, stop)
     rep_views = []
     for cyc in local:
         seg = view_at(views, cyc.top + start) or view_at(views, (start + stop) // 2)
         rep_views.append(seg.view if seg else "unknown")
-    metrics = rep_metrics(tracks, side, rep_views, h_out, foot_px, forward, cfg.scale, times) if times else []
-    return [RepResult(0, tm, view, m) for tm, view, m in zip(times, rep_views, metrics)]
+    return [(tm, view, foot_px, forward) for tm, view in zip(times, rep_views)]
+
+
+def _measured(tracks: CleanTracks, cfg: AnalysisConfig, side: str, h: np.ndarray,
+              found: list[tuple[PhaseTimes, str, float, float]]) -> list[RepResult]:
+    """The reps of every stance with their metrics, all measured at once."""
+    if not found:
+        return []
+    times, views, foot_px, forward = (list(x) for x in zip(*found))
+    metrics = rep_metrics(tracks, side, views, h, np.array(foot_px), np.array(forward), cfg.scale, times)
+    return [RepResult(0, tm, view, m) for tm, view, m in zip(times, views, metrics)]
 
 
 def _finish_last_pauses(reps: list[RepResult], stance_ends: list[float]) -> None:

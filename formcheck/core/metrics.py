@@ -55,16 +55,17 @@ def tempo(p: PhaseTimes) -> dict[str, float | None]:
             "eccentric_concentric_ratio": _r(ecc / con if con > 0 else float("nan"), 2)}
 
 
-def rep_metrics(tracks: CleanTracks, side: str, views: list[str], h: np.ndarray, foot_px: float, forward: float,
-                scale: ScaleConfig, times: list[PhaseTimes]) -> list[dict]:
-    """{"heel_range": heel_range(...), **posture(...)} of each rep of one stance (rep i seen in views[i]),
-    every window of every rep measured at once."""
+def rep_metrics(tracks: CleanTracks, side: str, views: list[str], h: np.ndarray, foot_px: float | np.ndarray,
+                forward: float | np.ndarray, scale: ScaleConfig, times: list[PhaseTimes]) -> list[dict]:
+    """{"heel_range": heel_range(...), **posture(...)} of each rep (rep i seen in views[i]; foot_px and forward:
+    its stance's, one value or one per rep), every window of every rep measured at once."""
     t = tracks.t
+    foot_px = np.broadcast_to(np.asarray(foot_px, dtype=float), (len(times),))
     ts, tts, tte, te = (np.array([getattr(p, k) for p in times], dtype=float)
                         for k in ("t_start", "t_top_start", "t_top_end", "t_end"))
     bottom, top = spans_in_time(t, ts - 0.3, ts + 0.02), spans_in_time(t, tts, tte)
     h_bottom, h_top = bottom.of(h).min(), top.of(h).max()
-    sagittal = [v in SAGITTAL_VIEWS and math.isfinite(foot_px) for v in views]
+    sagittal = [v in SAGITTAL_VIEWS and math.isfinite(px) for v, px in zip(views, foot_px)]
     angles = None
     if any(sagittal):
         ang = foot_angle(tracks, side)
@@ -93,22 +94,28 @@ def _heel_range_dict(shank_frac: float, angles: tuple[float, float] | None, scal
     return out
 
 
-def _postures(tracks: CleanTracks, s: str, forward: float, ts: np.ndarray, tts: np.ndarray, tte: np.ndarray,
-              te: np.ndarray) -> dict[str, list]:
-    """posture()'s columns for reps with these phase times."""
+def _postures(tracks: CleanTracks, s: str, forward: float | np.ndarray, ts: np.ndarray, tts: np.ndarray,
+              tte: np.ndarray, te: np.ndarray) -> dict[str, list]:
+    """posture()'s columns for reps with these phase times (forward: +1 or -1, one value or one per rep)."""
     tr, t = tracks, tracks.t
+    forward = np.broadcast_to(np.asarray(forward, dtype=float), ts.shape)
     knee = knee_flexion(tr, s)
-    lean = tr.cached(("trunk_lean", forward), lambda: trunk_lean(tr) * forward)
     near = lambda when: spans_in_time(t, when - 0.05, when + 0.05)  # noqa: E731 - _at's windows
     start, top = near(ts), near(tts)
     travel = lambda x: (top.of(x).median() - start.of(x).median()) * forward / tr.leg_px  # noqa: E731
     knee_win = spans_in_time(t, ts - 0.2, te).of(knee)
+    lean_bottom, lean_top = np.full(ts.shape, np.nan), np.full(ts.shape, np.nan)
+    for sign in np.unique(forward).tolist():  # the lean signed by the facing direction, as the faults read it
+        lean = tr.cached(("trunk_lean", sign), lambda sign=sign: trunk_lean(tr) * sign)
+        mine = forward == sign
+        lean_bottom = np.where(mine, start.of(lean).median(), lean_bottom)
+        lean_top = np.where(mine, top.of(lean).median(), lean_top)
     cols = {"knee_flexion_bottom_deg": (start.of(knee).median(), 1),
             "knee_flexion_top_deg": (near((tts + tte) / 2).of(knee).median(), 1),
             "knee_flexion_range_deg": (knee_win.max() - knee_win.min(), 1),
             "hip_forward_travel_leg_frac": (travel(tr.p(f"{s}_hip")[:, 0]), 3),
             "shoulder_forward_travel_leg_frac": (travel(tr.p(f"{s}_shoulder")[:, 0]), 3),
-            "trunk_lean_bottom_deg": (start.of(lean).median(), 1), "trunk_lean_top_deg": (top.of(lean).median(), 1)}
+            "trunk_lean_bottom_deg": (lean_bottom, 1), "trunk_lean_top_deg": (lean_top, 1)}
     return {k: [_r(float(x), nd) for x in v] for k, (v, nd) in cols.items()}
 
 

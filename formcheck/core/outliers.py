@@ -70,7 +70,10 @@ class Piece:
         if self.uniform:
             return np.clip(k - c, 0, n - 1), np.clip(k - c + self.h, 0, n - 1)
         j, m = self.grid_index(self.t[k]), self.grid_len
-        sample = lambda i: np.clip(np.searchsorted(self.t, self.grid_at(np.clip(i, 0, m - 1)), "right") - 1, 0, n - 1)  # noqa: E731
+
+        def sample(i: np.ndarray) -> np.ndarray:  # the last sample at or before grid point i
+            return np.clip(np.searchsorted(self.t, self.grid_at(np.clip(i, 0, m - 1)), "right") - 1, 0, n - 1)
+
         return sample(j - c), np.minimum(sample(j + 1 + self.h - c) + 1, n - 1)
 
 

@@ -211,8 +211,9 @@ def test_spikes_and_multi_frame_excursions_are_rejected_and_nothing_else():
     xy[398, heel, 0] -= 0.3 * shank
     bad = dataclasses.replace(series, xy=xy)
     row = bad.xy[None, :, heel, 0].copy()
-    found = set(outlier_cells(bad.t, row, cfg.outlier_window_s, cfg.outlier_max_dev * shank)[1].tolist())
-    found |= set(outlier_cells(bad.t, row, cfg.excursion_window_s, cfg.excursion_max_dev * shank)[1].tolist())
+    passes = [(cfg.outlier_window_s, cfg.outlier_max_dev * shank),
+              (cfg.excursion_window_s, cfg.excursion_max_dev * shank)]
+    found = set(outlier_cells(bad.t, row, passes)[1].tolist())
     assert found == set(injected)
     cleaned = clean_tracks(bad, cfg).rows[2 * ROW[heel]]
     assert np.all(np.abs(cleaned[injected] - series.xy[injected, heel, 0]) < 0.05 * shank)

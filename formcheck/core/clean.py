@@ -106,10 +106,8 @@ def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig, found: np.ndarray 
     rows[np.repeat(unseen, 2, axis=0)] = np.nan
     # spikes, and with a longer window multi-frame excursions (MediaPipe briefly swapping the legs): both
     # judged against running medians of the same gated tracks (a spike left in does not move a median)
-    spikes = outlier_cells(t, rows, cfg.outlier_window_s, cfg.outlier_max_dev * shank)
-    excursions = outlier_cells(t, rows, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
-    rows[spikes] = np.nan
-    rows[excursions] = np.nan
+    rows[outlier_cells(t, rows, [(cfg.outlier_window_s, cfg.outlier_max_dev * shank),
+                                 (cfg.excursion_window_s, cfg.excursion_max_dev * shank)])] = np.nan
     rows = interpolate_gap_rows(t, rows, cfg.max_gap_s)
     return CleanTracks(t=t, rows=rows, smooth_rows=lowpass_rows(t, rows, cfg.lowpass_hz),
                        gated_xy=lambda: _gated(series, cfg.min_visibility), vis=series.vis, shank_px=shank,

@@ -92,13 +92,24 @@ def reject_outliers(t: np.ndarray, x: np.ndarray, window_s: float, max_dev: floa
 
 def reject_outlier_rows(t: np.ndarray, rows: np.ndarray, window_s: float, max_dev: float) -> None:
     """reject_outliers on tracks stored as rows (K, T), in place."""
-    rows[outlier_cells(t, rows, window_s, max_dev)] = np.nan
+    rows[outlier_cells(t, rows, [(window_s, max_dev)])] = np.nan
 
 
-def outlier_cells(t: np.ndarray, rows: np.ndarray, window_s: float, max_dev: float) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) indices of the samples reject_outlier_rows would reject (rows left as they are)."""
+def outlier_cells(t: np.ndarray, rows: np.ndarray,
+                  passes: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) indices of the samples that any pass (window_s, max_dev) of reject_outlier_rows rejects,
+    every pass judging these same rows (left as they are). The tracks' groups and steps are found once."""
     guess = median_of(np.diff(t)) if len(t) > 1 else math.nan  # every track's median step, mostly
-    pieces = [(ks, p) for mask, ks in mask_groups(rows.T) for p in _pieces(t, np.flatnonzero(mask), window_s, guess)]
+    tracks = [(ks, track) for mask, ks in mask_groups(rows.T)
+              if (track := _track(t, np.flatnonzero(mask), guess)) is not None]
+    cells = [_pass_cells(rows, [(ks, p) for ks, tr in tracks for p in _pieces(tr, window_s)], max_dev)
+             for window_s, max_dev in passes]
+    return np.concatenate([r for r, _ in cells]), np.concatenate([f for _, f in cells])
+
+
+def _pass_cells(rows: np.ndarray, pieces: list[tuple[list[int], Piece]],
+                max_dev: float) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of the samples further than max_dev from their running median in these pieces."""
     bad_r, bad_f = [np.zeros(0, np.intp)], [np.zeros(0, np.intp)]
     if not pieces:
         return bad_r[0], bad_f[0]
@@ -133,16 +144,31 @@ def _undecided(p: Piece, rows: np.ndarray, r: np.ndarray, k: np.ndarray, max_dev
     return r[unsure], k[unsure]
 
 
-def _pieces(t: np.ndarray, good: np.ndarray, window_s: float, guess: float = math.nan) -> list[Piece]:
-    """The running-median pieces of one track (as filters.running_median splits and sizes them).
-    guess: the track's median step if it is the same as all frames' (checked)."""
+@dataclass(frozen=True, eq=False)
+class Track:
+    """One group of tracks' finite samples: their columns, times, steps and median step."""
+
+    good: np.ndarray
+    t: np.ndarray
+    steps: np.ndarray
+    dt: float
+
+
+def _track(t: np.ndarray, good: np.ndarray, guess: float = math.nan) -> Track | None:
+    """None when there are too few samples to judge (nothing is rejected). guess: the tracks' median step
+    if it is the same as all frames' (checked)."""
     if good.size < 5:
-        return []  # too few samples to judge: nothing is rejected
+        return None
     tg = t[good]
     steps = np.diff(tg)
-    dt = _median_if(steps, guess)
-    if (tg[-1] - tg[0]) / dt + 1 <= MAX_GRID_GROWTH * len(tg) + 64:  # grid_pieces keeps it whole
-        return [_piece(tg, good, window_s, steps, dt)]
+    return Track(good, tg, steps, _median_if(steps, guess))
+
+
+def _pieces(track: Track, window_s: float) -> list[Piece]:
+    """The running-median pieces of one track (as filters.running_median splits and sizes them)."""
+    tg, good = track.t, track.good
+    if (tg[-1] - tg[0]) / track.dt + 1 <= MAX_GRID_GROWTH * len(tg) + 64:  # grid_pieces keeps it whole
+        return [_piece(tg, good, window_s, track.steps, track.dt)]
     return [_piece(tg[a:b], good[a:b], window_s) for a, b in grid_pieces(tg)]
 
 

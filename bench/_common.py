@@ -12,7 +12,7 @@ SAMPLES = ROOT / "sample_videos"
 SHARED = ROOT.parent / "shared" / "videos"
 sys.path.insert(0, str(ROOT))
 
-from formcheck.api import LoadedInput, load_input  # noqa: E402
+from formcheck.inputs import LoadedInput, load_input  # noqa: E402
 from formcheck.io.cache import ENV_VAR  # noqa: E402
 from formcheck.io.extract import ExtractConfig  # noqa: E402
 

@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from formcheck.core.analyze import analyze_series  # noqa: E402
-from formcheck.core.fault_detect import DETECTORS  # noqa: E402
-from formcheck.core.faults import FAULT_IDS, SPECS  # noqa: E402
+from formcheck.core.faults.catalogue import FAULT_IDS, SPECS  # noqa: E402
+from formcheck.core.faults.rules import RULES as DETECTORS  # noqa: E402
 from formcheck.synth import MEDIAPIPE_LIKE, PRESETS, make_series, preset  # noqa: E402
 
 VIEW_GROUP = {"side": "side", "front": "front", "back": "back", "three_quarter": "3/4", "oblique": "obl.front",

@@ -15,7 +15,7 @@ import numpy as np
 
 from _common import SAMPLES, landmarks
 
-from formcheck.api import analyze_loaded  # noqa: E402
+from formcheck.pipeline import analyze_loaded  # noqa: E402
 from formcheck.pipeline import AnalyzeResult, write_visual_outputs  # noqa: E402
 from formcheck.viz.overlay import OverlayState, draw_overlay  # noqa: E402
 

@@ -6,7 +6,8 @@
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from formcheck.version import __version__
+
 __all__ = ["__version__", "analyze", "Report", "AnalysisConfig", "load_config"]
 
 

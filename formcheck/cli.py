@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from formcheck import __version__
+from formcheck.version import __version__
 from formcheck.cli_batch import add_batch_parser
 from formcheck.cli_history import add_history_parser, add_save_options, check_save_options, save_if_asked
 from formcheck.cli_live import add_live_parser
@@ -130,7 +130,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     from formcheck.io.landmarks_csv import save_landmarks_or_rescue
     from formcheck.io.report_files import check_writable
-    from formcheck.pipeline import extract_video, interrupted_message
+    from formcheck.inputs import extract_video
+    from formcheck.pipeline import interrupted_message
 
     video = Path(args.video)
     out = Path(args.output) if args.output else Path("formcheck-out") / video.stem / "landmarks.csv"

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from formcheck.core.config import AnalysisConfig
-from formcheck.core.live import LiveConfig, LiveEvent, LiveTracker, LiveUpdate
+from formcheck.core.live.tracker import LiveConfig, LiveEvent, LiveTracker, LiveUpdate
 from formcheck.io.recorder import SessionRecorder
 from formcheck.viz.live_view import LegSmoother, LiveBanners, live_state
 
@@ -92,7 +92,7 @@ def open_frames(opts: LiveOptions) -> tuple[Any, Any]:
     landmarks CSV replayed without the pose model."""
     from formcheck.io.live_source import LatestFrames, ReplayFrames, SyncFrames
     from formcheck.io.video import CameraSource, VideoFileSource
-    from formcheck.pipeline import is_landmarks_csv
+    from formcheck.inputs import is_landmarks_csv
 
     if opts.source is not None and is_landmarks_csv(opts.source):
         replay = _Replay(opts.source)

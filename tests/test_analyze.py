@@ -196,10 +196,9 @@ def test_spikes_and_multi_frame_excursions_are_rejected_and_nothing_else():
     """A one-frame spike (0.3 shank), a 4-frame excursion (0.6 shank: MediaPipe briefly swapping the legs) and
     a spike right beside the excursion are exactly the heel samples the two outlier passes reject, and the
     cleaned track is back near the truth there (short gaps filled)."""
-    from formcheck.core.clean import ROW, clean_tracks
     from formcheck.core.config import CleaningConfig
     from formcheck.core.landmarks import INDEX
-    from formcheck.core.outliers import outlier_cells
+    from formcheck.core.signal.clean import clean_tracks, gate, spikes
 
     series, _ = make_series(preset("clean_side"), view="side", seed=0)
     cfg = CleaningConfig()
@@ -210,10 +209,9 @@ def test_spikes_and_multi_frame_excursions_are_rejected_and_nothing_else():
     xy[400:404, heel, 0] += 0.6 * shank
     xy[398, heel, 0] -= 0.3 * shank
     bad = dataclasses.replace(series, xy=xy)
-    row = bad.xy[None, :, heel, 0].copy()
-    passes = [(cfg.outlier_window_s, cfg.outlier_max_dev * shank),
-              (cfg.excursion_window_s, cfg.excursion_max_dev * shank)]
-    found = set(outlier_cells(bad.t, row, passes)[1].tolist())
-    assert found == set(injected)
-    cleaned = clean_tracks(bad, cfg).rows[2 * ROW[heel]]
+    x = gate(bad.xy, bad.vis, cfg.min_visibility)[:, heel, 0]
+    found = spikes(bad.t, x, cfg.outlier_window_s, cfg.outlier_max_dev * shank)
+    found |= spikes(bad.t, x, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
+    assert set(np.flatnonzero(found).tolist()) == set(injected)
+    cleaned = clean_tracks(bad, cfg).xy[:, heel, 0]
     assert np.all(np.abs(cleaned[injected] - series.xy[injected, heel, 0]) < 0.05 * shank)

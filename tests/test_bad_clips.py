@@ -15,7 +15,7 @@ from conftest import ffmpeg
 from formcheck.cli import main
 from formcheck.core.landmarks import INDEX
 from formcheck.io.landmarks_csv import load_landmarks_csv
-from formcheck.pipeline import extract_video
+from formcheck.inputs import extract_video
 from formcheck.synth import load_truth
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"

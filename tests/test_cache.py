@@ -9,7 +9,7 @@ from formcheck.core.landmarks import LandmarkSeries
 from formcheck.io import cache
 from formcheck.io.extract import ExtractConfig
 from formcheck.io.video import VideoInfo
-from formcheck.pipeline import extract_video
+from formcheck.inputs import extract_video
 
 INFO = VideoInfo(path="a.mp4", kind="file", fps=29.97, frame_count=3, width=640, height=360, rotation=90,
                  duration_s=0.1, codec="avc1")
@@ -69,12 +69,12 @@ def test_a_second_extraction_of_the_same_video_skips_the_model(tmp_path, monkeyp
     assert not first.from_cache and len(first.series) == 8
     assert len(list(landmark_cache_in_tmp.glob("*.npz"))) == 1
 
-    import formcheck.pipeline as pipeline
+    import formcheck.inputs as inputs
 
     def no_model(*args, **kwargs):
         raise AssertionError("the model ran although the landmarks were cached")
 
-    monkeypatch.setattr(pipeline, "PoseEstimator", no_model)
+    monkeypatch.setattr(inputs, "PoseEstimator", no_model)
     again = extract_video(clip, show_progress=False)
     assert again.from_cache and same(again.series, first.series) and again.info == first.info
     with pytest.raises(AssertionError, match="the model ran"):

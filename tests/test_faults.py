@@ -10,9 +10,9 @@ import pytest
 
 from formcheck.core.analyze import Analysis, analyze_series
 from formcheck.core.config import AnalysisConfig
-from formcheck.core.fault_config import FaultConfig
-from formcheck.core.fault_detect import DETECTORS, RULES, detect_faults
-from formcheck.core.faults import FAULT_IDS, FAULTS, SPECS
+from formcheck.core.config import FaultConfig
+from formcheck.core.faults.catalogue import FAULT_IDS, FAULTS, SPECS
+from formcheck.core.faults.rules import RULES
 from formcheck.synth import MEDIAPIPE_LIKE, RepScript, SetScript, make_series, preset
 
 CLEAN = dict(rise_s=0.8, top_pause_s=0.4, lower_s=1.6, bottom_pause_s=0.5)
@@ -42,21 +42,12 @@ OBLIQUE = {"oblique": ("side", -25.0), "oblique_back": ("side", 25.0)}  # the si
 
 
 @lru_cache(maxsize=None)
-def _analyze(script: SetScript, view: str, seed: int) -> Analysis:
+def analyze(script: SetScript, view: str = "side", seed: int = 0, cfg: FaultConfig | None = None) -> Analysis:
     named, offset = OBLIQUE.get(view, (view, 0.0))
     series, _ = make_series(script, view=named, corruption=MEDIAPIPE_LIKE, seed=seed, azimuth_offset_deg=offset)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return analyze_series(series)
-
-
-def analyze(script: SetScript, view: str = "side", seed: int = 0, cfg: FaultConfig | None = None) -> Analysis:
-    """A fresh analysis (faults re-detected with cfg), so tests never share mutated reps."""
-    base = _analyze(script, view, seed)
-    a = dataclasses.replace(base, reps=[dataclasses.replace(r, faults=[]) for r in base.reps],
-                            warnings=list(base.warnings))
-    a.verdict = detect_faults(a, cfg or FaultConfig())
-    return a
+        return analyze_series(series, AnalysisConfig(faults=cfg or FaultConfig()))
 
 
 def ids(rep) -> set[str]:
@@ -135,7 +126,7 @@ def test_every_fault_has_a_cue_and_is_checked_or_says_why():
     assert {f.id for f in FAULTS} == set(FAULT_IDS)
     for spec in FAULTS:
         assert len(spec.cue.split()) >= 5 and spec.cue.endswith(".")
-        assert (spec.id in DETECTORS) != bool(spec.unchecked), spec.id
+        assert (spec.id in RULES) != bool(spec.unchecked), spec.id
 
 
 def test_faults_side_set_is_read_rep_by_rep():
@@ -150,8 +141,8 @@ def test_faults_side_set_is_read_rep_by_rep():
 def test_clean_set_has_no_faults(view):
     a = analyze(preset("clean_side"), view)
     assert [r.faults for r in a.reps] == [[]] * 6
-    assert a.verdict.stop_set is None
-    assert a.verdict.summary["clean_reps"] == 6
+    assert a.stop_set is None
+    assert a.summary["clean_reps"] == 6
 
 
 def test_not_checked_names_the_view_that_would_show_it():
@@ -175,18 +166,18 @@ def test_no_fault_is_reported_for_a_rep_whose_view_cannot_show_it():
 
 def test_stop_set_at_the_first_bounce():
     a = analyze(preset("faults_side"), "side")
-    assert a.verdict.stop_set == {"rep": 2, "reason": "the heel started bouncing at the bottom"}
+    assert a.stop_set == {"rep": 2, "reason": "the heel started bouncing at the bottom"}
 
 
 def test_stop_set_when_the_rise_fades():
     a = analyze(preset("fatigue"), "side")
-    stop = a.verdict.stop_set
+    stop = a.stop_set
     assert stop is not None and stop["rep"] in (7, 8) and "fatigue" in stop["reason"]
-    assert a.verdict.summary["range_trend"]["change_first_to_last"] < -0.1
+    assert a.summary["range_trend"]["change_first_to_last"] < -0.1
 
 
 def test_summary():
-    s = analyze(preset("faults_side"), "side").verdict.summary
+    s = analyze(preset("faults_side"), "side").summary
     assert s["reps"] == 10 and s["clean_reps"] == 2
     assert s["most_frequent_fault"] in FAULT_IDS
     assert set(s["average_tempo_s"]) == {"concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s"}
@@ -200,7 +191,7 @@ def test_analyze_series_runs_the_detectors_and_can_switch_them_off():
         on = analyze_series(series)
         off = analyze_series(series, AnalysisConfig(faults=FaultConfig(enabled=False)))
     assert "knee_drive" in ids(on.reps[FAULT_REP])
-    assert all(not r.faults for r in off.reps) and off.verdict.stop_set is None
+    assert all(not r.faults for r in off.reps) and off.stop_set is None
 
 
 def test_each_rep_lists_the_faults_its_view_could_not_show():
@@ -220,7 +211,7 @@ def test_each_rep_lists_the_faults_its_view_could_not_show():
                             presence=cat(side.presence, front.presence), world=cat(side.world, front.world))
     a = analyze_series(series)
     assert [r.view for r in a.reps] == ["side"] * 5 + ["front"] * 5
-    side_only = [fid for fid in DETECTORS if SPECS[fid].views == ("side", "oblique")]
+    side_only = [fid for fid in RULES if SPECS[fid].views == ("side", "oblique")]
     assert set(side_only) == {"shallow_bottom", "no_top_pause", "torso_help", "knee_drive"}
     assert all(r.not_checked == ["hips_not_level"] for r in a.reps[:5])
     assert all(sorted(r.not_checked) == sorted(side_only) for r in a.reps[5:])

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from formcheck.core.analyze import analyze_series
-from formcheck.core.filters import grid_pieces
+from formcheck.core.signal.filters import grid_pieces
 from formcheck.core.landmarks import N_LANDMARKS, LandmarkSeries
 from formcheck.core.report import analysis_to_dict
 from formcheck.errors import FormcheckError

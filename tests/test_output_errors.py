@@ -75,7 +75,7 @@ def test_ctrl_c_while_writing_leaves_no_temp_file(tmp_path, monkeypatch):
 
 
 def test_output_folder_blocked_by_a_file_fails_before_extraction(tmp_path, capsys, monkeypatch):
-    import formcheck.pipeline as pipeline
+    import formcheck.inputs as inputs
 
     clip = write_clip(tmp_path / "clip.mp4", 10, 30.0)
     blocker = tmp_path / "taken"
@@ -84,7 +84,7 @@ def test_output_folder_blocked_by_a_file_fails_before_extraction(tmp_path, capsy
     def no_model(*a, **k):
         raise AssertionError("the pose model must not run when the outputs cannot be written")
 
-    monkeypatch.setattr(pipeline, "PoseEstimator", no_model)
+    monkeypatch.setattr(inputs, "PoseEstimator", no_model)
     assert main(["analyze", str(clip), "-o", str(blocker / "out"), "--quiet"]) == 6
     line = one_error_line(capsys)
     assert f"could not write to {blocker / 'out'} (" in line and "choose another folder with -o" in line

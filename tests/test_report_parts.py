@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from formcheck.core.landmarks import INDEX
-from formcheck.core.quality import landmark_quality
+from formcheck.core.context.quality import landmark_quality
 from formcheck.synth import make_series, preset
 from formcheck.viz.html import heel_range_text
 from formcheck.viz.plots import heel_plot, tempo_bars

@@ -8,7 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from formcheck.core.reps import Cycle, RepState, Sample, confirm_raise, fold_reps, phase_times, step
+from formcheck.core.reps.machine import Cycle, RepState, Sample, fold_reps, step
+from formcheck.core.reps.stance import confirm_raise
+from formcheck.core.reps.timing import phase_times
+from formcheck.core.signal.filters import gradient
 
 
 def raised_cosine_set(n_reps: int, fps: float = 30.0, rise=0.8, top=0.5, lower=1.6, bottom=0.6, lead=1.0,
@@ -75,8 +78,7 @@ def test_phase_times_match_the_script_on_a_clean_signal():
     t, h, starts = raised_cosine_set(3, fps=60)
     cycles, _ = fold_reps(t, h, 0.35)
     for k, c in enumerate(cycles):
-        nxt = None if k == len(cycles) - 1 else float(starts[k + 1])
-        p = phase_times(t, h, c, nxt, 0.05)
+        p = phase_times(t, gradient(t, h), c, 0.05)
         s = starts[k]
         # a raised cosine reaches 5 % of its peak speed at 3.2 % of the phase duration
         assert p.t_start == pytest.approx(s, abs=0.06)
@@ -134,90 +136,3 @@ def test_step_ignores_nan_and_bad_threshold():
     s = RepState()
     assert step(s, Sample(0, 0.0, math.nan, 0.3)) == (s, ())
     assert step(s, Sample(0, 0.0, 1.0, 0.0)) == (s, ())
-
-
-def _fold_step(t, h, thr, min_rep_s, offset=0):
-    """The reference: the pure `step` folded over the samples, one RepState per sample."""
-    state, events = RepState(), []
-    for k in range(len(h)):
-        state, evs = step(state, Sample(offset + k, float(t[k]), float(h[k]), float(thr[k])), min_rep_s)
-        events.extend(evs)
-    return state, events
-
-
-def _same_state(a: RepState, b: RepState) -> bool:
-    fa, fb = vars(a), vars(b)
-    return all(fa[k] == fb[k] or (isinstance(fa[k], float) and math.isnan(fa[k]) and math.isnan(fb[k])) for k in fa)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.integers(0, 10_000), st.integers(2, 400), st.floats(0.0, 0.4), st.floats(0.0, 1.5),
-       st.sampled_from(["walk", "steps", "noise"]), st.booleans(), st.integers(0, 50))
-def test_fast_fold_gives_exactly_the_events_of_folding_step(seed, n, nan_frac, min_rep_s, shape, per_sample_thr,
-                                                            offset):
-    """fold_reps' internal loop must give the very events (and final state) of the pure step()."""
-    from formcheck.core.reps import block_stats, fold_fast
-
-    rng = np.random.default_rng(seed)
-    t = np.cumsum(rng.uniform(0.01, 0.05, n))
-    if shape == "walk":
-        h = np.cumsum(rng.normal(0, 0.3, n))
-    elif shape == "steps":  # plateaus with ties: equal values hit every >= / > edge
-        h = np.round(np.cumsum(rng.normal(0, 0.5, n)) * 2) / 2
-    else:
-        h = rng.normal(0, 1, n)
-    h[rng.random(n) < nan_frac] = np.nan
-    levels = np.array([-0.5, 0.5, 1.0, 1.5, 2.0]) if shape == "steps" else None  # ties with h's steps
-    if per_sample_thr:
-        thr = rng.choice(levels, n) if levels is not None else rng.uniform(-0.2, 2.0, n)
-    else:
-        thr = np.full(n, rng.choice(levels[1:]) if levels is not None else rng.uniform(0.2, 2.0))
-    if per_sample_thr:
-        thr[rng.random(n) < 0.05] = np.nan
-    want_state, want_events = _fold_step(t, h, thr, min_rep_s, offset)
-    got_state, got_events = fold_fast(t.tolist(), h.tolist(), thr.tolist(), min_rep_s, offset)
-    assert got_events == want_events
-    assert _same_state(got_state, want_state)
-    cycles, events = fold_reps(t, h, thr, min_rep_s, offset=offset)
-    assert events == want_events
-    blocks = block_stats(t, h, thr)  # the batch fold, skipping blocks that cannot trigger an event
-    block_state, block_events = fold_fast(t.tolist(), h.tolist(), thr.tolist(), min_rep_s, offset, blocks=blocks)
-    assert block_events == want_events and _same_state(block_state, want_state)
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_all_cycles_timed_at_once_equal_one_at_a_time(seed):
-    """rep_signal.phase_times_all gives each cycle's reps.phase_times, gaps and flat stretches included."""
-    from formcheck.core.filters import gradient
-    from formcheck.core.rep_signal import phase_times_all
-
-    rng = np.random.default_rng(seed)
-    n = 600
-    t = np.cumsum(rng.uniform(0.02, 0.045, n))
-    h = np.sin(t * rng.uniform(1, 4)) + rng.normal(0, 0.05, n)
-    h[rng.random(n) < 0.03] = np.nan
-    h[300:306] = 0.25  # a flat stretch: speed exactly zero
-    v = gradient(t, h)
-    cycles = []
-    for _ in range(80):
-        b0, top, b1 = np.sort(rng.integers(0, n, 3))
-        if np.isfinite(v[b0:top + 1]).any() and np.isfinite(v[top:b1 + 1]).any():
-            cycles.append(Cycle(int(b0), int(top), int(b1)))
-    cycles += [Cycle(5, 5, 40), Cycle(40, 70, 70), Cycle(295, 303, 330)]
-    assert phase_times_all(t, h, cycles, 0.05, v) == [phase_times(t, h, c, None, 0.05, v) for c in cycles]
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_all_raises_confirmed_at_once_equal_one_at_a_time(seed):
-    from formcheck.core.rep_signal import confirm_raises
-
-    rng = np.random.default_rng(seed)
-    n = 400
-    h = np.cumsum(rng.normal(0, 1, n))
-    tilt = h * rng.uniform(-0.5, 1.0) + rng.normal(0, 0.5, n)
-    tilt[rng.random(n) < 0.1] = np.nan
-    tilt[100:140] = np.nan  # a cycle whose foot is never seen, another half seen
-    cycles = [Cycle(*map(int, np.sort(rng.integers(0, n, 3)))) for _ in range(60)]
-    cycles += [Cycle(105, 120, 135), Cycle(90, 110, 150), Cycle(120, 130, 200), Cycle(7, 7, 7)]
-    for frac in (0.0, 0.3, 1.0):
-        assert confirm_raises(h, tilt, cycles, frac) == [confirm_raise(h, tilt, c, frac) for c in cycles]

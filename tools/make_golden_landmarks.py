@@ -16,7 +16,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from formcheck.pipeline import extract_video  # noqa: E402
+from formcheck.inputs import extract_video  # noqa: E402
 
 
 def main(names: list[str]) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from formcheck import __version__
+from formcheck.version import __version__
 from formcheck.core.config import AnalysisConfig
 from formcheck.errors import FormcheckError, InputError, OutputError
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from formcheck import __version__
+from formcheck.version import __version__
 from formcheck.batch.jobs import JobResult
 from formcheck.io.report_files import write_atomic
 

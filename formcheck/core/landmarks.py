@@ -1,4 +1,5 @@
 """The landmark series every stage passes around: pure numpy, no I/O."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,21 +9,42 @@ import numpy as np
 from formcheck.errors import InputError
 
 LANDMARK_NAMES: tuple[str, ...] = (
-    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner",
-    "right_eye", "right_eye_outer", "left_ear", "right_ear", "mouth_left",
-    "mouth_right", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index",
-    "right_index", "left_thumb", "right_thumb", "left_hip", "right_hip",
-    "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel",
-    "right_heel", "left_foot_index", "right_foot_index",
+    "nose",
+    "left_eye_inner",
+    "left_eye",
+    "left_eye_outer",
+    "right_eye_inner",
+    "right_eye",
+    "right_eye_outer",
+    "left_ear",
+    "right_ear",
+    "mouth_left",
+    "mouth_right",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_pinky",
+    "right_pinky",
+    "left_index",
+    "right_index",
+    "left_thumb",
+    "right_thumb",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+    "left_heel",
+    "right_heel",
+    "left_foot_index",
+    "right_foot_index",
 )
 N_LANDMARKS = len(LANDMARK_NAMES)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAMES)}
-
-
-def side_index(side: str, part: str) -> int:
-    """Index of e.g. ("left", "heel") -> 29."""
-    return INDEX[f"{side}_{part}"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,24 +108,32 @@ class LandmarkSeries:
         """(T, 2) pixel track of one landmark by name."""
         return self.xy[:, INDEX[name]]
 
-    def slice(self, start: int, stop: int) -> "LandmarkSeries":
+    def slice(self, start: int, stop: int) -> LandmarkSeries:
         """Frames [start, stop) as a new series."""
         sl = np.s_[start:stop]
         return LandmarkSeries(
-            t=self.t[sl], xy=self.xy[sl], z=self.z[sl], vis=self.vis[sl],
-            width=self.width, height=self.height, frame=self.frame[sl],
+            t=self.t[sl],
+            xy=self.xy[sl],
+            z=self.z[sl],
+            vis=self.vis[sl],
+            width=self.width,
+            height=self.height,
+            frame=self.frame[sl],
             presence=None if self.presence is None else self.presence[sl],
             world=None if self.world is None else self.world[sl],
         )
 
     @classmethod
-    def empty(cls, n: int, width: int, height: int, t: np.ndarray | None = None) -> "LandmarkSeries":
+    def empty(cls, n: int, width: int, height: int, t: np.ndarray | None = None) -> LandmarkSeries:
         """A series of n frames with no pose found (all NaN)."""
         nan = np.full((n, N_LANDMARKS), np.nan)
         return cls(
             t=np.arange(n, dtype=float) if t is None else t,
-            xy=np.full((n, N_LANDMARKS, 2), np.nan), z=nan.copy(), vis=nan.copy(),
-            width=width, height=height,
+            xy=np.full((n, N_LANDMARKS, 2), np.nan),
+            z=nan.copy(),
+            vis=nan.copy(),
+            width=width,
+            height=height,
         )
 
 

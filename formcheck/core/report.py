@@ -1,4 +1,5 @@
 """Analysis -> the report dictionary (schema_version 1). Pure: no files, no clock."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,11 +7,17 @@ from typing import Any
 import numpy as np
 
 from formcheck.core.analyze import Analysis, RepResult
-from formcheck.core.fault_detect import RULES
+from formcheck.core.faults.rules import RULES
 
 SCHEMA_VERSION = 1
-TEMPO_KEYS = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s", "time_under_tension_s",
-              "eccentric_concentric_ratio")
+TEMPO_KEYS = (
+    "concentric_s",
+    "top_pause_s",
+    "eccentric_s",
+    "bottom_pause_s",
+    "time_under_tension_s",
+    "eccentric_concentric_ratio",
+)
 
 
 def _r(x: float, nd: int = 3) -> float | None:
@@ -19,8 +26,14 @@ def _r(x: float, nd: int = 3) -> float | None:
 
 def rep_to_dict(rep: RepResult) -> dict[str, Any]:
     p, m = rep.times, rep.metrics
-    out: dict[str, Any] = {"index": rep.index, "t_start": _r(p.t_start), "t_top_start": _r(p.t_top_start),
-                           "t_top_end": _r(p.t_top_end), "t_bottom": _r(p.t_bottom), "t_end": _r(p.t_end)}
+    out: dict[str, Any] = {
+        "index": rep.index,
+        "t_start": _r(p.t_start),
+        "t_top_start": _r(p.t_top_start),
+        "t_top_end": _r(p.t_top_end),
+        "t_bottom": _r(p.t_bottom),
+        "t_end": _r(p.t_end),
+    }
     out.update({k: m.get(k) for k in TEMPO_KEYS})
     out["bottom_pause_estimated"] = bool(p.end_estimated)
     out["view"] = rep.view
@@ -36,26 +49,22 @@ def analysis_to_dict(a: Analysis) -> dict[str, Any]:
     ev = a.side_evidence
     return {
         "side": a.side,
-        "side_detail": {"detected": ev.side, "reason": ev.reason, "signal_leg": a.signal_side,
-                        "knee_flexion_deg": {k: _r(v, 1) for k, v in ev.knee_flexion_deg.items()},
-                        "toe_height_shank": {k: _r(v) for k, v in ev.toe_height.items()}},
+        "side_detail": {
+            "detected": ev.side,
+            "reason": ev.reason,
+            "signal_leg": a.signal_side,
+            "knee_flexion_deg": {k: _r(v, 1) for k, v in ev.knee_flexion_deg.items()},
+            "toe_height_shank": {k: _r(v) for k, v in ev.toe_height.items()},
+        },
         "views": [v.to_dict() for v in a.views],
         "stances": [{"t_start": _r(s), "t_end": _r(e)} for s, e in a.stances],
         "rep_count": len(a.reps),
         "reps": [rep_to_dict(r) for r in a.reps],
         "faults_not_checked": list(a.faults_not_checked),
-        "stop_set": a.verdict.stop_set,
-        "summary": a.verdict.summary or summarize(a),
+        "stop_set": a.stop_set,
+        "summary": a.summary,
         "warnings": list(a.warnings),
     }
-
-
-def summarize(a: Analysis) -> dict[str, Any]:
-    """Set summary: counts and average tempo (fault details are added by the fault detectors)."""
-    reps = [rep_to_dict(r) for r in a.reps]
-    mean = lambda k: _r(float(np.mean([r[k] for r in reps if r[k] is not None])) if reps else float("nan"))  # noqa: E731
-    return {"reps": len(reps), "clean_reps": sum(1 for r in reps if not r["faults"]),
-            "average_tempo_s": {k: mean(k) for k in TEMPO_KEYS[:4]}}
 
 
 def partly_checked(data: dict[str, Any]) -> dict[int, tuple[str, list[str]]]:

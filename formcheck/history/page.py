@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from formcheck import __version__
+from formcheck.version import __version__
 from formcheck.history.sets import SetRecord
 from formcheck.history.stats import (ASYMMETRY_FLAG_PCT, MEASURES, RECENT_SETS, by_side, compare_sides,
                                      most_frequent_fault, set_stats)

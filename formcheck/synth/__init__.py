@@ -5,8 +5,8 @@ script -> motion (3D skeleton, metres) -> camera -> MediaPipe-like landmark seri
 from formcheck.synth.camera import VIEWS, Camera, make_camera
 from formcheck.synth.landmarks import MEDIAPIPE_LIKE, Corruption, make_series
 from formcheck.synth.motion import POINT_NAMES, Body, Skeleton, compute_skeleton, knee_flexion_deg
-from formcheck.synth.presets import PRESETS
-from formcheck.synth.script import FAULT_IDS, RepScript, SetScript, effective_rep, load_script
+from formcheck.synth.presets import PRESETS, load_script
+from formcheck.synth.script import FAULT_IDS, RepScript, SetScript, effective_rep
 from formcheck.synth.truth import RepTruth, Truth, compute_truth, load_truth, save_truth
 
 __all__ = [

@@ -1,9 +1,11 @@
 """Named set scripts: the ones sample_videos/ was rendered from, and a few for tests."""
 from __future__ import annotations
 
+import json
 from typing import Callable
 
-from formcheck.synth.script import RepScript, SetScript
+from formcheck.errors import InputError
+from formcheck.synth.script import RepScript, SetScript, script_from_dict
 
 CLEAN = RepScript(rise_s=0.8, top_pause_s=0.4, lower_s=1.6, bottom_pause_s=0.5)
 
@@ -47,3 +49,13 @@ PRESETS: dict[str, Callable[[], SetScript]] = {
     "clean_side": clean_side, "faults_side": faults_side, "front_faults": front_faults,
     "step_on_off": step_on_off, "fatigue": fatigue,
 }
+
+
+def load_script(text_or_name: str) -> SetScript:
+    """A preset name (see PRESETS) or a JSON object string."""
+    if text_or_name in PRESETS:
+        return PRESETS[text_or_name]()
+    try:
+        return script_from_dict(json.loads(text_or_name))
+    except json.JSONDecodeError:
+        raise InputError(f"--script must be a preset ({', '.join(PRESETS)}) or a JSON object") from None

@@ -133,15 +133,3 @@ def script_from_dict(d: dict[str, Any]) -> SetScript:
         raise InputError(f"unknown set-script key(s) {sorted(extra)}; expected some of {sorted(known)}")
     reps = tuple(RepScript(**{**r, "faults": tuple(r.get("faults", ()))}) for r in d.get("reps", ()))
     return SetScript(**{**d, "reps": reps}) if reps else SetScript(**{k: v for k, v in d.items() if k != "reps"})
-
-
-def load_script(text_or_name: str) -> SetScript:
-    """A preset name (see :data:`formcheck.synth.presets.PRESETS`) or a JSON object string."""
-    from formcheck.synth.presets import PRESETS
-
-    if text_or_name in PRESETS:
-        return PRESETS[text_or_name]()
-    try:
-        return script_from_dict(json.loads(text_or_name))
-    except json.JSONDecodeError:
-        raise InputError(f"--script must be a preset ({', '.join(PRESETS)}) or a JSON object") from None

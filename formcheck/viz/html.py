@@ -92,7 +92,7 @@ def rep_row(rep: dict[str, Any], thumbs: dict[str, str] | None,
 def report_html(report: Any, data: dict[str, Any], thumbs: dict[int, dict[str, str]] | None = None,
                 thumbs_note: str | None = None, video_name: str | None = None) -> str:
     """report.html's text for a formcheck.api.Report (data: its to_dict())."""
-    from formcheck.core.quality import landmark_quality
+    from formcheck.core.context.quality import landmark_quality
     from formcheck.viz.timeline import gauge_signal
 
     a = report.analysis

@@ -1,12 +1,12 @@
 """The live overlay's state, frame by frame, from the live tracker (formcheck.core.live)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.core.filters import OneEuroConfig, OneEuroFilter
-from formcheck.core.framing import framing_hint
+from formcheck.core.context.framing import framing_hint
 from formcheck.viz.labels import fault_banner
 from formcheck.viz.overlay import OverlayState, leg_points
 from formcheck.viz.timeline import BANNER_MIN_S, view_hint
@@ -28,6 +28,45 @@ class LiveBanners:
     def active(self, now: float) -> tuple[tuple[str, str], ...]:
         self._items = [item for item in self._items if item[0] > now]
         return tuple((text, sev) for _, text, sev in reversed(self._items))
+
+
+
+@dataclass(frozen=True)
+class OneEuroConfig:
+    min_cutoff_hz: float = 1.5
+    beta: float = 0.5
+    d_cutoff_hz: float = 1.0
+
+
+class OneEuroFilter:
+    """Causal adaptive low-pass for drawing (Casiez et al. 2012): steady when still, little lag when it moves
+    fast; NaN resets it."""
+
+    def __init__(self, config: OneEuroConfig | None = None) -> None:
+        self.config = config or OneEuroConfig()
+        self._t: float | None = None
+        self._x: np.ndarray | None = None
+        self._dx: float | np.ndarray = 0.0
+
+    @staticmethod
+    def _alpha(dt: float, cutoff: float | np.ndarray) -> float | np.ndarray:
+        tau = 1.0 / (2 * math.pi * cutoff)
+        return 1.0 / (1.0 + tau / dt)
+
+    def __call__(self, t: float, x: float | np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if self._x is None or self._t is None or not np.all(np.isfinite(x)) or t <= self._t:
+            self._t, self._x, self._dx = t, (x if np.all(np.isfinite(x)) else None), np.zeros_like(x)
+            return x
+        cfg, dt = self.config, t - self._t
+        dx = (x - self._x) / dt
+        a_d = self._alpha(dt, cfg.d_cutoff_hz)
+        self._dx = a_d * dx + (1 - a_d) * self._dx
+        cutoff = cfg.min_cutoff_hz + cfg.beta * np.abs(self._dx)
+        a = self._alpha(dt, cutoff)
+        self._x = a * x + (1 - a) * self._x
+        self._t = t
+        return self._x
 
 
 class LegSmoother:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.core.faults import FAULTS
+from formcheck.core.faults.catalogue import FAULTS
 from formcheck.viz.labels import TEMPO_CUES, fault_banner, fault_noun
 from formcheck.viz.overlay import LEG_POINTS, OverlayState
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from formcheck.errors import FormcheckError
 from formcheck.synth.camera import VIEWS, parse_size
-from formcheck.synth.script import load_script
+from formcheck.synth.presets import load_script
 from tools.render.render import RenderConfig, render
 
 

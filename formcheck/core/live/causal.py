@@ -1,10 +1,10 @@
-"""Causal pieces of the live path: a growing window of landmarks, the still-foot (stance) tracker,
-the running view, and the heel-height signal computed from the past only.
+"""Causal pieces of the live path: a window of recent landmarks, glitch rejection, a causal low-pass and the
+still-foot (stance) tracker.
 
-Batch analysis (core/analyze.py) sees the whole clip; these see frames one at a time, in order,
-and never look ahead. They reuse the batch definitions (the same components of the heel-height
-signal, the same stance and view thresholds) so the live count can equal the offline one.
+Batch analysis (core/analyze.py) sees the whole clip; these see frames one at a time, in order, and never look
+ahead. They use the batch thresholds (StanceConfig) so the live count can equal the offline one.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,15 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.core.clean import USED_IDX
 from formcheck.core.config import AnalysisConfig
-from formcheck.core.landmarks import INDEX, N_LANDMARKS
-
-_Y = 1
+from formcheck.core.landmarks import N_LANDMARKS
 
 
 class History:
-    """The last `keep_s` seconds of cleaned landmarks (xy NaN where unseen), with absolute frame indices."""
+    """The last `keep_s` seconds of landmarks (unseen and refused points NaN), with absolute frame indices."""
 
     def __init__(self, keep_s: float) -> None:
         self.keep_s = keep_s
@@ -53,8 +50,11 @@ class History:
         k = max(start - self.offset, 0)
         return np.asarray(self._t[k:]), np.asarray(self._xy[k:]), np.asarray(self._vis[k:])
 
-    def latest(self) -> tuple[float, np.ndarray]:
-        return self._t[-1], self._xy[-1]
+    def recent(self, seconds: float) -> tuple[np.ndarray, np.ndarray]:
+        """(xy, vis) of the frames of the last `seconds`."""
+        t = np.asarray(self._t)
+        k = int(np.searchsorted(t, t[-1] - seconds)) if len(t) else 0
+        return np.asarray(self._xy[k:]), np.asarray(self._vis[k:])
 
 
 class JumpGate:
@@ -62,13 +62,15 @@ class JumpGate:
 
     A point is refused when it lies more than `max_speed` shank lengths per second (plus a small
     allowance) from its last accepted place: a swinging foot in a walk reaches about 10, nothing of
-    a person standing on one spot (a calf raise, a wobble, a knee dip) more than `still_speed`; MediaPipe's multi-frame glitches (a leg briefly swapped
-    or thrown across the picture) are refused until they end. A point refused for longer than
+    a person standing on one spot (a calf raise, a wobble, a knee dip) more than `still_speed`;
+    MediaPipe's multi-frame glitches (a leg briefly swapped or thrown across the picture) are refused
+    until they end. A point refused for longer than
     `accept_after_s` is taken as real (a camera cut, the person moved) and followed from there.
     """
 
-    def __init__(self, max_speed: float = 12.0, still_speed: float = 5.0, allowance: float = 0.1,
-                 accept_after_s: float = 0.3) -> None:
+    def __init__(
+        self, max_speed: float = 12.0, still_speed: float = 5.0, allowance: float = 0.1, accept_after_s: float = 0.3
+    ) -> None:
         self.max_speed, self.still_speed = max_speed, still_speed
         self.allowance, self.accept_after_s = allowance, accept_after_s
         self._last = np.full((N_LANDMARKS, 2), np.nan)
@@ -122,15 +124,6 @@ class LowPass:
 
     def reset(self) -> None:
         self.t, self.x = None, None
-
-
-def foot_point(xy: np.ndarray, side: str) -> np.ndarray:
-    """The foot's position: median of ankle, heel and toe (as in core/signals.foot_still)."""
-    pts = xy[[INDEX[f"{side}_{n}"] for n in ("ankle", "heel", "foot_index")]]
-    pts = pts[np.isfinite(pts[:, 0])]
-    if len(pts) == 0:
-        return np.full(2, np.nan)
-    return np.sort(pts, axis=0)[len(pts) // 2] if len(pts) % 2 else pts.mean(axis=0)
 
 
 @dataclass
@@ -213,47 +206,3 @@ class StanceTracker:
         self.left_t = st.moving_since
         self.state, self._slow_since = StanceState(), math.nan
         return "end"
-
-
-def width_ratio_frame(xy: np.ndarray) -> float:
-    """(shoulder + hip width) / (2 x torso length) of one frame (see core/view.width_ratio)."""
-    p = lambda n: xy[INDEX[n]]  # noqa: E731
-    sh = float(np.hypot(*(p("left_shoulder") - p("right_shoulder"))))
-    hp = float(np.hypot(*(p("left_hip") - p("right_hip"))))
-    torso = float(np.hypot(*((p("left_shoulder") + p("right_shoulder")) / 2 - (p("left_hip") + p("right_hip")) / 2)))
-    return (sh + hp) / (2 * torso) if torso > 0 else math.nan
-
-
-def classify_view(ratio: float, facing_camera: bool, cfg: AnalysisConfig) -> str:
-    v = cfg.view
-    if not math.isfinite(ratio):
-        return ""
-    if ratio < v.side_max_width:
-        return "side"
-    if ratio >= v.front_min_width:
-        return "front" if facing_camera else "back"
-    return "oblique"
-
-
-def heel_components(xy: np.ndarray, side: str, frontal: bool) -> np.ndarray:
-    """The heel-height components of one or many frames (up positive, pixels), as core/signals.heel_height."""
-    y = lambda name: xy[..., INDEX[name], _Y]  # noqa: E731
-    if frontal:
-        names = ("left_hip", "right_hip", "left_shoulder", "right_shoulder", f"{side}_ankle")
-        return np.stack([-y(n) for n in names], axis=-1)
-    return np.stack([y(f"{side}_foot_index") - y(f"{side}_heel"), -y(f"{side}_heel"), -y(f"{side}_ankle"),
-                     -y(f"{side}_hip")], axis=-1)
-
-
-def centred_median(comps: np.ndarray, centres: np.ndarray) -> float:
-    """Median over components of (component - its centre); NaN if none is seen."""
-    d = comps - centres
-    d = d[np.isfinite(d)]
-    return float(np.median(d)) if d.size else math.nan
-
-
-def used_only(xy: np.ndarray) -> np.ndarray:
-    """A copy with only the landmarks the analysis uses (others NaN)."""
-    out = np.full_like(xy, np.nan)
-    out[..., USED_IDX, :] = xy[..., USED_IDX, :]
-    return out

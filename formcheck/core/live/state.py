@@ -1,0 +1,167 @@
+"""The live tracker's state and outputs: its settings, a counted rep, events, per-frame updates, and one
+stance's causal heel signal with its rep machine."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.core.config import AnalysisConfig
+from formcheck.core.reps.machine import Cycle, RepState
+from formcheck.core.reps.stance import StanceSignal, heel_span, rep_threshold
+from formcheck.core.reps.timing import PhaseTimes
+from formcheck.core.signal.body import centred_median
+from formcheck.core.signal.clean import CleanTracks
+from formcheck.core.signal.filters import nanmedian
+
+CENTRE_EVERY_S = 0.25  # how often the heel-height components' centres are refreshed
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    keep_s: float = 60.0  # landmarks kept for re-reading the stance (longer stances: the last keep_s)
+    view_window_s: float = 1.0  # the view is read from the last this long (batch: a 1 s running median)
+    side_decide_s: float = 1.0  # the working side is decided after a foot stood still this long
+    gauge_hz: float = 5.0  # smoothing of the drawn heel gauge
+
+
+@dataclass(frozen=True)
+class LiveRep:
+    """A counted rep. `times`, `tempo` and `faults` are filled once it is finished (next rep or set end)."""
+
+    index: int
+    t_counted: float
+    cycle: Cycle  # absolute frame indices: bottom before, top, bottom after (provisional until timed)
+    view: str = ""
+    times: PhaseTimes | None = None
+    tempo: dict | None = None
+    faults: tuple[dict, ...] = ()
+    warnings: tuple[dict, ...] = ()  # faults warned as they happened (the same rules on the rep so far)
+
+    def to_dict(self) -> dict:
+        p = self.times
+        times = (
+            {}
+            if p is None
+            else {
+                "t_start": p.t_start,
+                "t_top_start": p.t_top_start,
+                "t_top_end": p.t_top_end,
+                "t_bottom": p.t_bottom,
+                "t_end": p.t_end,
+                "bottom_pause_estimated": p.end_estimated,
+            }
+        )
+        return {
+            "index": self.index,
+            "t_counted": round(self.t_counted, 3),
+            "view": self.view,
+            **{k: round(v, 3) if isinstance(v, float) else v for k, v in times.items()},
+            **(self.tempo or {}),
+            "faults": list(self.faults),
+            "live_warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    kind: str  # stance_start | stance_end | rep_counted | rep_timed | rep_withdrawn | fault | side | view
+    t: float
+    rep: LiveRep | None = None
+    text: str = ""
+    fault: dict | None = None
+
+
+@dataclass(frozen=True)
+class LiveUpdate:
+    t: float
+    index: int  # absolute frame index
+    found: bool
+    side: str | None  # the working leg (None until decided)
+    view: str
+    in_stance: bool
+    gauge: float | None  # 0 = the set's bottom, 1 = its top (smoothed for drawing)
+    phase: str | None  # bottom | rise | top | lower
+    phase_s: float  # seconds in the current phase
+    count: int
+    tempo_cue: str | None = None
+    events: tuple[LiveEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class Window:
+    """The stance so far as batch analysis reads it: cleaned tracks, its signal, its first frame."""
+
+    tracks: CleanTracks
+    sig: StanceSignal
+    base: int  # absolute index of the window's first frame
+
+
+class StanceSet:
+    """One stance: the causal heel height, the rep machine and the reps counted in it."""
+
+    def __init__(self, start_i: int, since_t: float, cfg: AnalysisConfig) -> None:
+        self.start_i = start_i
+        self.since_t = since_t  # when the foot became still
+        self.cfg = cfg
+        self.t: list[float] = []
+        self.h: list[float] = []
+        self.frontal: list[bool] = []  # the composition each frame's causal heel height was made with
+        self.labelled_frontal: list[bool] = []  # the view each frame turned out to have (see relabel)
+        self.comps: list[np.ndarray] = []
+        self.comp_start = 0  # where the current composition (side or frontal components) began
+        self.centres = np.full(5, np.nan)
+        self.centre_t = -math.inf
+        self.state = RepState()
+        self.lo_ref, self.hi_ref = math.nan, math.nan
+        self.span = 0.0
+        self.counted: list[tuple[Cycle, bool]] = []  # reps counted in this stance
+        self.rep_ids: list[int] = []  # their indices in the session
+        self.recheck = False  # candidates came while the stance was young: judge them again when it is a set
+        self.pending: list[tuple[Cycle, bool]] = []  # (cycle, doubtful) waiting: young stance, foot moving, doubt
+
+    def add(self, t: float, comps: np.ndarray, frontal: bool, shank: float, centre_s: float) -> float:
+        """Append a frame; its heel height is the batch composition with each component centred on its median
+        over this composition's frames so far (refreshed every CENTRE_EVERY_S: the levels drift slowly)."""
+        if self.frontal and frontal != self.frontal[-1]:
+            self.comp_start, self.centre_t = len(self.comps), -math.inf  # a new composition: centred on its own
+        self.comps.append(comps)
+        self.t.append(t)
+        self.frontal.append(frontal)
+        self.labelled_frontal.append(frontal)
+        if t - self.centre_t >= CENTRE_EVERY_S or not np.isfinite(self.centres).any():
+            tb = np.asarray(self.t[self.comp_start :])
+            self.centres = nanmedian(np.asarray(self.comps[self.comp_start :])[tb >= t - centre_s], axis=0)
+            self.centre_t = t
+        h = float(centred_median(comps, self.centres)) / shank
+        self.h.append(h)
+        return h
+
+    def relabel(self, start_t: float, frontal: bool) -> None:
+        """The view changed at start_t (found later): the frames since then belong to the new composition."""
+        for k in range(len(self.t) - 1, -1, -1):
+            if self.t[k] < start_t:
+                break
+            self.labelled_frontal[k] = frontal
+
+    def threshold(self) -> float:
+        """The batch hysteresis (reps/stance.rep_threshold) of the stance so far (NaN under 5 samples seen)."""
+        h = np.asarray(self.h)
+        if np.isfinite(h).sum() < 5:
+            return math.nan
+        self.lo_ref, self.hi_ref = np.percentile(h[np.isfinite(h)], [3, 97])
+        self.span = heel_span(h)
+        return rep_threshold(h, self.cfg.reps)
+
+
+def clears(sig: StanceSignal, c: Cycle) -> bool:
+    """On the batch signal the rep rises to its peak by the batch hysteresis (its fall, just confirmed on the live
+    signal, is still under way)."""
+    h = sig.h[c.bottom0 : c.bottom1 + 1]
+    if not np.isfinite(h).any():
+        return False
+    k = int(np.nanargmax(h))
+    return bool(h[k] - np.nanmin(h[: k + 1]) >= sig.threshold)

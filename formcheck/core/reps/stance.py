@@ -1,0 +1,136 @@
+"""One stance's heel signal, and the rules that turn the machine's cycles into timed calf raises.
+
+Shared by batch analysis (core/analyze.py, over the whole stance) and the live tracker (core/live, over the
+stance so far), so both accept and time reps the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.core.config import RepConfig
+from formcheck.core.reps.machine import Cycle
+from formcheck.core.reps.timing import PhaseTimes, link_ends, phase_times
+from formcheck.core.signal.body import foot_tilt, heel_height
+from formcheck.core.signal.clean import CleanTracks
+from formcheck.core.signal.filters import finite_runs, gradient, lowpass, nanmedian, noise_level
+
+FLAT_STILL_SPEED = 0.1  # a still stand: the heel moves slower than this fraction of the reps' peak speed
+FLAT_BELOW = 0.6  # a level under this fraction of the way from the typical bottom to the typical top is flat
+
+
+@dataclass(frozen=True, eq=False)
+class StanceSignal:
+    """Frames [start, start + len(t)) of one stance: time, heel height (shank lengths), smoothed foot tilt, heel
+    speed (of the timing-smoothed heel height), its range and the rep machine's hysteresis."""
+
+    start: int
+    t: np.ndarray
+    h: np.ndarray
+    tilt: np.ndarray
+    v: np.ndarray
+    span: float
+    threshold: float
+
+
+def heel_span(h: np.ndarray) -> float:
+    """The heel signal's range: 3rd to 97th percentile, so a glitch does not set it."""
+    p97, p3 = np.percentile(h[np.isfinite(h)], [97, 3])
+    return float(p97 - p3)
+
+
+def rep_threshold(h: np.ndarray, cfg: RepConfig) -> float:
+    """The rep machine's hysteresis for this heel signal: a share of its range, at least a multiple of its noise."""
+    return max(cfg.hysteresis_frac * heel_span(h), cfg.noise_factor * noise_level(h))
+
+
+def stance_signal(
+    tracks: CleanTracks, side: str, start: int, stop: int, frontal: np.ndarray, cfg: RepConfig
+) -> StanceSignal | None:
+    """The signals of frames [start, stop), or None when the heel is seen in fewer than 5 of them."""
+    h = heel_height(tracks.smooth[start:stop], side, frontal[start:stop], tracks.shank_px)
+    if np.isfinite(h).sum() < 5:
+        return None
+    t = tracks.t[start:stop]
+    tilt = lowpass(t, foot_tilt(tracks.smooth[start:stop], side) / tracks.shank_px, cfg.timing_lowpass_hz)
+    v = gradient(t, lowpass(t, h, cfg.timing_lowpass_hz))
+    return StanceSignal(start, t, h, tilt, v, heel_span(h), rep_threshold(h, cfg))
+
+
+def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt_frac: float) -> Cycle | None:
+    """Check a cycle is a calf raise and put its bottoms where the heel really was lowest.
+
+    A calf raise lifts the heel relative to the ball of the foot, so the foot tilt (heel above toe) must rise
+    with h. Stepping up onto the step lifts the body with the foot flat: a cycle made only of that is rejected
+    (None), and a first rep whose bottom the machine placed on the floor before the step-up gets its bottom moved
+    to the lowest tilt before its top (likewise the last rep's bottom before a step-off)."""
+    b0, top, b1 = cycle.bottom0, cycle.top, cycle.bottom1
+    if not np.isfinite(tilt[b0 : b1 + 1]).any():
+        return cycle  # the foot cannot be seen: keep the rep rather than drop it silently
+    b0 = b0 + _nanargmin(tilt[b0 : top + 1])
+    b1 = top + _nanargmin(tilt[top : b1 + 1])
+    rise_tilt = np.fmax.reduce(tilt[b0 : b1 + 1]) - tilt[b0]  # NaN-aware max
+    if not np.isfinite(rise_tilt) or rise_tilt < min_tilt_frac * (h[top] - h[b0]):
+        return None
+    return Cycle(b0, top, b1)
+
+
+def _nanargmin(x: np.ndarray) -> int:
+    return int(np.nanargmin(x)) if np.isfinite(x).any() else 0
+
+
+def still_runs(t: np.ndarray, v: np.ndarray, speed: float, min_s: float) -> list[tuple[int, int]]:
+    """[start, stop) runs where |v| < speed for at least min_s, in time order."""
+    return [(a, b) for a, b in finite_runs(np.abs(np.nan_to_num(v, nan=np.inf)) < speed) if t[b - 1] - t[a] >= min_s]
+
+
+def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bool = True) -> float | None:
+    """The flat-foot level: the lower of the still stands at the very start and end of the stance.
+
+    While the stance goes on (live: ended=False) its end is not seen yet, and a rest standing flat mid-set would
+    pass for a rep with a long top hold: there, the highest stand well below the typical top (as
+    drop_flat_returns judges) gives the level, if any."""
+    if not cycles:
+        return None
+    peak = nanmedian([np.fmax.reduce(np.abs(sig.v[c.bottom0 : c.bottom1 + 1])) for c in cycles])  # (NaN-aware)
+    runs = still_runs(sig.t, sig.v, FLAT_STILL_SPEED * peak, cfg.flat_still_s)
+    if not runs:
+        return None
+    if ended:
+        return min(nanmedian(sig.h[a:b]) for a, b in (runs[0], runs[-1]))
+    top = float(np.median([sig.h[c.top] for c in cycles]))
+    bottom = float(np.median([sig.h[c.bottom0] for c in cycles]))
+    low = [lvl for lvl in (nanmedian(sig.h[a:b]) for a, b in runs) if lvl < bottom + FLAT_BELOW * (top - bottom)]
+    return max(low) if low else None
+
+
+def drop_flat_returns(cycles: list[Cycle], h: np.ndarray, flat: float | None, min_above: float) -> list[Cycle]:
+    """Drop cycles whose top never clears the flat-foot level by min_above of the set's typical rise.
+
+    Rising out of the stretch back to a flat foot (before stepping off, or after stepping on and lowering into
+    the first stretch) is not a calf raise. If the flat level is not clearly below the typical top (a set that
+    starts at the top), nothing is dropped."""
+    if flat is None or not cycles:
+        return cycles
+    tops = np.array([h[c.top] for c in cycles])
+    bottoms = np.array([h[c.bottom0] for c in cycles])
+    top, bottom = float(np.median(tops)), float(np.median(bottoms))
+    if not flat < bottom + FLAT_BELOW * (top - bottom):
+        return cycles
+    floor = flat + min_above * (top - flat)
+    return [c for c, ht in zip(cycles, tops) if ht >= floor]
+
+
+def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bool = True) -> list[Cycle]:
+    """Stance-local cycles that are calf raises (the foot tilts; the top clears the flat-foot level), with their
+    bottoms moved to where the heel was lowest. ended: the stance is over (see flat_level)."""
+    confirmed = [c for c in (confirm_raise(sig.h, sig.tilt, c, cfg.min_tilt_frac) for c in cycles) if c is not None]
+    return drop_flat_returns(confirmed, sig.h, flat_level(sig, confirmed, cfg, ended), cfg.min_rise_above_flat)
+
+
+def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[PhaseTimes]:
+    """Phase times of stance-local cycles; a rep ends when the next one starts (the last one's end is left to the
+    caller: end_estimated=True)."""
+    return link_ends([phase_times(sig.t, sig.v, c, cfg.phase_velocity_frac) for c in cycles])

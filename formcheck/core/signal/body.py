@@ -1,0 +1,175 @@
+"""Signals of the body from landmark positions: the heel height, the foot's tilt and angle, joint angles.
+
+Every function takes landmark positions of shape (..., 33, 2) (one frame in live mode, a whole clip in
+batch) or cleaned tracks, so batch analysis and the live tracker compute each signal the same way.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.core.landmarks import INDEX
+from formcheck.core.signal.clean import CleanTracks
+from formcheck.core.signal.filters import finite_runs, nanmedian
+
+
+def point(xy: np.ndarray, name: str) -> np.ndarray:
+    """(..., 2) positions of one landmark, for each frame of xy (..., 33, 2)."""
+    return xy[..., INDEX[name], :]
+
+
+def y_of(xy: np.ndarray, name: str) -> np.ndarray:
+    """Image y (down positive) of one landmark, for each frame of xy (..., 33, 2)."""
+    return xy[..., INDEX[name], 1]
+
+
+def heel_components(xy: np.ndarray, side: str, frontal: bool) -> np.ndarray:
+    """(..., K) views of the same heel rise, in pixels, up positive, each to be centred on its own level.
+
+    From the side: heel above toe, heel, ankle and hip heights. From the front or back, where MediaPipe's
+    heel and ankle are its worst points: the whole body's rise (both hips, both shoulders) and the ankle."""
+    if frontal:
+        names = ("left_hip", "right_hip", "left_shoulder", "right_shoulder", f"{side}_ankle")
+        return np.stack([-y_of(xy, n) for n in names], axis=-1)
+    return np.stack(
+        [
+            y_of(xy, f"{side}_foot_index") - y_of(xy, f"{side}_heel"),
+            -y_of(xy, f"{side}_heel"),
+            -y_of(xy, f"{side}_ankle"),
+            -y_of(xy, f"{side}_hip"),
+        ],
+        axis=-1,
+    )
+
+
+def centred_median(comps: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Median over the components (last axis) of each minus its centre, so one glitching landmark cannot fake or
+    hide a rep; NaN where none is seen."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames give NaN, as they should
+        return np.nanmedian(comps - centres, axis=-1)
+
+
+def heel_height(xy: np.ndarray, side: str, frontal: np.ndarray, shank_px: float) -> np.ndarray:
+    """(T,) heel height in shank lengths, up positive, each run of one composition (side or frontal components)
+    centred on its own levels (each component's median over the run), so a camera cut does not make a step.
+
+    xy: (T, 33, 2) the smoothed tracks of one stance; frontal: (T,) True in front and back views."""
+    out = np.full(len(xy), np.nan)
+    for is_frontal in (True, False):
+        for a, b in finite_runs(frontal == is_frontal):
+            comps = heel_components(xy[a:b], side, is_frontal)
+            out[a:b] = centred_median(comps, nanmedian(comps, axis=0))
+    return out / shank_px
+
+
+def foot_tilt(xy: np.ndarray, side: str) -> np.ndarray:
+    """Heel height above the toe in pixels (up positive): only a calf raise changes it."""
+    return y_of(xy, f"{side}_foot_index") - y_of(xy, f"{side}_heel")
+
+
+def foot_angle(xy: np.ndarray, side: str) -> np.ndarray:
+    """Heel-to-toe line against the image horizontal, degrees, positive when the heel is above the toe."""
+    heel, toe = xy[..., INDEX[f"{side}_heel"], :], xy[..., INDEX[f"{side}_foot_index"], :]
+    return np.degrees(np.arctan2(toe[..., 1] - heel[..., 1], np.abs(toe[..., 0] - heel[..., 0])))
+
+
+def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Angle at b between b->a and b->c, degrees (180 = straight); points (..., 2)."""
+    u, v = a - b, c - b
+    with np.errstate(all="ignore"):
+        cos = np.sum(u * v, axis=-1) / (np.hypot(u[..., 0], u[..., 1]) * np.hypot(v[..., 0], v[..., 1]))
+    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
+
+
+def knee_flexion(xy: np.ndarray, side: str) -> np.ndarray:
+    """Knee bend in degrees (0 = straight leg), as seen in the image."""
+    hip, knee, ankle = (xy[..., INDEX[f"{side}_{n}"], :] for n in ("hip", "knee", "ankle"))
+    return 180.0 - joint_angle(hip, knee, ankle)
+
+
+def trunk_lean(xy: np.ndarray) -> np.ndarray:
+    """Hip-mid -> shoulder-mid line against the vertical, degrees (0 = upright; positive towards image +x)."""
+    d = (point(xy, "left_shoulder") + point(xy, "right_shoulder")) / 2 - (
+        point(xy, "left_hip") + point(xy, "right_hip")
+    ) / 2
+    return np.degrees(np.arctan2(d[..., 0], -d[..., 1]))
+
+
+def forward_sign(xy: np.ndarray, side: str) -> float:
+    """+1 if the working foot's toes point to image +x over these frames, -1 otherwise."""
+    dx = xy[:, INDEX[f"{side}_foot_index"], 0] - xy[:, INDEX[f"{side}_heel"], 0]
+    dx = dx[np.isfinite(dx)]
+    return 1.0 if not dx.size or np.median(dx) >= 0 else -1.0
+
+
+def foot_length_px(xy: np.ndarray, side: str) -> float:
+    """Heel-to-toe length in pixels over these frames (90th percentile: the foot seen flattest); side views."""
+    d = np.hypot(*(xy[:, INDEX[f"{side}_heel"]] - xy[:, INDEX[f"{side}_foot_index"]]).T)
+    d = d[np.isfinite(d)]
+    return float(np.percentile(d, 90)) if d.size else float("nan")
+
+
+def hip_drop(xy: np.ndarray, side: str) -> np.ndarray:
+    """How far the free-side hip sits below the working-side hip, pixels (image y; front and back views)."""
+    free = "left" if side == "right" else "right"
+    return y_of(xy, f"{free}_hip") - y_of(xy, f"{side}_hip")
+
+
+def free_foot_gap(xy: np.ndarray, side: str) -> np.ndarray:
+    """Height of the free foot's lowest point above the working foot's toe, pixels (image y)."""
+    free = "left" if side == "right" else "right"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low_free = np.nanmax(np.stack([y_of(xy, f"{free}_{n}") for n in ("heel", "foot_index", "ankle")]), axis=0)
+    return y_of(xy, f"{side}_foot_index") - low_free
+
+
+def pelvis_rise(xy: np.ndarray, side: str) -> np.ndarray:
+    """Body rise for front and back views, pixels: median of the working hip, the higher of the two hips and the
+    working ankle (each centred on its own median).
+
+    Shoulders are left out: a forward lean lowers them and would fake a missing top pause. The pelvis tilts
+    about the standing hip, so a dropping free-side hip (hips not level) must not lower the rise: the higher hip
+    stands in for it."""
+    free = "left" if side == "right" else "right"
+    comps = np.stack([-y_of(xy, n) for n in (f"{side}_hip", f"{free}_hip", f"{side}_ankle")], axis=1)
+    comps = comps - nanmedian(comps, axis=0)
+    comps[:, 1] = np.fmax(comps[:, 0], comps[:, 1])
+    return nanmedian(comps, axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class BodySignals:
+    """The working leg's body signals over a clip, (T,) each, computed once and read in each rep's windows.
+
+    Angles in degrees; x positions in leg lengths (image x: signed by the facing direction where read); heights
+    in shank lengths (image y, up positive where it says so)."""
+
+    t: np.ndarray
+    knee_deg: np.ndarray  # knee bend (0 = straight)
+    lean_deg: np.ndarray  # trunk lean, positive towards image +x
+    foot_angle_deg: np.ndarray  # heel-to-toe line, positive when the heel is above the toe
+    hip_x: np.ndarray  # the working hip's image x
+    shoulder_x: np.ndarray
+    free_gap: np.ndarray  # the free foot's lowest point above the working toe
+    hip_drop: np.ndarray  # the free-side hip below the working one
+    pelvis_rise: np.ndarray  # the body's rise (front and back views), up positive
+
+
+def body_signals(tracks: CleanTracks, side: str) -> BodySignals:
+    xy = tracks.smooth
+    return BodySignals(
+        t=tracks.t,
+        knee_deg=knee_flexion(xy, side),
+        lean_deg=trunk_lean(xy),
+        foot_angle_deg=foot_angle(xy, side),
+        hip_x=tracks.p(f"{side}_hip")[:, 0] / tracks.leg_px,
+        shoulder_x=tracks.p(f"{side}_shoulder")[:, 0] / tracks.leg_px,
+        free_gap=free_foot_gap(xy, side) / tracks.shank_px,
+        hip_drop=hip_drop(xy, side) / tracks.shank_px,
+        pelvis_rise=pelvis_rise(xy, side) / tracks.shank_px,
+    )

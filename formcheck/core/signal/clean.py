@@ -1,0 +1,128 @@
+"""Landmarks -> cleaned tracks: visibility gating, spike rejection, short gaps filled, zero-phase low-pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.core.config import CleaningConfig
+from formcheck.core.landmarks import INDEX, LandmarkSeries
+from formcheck.core.signal.filters import finite_runs, interpolate_gaps, lowpass, nanmedian, running_median
+from formcheck.errors import NothingToAnalyzeError
+
+# The landmarks the analysis uses (the others are kept gated but otherwise raw).
+USED = (
+    "left_shoulder",
+    "right_shoulder",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+    "left_heel",
+    "right_heel",
+    "left_foot_index",
+    "right_foot_index",
+)
+USED_IDX = tuple(INDEX[n] for n in USED)
+MIN_JUDGED = 5  # a track with fewer seen samples is too short to judge a spike in: kept as it is
+
+
+@dataclass(frozen=True, eq=False)
+class CleanTracks:
+    """Cleaned pixel tracks of one person.
+
+    xy: (T, 33, 2) with unseen points NaN; the used landmarks also despiked and their short gaps filled.
+    smooth: (T, 33, 2) the used landmarks zero-phase low-passed (NaN for the others).
+    shank_px, leg_px: the body scale (see body_scale).
+    """
+
+    t: np.ndarray
+    xy: np.ndarray
+    smooth: np.ndarray
+    vis: np.ndarray
+    shank_px: float
+    leg_px: float
+    warnings: list[str] = field(default_factory=list)
+
+    def p(self, name: str, smooth: bool = True) -> np.ndarray:
+        """(T, 2) track of one landmark by name."""
+        return (self.smooth if smooth else self.xy)[:, INDEX[name]]
+
+
+def segment_length(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pixel distance between two tracks (..., 2)."""
+    return np.hypot(*np.moveaxis(a - b, -1, 0))
+
+
+def body_scale(xy: np.ndarray, vis: np.ndarray, min_vis: float) -> tuple[float, float]:
+    """(shank_px, leg_px): median knee-ankle and hip-knee-ankle lengths of the better-seen leg, so results do not
+    depend on the camera's distance. NaN, NaN when no leg has a knee and an ankle seen together in 3 frames.
+    xy (T, 33, 2), vis (T, 33): the whole clip (batch) or the last seconds (live)."""
+    best: tuple[float, float, float] | None = None
+    for side in ("left", "right"):
+        hip, knee, ankle = (INDEX[f"{side}_{p}"] for p in ("hip", "knee", "ankle"))
+        seen = (vis[:, knee] >= min_vis) & (vis[:, ankle] >= min_vis)
+        if seen.sum() < 3:
+            continue
+        shank = float(np.median(segment_length(xy[seen, knee], xy[seen, ankle])))
+        thigh = nanmedian(segment_length(xy[seen, hip], xy[seen, knee]))
+        score = float(np.median(np.concatenate([vis[seen, knee], vis[seen, ankle]])))
+        if shank > 0 and (best is None or score > best[0]):
+            best = (score, shank, shank + thigh)
+    return (best[1], best[2]) if best is not None else (np.nan, np.nan)
+
+
+def gate(xy: np.ndarray, vis: np.ndarray, min_vis: float) -> np.ndarray:
+    """A copy of xy with the points seen with less than min_vis visibility (or none) set to NaN."""
+    out = np.array(xy, dtype=float)
+    out[~(vis >= min_vis)] = np.nan
+    return out
+
+
+def spikes(t: np.ndarray, x: np.ndarray, window_s: float, max_dev: float) -> np.ndarray:
+    """(T,) True where a sample lies further than max_dev from the running median of its track's seen samples."""
+    out = np.zeros(len(x), bool)
+    seen = np.flatnonzero(np.isfinite(x))
+    if seen.size >= MIN_JUDGED:
+        out[seen] = np.abs(x[seen] - running_median(t[seen], x[seen], window_s)) > max_dev
+    return out
+
+
+def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig) -> CleanTracks:
+    """Gate by visibility; reject spikes (a short window) and multi-frame excursions such as a brief leg swap (a
+    longer window), both judged on the gated tracks, x and y each on their own; fill short gaps; low-pass."""
+    t = series.t
+    shank, leg = body_scale(series.xy, series.vis, cfg.min_visibility)
+    if not np.isfinite(shank):
+        raise NothingToAnalyzeError(
+            "the legs are not visible (no knee and ankle seen together); film the whole "
+            "body from the hips to the feet, side-on, 2-4 m from the camera"
+        )
+    xy = gate(series.xy, series.vis, cfg.min_visibility)
+    smooth = np.full(xy.shape, np.nan)
+    for i in USED_IDX:
+        for axis in (0, 1):
+            x = xy[:, i, axis]
+            bad = spikes(t, x, cfg.outlier_window_s, cfg.outlier_max_dev * shank)
+            bad |= spikes(t, x, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
+            x = interpolate_gaps(t, np.where(bad, np.nan, x), cfg.max_gap_s)
+            xy[:, i, axis] = x
+            smooth[:, i, axis] = lowpass(t, x, cfg.lowpass_hz)
+    return CleanTracks(
+        t=t, xy=xy, smooth=smooth, vis=series.vis, shank_px=shank, leg_px=leg, warnings=gap_warnings(t, series.found)
+    )
+
+
+def gap_warnings(t: np.ndarray, found: np.ndarray) -> list[str]:
+    """'no person found in N% of frames (out of view at ...)' when the pose was missing in some frames."""
+    if not len(found) or found.all():
+        return []
+    text = f"no person found in {1 - found.mean():.0%} of frames"
+    long_gaps = [(a, b) for a, b in finite_runs(~found) if t[min(b, len(t) - 1)] - t[a] > 1.0]
+    if long_gaps:
+        text += " (out of view at " + ", ".join(f"{t[a]:.1f}-{t[min(b, len(t) - 1)]:.1f} s" for a, b in long_gaps[:4])
+        text += ")"
+    return [text]

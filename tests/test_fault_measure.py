@@ -1,4 +1,5 @@
-"""The per-rep measures the fault rules judge (core/faults/measure.py), on signals with known answers."""
+"""The per-rep numbers (core/reps/metrics.py), the set reference (core/faults/reference.py) and fault confidence
+(core/faults/detect.py) on signals with known answers."""
 
 from __future__ import annotations
 
@@ -7,37 +8,70 @@ import math
 import numpy as np
 import pytest
 
-from formcheck.core.faults.detect import best_of
-from formcheck.core.faults.measure import dwell, ramp_time
-from formcheck.core.faults.verdict import running_mean3
+from formcheck.core.config import FaultConfig, ScaleConfig
+from formcheck.core.faults.detect import detect_faults, normal_cdf, spread
+from formcheck.core.faults.reference import best_of, set_reference, vs_set
+from formcheck.core.reps.metrics import MeasuredRep, RepSignals, measure_rep
+from formcheck.core.reps.timing import PhaseTimes
+from formcheck.core.signal.body import BodySignals
+from formcheck.core.signal.filters import gradient
+
+FPS = 60.0
 
 
-def trapezoid(fps: float, rise: float, hold: float, lower: float, pause: float) -> tuple[np.ndarray, np.ndarray]:
-    """A heel going 0 -> 1 linearly in `rise` s, holding `hold` s, back to 0 in `lower` s, resting `pause` s
-    (with `pause` s of rest before it too)."""
-    knots_t = np.cumsum([0.0, pause, rise, hold, lower, pause])
-    t = np.arange(0.0, knots_t[-1] + 1e-9, 1.0 / fps)
-    return t, np.interp(t, knots_t, [0, 0, 1, 1, 0, 0])
+def rep_signal(rise=0.8, hold=0.5, lower=1.6, pause=0.6, lo=-0.1, hi=0.2, after=None):
+    """A heel going lo -> hi (raised cosine) in `rise` s, holding, down to `after` (default lo) in `lower` s."""
+    after = lo if after is None else after
+    k = np.cumsum([0.0, pause, rise, hold, lower, pause])
+    t = np.arange(0.0, k[-1] + 1e-9, 1 / FPS)
+    up = np.clip((t - k[1]) / rise, 0, 1)
+    down = np.clip((t - k[3]) / lower, 0, 1)
+    h = lo + (hi - lo) * (1 - np.cos(np.pi * up)) / 2 - (hi - after) * (1 - np.cos(np.pi * down)) / 2
+    return t, h, PhaseTimes(k[1], k[2], k[3], k[4], k[5], False)
 
 
-@pytest.mark.parametrize("fps", [30.0, 60.0, 25.0])
-def test_ramp_time_of_a_linear_ramp_is_its_10_to_90_percent_time(fps):
-    t, h = trapezoid(fps, rise=1.0, hold=0.5, lower=2.0, pause=0.5)
-    up = np.flatnonzero(t <= 1.5)
-    down = np.flatnonzero((t >= 2.0) & (t <= 4.0))
-    assert ramp_time(t, h, up, 0.0, 1.0) == pytest.approx(0.8, abs=1e-9)
-    assert ramp_time(t, h, down, 1.0, 0.0) == pytest.approx(1.6, abs=1e-9)
-    assert math.isnan(ramp_time(t, h, up[:5], 0.0, 1.0))  # never reaches 90 %
+def body(t: np.ndarray, **signals: np.ndarray) -> BodySignals:
+    zero = np.zeros_like(t)
+    fields = ("knee_deg", "lean_deg", "foot_angle_deg", "hip_x", "shoulder_x", "free_gap", "hip_drop", "pelvis_rise")
+    return BodySignals(t=t, **{f: signals.get(f, zero) for f in fields})
 
 
-def test_dwell_is_the_time_within_the_band_and_nan_counts_as_outside():
-    t = np.arange(100) / 10.0
-    hs = np.where((t >= 3.0) & (t <= 5.0), 1.0, 0.0)
-    assert dwell(t, hs, 40, 1.0, 0.1, +1.0) == pytest.approx(2.0)
-    assert dwell(t, hs, 10, 1.0, 0.1, +1.0) == 0.0  # not inside at i0
-    assert dwell(t, hs, 10, 0.0, 0.1, -1.0) == pytest.approx(2.9)  # from the series' start
-    hs[45] = np.nan
-    assert dwell(t, hs, 40, 1.0, 0.1, +1.0) == pytest.approx(1.4)
+def test_levels_and_the_lowering_speed_of_a_known_rep():
+    t, h, p = rep_signal(rise=0.8, hold=0.5, lower=1.6, lo=-0.1, hi=0.2, after=-0.05)
+    n = measure_rep(RepSignals(body(t), h, h, gradient(t, h)), p, "side", math.nan, 1.0, ScaleConfig())
+    assert (n.start_level, n.top_level, n.bottom_level) == pytest.approx((-0.1, 0.2, -0.05), abs=1e-3)
+    assert n.heel_range["shank_frac"] == pytest.approx(0.3, abs=1e-3)
+    assert n.lowering_speed == pytest.approx(np.pi / 2 * 0.25 / 1.6, abs=0.01)  # a raised cosine's peak speed
+    assert (n.concentric_s, n.top_pause_s, n.eccentric_s, n.bottom_pause_s) == pytest.approx((0.8, 0.5, 1.6, 0.6))
+
+
+def test_posture_numbers_are_the_changes_from_the_rise_start_to_the_top_facing_either_way():
+    t, h, p = rep_signal()
+    rising = np.clip((t - p.t_start) / (p.t_top_start - p.t_start), 0, 1)
+    b = body(t, lean_deg=2.0 + 6.0 * rising, hip_x=0.5 + 0.08 * rising, hip_drop=0.04 * rising,
+             knee_deg=12 + 9 * np.sin(np.pi * rising), free_gap=0.5 - 0.4 * np.sin(np.pi * rising))
+    for forward in (1.0, -1.0):
+        n = measure_rep(RepSignals(b, h, h, gradient(t, h)), p, "side", math.nan, forward, ScaleConfig())
+        assert n.trunk_lean_change_deg == pytest.approx(6.0 * forward, abs=0.1)
+        assert n.hip_forward_travel_leg_frac == pytest.approx(0.08 * forward, abs=0.002)
+        assert n.hip_drop_change_shank == pytest.approx(0.04, abs=0.002)
+        assert n.knee_flexion_range_deg == pytest.approx(9.0, abs=0.1)
+        assert n.free_foot_min_gap_shank == pytest.approx(0.1, abs=0.01)
+
+
+def numbers(**levels):
+    t, h, p = rep_signal(**levels)
+    return measure_rep(RepSignals(body(t), h, h, gradient(t, h)), p, "side", math.nan, 1.0, ScaleConfig())
+
+
+def test_a_rep_against_its_set():
+    reps = [numbers() for _ in range(4)] + [numbers(hi=0.08), numbers(after=0.0, lower=0.4)]
+    ref = set_reference(reps)
+    assert ref.bottom == pytest.approx(-0.1, abs=1e-3) and ref.best_rise == pytest.approx(0.3, abs=1e-3)
+    short, shallow_fast = vs_set(reps[4], ref), vs_set(reps[5], ref)
+    assert short.rise_vs_best == pytest.approx(0.18 / 0.3, abs=0.01)
+    assert shallow_fast.bottom_above_set == pytest.approx(0.1 / 0.3, abs=0.01)
+    assert shallow_fast.lowering_speed_vs_set == pytest.approx(1.6 / 0.4 * (0.2 / 0.3), abs=0.05)
 
 
 def test_best_of_is_the_largest_3_rep_running_median_and_ignores_one_high_rep():
@@ -46,5 +80,34 @@ def test_best_of_is_the_largest_3_rep_running_median_and_ignores_one_high_rep():
     assert best_of(np.array([1.0, 3.0])) == 2.0
 
 
-def test_running_mean3_takes_two_values_at_the_ends():
-    np.testing.assert_allclose(running_mean3(np.array([3.0, 6.0, 9.0, 3.0])), [4.5, 6.0, 6.0, 6.0])
+def test_confidence_grows_with_the_margin_over_the_sets_scatter_and_falls_with_tracking():
+    t, h, p = rep_signal()
+    sig = RepSignals(body(t), h, h, gradient(t, h))
+    clean = [MeasuredRep(p, "side", measure_rep(sig, p, "side", math.nan, 1.0, ScaleConfig()), 1.0)] * 5
+    cfg = FaultConfig()
+
+    def flagged(min_top_hold_s: float, quality: float = 1.0) -> dict | None:
+        reps = clean + [MeasuredRep(p, "side", clean[0].numbers, quality)]
+        report = detect_faults(reps, math.nan, FaultConfig(min_top_hold_s=min_top_hold_s))
+        hits = [f for f in report.faults[-1] + report.uncertain[-1] if f["id"] == "no_top_pause"]
+        return hits[0] if hits else None
+
+    assert flagged(0.45) is None  # a 0.5 s hold
+    far = flagged(0.8)  # 0.3 s short, six floors of scatter: certain
+    assert far["confidence"] == pytest.approx(1.0, abs=0.01)
+    near = flagged(0.52)  # just over: about even
+    assert 0.5 < near["confidence"] < 0.7
+    assert flagged(0.8, quality=0.5)["confidence"] == pytest.approx(0.5, abs=0.01)
+    report = detect_faults(clean + [MeasuredRep(p, "side", clean[0].numbers, 0.5)], math.nan,
+                           FaultConfig(min_top_hold_s=0.8))
+    assert all(f["id"] != "no_top_pause" for f in report.faults[-1])  # under 0.6: only "uncertain"
+    assert any(f["id"] == "no_top_pause" for f in report.uncertain[-1])
+    assert cfg.min_top_hold_s < 0.45
+
+
+def test_scatter_has_a_floor_per_kind_of_number():
+    assert spread([0.5, 0.5, 0.5, 0.5], "top_pause_s") == 0.05
+    assert spread([10.0, 10.0, 10.0], "knee_flexion_range_deg") == 1.5
+    assert spread([0.1, 0.2], "rise_vs_best") == 0.06  # too few reps: twice the floor
+    assert spread([1.0, 2.0, 3.0, 4.0, 5.0], "eccentric_s") == pytest.approx(1.4826)
+    assert normal_cdf(0.0) == 0.5 and normal_cdf(math.nan) == 0.0

@@ -17,11 +17,11 @@ from formcheck.synth import MEDIAPIPE_LIKE, RepScript, SetScript, make_series, p
 
 CLEAN = dict(rise_s=0.8, top_pause_s=0.4, lower_s=1.6, bottom_pause_s=0.5)
 FAULT_REP = 2  # 0-based: the third of five reps carries the fault
-KEYS = {"id", "severity", "t_start", "t_end", "value", "threshold", "cue"}
+KEYS = {"id", "severity", "t_start", "t_end", "measure", "value", "threshold", "confidence", "cue"}
 # fault -> (view to film it from, the FaultConfig field that decides it)
 CASES = {
     "bounce": ("side", "bounce_max_hold_s"),
-    "fast_lowering": ("side", "min_lower_rise_ratio"),
+    "fast_lowering": ("side", "min_lower_s"),
     "shallow_bottom": ("side", "shallow_bottom_frac"),
     "short_top": ("side", "short_top_frac"),
     "no_top_pause": ("side", "min_top_hold_s"),
@@ -35,7 +35,7 @@ CASES = {
 def five_reps(faults_at: dict[int, tuple[str, ...]] | None = None, **rep) -> SetScript:
     faults_at = faults_at or {}
     reps = tuple(RepScript(**{**CLEAN, **rep}, faults=faults_at.get(k, ())) for k in range(5))
-    return SetScript(reps=reps, side="right", lead_in_s=1.0, lead_out_s=1.0, seed=7)
+    return SetScript(reps=reps, side="right", lead_in_s=1.0, lead_out_s=1.0, seed=7, ramp="cosine")
 
 
 OBLIQUE = {"oblique": ("side", -25.0), "oblique_back": ("side", 25.0)}  # the side camera turned 25 deg
@@ -52,6 +52,11 @@ def analyze(script: SetScript, view: str = "side", seed: int = 0, cfg: FaultConf
 
 def ids(rep) -> set[str]:
     return {f["id"] for f in rep.faults}
+
+
+def flagged(rep) -> set[str]:
+    """Faults and the faults judged too uncertain to report as such ("look at this rep")."""
+    return ids(rep) | {f["id"] for f in rep.uncertain}
 
 
 @pytest.mark.parametrize("fault", sorted(CASES))
@@ -85,14 +90,15 @@ def test_threshold_just_beyond_the_measured_value_does_not_fire(fault):
     above = hit["value"] > hit["threshold"]  # the rule fires above (or below) its threshold
     just_under = hit["value"] * (1.05 if above else 0.95) + (0.001 if above else -0.001)
     cfg = dataclasses.replace(FaultConfig(), **{key: just_under})
-    if fault == "fast_lowering":  # the absolute rule would still fire on its own
-        cfg = dataclasses.replace(cfg, min_lower_s=0.0)
+    if fault == "fast_lowering":  # the threshold is min_lower_s alone (not the rise x ratio)
+        cfg = dataclasses.replace(cfg, min_lower_rise_ratio=0.0)
     if fault == "torso_help":  # and the hip-travel rule for a forward lean
         cfg = dataclasses.replace(cfg, max_hip_travel=10.0)
     assert fault not in ids(analyze(script, view, cfg=cfg).reps[FAULT_REP])
     just_over = hit["value"] * (0.95 if above else 1.05) + (-0.001 if above else 0.001)
     cfg = dataclasses.replace(cfg, **{key: just_over})
-    assert fault in ids(analyze(script, view, cfg=cfg).reps[FAULT_REP])
+    rep = analyze(script, view, cfg=cfg).reps[FAULT_REP]
+    assert fault in ids(rep) | {f["id"] for f in rep.uncertain}  # (so near the threshold: maybe uncertain)
 
 
 @pytest.mark.parametrize("rep, quiet", [
@@ -116,7 +122,7 @@ def test_fault_dicts_are_complete_and_carry_the_cue():
     found = [f for r in a.reps for f in r.faults]
     assert found
     for f in found:
-        assert set(f) == KEYS
+        assert set(f) - {"and"} == KEYS
         assert f["severity"] in ("minor", "major")
         assert f["t_start"] <= f["t_end"]
         assert f["cue"] == SPECS[f["id"]].cue
@@ -161,7 +167,7 @@ def test_no_fault_is_reported_for_a_rep_whose_view_cannot_show_it():
     a = analyze(preset("faults_side"), "front")
     sagittal = {"shallow_bottom", "torso_help", "knee_drive"}
     assert all(r.view == "front" and not ids(r) & sagittal for r in a.reps)
-    assert "bounce" in ids(a.reps[1]) and "free_leg_assist" in ids(a.reps[9])
+    assert "bounce" in flagged(a.reps[1]) and "free_leg_assist" in flagged(a.reps[9])
 
 
 def test_stop_set_at_the_first_bounce():

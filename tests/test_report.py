@@ -112,9 +112,10 @@ def test_reps_csv_and_report_json_agree_on_every_field(cut_run):
     rows = list(csv.DictReader(result.files["reps_csv"].open()))
     assert len(rows) == len(reps) == 3
     for row, rep in zip(rows, reps):
-        flat = {**{k: v for k, v in rep.items() if k not in ("heel_range", "faults", "not_checked")},
-                **{f"heel_range_{k}": v for k, v in rep["heel_range"].items()},
-                "faults": ";".join(f["id"] for f in rep["faults"]), "not_checked": ";".join(rep["not_checked"])}
+        lists, nested = ("faults", "uncertain", "not_checked"), ("heel_range", "vs_set")
+        flat = {**{k: v for k, v in rep.items() if k not in lists + nested},
+                **{f"{name}_{k}": v for name in nested for k, v in rep[name].items()},
+                **{name: ";".join(f if isinstance(f, str) else f["id"] for f in rep[name]) for name in lists}}
         assert set(row) == set(flat)
         for key, value in flat.items():
             if value is None:

@@ -18,15 +18,15 @@ from formcheck.core.context.stance import foot_still, stance_segments
 from formcheck.core.context.view import ViewSegment, view_at, view_segments
 from formcheck.core.faults.catalogue import not_checked
 from formcheck.core.faults.detect import FaultReport, detect_faults
-from formcheck.core.faults.measure import FaultSignals
+from formcheck.core.faults.reference import VsSet
 from formcheck.core.faults.rules import RULES
 from formcheck.core.faults.verdict import summarize
 from formcheck.core.landmarks import LandmarkSeries
 from formcheck.core.reps.machine import fold_reps
-from formcheck.core.reps.metrics import rep_metrics
+from formcheck.core.reps.metrics import RepNumbers, SegmentedRep, measure_reps
 from formcheck.core.reps.stance import accept_cycles, stance_signal, time_cycles
-from formcheck.core.reps.timing import PhaseTimes, finish_last_pause, tempo, typical_bottom_pause
-from formcheck.core.signal.body import body_signals, foot_length_px, forward_sign
+from formcheck.core.reps.timing import PhaseTimes, finish_last_pause, typical_bottom_pause
+from formcheck.core.signal.body import foot_length_px, forward_sign, free_foot_hang
 from formcheck.core.signal.clean import CleanTracks, clean_tracks
 
 
@@ -35,9 +35,16 @@ class RepResult:
     index: int
     times: PhaseTimes
     view: str
-    metrics: dict  # tempo (reps/timing.tempo) and ranges (reps/metrics.rep_metrics)
+    numbers: RepNumbers  # every number reported for the rep (reps/metrics.py)
+    vs_set: VsSet  # its numbers against its view's reps (faults/reference.py)
+    quality: float  # share of its frames where the working leg was really seen
     faults: list[dict] = field(default_factory=list)
+    uncertain: list[dict] = field(default_factory=list)  # faults judged with too little confidence
     not_checked: list[str] = field(default_factory=list)  # the fault ids this rep could not be judged on
+
+    @property
+    def metrics(self) -> dict:
+        return self.numbers.to_dict()
 
 
 @dataclass(frozen=True)
@@ -57,16 +64,6 @@ class Analysis:
     summary: dict
 
 
-@dataclass(frozen=True)
-class FoundRep:
-    """A rep as segmented, before its faults: its times, view, and its stance's foot length and facing."""
-
-    times: PhaseTimes
-    view: str
-    foot_px: float
-    forward: float
-
-
 def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None) -> Analysis:
     cfg = config or AnalysisConfig()
     check_duration(series, cfg.stance.min_stance_s)
@@ -82,23 +79,26 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
     warnings = list(tracks.warnings)
     if not found:
         warnings.append(no_reps_reason(series, cfg.cleaning.min_visibility, stances, cfg.stance.min_stance_s))
-    body = body_signals(tracks, signal_side)
-    signals = FaultSignals(body, h, forward_sign(tracks.smooth, signal_side))
+    measured = measure_reps(tracks, signal_side, h, found, cfg.scale)
     if cfg.faults.enabled:
-        judged = detect_faults([r.times for r in found], [r.view for r in found], signals, cfg.faults)
+        verdict = detect_faults(measured, free_foot_hang(tracks, signal_side), cfg.faults)
     else:
-        judged = FaultReport([[] for _ in found], [[] for _ in found], np.full(len(found), np.nan))
+        verdict = FaultReport(*([[] for _ in found] for _ in range(3)), [VsSet(None, None, None)] * len(found))
     reps = [
         RepResult(
             k + 1,
-            r.times,
-            r.view,
-            rep_metrics(body, h, r.times, r.view, r.foot_px, r.forward, cfg.scale) | tempo(r.times),
-            judged.faults[k],
-            judged.not_checked[k],
+            j.times,
+            j.view,
+            j.numbers,
+            verdict.vs_set[k],
+            j.quality,
+            verdict.faults[k],
+            verdict.uncertain[k],
+            verdict.not_checked[k],
         )
-        for k, r in enumerate(found)
+        for k, j in enumerate(measured)
     ]
+    rise = np.array([np.nan if vs.rise_vs_best is None else vs.rise_vs_best for vs in verdict.vs_set], dtype=float)
     return Analysis(
         side=side,
         side_evidence=evidence,
@@ -106,25 +106,25 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
         views=views,
         stances=[(float(tracks.t[a]), float(tracks.t[b - 1])) for a, b in stances],
         reps=reps,
-        warnings=warnings + judged.warnings,
+        warnings=warnings + verdict.warnings,
         faults_not_checked=not_checked({v.view for v in views}, set(RULES)),
         t=tracks.t,
         h=h,
         tracks=tracks,
-        stop_set=judged.stop_set,
-        summary=summarize([tempo(r.times) for r in found], judged.faults, judged.rise),
+        stop_set=verdict.stop_set,
+        summary=summarize([r.metrics for r in reps], verdict.faults, rise),
     )
 
 
 def find_reps(
     tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: list[ViewSegment], stances: list[tuple[int, int]]
-) -> tuple[list[FoundRep], np.ndarray]:
+) -> tuple[list[SegmentedRep], np.ndarray]:
     """The reps of every stance, and the heel-height signal (shank lengths, NaN outside the stances)."""
     frontal = np.zeros(len(tracks.t), bool)
     for seg in views:
         frontal[seg.start : seg.stop] = seg.view in ("front", "back")
     h = np.full(len(tracks.t), np.nan)
-    found: list[FoundRep] = []
+    found: list[SegmentedRep] = []
     for start, stop in stances:
         found += segment_reps(tracks, cfg, side, views, frontal, start, stop, h)
     return finish_last_pauses(found, [float(tracks.t[b - 1]) for _, b in stances]), h
@@ -139,7 +139,7 @@ def segment_reps(
     start: int,
     stop: int,
     h_out: np.ndarray,
-) -> list[FoundRep]:
+) -> list[SegmentedRep]:
     """The reps of one stance [start, stop); writes its heel signal into h_out."""
     sig = stance_signal(tracks, side, start, stop, frontal, cfg.reps)
     if sig is None:
@@ -155,11 +155,11 @@ def segment_reps(
     out = []
     for cycle, tm in zip(local, times):
         seg = view_at(views, cycle.top + start) or view_at(views, (start + stop) // 2)
-        out.append(FoundRep(tm, seg.view if seg else "unknown", foot_px, forward))
+        out.append(SegmentedRep(tm, seg.view if seg else "unknown", foot_px, forward))
     return out
 
 
-def finish_last_pauses(found: list[FoundRep], stance_ends: list[float]) -> list[FoundRep]:
+def finish_last_pauses(found: list[SegmentedRep], stance_ends: list[float]) -> list[SegmentedRep]:
     """The last rep of each stance has no next rise: it gets the set's typical bottom pause, cut at the stance's
     end (reps/timing.finish_last_pause)."""
     typical = typical_bottom_pause([r.times for r in found])
@@ -167,6 +167,6 @@ def finish_last_pauses(found: list[FoundRep], stance_ends: list[float]) -> list[
     for r in found:
         if r.times.end_estimated:
             end = min([e for e in stance_ends if e >= r.times.t_bottom] or [r.times.t_bottom])
-            r = FoundRep(finish_last_pause(r.times, typical, end), r.view, r.foot_px, r.forward)
+            r = SegmentedRep(finish_last_pause(r.times, typical, end), r.view, r.foot_px, r.forward)
         out.append(r)
     return out

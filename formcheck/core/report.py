@@ -39,7 +39,10 @@ def rep_to_dict(rep: RepResult) -> dict[str, Any]:
     out["view"] = rep.view
     out["heel_range"] = m.get("heel_range", {})
     out.update({k: v for k, v in m.items() if k not in TEMPO_KEYS and k != "heel_range"})
+    out["vs_set"] = rep.vs_set.to_dict()
+    out["tracking_quality"] = round(rep.quality, 2)
     out["faults"] = list(rep.faults)
+    out["uncertain"] = list(rep.uncertain)
     out["not_checked"] = list(rep.not_checked)
     return out
 

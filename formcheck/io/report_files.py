@@ -99,23 +99,30 @@ def report_json_text(report: dict[str, Any]) -> str:
     return orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n"
 
 
+NESTED = {  # dicts of a rep flattened into prefixed columns
+    "heel_range": ("foot_angle_deg", "foot_length_frac", "shank_frac", "cm", "cm_source", "bottom_foot_angle_deg",
+                   "top_foot_angle_deg"),
+    "vs_set": ("rise_vs_best", "bottom_above_set", "lowering_speed_vs_set"),
+}
+LISTS = ("faults", "uncertain", "not_checked")  # fault ids, ';'-joined
+
+
 def reps_rows(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """One row per rep: every scalar metric, heel_range flattened, fault ids (found, and not checked on
-    that rep) joined with ';'."""
+    """One row per rep: every scalar number, heel_range and vs_set flattened, fault ids (found, uncertain, and
+    not checked on that rep) joined with ';'."""
     reps = report.get("reps", [])
     extra = []
     for rep in reps:
-        for key, value in rep.items():
-            if key not in REP_COLUMNS and key not in ("heel_range", "faults", "not_checked") and key not in extra:
+        for key in rep:
+            if key not in REP_COLUMNS and key not in NESTED and key not in LISTS and key not in extra:
                 extra.append(key)
-    heel = ["foot_angle_deg", "foot_length_frac", "shank_frac", "cm", "cm_source", "bottom_foot_angle_deg",
-            "top_foot_angle_deg"]
-    header = list(REP_COLUMNS) + extra + [f"heel_range_{k}" for k in heel] + ["faults", "not_checked"]
+    nested = [(name, k) for name, keys in NESTED.items() for k in keys]
+    header = list(REP_COLUMNS) + extra + [f"{name}_{k}" for name, k in nested] + list(LISTS)
     rows = []
     for rep in reps:
-        hr = rep.get("heel_range") or {}
-        rows.append([rep.get(k) for k in REP_COLUMNS] + [rep.get(k) for k in extra] + [hr.get(k) for k in heel]
-                    + [";".join(f["id"] for f in rep.get("faults", [])), ";".join(rep.get("not_checked", []))])
+        ids = [";".join(f if isinstance(f, str) else f["id"] for f in rep.get(key, [])) for key in LISTS]
+        rows.append([rep.get(k) for k in REP_COLUMNS] + [rep.get(k) for k in extra]
+                    + [(rep.get(name) or {}).get(k) for name, k in nested] + ids)
     return header, rows
 
 

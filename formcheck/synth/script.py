@@ -65,6 +65,9 @@ class SetScript:
     knee_bend_deg: float = 12.0
     step_height_m: float = 0.17
     name: str = "synthetic"
+    # the shape of a rise or lowering: "min_jerk" (very gradual starts and ends, as the sample videos were
+    # rendered) or "cosine" (a raised cosine: the shape hand-labelled real reps and outside renders fit best)
+    ramp: str = "min_jerk"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reps", tuple(
@@ -77,6 +80,8 @@ class SetScript:
             raise InputError(f"fps must be positive, got {self.fps}")
         if not 0 <= self.fatigue_reps <= len(self.reps) or not 0 <= self.fatigue_drop < 1:
             raise InputError("fatigue_reps must be in [0, n_reps] and fatigue_drop in [0, 1)")
+        if self.ramp not in ("min_jerk", "cosine"):
+            raise InputError(f"ramp must be 'min_jerk' or 'cosine', got {self.ramp!r}")
         if not (0 < self.bottom_cm < 8 and 2 < self.top_cm < 15):
             raise InputError("bottom_cm must be in (0, 8) and top_cm in (2, 15)")
 

@@ -45,12 +45,21 @@ class Timeline:
     step_off: tuple[float, float] | None
     set_start: float      # flat foot, about to lower into the first bottom
     set_end: float        # back to flat foot after the last rep
+    ramp: str = "min_jerk"  # the shape of a rise or lowering (RAMPS)
 
 
 def min_jerk(u: np.ndarray) -> np.ndarray:
     """0 -> 1 with zero velocity and acceleration at both ends (u clipped to [0, 1])."""
     u = np.clip(u, 0.0, 1.0)
     return u ** 3 * (10 - 15 * u + 6 * u ** 2)
+
+
+def cosine(u: np.ndarray) -> np.ndarray:
+    """0 -> 1 as a raised cosine (zero velocity at both ends, sharper starts than min_jerk)."""
+    return (1.0 - np.cos(np.clip(u, 0.0, 1.0) * np.pi)) / 2
+
+
+RAMPS = {"min_jerk": min_jerk, "cosine": cosine}
 
 
 def ease_in(u: np.ndarray) -> np.ndarray:
@@ -84,7 +93,7 @@ def build_timeline(script: SetScript) -> Timeline:
     step_off = None
     if script.step_off:
         step_off, t = (t, t + STEP_S), t + STEP_S + 0.5
-    return Timeline(tuple(reps), t, step_on, step_off, set_start, set_end)
+    return Timeline(tuple(reps), t, step_on, step_off, set_start, set_end, script.ramp)
 
 
 def _ramp(h: np.ndarray, t: np.ndarray, t0: float, t1: float, h0: float, h1: float, prof=min_jerk) -> None:
@@ -107,9 +116,9 @@ def heel_height(tl: Timeline, t: np.ndarray) -> np.ndarray:
     _ramp(h, t, tl.set_start, tl.set_start + SETUP_LOWER_S, 0.0, first.start_m)
     h[np.searchsorted(t, tl.set_start + SETUP_LOWER_S):np.searchsorted(t, first.t_start)] = first.start_m
     for r in tl.reps:
-        _ramp(h, t, r.t_start, r.t_top_start, r.start_m, r.top_m)
+        _ramp(h, t, r.t_start, r.t_top_start, r.start_m, r.top_m, RAMPS[tl.ramp])
         _ramp(h, t, r.t_top_start, r.t_top_end, r.top_m, r.top_m)
-        _ramp(h, t, r.t_top_end, r.t_bottom, r.top_m, r.bottom_m, ease_in if r.bounce else min_jerk)
+        _ramp(h, t, r.t_top_end, r.t_bottom, r.top_m, r.bottom_m, ease_in if r.bounce else RAMPS[tl.ramp])
         _ramp(h, t, r.t_bottom, last.t_end if r is last else r.t_end, r.bottom_m, r.bottom_m)
     rise_start = tl.set_end - FINISH_RISE_S
     _ramp(h, t, last.t_end, rise_start, last.bottom_m, last.bottom_m)

@@ -1,22 +1,33 @@
-"""Fault detection over a set: reps and signals in, each rep's faults and the set's verdict out.
+"""Fault detection over a set: each rep's numbers in, each rep's faults, doubtful faults and the set's verdict out.
 
-Each rep is measured once (faults/measure.py), then judged by one rule per fault (faults/rules.py) against
-its view's reference. A fault is only reported for a rep whose view can show it (faults/catalogue.py).
+Each rep is judged by one rule per fault (faults/rules.py) on its own reported numbers and on those against its
+view's reps (faults/reference.py). A fault is only judged for a rep whose view can show it (faults/catalogue).
+
+Confidence: how far a rep's number is beyond its threshold, against how much that number scatters over the
+view's reps (1.4826 x its median absolute deviation, at least a floor per kind of number: the clip's own
+noise), as a normal probability; times the share of the rep's frames where the working leg was really seen
+(not unseen, not a rejected glitch). A fault under UNCERTAIN_BELOW is not reported as a fault but as
+`uncertain` ("look at this rep"): poor tracking lowers confidence, it never makes faults.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from formcheck.core.config import FaultConfig
-from formcheck.core.faults.measure import FaultSignals, RepMeasure, measure_reps
-from formcheck.core.faults.rules import NAN, SetRef, judge_rep, unjudged
-from formcheck.core.faults.verdict import find_stop, rise_fractions
+from formcheck.core.faults.catalogue import SPECS
+from formcheck.core.faults.reference import VsSet, set_reference, vs_set
+from formcheck.core.faults.rules import RULES, SPANS, SUPERSEDED_BY, Condition
+from formcheck.core.faults.verdict import find_stop
+from formcheck.core.reps.metrics import MeasuredRep
 from formcheck.core.reps.timing import PhaseTimes
-from formcheck.core.signal.filters import nanmedian
 
+UNCERTAIN_BELOW = 0.6  # a fault judged less confidently than this is reported as uncertain, not as a fault
+FLOORS = {"_s": 0.05, "_deg": 1.5}  # the least scatter assumed for a number, by its unit (default: 0.03)
+DEFAULT_FLOOR = 0.03  # fractions, ratios, shank and leg lengths
 TWO_LEG_WARNING = (
     "the free foot stays as low as the working foot all set (a two-leg raise?): the free-leg check was skipped"
 )
@@ -24,57 +35,116 @@ TWO_LEG_WARNING = (
 
 @dataclass(frozen=True)
 class FaultReport:
-    """faults and not_checked: one list per rep; rise: each rep's rise as a fraction of its view's best."""
+    """Per rep: faults, uncertain faults, the fault ids not judged and the numbers against the set; for the set:
+    where it should have stopped, and warnings."""
 
     faults: list[list[dict]]
+    uncertain: list[list[dict]]
     not_checked: list[list[str]]
-    rise: np.ndarray
+    vs_set: list[VsSet]
     stop_set: dict | None = None
     warnings: list[str] = field(default_factory=list)
-    measures: list[RepMeasure | None] = field(default_factory=list)  # what the rules judged, per rep
-
-
-def best_of(values: np.ndarray) -> float:
-    """The largest 3-value running median (the median itself for fewer than 3): one high rep does not set it."""
-    if len(values) < 3:
-        return float(np.median(values))
-    return float(max(np.median(values[k - 1 : k + 2]) for k in range(1, len(values) - 1)))
-
-
-def set_reference(measures: list[RepMeasure | None], free_leg_hang: float, cfg: FaultConfig) -> SetRef:
-    """Typical bottom, travel and best rise of these reps (heights differ between views: pass one view's)."""
-    ms = [m for m in measures if m is not None]
-    if not ms:
-        return SetRef(NAN, NAN, NAN, False)
-    bottom = float(np.median([m.levels.bottom for m in ms]))
-    travel = float(np.median([m.levels.top - m.levels.bottom for m in ms]))
-    rises = np.array([m.levels.top - bottom for m in ms])
-    return SetRef(bottom, travel, best_of(rises), bool(free_leg_hang > cfg.free_foot_min_hang))
 
 
 def detect_faults(
-    times: list[PhaseTimes],
-    views: list[str],
-    signals: FaultSignals,
-    cfg: FaultConfig,
-    only: tuple[str, ...] | None = None,
+    reps: list[MeasuredRep], free_foot_hang: float, cfg: FaultConfig, only: tuple[str, ...] | None = None
 ) -> FaultReport:
-    """The faults of reps (their phase times and views, in time order) and the set's verdict.
+    """The faults of reps (in time order); free_foot_hang: how high the free foot typically hangs above the
+    working toe (shank lengths); only: judge just these faults (the live tracker's early warnings)."""
+    refs = {v: set_reference([r.numbers for r in reps if r.view == v]) for v in {r.view for r in reps}}
+    versus = [vs_set(r.numbers, refs[r.view]) for r in reps]
+    free_leg = bool(free_foot_hang > cfg.free_foot_min_hang)
+    warnings = [] if free_leg or not reps else [TWO_LEG_WARNING]
+    judged = [
+        judge_rep(r, vs, [x for x in reps if x.view == r.view], versus, reps, cfg, free_leg, only)
+        for r, vs in zip(reps, versus)
+    ]
+    faults = [[f for f in j if f["confidence"] >= UNCERTAIN_BELOW] for j in judged]
+    uncertain = [[f for f in j if f["confidence"] < UNCERTAIN_BELOW] for j in judged]
+    not_checked = [unjudged(r, vs, cfg, free_leg) for r, vs in zip(reps, versus)]
+    rise = np.array([np.nan if vs.rise_vs_best is None else vs.rise_vs_best for vs in versus], dtype=float)
+    return FaultReport(faults, uncertain, not_checked, versus, find_stop(faults, rise, cfg), warnings)
 
-    only: judge just these faults (the live tracker's early warnings)."""
-    measures = measure_reps(times, views, signals)
-    hang = nanmedian(signals.body.free_gap)
-    refs = {v: set_reference([m for m, w in zip(measures, views) if w == v], hang, cfg) for v in set(views)}
-    warnings = []
-    if not set_reference(measures, hang, cfg).free_leg_checkable and any(m is not None for m in measures):
-        warnings.append(TWO_LEG_WARNING)
-    faults = [judge_rep(v, m, refs[v], cfg, only) if m is not None else [] for m, v in zip(measures, views)]
-    rise = rise_fractions(measures, [refs[v] for v in views])
-    return FaultReport(
-        faults,
-        [unjudged(v, m, refs[v]) for m, v in zip(measures, views)],
-        rise,
-        find_stop(faults, rise, cfg),
-        warnings,
-        measures,
-    )
+
+def conditions(fid: str, r: MeasuredRep, vs: VsSet, cfg: FaultConfig) -> list[Condition]:
+    return RULES[fid](r.numbers, vs, cfg)
+
+
+def judge_rep(
+    r: MeasuredRep,
+    vs: VsSet,
+    peers: list[MeasuredRep],
+    versus: list[VsSet],
+    reps: list[MeasuredRep],
+    cfg: FaultConfig,
+    free_leg: bool,
+    only: tuple[str, ...] | None,
+) -> list[dict]:
+    """The faults (with their confidence) of one rep that its view can show, superseded ones left out."""
+    peer_vs = [v for x, v in zip(reps, versus) if x.view == r.view]
+    found = []
+    for fid in RULES:
+        if r.view not in SPECS[fid].views or (fid == "free_leg_assist" and not free_leg):
+            continue
+        if only is not None and fid not in only:
+            continue
+        conds = conditions(fid, r, vs, cfg)
+        if all(c.holds for c in conds):
+            scatter = [spread([_number(c.measure, p, pv) for p, pv in zip(peers, peer_vs)], c.measure) for c in conds]
+            confidence = min(normal_cdf(c.margin / s) for c, s in zip(conds, scatter)) * r.quality
+            found.append(fault_dict(fid, conds, r.times, confidence, cfg))
+    ids = {f["id"] for f in found}
+    return [f for f in found if SUPERSEDED_BY.get(f["id"], "") not in ids]
+
+
+def unjudged(r: MeasuredRep, vs: VsSet, cfg: FaultConfig, free_leg: bool) -> list[str]:
+    """The faults with a rule that this rep could not be judged on: its view cannot show them, a number they read
+    is missing, or (the free-leg check) the set gives no reference."""
+    return [
+        fid
+        for fid in RULES
+        if r.view not in SPECS[fid].views
+        or (fid == "free_leg_assist" and not free_leg)
+        or any(c.value is None for c in conditions(fid, r, vs, cfg))
+    ]
+
+
+def _number(measure: str, r: MeasuredRep, vs: VsSet) -> float:
+    value = getattr(r.numbers, measure) if hasattr(r.numbers, measure) else getattr(vs, measure)
+    return math.nan if value is None else float(value)
+
+
+def spread(values: list[float], measure: str) -> float:
+    """1.4826 x the median absolute deviation of the finite values, at least the floor for this kind of number."""
+    floor = next((f for suffix, f in FLOORS.items() if measure.endswith(suffix)), DEFAULT_FLOOR)
+    x = np.asarray([v for v in values if math.isfinite(v)])
+    if x.size < 3:
+        return 2 * floor  # too few reps to see the scatter: assume it is large
+    return max(floor, 1.4826 * float(np.median(np.abs(x - np.median(x)))))
+
+
+def normal_cdf(z: float) -> float:
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0))) if math.isfinite(z) else 0.0
+
+
+def fault_dict(fid: str, conds: list[Condition], p: PhaseTimes, confidence: float, cfg: FaultConfig) -> dict:
+    """The report's fault entry: its first condition's number and threshold (and any others under `and`)."""
+    main = conds[0]
+    excess = main.margin / max(abs(main.threshold), 1e-9)
+    a, b = SPANS.get(fid, ("t_start", "t_top_start"))
+    out = {
+        "id": fid,
+        "severity": "major" if fid == "bounce" or excess >= cfg.major_excess else "minor",
+        "t_start": round(getattr(p, a), 3),
+        "t_end": round(getattr(p, b), 3),
+        "measure": main.measure,
+        "value": main.value,
+        "threshold": round(float(main.threshold), 3),
+        "confidence": round(confidence, 2),
+        "cue": SPECS[fid].cue,
+    }
+    if len(conds) > 1:
+        out["and"] = [
+            {"measure": c.measure, "value": c.value, "threshold": round(float(c.threshold), 3)} for c in conds[1:]
+        ]
+    return out

@@ -7,8 +7,6 @@ from collections import Counter
 import numpy as np
 
 from formcheck.core.config import FaultConfig
-from formcheck.core.faults.measure import RepMeasure
-from formcheck.core.faults.rules import SetRef
 
 PHASES = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s")
 STOP_FAULTS = {  # the guide: stop the set when one of these starts
@@ -16,17 +14,6 @@ STOP_FAULTS = {  # the guide: stop the set when one of these starts
     "arch_collapse": "the arch started collapsing inward",
     "torso_help": "the torso started helping the rise",
 }
-
-
-def rise_fractions(measures: list[RepMeasure | None], refs: list[SetRef]) -> np.ndarray:
-    """Each rep's rise from its view's typical bottom as a fraction of that view's best (NaN if unmeasured)."""
-    return np.array(
-        [
-            (m.levels.top - ref.bottom) / ref.best_rise if m is not None and ref.best_rise > 0 else np.nan
-            for m, ref in zip(measures, refs)
-        ],
-        dtype=float,
-    )
 
 
 def running_mean3(values: np.ndarray) -> np.ndarray:

@@ -113,7 +113,7 @@ class StanceSet:
         self.labelled_frontal: list[bool] = []  # the view each frame turned out to have (see relabel)
         self.comps: list[np.ndarray] = []
         self.comp_start = 0  # where the current composition (side or frontal components) began
-        self.centres = np.full(5, np.nan)
+        self.centres = np.full(4, np.nan)
         self.centre_t = -math.inf
         self.state = RepState()
         self.lo_ref, self.hi_ref = math.nan, math.nan

@@ -8,13 +8,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from formcheck.core.faults.detect import detect_faults
-from formcheck.core.faults.measure import FaultSignals
+from formcheck.core.faults.detect import FaultReport, detect_faults
 from formcheck.core.live.state import LiveEvent, LiveRep, Window
 from formcheck.core.reps.machine import Cycle, fold_reps
+from formcheck.core.reps.metrics import SegmentedRep, measure_reps, tempo
 from formcheck.core.reps.stance import accept_cycles, time_cycles
-from formcheck.core.reps.timing import PhaseTimes, finish_last_pause, tempo, typical_bottom_pause
-from formcheck.core.signal.body import body_signals, forward_sign
+from formcheck.core.reps.timing import PhaseTimes, finish_last_pause, typical_bottom_pause
+from formcheck.core.signal.body import foot_length_px, forward_sign, free_foot_hang
 
 BOTTOM_FAULTS = ("bounce", "fast_lowering", "shallow_bottom")  # judged once the next rise starts
 
@@ -36,17 +36,24 @@ class SetTiming:
         """Judge the rep of `cycles[-1]` so far with the batch detector (only the faults in `only`) on the stance
         so far, against the reps already timed in it; fire what it finds."""
         done = [r for r in self.reps if r.times is not None and r.cycle.bottom0 >= win.base and r.view]
-        times = [r.times for r in done] + time_cycles(win.sig, cycles, self.config.analysis.reps)[-1:]
-        views = [r.view for r in done] + [self.view]
-        report = detect_faults(times, views, self._fault_signals(win), self.config.analysis.faults, only)
-        for fault in report.faults[-1]:
+        now = time_cycles(win.sig, cycles, self.config.analysis.reps)[-1:]
+        report = self._detect(win, [r.times for r in done] + now, [r.view for r in done] + [self.view], only)
+        for fault in report.faults[-1] if now else []:
             events.append(LiveEvent("fault", t, text=fault["id"], fault=fault))
             self._attach_warning(fault)
 
-    def _fault_signals(self, win: Window) -> FaultSignals:
-        h = np.full(len(win.tracks.t), np.nan)
-        h[: len(win.sig.h)] = win.sig.h
-        return FaultSignals(body_signals(win.tracks, self.side), h, forward_sign(win.tracks.smooth, self.side))
+    def _detect(
+        self, win: Window, times: list[PhaseTimes], views: list[str], only: tuple[str, ...] | None = None
+    ) -> FaultReport:
+        """The batch measures and detector (reps/metrics, faults/detect) over reps of the stance so far."""
+        tracks, n = win.tracks, len(win.sig.h)
+        h = np.pad(win.sig.h, (0, len(tracks.t) - n), constant_values=np.nan)
+        foot_px, forward = foot_length_px(tracks.smooth, self.side), forward_sign(tracks.smooth, self.side)
+        reps = [SegmentedRep(p, view, foot_px, forward) for p, view in zip(times, views)]
+        measured = measure_reps(tracks, self.side, h, reps, self.config.analysis.scale)
+        if measured:
+            self.last_rise_s = measured[-1].numbers.concentric_s or math.nan  # for the tempo cue
+        return detect_faults(measured, free_foot_hang(tracks, self.side), self.config.analysis.faults, only)
 
     def _time(
         self,
@@ -115,18 +122,11 @@ class SetTiming:
         timed = sorted(
             (r for r in self.reps if r.times is not None and r.cycle.bottom0 >= win.base), key=lambda r: r.times.t_start
         )
-        report = detect_faults(
-            [r.times for r in timed],
-            [r.view or self.view for r in timed],
-            self._fault_signals(win),
-            self.config.analysis.faults,
-        )
+        report = self._detect(win, [r.times for r in timed], [r.view or self.view for r in timed])
         faults = {r.index: tuple(f) for r, f in zip(timed, report.faults)}
         for rep in reps:
             self.reps[rep.index - 1] = replace(self.reps[rep.index - 1], faults=faults.get(rep.index, ()))
             events.append(LiveEvent("rep_timed", t, self.reps[rep.index - 1], text="final" if final else ""))
-        rises = [m.levels.rise_s for m in report.measures if m is not None]
-        self.last_rise_s = rises[-1] if rises else math.nan  # for the tempo cue
 
     def _last_cycle(self, rep: LiveRep, base: int) -> Cycle:
         """The set's last rep ends at the lowest point since its top (as batch: the machine's last low)."""

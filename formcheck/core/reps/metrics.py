@@ -1,19 +1,108 @@
-"""Per-rep measurements for the report: heel range (degrees, foot lengths, shank lengths, cm), knee, hip, trunk."""
+"""Every number reported for a rep, measured once and rounded as it is reported.
+
+The table shows these numbers, the fault rules judge these very numbers (faults/rules.py) and the live tracker
+shows them: a rep can never show a 0.6 s top pause and carry "no top pause".
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from formcheck.core.config import ScaleConfig
 from formcheck.core.reps.timing import PhaseTimes
-from formcheck.core.signal.body import BodySignals
-from formcheck.core.signal.filters import time_window
+from formcheck.core.signal.body import BodySignals, body_signals
+from formcheck.core.signal.clean import CleanTracks, tracking_quality
+from formcheck.core.signal.filters import gradient, lowpass, time_window
 
 SHANK_PER_HEIGHT = 0.246  # knee-to-ankle length / body height (Drillis & Contini anthropometry)
 SAGITTAL_VIEWS = ("side", "oblique")
 NEAR_S = 0.05  # a value "at" a moment: the median over this much either side
+BEFORE_RISE_S = 0.3  # the bottom a rise leaves from: the lowest point this long before its start
+LEVELS_HZ = 2.5  # the heel signal is low-passed this much more before its levels are read (no glitch sets them)
+SPEED_HZ = 4.0  # ... and this much before its peak lowering speed is read
+
+
+@dataclass(frozen=True, eq=False)
+class RepSignals:
+    """What a rep is measured on: the body's signals, the heel-height signal h (shank lengths, up positive; the
+    pelvis in front and back views; NaN outside stances), its low-passed copy for levels and the heel's speed
+    (shank lengths/s, low-passed at SPEED_HZ: enough to keep a quick drop's peak, which 2 Hz halves)."""
+
+    body: BodySignals
+    h: np.ndarray
+    h_smooth: np.ndarray
+    v: np.ndarray
+
+
+@dataclass(frozen=True)
+class RepNumbers:
+    """One rep's numbers, rounded as reported (None where they cannot be measured)."""
+
+    concentric_s: float | None  # the rise
+    top_pause_s: float | None
+    eccentric_s: float | None  # the lowering
+    bottom_pause_s: float | None  # until the next rise (estimated for the last rep of a stance)
+    time_under_tension_s: float | None
+    eccentric_concentric_ratio: float | None
+    start_level: float | None  # heel signal just before the rise (shank lengths)
+    top_level: float | None
+    bottom_level: float | None  # where the lowering ends
+    lowering_speed: float | None  # the lowering's peak speed, shank lengths/s
+    heel_range: dict  # the rise: shank lengths, foot angle and foot lengths (side views), cm when scaled
+    knee_flexion_bottom_deg: float | None
+    knee_flexion_top_deg: float | None
+    knee_flexion_range_deg: float | None  # the knee's bend range from just before the rise to the top
+    hip_forward_travel_leg_frac: float | None  # from the rise's start to the top, forward positive
+    shoulder_forward_travel_leg_frac: float | None
+    trunk_lean_bottom_deg: float | None  # forward positive
+    trunk_lean_top_deg: float | None
+    trunk_lean_change_deg: float | None  # top minus bottom
+    hip_drop_change_shank: float | None  # how much more the free-side hip hangs at the top than at the start
+    free_foot_min_gap_shank: float | None  # the free foot's lowest height above the working toe during the rise
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SegmentedRep:
+    """A rep as segmented: its phase times, view, and its stance's foot length (pixels) and facing (+1: the toes
+    point to image +x)."""
+
+    times: PhaseTimes
+    view: str
+    foot_px: float
+    forward: float
+
+
+@dataclass(frozen=True)
+class MeasuredRep:
+    """A rep with its numbers and tracking quality (the share of its frames where the working leg was seen)."""
+
+    times: PhaseTimes
+    view: str
+    numbers: RepNumbers
+    quality: float
+
+
+def measure_reps(
+    tracks: CleanTracks, side: str, h: np.ndarray, reps: list[SegmentedRep], scale: ScaleConfig
+) -> list[MeasuredRep]:
+    """Every rep's numbers, on the heel signal h (NaN outside stances) and the body's signals."""
+    speed = gradient(tracks.t, lowpass(tracks.t, h, SPEED_HZ))
+    sig = RepSignals(body_signals(tracks, side), h, lowpass(tracks.t, h, LEVELS_HZ), speed)
+    return [
+        MeasuredRep(
+            r.times,
+            r.view,
+            measure_rep(sig, r.times, r.view, r.foot_px, r.forward, scale),
+            tracking_quality(tracks, side, r.times.t_start, r.times.t_end),
+        )
+        for r in reps
+    ]
 
 
 def seen_in(t: np.ndarray, x: np.ndarray, a: float, b: float) -> np.ndarray:
@@ -37,22 +126,50 @@ def max_in(t: np.ndarray, x: np.ndarray, a: float, b: float) -> float:
     return float(part.max()) if part.size else math.nan
 
 
-def _r(x: float | None, nd: int = 3) -> float | None:
+def r(x: float | None, nd: int = 3) -> float | None:
+    """Rounded as reported; None for a missing number."""
     return None if x is None or not math.isfinite(x) else round(float(x), nd)
 
 
-def rep_metrics(
-    body: BodySignals, h: np.ndarray, p: PhaseTimes, view: str, foot_px: float, forward: float, scale: ScaleConfig
-) -> dict:
-    """{"heel_range": heel_range(...), **posture(...)} of one rep; foot_px and forward: its stance's."""
-    t = body.t
-    bottom = (p.t_start - 0.3, p.t_start + 0.02)  # the heel's lowest point just before the rise
+def tempo(p: PhaseTimes) -> dict[str, float | None]:
+    """The rep's phase durations, as the report gives them."""
+    con, top = p.t_top_start - p.t_start, p.t_top_end - p.t_top_start
+    ecc, bottom = p.t_bottom - p.t_top_end, p.t_end - p.t_bottom
+    return {
+        "concentric_s": r(con),
+        "top_pause_s": r(top),
+        "eccentric_s": r(ecc),
+        "bottom_pause_s": r(bottom),
+        "time_under_tension_s": r(p.t_end - p.t_start),
+        "eccentric_concentric_ratio": r(ecc / con if con > 0 else math.nan, 2),
+    }
+
+
+def measure_rep(
+    sig: RepSignals, p: PhaseTimes, view: str, foot_px: float, forward: float, scale: ScaleConfig
+) -> RepNumbers:
+    """All the numbers of one rep; foot_px and forward (+1: the toes point to image +x) are its stance's."""
+    t, hs = sig.body.t, sig.h_smooth
+    start = min_in(t, hs, p.t_start - BEFORE_RISE_S, p.t_start + NEAR_S)
+    top = max_in(t, hs, p.t_top_start - 2 * NEAR_S, p.t_top_end + 2 * NEAR_S)
+    bottom = min_in(t, hs, p.t_bottom - 2 * NEAR_S, max(p.t_end, p.t_bottom + BEFORE_RISE_S))
+    speed = -min_in(t, sig.v, p.t_top_end, p.t_bottom + NEAR_S)
     angles = None
     if view in SAGITTAL_VIEWS and math.isfinite(foot_px):
-        ang = body.foot_angle_deg
-        angles = min_in(t, ang, *bottom), max_in(t, ang, p.t_top_start, p.t_top_end)
-    rise = max_in(t, h, p.t_top_start, p.t_top_end) - min_in(t, h, *bottom)
-    return {"heel_range": heel_range(rise, angles, scale), **posture(body, forward, p)}
+        ang = sig.body.foot_angle_deg
+        angles = (
+            min_in(t, ang, p.t_start - BEFORE_RISE_S, p.t_start + NEAR_S),
+            max_in(t, ang, p.t_top_start, p.t_top_end),
+        )
+    return RepNumbers(
+        **tempo(p),
+        start_level=r(start),
+        top_level=r(top),
+        bottom_level=r(bottom),
+        lowering_speed=r(speed, 2),
+        heel_range=heel_range(top - start, angles, scale),
+        **posture(sig.body, forward, p),
+    )
 
 
 def heel_range(shank_frac: float, angles: tuple[float, float] | None, scale: ScaleConfig) -> dict:
@@ -60,7 +177,7 @@ def heel_range(shank_frac: float, angles: tuple[float, float] | None, scale: Sca
     out = {
         "foot_angle_deg": None,
         "foot_length_frac": None,
-        "shank_frac": _r(shank_frac),
+        "shank_frac": r(shank_frac),
         "cm": None,
         "cm_source": None,
         "bottom_foot_angle_deg": None,
@@ -70,38 +187,39 @@ def heel_range(shank_frac: float, angles: tuple[float, float] | None, scale: Sca
         a_bot, a_top = angles
         frac = np.sin(np.radians(a_top)) - np.sin(np.radians(a_bot))
         out.update(
-            foot_angle_deg=_r(a_top - a_bot, 1),
-            foot_length_frac=_r(frac),
-            bottom_foot_angle_deg=_r(a_bot, 1),
-            top_foot_angle_deg=_r(a_top, 1),
+            foot_angle_deg=r(a_top - a_bot, 1),
+            foot_length_frac=r(frac),
+            bottom_foot_angle_deg=r(a_bot, 1),
+            top_foot_angle_deg=r(a_top, 1),
         )
     if scale.foot_cm and out["foot_length_frac"] is not None:
-        out.update(cm=_r(out["foot_length_frac"] * scale.foot_cm, 1), cm_source="foot_cm")
+        out.update(cm=r(out["foot_length_frac"] * scale.foot_cm, 1), cm_source="foot_cm")
     elif scale.height_cm and np.isfinite(shank_frac):
-        out.update(cm=_r(shank_frac * SHANK_PER_HEIGHT * scale.height_cm, 1), cm_source="height_cm")
+        out.update(cm=r(shank_frac * SHANK_PER_HEIGHT * scale.height_cm, 1), cm_source="height_cm")
     return out
 
 
 def posture(body: BodySignals, forward: float, p: PhaseTimes) -> dict:
-    """Knee bend at the bottom and top, hip and shoulder forward travel in the rise, trunk lean (forward
-    positive)."""
-    t, knee = body.t, body.knee_deg
+    """Knee, hip, shoulder, trunk, hips and free foot over the rise: from its start to the top."""
+    t = body.t
 
     def at(x: np.ndarray, when: float) -> float:
         return median_in(t, x, when - NEAR_S, when + NEAR_S)
 
-    def travel(x: np.ndarray) -> float:  # forward over the rise
-        return (at(x, p.t_top_start) - at(x, p.t_start)) * forward
+    def change(x: np.ndarray) -> float:  # from the rise's start to the top
+        return at(x, p.t_top_start) - at(x, p.t_start)
 
-    top_mid = (p.t_top_start + p.t_top_end) / 2
+    rise = (p.t_start - 4 * NEAR_S, p.t_top_start + 2 * NEAR_S)
+    lean_bottom, lean_top = at(body.lean_deg, p.t_start) * forward, at(body.lean_deg, p.t_top_start) * forward
     return {
-        "knee_flexion_bottom_deg": _r(at(knee, p.t_start), 1),
-        "knee_flexion_top_deg": _r(at(knee, top_mid), 1),
-        "knee_flexion_range_deg": _r(
-            max_in(t, knee, p.t_start - 0.2, p.t_end) - min_in(t, knee, p.t_start - 0.2, p.t_end), 1
-        ),
-        "hip_forward_travel_leg_frac": _r(travel(body.hip_x)),
-        "shoulder_forward_travel_leg_frac": _r(travel(body.shoulder_x)),
-        "trunk_lean_bottom_deg": _r(at(body.lean_deg, p.t_start) * forward, 1),
-        "trunk_lean_top_deg": _r(at(body.lean_deg, p.t_top_start) * forward, 1),
+        "knee_flexion_bottom_deg": r(at(body.knee_deg, p.t_start), 1),
+        "knee_flexion_top_deg": r(at(body.knee_deg, (p.t_top_start + p.t_top_end) / 2), 1),
+        "knee_flexion_range_deg": r(max_in(t, body.knee_deg, *rise) - min_in(t, body.knee_deg, *rise), 1),
+        "hip_forward_travel_leg_frac": r(change(body.hip_x) * forward),
+        "shoulder_forward_travel_leg_frac": r(change(body.shoulder_x) * forward),
+        "trunk_lean_bottom_deg": r(lean_bottom, 1),
+        "trunk_lean_top_deg": r(lean_top, 1),
+        "trunk_lean_change_deg": r(lean_top - lean_bottom, 1),
+        "hip_drop_change_shank": r(change(body.hip_drop)),
+        "free_foot_min_gap_shank": r(min_in(t, body.free_gap, p.t_start, p.t_top_start)),
     }

@@ -12,7 +12,7 @@ import numpy as np
 
 from formcheck.core.config import RepConfig
 from formcheck.core.reps.machine import Cycle
-from formcheck.core.reps.timing import PhaseTimes, link_ends, phase_times
+from formcheck.core.reps.timing import PhaseTimes, fit_phases, link_ends, phase_times
 from formcheck.core.signal.body import foot_tilt, heel_height
 from formcheck.core.signal.clean import CleanTracks
 from formcheck.core.signal.filters import finite_runs, gradient, lowpass, nanmedian, noise_level
@@ -133,4 +133,5 @@ def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended:
 def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[PhaseTimes]:
     """Phase times of stance-local cycles; a rep ends when the next one starts (the last one's end is left to the
     caller: end_estimated=True)."""
-    return link_ends([phase_times(sig.t, sig.v, c, cfg.phase_velocity_frac) for c in cycles])
+    guesses = [phase_times(sig.t, sig.v, c, cfg.phase_velocity_frac) for c in cycles]
+    return link_ends(fit_phases(sig.t, sig.h, guesses))

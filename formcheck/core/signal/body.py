@@ -29,10 +29,11 @@ def y_of(xy: np.ndarray, name: str) -> np.ndarray:
 def heel_components(xy: np.ndarray, side: str, frontal: bool) -> np.ndarray:
     """(..., K) views of the same heel rise, in pixels, up positive, each to be centred on its own level.
 
-    From the side: heel above toe, heel, ankle and hip heights. From the front or back, where MediaPipe's
-    heel and ankle are its worst points: the whole body's rise (both hips, both shoulders) and the ankle."""
+    From the side: heel above toe, heel, ankle and hip heights. From the front or back, where MediaPipe's heel
+    and ankle are its worst points: the body's rise at the pelvis (the working hip, the other hip) and the
+    working ankle. Shoulders are left out: a forward lean lowers them and would shorten a top hold."""
     if frontal:
-        names = ("left_hip", "right_hip", "left_shoulder", "right_shoulder", f"{side}_ankle")
+        names = (f"{side}_hip", f"{other(side)}_hip", f"{side}_ankle")
         return np.stack([-y_of(xy, n) for n in names], axis=-1)
     return np.stack(
         [
@@ -45,12 +46,21 @@ def heel_components(xy: np.ndarray, side: str, frontal: bool) -> np.ndarray:
     )
 
 
+def other(side: str) -> str:
+    return "left" if side == "right" else "right"
+
+
 def centred_median(comps: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Median over the components (last axis) of each minus its centre, so one glitching landmark cannot fake or
-    hide a rep; NaN where none is seen."""
+    hide a rep; NaN where none is seen. Three components are the frontal ones (heel_components): the pelvis
+    tilts about the standing hip, so a dropping free-side hip (hips not level) must not lower the rise, and the
+    higher of the two hips stands in for the free one."""
+    d = np.array(comps - centres, dtype=float)
+    if d.shape[-1] == 3:
+        d[..., 1] = np.fmax(d[..., 0], d[..., 1])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames give NaN, as they should
-        return np.nanmedian(comps - centres, axis=-1)
+        return np.nanmedian(d, axis=-1)
 
 
 def heel_height(xy: np.ndarray, side: str, frontal: np.ndarray, shank_px: float) -> np.ndarray:
@@ -173,3 +183,8 @@ def body_signals(tracks: CleanTracks, side: str) -> BodySignals:
         hip_drop=hip_drop(xy, side) / tracks.shank_px,
         pelvis_rise=pelvis_rise(xy, side) / tracks.shank_px,
     )
+
+
+def free_foot_hang(tracks: CleanTracks, side: str) -> float:
+    """How high the free foot typically hangs above the working toe, shank lengths (NaN if never seen)."""
+    return nanmedian(free_foot_gap(tracks.smooth, side) / tracks.shank_px)

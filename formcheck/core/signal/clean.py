@@ -8,7 +8,14 @@ import numpy as np
 
 from formcheck.core.config import CleaningConfig
 from formcheck.core.landmarks import INDEX, LandmarkSeries
-from formcheck.core.signal.filters import finite_runs, interpolate_gaps, lowpass, nanmedian, running_median
+from formcheck.core.signal.filters import (
+    finite_runs,
+    interpolate_gaps,
+    lowpass,
+    nanmedian,
+    running_median,
+    time_window,
+)
 from formcheck.errors import NothingToAnalyzeError
 
 # The landmarks the analysis uses (the others are kept gated but otherwise raw).
@@ -36,6 +43,8 @@ class CleanTracks:
 
     xy: (T, 33, 2) with unseen points NaN; the used landmarks also despiked and their short gaps filled.
     smooth: (T, 33, 2) the used landmarks zero-phase low-passed (NaN for the others).
+    observed: (T, 33) True where the pose model really saw the point: visible, not a rejected glitch (xy is
+    filled in over short gaps; this says where it was not).
     shank_px, leg_px: the body scale (see body_scale).
     """
 
@@ -43,6 +52,7 @@ class CleanTracks:
     xy: np.ndarray
     smooth: np.ndarray
     vis: np.ndarray
+    observed: np.ndarray
     shank_px: float
     leg_px: float
     warnings: list[str] = field(default_factory=list)
@@ -102,18 +112,35 @@ def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig) -> CleanTracks:
             "body from the hips to the feet, side-on, 2-4 m from the camera"
         )
     xy = gate(series.xy, series.vis, cfg.min_visibility)
+    observed = np.isfinite(xy[..., 0])
     smooth = np.full(xy.shape, np.nan)
     for i in USED_IDX:
         for axis in (0, 1):
             x = xy[:, i, axis]
             bad = spikes(t, x, cfg.outlier_window_s, cfg.outlier_max_dev * shank)
             bad |= spikes(t, x, cfg.excursion_window_s, cfg.excursion_max_dev * shank)
+            observed[:, i] &= ~bad
             x = interpolate_gaps(t, np.where(bad, np.nan, x), cfg.max_gap_s)
             xy[:, i, axis] = x
             smooth[:, i, axis] = lowpass(t, x, cfg.lowpass_hz)
     return CleanTracks(
-        t=t, xy=xy, smooth=smooth, vis=series.vis, shank_px=shank, leg_px=leg, warnings=gap_warnings(t, series.found)
+        t=t,
+        xy=xy,
+        smooth=smooth,
+        vis=series.vis,
+        observed=observed,
+        shank_px=shank,
+        leg_px=leg,
+        warnings=gap_warnings(t, series.found),
     )
+
+
+def tracking_quality(tracks: CleanTracks, side: str, a: float, b: float) -> float:
+    """The share of frames in [a, b] where the pose model really saw the working leg (hip, knee, ankle, heel and
+    toe: visible, no rejected glitch); 0 when there are none."""
+    idx = [INDEX[f"{side}_{p}"] for p in ("hip", "knee", "ankle", "heel", "foot_index")]
+    seen = tracks.observed[time_window(tracks.t, a, b)][:, idx].all(axis=1)
+    return float(seen.mean()) if seen.size else 0.0
 
 
 def gap_warnings(t: np.ndarray, found: np.ndarray) -> list[str]:

@@ -1,0 +1,64 @@
+"""What each rep is compared with: its view's typical bottom, travel, best rise and lowering speed, and the
+numbers each rep has against them (reported per rep under `vs_set`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from formcheck.core.reps.metrics import RepNumbers, r
+
+
+@dataclass(frozen=True)
+class SetRef:
+    """One view's reps: typical bottom level, typical travel (top - bottom), best rise (above the typical
+    bottom) and typical peak lowering speed."""
+
+    bottom: float
+    travel: float
+    best_rise: float
+    lowering_speed: float
+
+
+@dataclass(frozen=True)
+class VsSet:
+    """One rep against its view's reps (rounded as reported)."""
+
+    rise_vs_best: float | None  # its top above the set's typical bottom, as a fraction of the set's best
+    bottom_above_set: float | None  # where its lowering ended above the set's typical bottom, x typical travel
+    lowering_speed_vs_set: float | None  # its lowering's peak speed over the set's typical one
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def best_of(values: np.ndarray) -> float:
+    """The largest 3-value running median (the median itself for fewer than 3): one high rep does not set it."""
+    if len(values) < 3:
+        return float(np.median(values))
+    return float(max(np.median(values[k - 1 : k + 2]) for k in range(1, len(values) - 1)))
+
+
+def set_reference(reps: list[RepNumbers]) -> SetRef:
+    """The reference of these reps (pass one view's: levels differ between views)."""
+    ok = [n for n in reps if n.top_level is not None and n.bottom_level is not None]
+    if not ok:
+        return SetRef(math.nan, math.nan, math.nan, math.nan)
+    bottom = float(np.median([n.bottom_level for n in ok]))
+    travel = float(np.median([n.top_level - n.bottom_level for n in ok]))
+    speeds = [n.lowering_speed for n in ok if n.lowering_speed is not None]
+    rises = np.array([n.top_level - bottom for n in ok])
+    return SetRef(bottom, travel, best_of(rises), float(np.median(speeds)) if speeds else math.nan)
+
+
+def vs_set(n: RepNumbers, ref: SetRef) -> VsSet:
+    def ratio(a: float | None, b: float) -> float:
+        return a / b if a is not None and b > 0 else math.nan
+
+    return VsSet(
+        rise_vs_best=r(ratio(None if n.top_level is None else n.top_level - ref.bottom, ref.best_rise), 2),
+        bottom_above_set=r(ratio(None if n.bottom_level is None else n.bottom_level - ref.bottom, ref.travel), 2),
+        lowering_speed_vs_set=r(ratio(n.lowering_speed, ref.lowering_speed), 2),
+    )

@@ -153,6 +153,8 @@ class LiveSession:
             for fault in ev.rep.faults:
                 if fault["id"] not in {w["id"] for w in ev.rep.warnings}:
                     self.banners.add(fault, ev.t, ev.rep.index)
+            for fault in ev.rep.uncertain:
+                self.banners.add({**fault, "severity": "look"}, ev.t, ev.rep.index)
 
     def key(self, action: str | None) -> bool:
         """Apply a key's action; False to quit."""

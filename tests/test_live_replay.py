@@ -7,8 +7,12 @@ What live cannot know yet, and where it may differ (listed, not hidden):
   one it saw better in the first seconds, so live's phase times, and the faults judged on them, may follow the
   other leg (pw4u: up to 0.9 s on a lowering's end; its last rep's lowering is "fast" on one leg only);
 - a stance's first and last frames: live reads the stance from the frame its foot became still, batch from the
-  frame the whole clip says, so the filters' edges differ slightly (phase times within a few hundredths of a
-  second on the other clips).
+  frame the whole clip says, so the filters' edges differ slightly: phase times within a few hundredths of a
+  second (a frame or two), except the last rep of a set that flows into stepping off (ndnam: where its
+  lowering ends, and so whether it was fast, depends on where each says the foot started to step away). A number a frame from its threshold can then fall on either side of it: such a fault is judged with
+  little confidence, so one of them may call it "uncertain" ("look at this rep") where the other calls it a
+  fault or says nothing: every fault of one is a fault or an uncertain note of the other, and a note on one
+  side only is an uncertain one.
 """
 
 from __future__ import annotations
@@ -56,6 +60,10 @@ def replay(series: LandmarkSeries) -> LiveTracker:
     return tracker
 
 
+def ids(faults) -> set[str]:
+    return {f["id"] for f in faults}
+
+
 def check_live_equals_batch(name: str, series: LandmarkSeries) -> None:
     batch = analyze_series(series)
     live = replay(series).reps
@@ -65,9 +73,15 @@ def check_live_equals_batch(name: str, series: LandmarkSeries) -> None:
         assert lr.view == br.view, where
         if name in TWO_LEG:
             continue  # live may read the other leg (see above)
-        assert sorted(f["id"] for f in lr.faults) == sorted(f["id"] for f in br.faults), where
-        off = max(abs(getattr(lr.times, k) - getattr(br.times, k)) for k in TIME_KEYS)
-        assert off < 0.25, f"{where}: phase times {off:.2f} s apart"
+        stepped_off = lr.index == len(live) and batch.stances[-1][1] < series.t[-1] - 0.5
+        if stepped_off:
+            continue  # (see above)
+        doubtful = ids(lr.uncertain) | ids(br.uncertain)
+        assert ids(lr.faults) ^ ids(br.faults) <= doubtful, where  # a fault on one side is uncertain on the other
+        assert (ids(lr.faults) | ids(lr.uncertain)) ^ (ids(br.faults) | ids(br.uncertain)) <= doubtful, where
+        if lr.index < len(live):  # (the set's last rep: see above)
+            off = max(abs(getattr(lr.times, k) - getattr(br.times, k)) for k in TIME_KEYS)
+            assert off < 0.25, f"{where}: phase times {off:.2f} s apart"
 
 
 @pytest.mark.parametrize("name", ["faults_side", "front_faults", "step_on_off"])

@@ -28,6 +28,8 @@ def rep_table(report: dict[str, Any]) -> Table:
         bottom = _fmt(rep.get("bottom_pause_s")) + ("~" if rep.get("bottom_pause_estimated") else "")
         faults = ", ".join(f"[{'red' if f.get('severity') == 'major' else 'yellow'}]{f['id']}[/]"
                            for f in rep.get("faults", [])) or "[green]ok[/]"
+        if rep.get("uncertain"):
+            faults += " " + ", ".join(f"[dim]{f['id']}?[/]" for f in rep["uncertain"])
         if rep["index"] in partly:
             faults += "*"
         table.add_row(str(rep["index"]), _fmt(rep["t_start"]), _fmt(rep["concentric_s"]), _fmt(rep["top_pause_s"]),
@@ -47,6 +49,9 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     for rep in report["reps"]:
         for f in rep.get("faults", []):
             lines.append(f"rep {rep['index']}: {f['id']}: {f.get('cue', '')}")
+        for f in rep.get("uncertain", []):
+            lines.append(f"[dim]rep {rep['index']}: look at this rep: {f['id']} was measured too close to its "
+                         f"threshold to call (confidence {f['confidence']:.0%})[/]")
     partly: dict[tuple[str, tuple[str, ...]], list[int]] = {}
     for index, (view, ids) in partly_checked(report).items():
         partly.setdefault((view, tuple(ids)), []).append(index)

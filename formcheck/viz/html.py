@@ -82,7 +82,9 @@ def rep_row(rep: dict[str, Any], thumbs: dict[str, str] | None,
         rng += f" ({hr['cm']:.1f} cm)"
     faults = [{"id": f["id"], "label": FAULT_BANNERS.get(f["id"], f["id"]).split(" - ")[0],
                "severity": f.get("severity", "minor"), "cue": f.get("cue", "")} for f in rep.get("faults", [])]
-    return {"index": rep["index"], "t_start": rep.get("t_start"), "range": rng, "faults": faults,
+    look = [{"id": f["id"], "label": FAULT_BANNERS.get(f["id"], f["id"]).split(" - ")[0],
+             "confidence": f.get("confidence")} for f in rep.get("uncertain", [])]
+    return {"index": rep["index"], "t_start": rep.get("t_start"), "range": rng, "faults": faults, "look": look,
             "tempo": [(p, rep.get(k)) for p, k in TEMPO], "estimated": bool(rep.get("bottom_pause_estimated")),
             "ratio": rep.get("eccentric_concentric_ratio"), "thumbs": thumbs or {},
             "unchecked": None if partly is None else

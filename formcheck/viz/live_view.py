@@ -21,6 +21,8 @@ class LiveBanners:
 
     def add(self, fault: dict, now: float, rep: int | None = None) -> None:
         text = fault_banner(fault["id"])
+        if fault.get("severity") == "look":
+            text = f"look - {text.split(' - ')[0].lower()}?"
         text = f"Rep {rep}: {text}" if rep else text
         if not any(t == text and until > now for until, t, _ in self._items):
             self._items.append((now + self.hold_s, text, fault.get("severity", "minor")))

@@ -21,14 +21,14 @@ Point = tuple[float, float]
 LEG_POINTS = ("hip", "knee", "ankle", "heel", "foot_index")
 LEG_BONES = ((0, 1), (1, 2), (2, 3), (3, 4), (2, 4))  # hip-knee-ankle, ankle-heel-toe triangle
 PHASES = ("bottom", "rise", "top", "lower")
-SEVERITIES = ("minor", "major")
+SEVERITIES = ("minor", "major", "look")  # look: a fault judged too close to its threshold to call
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 # BGR colours
 WHITE, BLACK = (255, 255, 255), (0, 0, 0)
 LEG_COLOUR, JOINT_COLOUR = (80, 220, 255), (255, 255, 255)
 PHASE_COLOURS = {"rise": (90, 200, 60), "top": (230, 170, 40), "lower": (60, 140, 240), "bottom": (200, 120, 200)}
-SEVERITY_COLOURS = {"minor": (0, 170, 240), "major": (40, 40, 220)}
+SEVERITY_COLOURS = {"minor": (0, 170, 240), "major": (40, 40, 220), "look": (110, 110, 110)}
 HINT_COLOUR = (200, 200, 200)
 
 

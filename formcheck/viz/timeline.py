@@ -125,6 +125,9 @@ def fault_banners(reps: list[dict[str, Any]], min_s: float = BANNER_MIN_S) -> li
     out = [Banner(float(f["t_start"]), max(float(f["t_end"]), float(f["t_start"]) + min_s),
                   f"Rep {r['index']}: {fault_banner(f['id'])}", f.get("severity", "minor"))
            for r in reps for f in r.get("faults", [])]
+    out += [Banner(float(f["t_start"]), max(float(f["t_end"]), float(f["t_start"]) + min_s),
+                   f"Rep {r['index']}: look - {fault_banner(f['id']).split(' - ')[0].lower()}?", "look")
+            for r in reps for f in r.get("uncertain", [])]
     return sorted(out, key=lambda b: b.t_from)
 
 

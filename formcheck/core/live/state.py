@@ -39,6 +39,7 @@ class LiveRep:
     times: PhaseTimes | None = None
     tempo: dict | None = None
     faults: tuple[dict, ...] = ()
+    uncertain: tuple[dict, ...] = ()  # faults judged with too little confidence ("look at this rep")
     warnings: tuple[dict, ...] = ()  # faults warned as they happened (the same rules on the rep so far)
 
     def to_dict(self) -> dict:
@@ -62,6 +63,7 @@ class LiveRep:
             **{k: round(v, 3) if isinstance(v, float) else v for k, v in times.items()},
             **(self.tempo or {}),
             "faults": list(self.faults),
+            "uncertain": list(self.uncertain),
             "live_warnings": list(self.warnings),
         }
 

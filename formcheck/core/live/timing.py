@@ -123,9 +123,10 @@ class SetTiming:
             (r for r in self.reps if r.times is not None and r.cycle.bottom0 >= win.base), key=lambda r: r.times.t_start
         )
         report = self._detect(win, [r.times for r in timed], [r.view or self.view for r in timed])
-        faults = {r.index: tuple(f) for r, f in zip(timed, report.faults)}
+        faults = {r.index: (tuple(f), tuple(u)) for r, f, u in zip(timed, report.faults, report.uncertain)}
         for rep in reps:
-            self.reps[rep.index - 1] = replace(self.reps[rep.index - 1], faults=faults.get(rep.index, ()))
+            found, doubtful = faults.get(rep.index, ((), ()))
+            self.reps[rep.index - 1] = replace(self.reps[rep.index - 1], faults=found, uncertain=doubtful)
             events.append(LiveEvent("rep_timed", t, self.reps[rep.index - 1], text="final" if final else ""))
 
     def _last_cycle(self, rep: LiveRep, base: int) -> Cycle:

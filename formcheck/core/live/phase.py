@@ -1,65 +1,86 @@
 """What the live overlay says about the rep under way: its phase, the time in it, and the tempo cue. Pure.
 
-Display only: the rep count, the reps' times and every fault come from the shared rules (core/reps,
-core/faults) through the tracker. The phase is read from the heel gauge (0 = the set's bottom, 1 = its top)
-with bands and hysteresis, so noise at an edge does not flicker it, and from the rep machine (a confirmed rise
-or fall switches it even when a short top or a shallow bottom never reaches a band).
+The phase is the report's, read as it happens: the rep machine says whether the heel is on its way up (after a
+confirmed rise) or down (after a confirmed fall), and the edge of that move is placed by the report's own edge
+fit (reps/timing.fit_edge) on the heel signal so far. Once the fitted edge has ended before now, the heel is
+holding (top or bottom) and the timer counts from that end: so the top timer, when the lowering starts, shows
+what the table will give as the rep's top pause (the same fit on a slightly shorter stretch of signal).
 """
 
 from __future__ import annotations
 
 import math
 
-BOTTOM_BAND = (0.2, 0.3)  # the gauge enters the bottom below the first level and leaves it above the second
-TOP_BAND = (0.8, 0.7)  # ... the top likewise
-CUE_WINDOW = 4  # frames over which the lowering's speed is read for the tempo cue
+import numpy as np
+
+from formcheck.core.reps.machine import RepState
+from formcheck.core.reps.timing import EDGE_REACH_S, fit_edge
+
+REFIT_S = 0.1  # the edge is fitted afresh this often
+SETTLED_S = 0.1  # the move is over once its fitted end lies this far in the past (then it stays over) ...
+STILL_FRAC = 0.15  # ... and the heel has moved less than this share of the move since
+CUE_SAMPLES = 4  # frames over which the lowering's speed is read for the tempo cue
 
 
 class PhaseDisplay:
-    """Follows the gauge frame by frame: phase (bottom | rise | top | lower), seconds in it, "slower" cue."""
+    """Feed update() each frame of a stance: (phase bottom | rise | top | lower, seconds in it, "slower" cue)."""
 
     def __init__(self) -> None:
-        self.phase: str | None = None
-        self.phase_t = math.nan
-        self._trace: list[tuple[float, float]] = []  # (t, gauge) of the last few frames
-        self._rise_t = self._fall_t = -math.inf
+        self._edge: tuple[float, float] | None = None  # (start, end) of the move under way
+        self._key: tuple[str, float] | None = None  # the machine's mode and the move's first guess
+        self._fitted_t = -math.inf
+        self._holding = False  # the move under way has ended: the heel holds (top or bottom)
 
-    def note_machine(self, kind: str, t: float) -> None:
-        """The rep machine confirmed a rise ("rise") or a fall ("rep")."""
-        if kind == "rise":
-            self._rise_t = t
-        else:
-            self._fall_t = t
-
-    def update(self, t: float, gauge: float | None, mode: str, rise_s: float) -> tuple[str | None, float, str | None]:
-        """(phase, seconds in it, tempo cue); mode: the rep machine's; rise_s: the last rep's rise (10-90 %)."""
-        if gauge is None:
-            self._trace, self.phase = [], None
+    def update(
+        self, t: float, times: list[float], h: list[float], state: RepState, start_i: int, rise_s: float
+    ) -> tuple[str | None, float, str | None]:
+        """times, h: the stance so far (frame start_i on); state: the rep machine's; rise_s: the last rep's rise."""
+        if state.mode not in ("top", "bottom") or len(times) < 4:
+            self._edge = self._key = None
             return None, 0.0, None
-        self._trace = (self._trace + [(t, gauge)])[-CUE_WINDOW:]
-        phase = self._next_phase(gauge, mode)
-        if phase != self.phase:
-            self.phase, self.phase_t = phase, t
-        return self.phase, t - self.phase_t, self._tempo_cue(t, gauge, rise_s)
+        up = state.mode == "top"
+        k0 = (state.bottom_i if up else state.hi_i) - start_i  # the bottom the rise left, or the top
+        if not 0 <= k0 < len(times):
+            return None, 0.0, None
+        key = (state.mode, times[k0])
+        if key != self._key:
+            self._holding = False
+        if key != self._key or t - self._fitted_t >= REFIT_S:
+            self._fit(times, h, k0, t)
+            self._key, self._fitted_t = key, t
+        start, end = self._edge
+        self._holding = self._holding or (end < times[-1] - SETTLED_S and self._still_since(times, h, start, end))
+        moving = not self._holding
+        phase = ("rise" if moving else "top") if up else ("lower" if moving else "bottom")
+        since = start if moving else end
+        cue = self._tempo_cue(t, times, h, start, rise_s) if phase == "lower" else None
+        return phase, max(t - since, 0.0), cue
 
-    def _next_phase(self, g: float, mode: str) -> str:
-        p = self.phase
-        if g < BOTTOM_BAND[0] or (p == "bottom" and g < BOTTOM_BAND[1]):
-            return "bottom"
-        if g > TOP_BAND[0] or (p == "top" and g > TOP_BAND[1]):
-            return "top"
-        if p in ("top", "lower") or (p == "rise" and mode == "bottom" and self._rise_t < self._fall_t):
-            return "lower"
-        return "rise"
+    @staticmethod
+    def _still_since(times: list[float], h: list[float], start: float, end: float) -> bool:
+        """The heel has barely moved since the fitted end of the move (against the move's own size)."""
+        ts, hs = np.asarray(times), np.asarray(h)
+        at = lambda when: float(np.nanmedian(hs[max(0, int(np.searchsorted(ts, when)) - 1) :][:3]))  # noqa: E731
+        move = abs(at(end) - at(start))
+        return bool(move > 0 and abs(hs[-1] - at(end)) < STILL_FRAC * move)
 
-    def _tempo_cue(self, t: float, g: float, rise_s: float) -> str | None:
+    def _fit(self, times: list[float], h: list[float], k0: int, t: float) -> None:
+        """The move from the still level around frame k0 to now, fitted as the report fits an edge."""
+        ts, hs = np.asarray(times), np.asarray(h)
+        a = int(np.searchsorted(ts, ts[k0] - EDGE_REACH_S))
+        guess_start = ts[k0]
+        self._edge = fit_edge(ts[a:], hs[a:], guess_start, t)
+
+    @staticmethod
+    def _tempo_cue(t: float, times: list[float], h: list[float], start: float, rise_s: float) -> str | None:
         """'slower' while the lowering is on course to take less time than the last rise (the guide: lower at
         least as slowly as you lift): the time so far plus the rest of the way at the current speed."""
-        if self.phase != "lower" or not rise_s > 0 or len(self._trace) < CUE_WINDOW:
+        if not rise_s > 0 or len(h) < CUE_SAMPLES:
             return None
-        (t0, g0), (t1, g1) = self._trace[0], self._trace[-1]
-        v = (g1 - g0) / (t1 - t0) if t1 > t0 else 0.0
-        if v >= 0:
+        (t0, h0), (t1, h1) = (times[-CUE_SAMPLES], h[-CUE_SAMPLES]), (times[-1], h[-1])
+        v = (h1 - h0) / (t1 - t0) if t1 > t0 else 0.0
+        if not v < 0:
             return None
-        projected = (t - self.phase_t) + max(g - 0.1, 0.0) / -v
+        bottom = float(np.nanpercentile(h, 3))
+        projected = (t - start) + max(h1 - bottom, 0.0) / -v
         return "slower" if projected < rise_s else None

@@ -99,8 +99,10 @@ class LiveTracker(SetTiming):
             self._feed(t, i, xy, shank, events)
             self._release(t, events)
         gauge = self._gauge_value(t)
-        mode = self.set.state.mode if self.set is not None else "init"
-        phase, phase_s, cue = self.display.update(t, gauge, mode, self.last_rise_s)
+        phase, phase_s, cue = None, 0.0, None
+        if self.set is not None:
+            st = self.set
+            phase, phase_s, cue = self.display.update(t, st.t, st.h, st.state, st.start_i, self.last_rise_s)
         return LiveUpdate(
             t,
             i,
@@ -241,7 +243,6 @@ class LiveTracker(SetTiming):
         r = self.config.analysis.reps
         st.state, evs = step(st.state, Sample(i, t, h, thr), r.min_rep_s)
         for ev in evs:
-            self.display.note_machine(ev.kind, t)
             if ev.kind == "rep" and st.span >= r.min_range:
                 self._on_rep(Cycle(ev.bottom_i, ev.top_i, i), t, events)
             elif ev.kind == "rise":

@@ -35,6 +35,7 @@ class InputInfo:
     rotation: int | None = None
     codec: str | None = None
     detection_rate: float | None = None
+    pose_people: int | None = None  # a video: the people the pose model looked for on every frame (--people)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -116,6 +117,7 @@ def load_input(source: str | Path | LandmarkSeries, model: str | None = None, sh
     """A landmarks CSV, a video (runs the pose model) or a LandmarkSeries, as a LoadedInput."""
     if isinstance(source, LandmarkSeries):
         return LoadedInput(source, series_info(source, None, None, "series"))
+    from formcheck.io.extract import ExtractConfig
     from formcheck.pipeline import extract_video, is_landmarks_csv
 
     path = Path(source)
@@ -129,12 +131,14 @@ def load_input(source: str | Path | LandmarkSeries, model: str | None = None, sh
 
         series = load_landmarks_csv(path)
         return LoadedInput(series, series_info(series, str(path), sha, "landmarks"))
+    extract = extract or ExtractConfig()
     result = extract_video(path, model=model, show_progress=show_progress, quiet_native=quiet_native,
                            extract=extract, use_cache=use_cache, input_sha256=sha)
     vi = result.info
     info = InputInfo(path=str(path), sha256=sha, kind="video", fps=vi.fps or None,
                      duration_s=_video_duration(vi, result.series), frames=len(result.series), width=vi.width,
-                     height=vi.height, rotation=vi.rotation, codec=vi.codec, detection_rate=result.detection_rate)
+                     height=vi.height, rotation=vi.rotation, codec=vi.codec, detection_rate=result.detection_rate,
+                     pose_people=extract.pose.num_poses)
     model_sha = BUNDLED_SHA256 if model is None else file_sha256(Path(model))
     return LoadedInput(result.series, info, list(result.warnings), model_sha, result.interrupted)
 

@@ -2,6 +2,8 @@
 (the person lock itself: tests/test_person_lock.py)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,30 @@ def test_masked_paints_boxes_of_the_full_frame_on_a_smaller_model_image():
 def test_people_out_of_range_is_a_clear_error(people):
     with pytest.raises(InputError, match="--people must be 1 to 4"):
         PoseConfig(num_poses=people)
+
+
+def test_the_time_scale_weakens_mediapipes_own_filter():
+    """The person standing still, then the picture sliding 0.5 px a frame (as slowly as a heel starts to
+    lower) for 20 frames: MediaPipe's one-person filter as it comes (time_scale 1) trails the slide by
+    about 2 px; told the frames are 30x further apart (the default) it keeps up within about a pixel.
+    Fails if MediaPipe's filter stops depending on the timestamps (then time_scale does nothing)."""
+    import cv2
+
+    from formcheck.io.person_lock import Identity
+
+    cap = cv2.VideoCapture(str(Path(__file__).resolve().parents[1] / "sample_videos" / "clean_side.mp4"))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 30)
+    ok, frame = cap.read()
+    cap.release()
+    assert ok
+    rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+    h, w = rgb.shape[:2]
+    shifts = [0.0] * 15 + [0.5 * (k + 1) for k in range(20)]
+    lag = {}
+    for scale in (1.0, 30.0):
+        with PoseEstimator(config=PoseConfig(time_scale=scale)) as est:
+            x = np.array([Identity.of(est.detect(cv2.warpAffine(rgb, np.float32([[1, 0, dx], [0, 1, 0]]), (w, h),
+                                                                borderMode=cv2.BORDER_REPLICATE), k / 30).xy).centre[0]
+                          for k, dx in enumerate(shifts)])
+        lag[scale] = float(np.mean(np.array(shifts[15:]) - (x[15:] - x[14])))
+    assert lag[1.0] > 1.2 and lag[30.0] < 1.0 and lag[1.0] > 2 * lag[30.0], lag

@@ -30,11 +30,15 @@ NOBODY = PoseFrame.missing()
 
 
 def following(x: float = 300.0, t: float = 0.0, torso: float = 100.0) -> PersonLock:
-    """A lock that has picked up the person at (x, 400) on a first, rechecked frame."""
+    """A lock that picked up the person at (x, 400) on a first, rechecked frame and has seen them on every
+    frame since, the last at t (past its probation)."""
     lock = PersonLock()
     me = person(x, 400, torso)
-    assert lock.check(me, t) == "recheck"  # the first pose of a track is always checked against everyone
-    assert lock.resolve(me, [me], t) is me
+    t0 = t - (LockConfig().settle_frames - 1) / 30
+    assert lock.check(me, t0) == "recheck"  # the first pose of a track is always checked against everyone
+    assert lock.resolve(me, [me], t0) is me
+    for k in range(1, LockConfig().settle_frames):
+        assert lock.check(me, t0 + k / 30) == "accept"
     return lock
 
 
@@ -50,6 +54,18 @@ def test_the_first_person_taken_is_the_largest():
     assert lock.check(small, 0.0) == "recheck"
     assert lock.resolve(small, [small, big], 0.0) is big
     assert lock.mask and overlap(lock.mask[0], pose_box(small.xy))  # the model is steered off the small one
+
+
+def test_a_first_glimpse_that_the_next_frames_do_not_continue_is_replaced():
+    """The first pose taken was half a body (or one the model made up): the next poses do not fit it, and
+    while the person is on probation the largest person is taken again instead of leaving a gap."""
+    lock = PersonLock()
+    glimpse, real = person(300, 400, torso=180), person(305, 400, torso=120)
+    assert lock.check(glimpse, 0.0) == "recheck" and lock.resolve(glimpse, [glimpse], 0.0) is glimpse
+    assert lock.check(real, 1 / 30) == "recheck"
+    assert lock.resolve(real, [real], 1 / 30) is real
+    for k in range(2, 8):
+        assert lock.check(person(305, 400, torso=120), k / 30) == "accept"
 
 
 @pytest.mark.parametrize("pose, verdict", [

@@ -49,6 +49,9 @@ class LockConfig:
     size_ratio: float = 1.2  # the torso this much longer or shorter than the person's: someone else
     leg_ratio: float = 1.25  # the legs (hip-knee-ankle against the torso) this much longer or shorter
     reacquire_after_s: float = 2.0  # after the person is gone this long, take the largest person in view
+    # a person just taken is followed on probation for this many frames: a pose that does not fit them then
+    # means the first pick was a glimpse (half a body, or one the model made up), and the largest is taken again
+    settle_frames: int = 5
     mask_margin: float = 0.2  # a masked person's box grows by this fraction of its size on every side
     memory: float = 0.2  # weight of a new frame in the person's running torso and leg sizes
 
@@ -104,6 +107,7 @@ class PersonLock:
         self.config = config or LockConfig()
         self._who: Identity | None = None  # the person followed: last seen centre, running sizes
         self._seen_t = -math.inf
+        self._settled = 0  # frames the person was seen since they were taken
         self._lost = False  # the model lost the person: its next pose comes from a fresh detection
         self.mask: list[Box] = []
         self.rechecks = 0  # frames searched for several people
@@ -115,6 +119,10 @@ class PersonLock:
 
     def _expired(self, t: float) -> bool:
         return self._who is None or t - self._seen_t > self.config.reacquire_after_s
+
+    def _taking(self, t: float) -> bool:
+        """Nobody is followed yet, the person has been gone too long, or was taken only just now."""
+        return self._expired(t) or self._settled < self.config.settle_frames
 
     def fits(self, pose: Pose, t: float) -> bool:
         """Whether this pose continues the followed person (near enough, the same size and build)."""
@@ -159,6 +167,7 @@ class PersonLock:
         Sets `mask` to the others' boxes that do not overlap the person, so the one-person model
         loses them and finds the person on its next frames."""
         self.rechecks += 1
+        fresh = self._taking(t)
         pick = self.choose(candidates, t)
         if pick is None:
             self.mask = []
@@ -173,7 +182,7 @@ class PersonLock:
             if model_pose.found and not any(self._same(model_pose, c) for c in others):
                 others.append(model_pose)  # the model's view of someone the recheck did not find
             self.mask = self._others(pick, others)
-        self._remember(pick, t)
+        self._remember(pick, t, fresh and not (self._who is not None and self._same_as_followed(pick, t)))
         self._lost = False
         return pick
 
@@ -183,11 +192,14 @@ class PersonLock:
         if not found:
             return None
         ids = [Identity.of(c.xy) for c in found]
-        if self._expired(t):
+        cost = [None if self._who is None else self._misfit(i, t) for i in ids]
+        if self._taking(t) and (self._expired(t) or all(m is None for m in cost)):
             return found[int(np.argmax([i.torso for i in ids]))]  # the nearest / largest person
-        cost = [self._misfit(i, t) for i in ids]
         fit = [k for k, m in enumerate(cost) if m is not None]
         return found[min(fit, key=lambda k: cost[k])] if fit else None
+
+    def _same_as_followed(self, pose: Pose, t: float) -> bool:
+        return not self._expired(t) and self._misfit(Identity.of(pose.xy), t) is not None
 
     def _same(self, a: Pose, b: Pose) -> bool:
         ia, ib = Identity.of(a.xy), Identity.of(b.xy)
@@ -206,15 +218,16 @@ class PersonLock:
                 boxes.append(box)
         return boxes
 
-    def _remember(self, pose: Pose, t: float) -> None:
+    def _remember(self, pose: Pose, t: float, fresh: bool = False) -> None:
         new = Identity.of(pose.xy)
         old, w = self._who, self.config.memory
-        if old is None or self._expired(t):
-            self._who = new
+        if old is None or fresh or self._expired(t):
+            self._who, self._settled = new, 0
         else:
             legs = new.legs if not math.isfinite(old.legs) else \
                 old.legs if not math.isfinite(new.legs) else (1 - w) * old.legs + w * new.legs
             self._who = Identity(new.centre, (1 - w) * old.torso + w * new.torso, legs)
+        self._settled += 1
         self._seen_t = t
 
 

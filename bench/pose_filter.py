@@ -18,6 +18,7 @@ frame), and any `--time-scale K`. On every render with exact truth (sample_video
 
     python bench/pose_filter.py [--cache DIR] [--no-shared] [--renders DIR] [--time-scale K ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,9 +39,11 @@ from formcheck.synth import load_truth
 RENDERS = SHARED.parent / "renders"
 PHASES = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s")
 EVENTS = ("t_top_start", "t_top_end", "t_bottom")
-SETTINGS = {"1 person, filter as is": {"num_poses": 1, "time_scale": 1.0},
-            "1 person, default (x30)": {"num_poses": 1},
-            "2 people (no filter)": {"num_poses": 2}}
+SETTINGS = {
+    "1 person, filter as is": {"num_poses": 1, "time_scale": 1.0},
+    "1 person, default (x30)": {"num_poses": 1},
+    "2 people (no filter)": {"num_poses": 2},
+}
 
 
 @dataclass
@@ -86,8 +89,10 @@ def match_reps(found: list[dict], true: list[dict]) -> list[tuple[dict, dict]]:
     pairs, used = [], set()
     for tr in true:
         mid = (tr["t_top_start"] + tr["t_top_end"]) / 2
-        best = min(((abs((f["t_top_start"] + f["t_top_end"]) / 2 - mid), k) for k, f in enumerate(found)
-                    if k not in used), default=None)
+        best = min(
+            ((abs((f["t_top_start"] + f["t_top_end"]) / 2 - mid), k) for k, f in enumerate(found) if k not in used),
+            default=None,
+        )
         if best is not None and best[0] < 1.0:
             used.add(best[1])
             pairs.append((found[best[1]], tr))
@@ -116,9 +121,16 @@ def heel_trace(series, clip: Clip) -> dict[str, float]:
     jitter_true = float(np.median(np.abs(np.diff(want[ok], 2))))
     vg, vw = np.diff(g), np.diff(w)
     shifts = range(-6, 7)
-    corr = [np.corrcoef(vg[max(s, 0):len(vg) + min(s, 0)], vw[max(-s, 0):len(vw) - max(s, 0)])[0, 1] for s in shifts]
-    return {"jitter": jitter, "jitter_true": jitter_true, "slope": slope, "residual": residual,
-            "lag": float(list(shifts)[int(np.argmax(corr))])}
+    corr = [
+        np.corrcoef(vg[max(s, 0) : len(vg) + min(s, 0)], vw[max(-s, 0) : len(vw) - max(s, 0)])[0, 1] for s in shifts
+    ]
+    return {
+        "jitter": jitter,
+        "jitter_true": jitter_true,
+        "slope": slope,
+        "residual": residual,
+        "lag": float(list(shifts)[int(np.argmax(corr))]),
+    }
 
 
 def evaluate(clip: Clip, pose: dict, cache: Path | None) -> dict:
@@ -126,28 +138,48 @@ def evaluate(clip: Clip, pose: dict, cache: Path | None) -> dict:
     series = landmarks(clip.video, cache, extract).series
     try:
         a = analyze_series(series)
-        found = [{"t_start": r.times.t_start, "t_end": r.times.t_end, "t_top_start": r.times.t_top_start,
-                  "t_top_end": r.times.t_top_end, "t_bottom": r.times.t_bottom, **{k: r.metrics[k] for k in PHASES}}
-                 for r in a.reps]
+        found = [
+            {
+                "t_start": r.times.t_start,
+                "t_end": r.times.t_end,
+                "t_top_start": r.times.t_top_start,
+                "t_top_end": r.times.t_top_end,
+                "t_bottom": r.times.t_bottom,
+                **{k: r.metrics[k] for k in PHASES},
+            }
+            for r in a.reps
+        ]
     except FormcheckError:
         found = []
     pairs = match_reps(found, clip.reps)
-    return {"reps": len(found), "true": len(clip.reps), "matched": len(pairs), "timing": timing(pairs),
-            "pairs": pairs, "heel": heel_trace(series, clip)}
+    return {
+        "reps": len(found),
+        "true": len(clip.reps),
+        "matched": len(pairs),
+        "timing": timing(pairs),
+        "pairs": pairs,
+        "heel": heel_trace(series, clip),
+    }
 
 
 def print_clip(clip: Clip, results: dict[str, dict]) -> None:
     print(f"\n{clip.name} ({len(clip.reps)} reps, {clip.side} foot)")
-    print(f"    {'setting':24s} {'reps':>5s}  " + "  ".join(f"{k[:-2]:>14s}" for k in PHASES)
-          + "  " + "  ".join(f"{k[2:]:>14s}" for k in EVENTS))
+    print(
+        f"    {'setting':24s} {'reps':>5s}  "
+        + "  ".join(f"{k[:-2]:>14s}" for k in PHASES)
+        + "  "
+        + "  ".join(f"{k[2:]:>14s}" for k in EVENTS)
+    )
     for label, r in results.items():
         cells = [f"{r['timing'][k][0]:6.3f} ({r['timing'][k][1]:+.2f})" for k in PHASES + EVENTS]
         print(f"    {label:24s} {r['reps']:2d}/{r['true']:<2d}  " + "  ".join(cells))
     print(f"    {'heel trace':24s} {'jitter px (truth)':>18s} {'amplitude':>10s} {'residual':>9s} {'lag frames':>11s}")
     for label, r in results.items():
         h = r["heel"]
-        print(f"    {label:24s} {h['jitter']:8.2f} ({h['jitter_true']:.2f})    {h['slope']:10.2f} {h['residual']:9.2f} "
-              f"{h['lag']:+11.0f}")
+        print(
+            f"    {label:24s} {h['jitter']:8.2f} ({h['jitter_true']:.2f})    {h['slope']:10.2f} {h['residual']:9.2f} "
+            f"{h['lag']:+11.0f}"
+        )
 
 
 def summary(all_results: list[dict[str, dict]]) -> None:
@@ -159,28 +191,44 @@ def summary(all_results: list[dict[str, dict]]) -> None:
         right = sum(r["reps"] == r["true"] for r in rs)
         heel = {k: float(np.median([r["heel"][k] for r in rs])) for k in ("jitter", "slope", "residual", "lag")}
         n_true = sum(r["true"] for r in rs)
-        print(f"    {label:24s} counts right {right}/{len(rs)}, reps matched {len(pairs)}/{n_true}  "
-              + "  ".join(f"{k[:-2]} {tm[k][0]:.3f}" for k in PHASES)
-              + "  " + "  ".join(f"{k[2:]} {tm[k][0]:.3f} ({tm[k][1]:+.3f})" for k in EVENTS))
-        print(f"    {'':24s} heel jitter {heel['jitter']:.2f} px, amplitude {heel['slope']:.2f}, residual "
-              f"{heel['residual']:.2f}, lag {heel['lag']:+.0f} frames")
+        print(
+            f"    {label:24s} counts right {right}/{len(rs)}, reps matched {len(pairs)}/{n_true}  "
+            + "  ".join(f"{k[:-2]} {tm[k][0]:.3f}" for k in PHASES)
+            + "  "
+            + "  ".join(f"{k[2:]} {tm[k][0]:.3f} ({tm[k][1]:+.3f})" for k in EVENTS)
+        )
+        print(
+            f"    {'':24s} heel jitter {heel['jitter']:.2f} px, amplitude {heel['slope']:.2f}, residual "
+            f"{heel['residual']:.2f}, lag {heel['lag']:+.0f} frames"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/formcheck-bench-cache"),
-                        help="folder for extracted landmarks (reused when the video is unchanged)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path("/tmp/formcheck-bench-cache"),
+        help="folder for extracted landmarks (reused when the video is unchanged)",
+    )
     parser.add_argument("--no-shared", action="store_true", help="skip ../shared/renders")
     parser.add_argument("--renders", type=Path, default=RENDERS, help="folder of renders with *_gt.json / *_gt.npz")
-    parser.add_argument("--time-scale", type=float, action="append", default=[],
-                        help="also one person with the model's timestamps scaled by this (its filter weakened "
-                             "this many times; the default setting is 30)")
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        action="append",
+        default=[],
+        help="also one person with the model's timestamps scaled by this (its filter weakened "
+        "this many times; the default setting is 30)",
+    )
     args = parser.parse_args()
     for k in args.time_scale:
         SETTINGS[f"1 person, time x{k:g}"] = {"num_poses": 1, "time_scale": k}
     clips = sample_clips() + ([] if args.no_shared else shared_clips(args.renders))
-    print("phase times: median |error| over reps, s (median signed error); events: when the top is reached, the "
-          "lowering starts, the bottom is reached")
+    print(
+        "phase times: median |error| over reps, s (median signed error); events: when the top is reached, the "
+        "lowering starts, the bottom is reached"
+    )
     everything = []
     for clip in clips:
         results = {label: evaluate(clip, pose, args.cache) for label, pose in SETTINGS.items()}

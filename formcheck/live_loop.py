@@ -14,6 +14,7 @@ frame), wait (captured -> the analysis takes it), convert, model, refinement, an
 (analyzed -> the display takes it), overlay, display. A frame's latency (captured -> its overlay
 drawn) is the sum of wait to overlay.
 """
+
 from __future__ import annotations
 
 import threading
@@ -92,8 +93,12 @@ def run_pipeline(frames: Any, analyze: Analyze, show: Show, control: Control | N
     handoff = Handoff(getattr(frames, "lossless", True))
     stop = threading.Event()
     failed: list[BaseException] = []
-    worker = threading.Thread(target=_analyze_all, args=(frames, analyze, handoff, stop, control or Control(), failed),
-                              name="formcheck-analysis", daemon=True)
+    worker = threading.Thread(
+        target=_analyze_all,
+        args=(frames, analyze, handoff, stop, control or Control(), failed),
+        name="formcheck-analysis",
+        daemon=True,
+    )
     worker.start()
     try:
         while (item := handoff.get()) is not None:
@@ -109,8 +114,14 @@ def run_pipeline(frames: Any, analyze: Analyze, show: Show, control: Control | N
         raise failed[0]
 
 
-def _analyze_all(frames: Any, analyze: Analyze, handoff: Handoff, stop: threading.Event, control: Control,
-                 failed: list[BaseException]) -> None:
+def _analyze_all(
+    frames: Any,
+    analyze: Analyze,
+    handoff: Handoff,
+    stop: threading.Event,
+    control: Control,
+    failed: list[BaseException],
+) -> None:
     lossless = getattr(frames, "lossless", True)
     try:
         for frame in frames:

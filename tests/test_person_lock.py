@@ -1,5 +1,6 @@
 """The person lock (formcheck.io.person_lock) on made-up poses with known answers, and the old
 several-people chooser (`--people N`)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -68,14 +69,20 @@ def test_a_first_glimpse_that_the_next_frames_do_not_continue_is_replaced():
         assert lock.check(person(305, 400, torso=120), k / 30) == "accept"
 
 
-@pytest.mark.parametrize("pose, verdict", [
-    (person(305, 402), "accept"),  # still the person: a few pixels on
-    (person(340, 400), "recheck"),  # the torso jumped 0.4 of its length in one frame (more than 0.25 + 3/s x 0.033 s)
-    (person(300, 400, torso=125), "recheck"),  # 1.25x larger: someone nearer the camera
-    (person(300, 400, torso=80), "recheck"),  # smaller
-    (person(300, 400, legs=2.2), "recheck"),  # another build: legs 1.3x longer against the torso
-    (NOBODY, "missing"),  # the model's own detector found nobody: nothing to search for
-])
+@pytest.mark.parametrize(
+    "pose, verdict",
+    [
+        (person(305, 402), "accept"),  # still the person: a few pixels on
+        (
+            person(340, 400),
+            "recheck",
+        ),  # the torso jumped 0.4 of its length in one frame (more than 0.25 + 3/s x 0.033 s)
+        (person(300, 400, torso=125), "recheck"),  # 1.25x larger: someone nearer the camera
+        (person(300, 400, torso=80), "recheck"),  # smaller
+        (person(300, 400, legs=2.2), "recheck"),  # another build: legs 1.3x longer against the torso
+        (NOBODY, "missing"),  # the model's own detector found nobody: nothing to search for
+    ],
+)
 def test_each_pose_is_checked_against_the_person(pose, verdict):
     assert following().check(pose, 1 / 30) == verdict
 
@@ -129,7 +136,7 @@ def test_the_person_can_walk_slowly_and_change_size_gradually():
     lock = following()
     for k in range(1, 90):  # 3 s walking towards the camera: 1.5 torso lengths a second, growing 0.3 % a frame
         t = k / 30
-        assert lock.check(person(300 + 5 * k, 400, torso=100 * 1.003 ** k), t) == "accept", k
+        assert lock.check(person(300 + 5 * k, 400, torso=100 * 1.003**k), t) == "accept", k
 
 
 def test_the_several_people_chooser_stays_on_the_same_person():
@@ -160,7 +167,7 @@ def read_frames(path: Path, start_s: float, n: int, fps: float) -> tuple[list[np
         while len(out) < n:
             ok, frame = cap.read()
             assert ok, f"{path.name} ended early"
-            out += [frame] * want[len(out):].count(i) if i in want else []
+            out += [frame] * want[len(out) :].count(i) if i in want else []
             i += 1
     finally:
         cap.release()
@@ -183,12 +190,12 @@ def walk_through(tmp_path_factory) -> tuple[Path, list[int]]:
     for k in range(WALK_FRAMES):
         canvas = np.empty((h, w, 3), np.uint8)
         canvas[:] = ours[k][5, 5]
-        canvas[:, OURS_X:OURS_X + 540] = ours[k]
-        patch = cv2.resize(other[k][y0:y1, x0:x1], (pw, ph))[ph - h:]
+        canvas[:, OURS_X : OURS_X + 540] = ours[k]
+        patch = cv2.resize(other[k][y0:y1, x0:x1], (pw, ph))[ph - h :]
         left = int(-pw + (w + pw) * k / (WALK_FRAMES - 1))  # from just off the left edge to just off the right
         a, b = max(0, left), min(w, left + pw)
         if b > a:
-            canvas[:, a:b] = patch[:, a - left:b - left]
+            canvas[:, a:b] = patch[:, a - left : b - left]
         writer.write(canvas)
     writer.release()
     return path, source_index
@@ -200,8 +207,9 @@ def on_whom(path: Path, source_index: list[int], pose_config: PoseConfig) -> str
     from formcheck.pipeline import extract_video
     from formcheck.synth import load_truth
 
-    s = extract_video(path, show_progress=False, use_cache=False,
-                      extract=ExtractConfig(max_fps=None, pose=pose_config)).series
+    s = extract_video(
+        path, show_progress=False, use_cache=False, extract=ExtractConfig(max_fps=None, pose=pose_config)
+    ).series
     truth = load_truth(SAMPLES / "clean_side.truth.json")
     true_xy = truth.landmarks_px[source_index] + (OURS_X, 0.0)
     assert len(s) == WALK_FRAMES

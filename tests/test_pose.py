@@ -43,7 +43,8 @@ def test_masked_paints_boxes_of_the_full_frame_on_a_smaller_model_image():
     out = masked(prepared, [(100.0, 50.0, 300.0, 150.0), (-50.0, 390.0, 20.0, 900.0)])
     data = out.image.numpy_view()
     assert (out.width, out.height) == (800, 400) and data.shape == (200, 400, 3)
-    assert (data[25:75, 50:150] == MASK_GREY).all() and (data[24, 50:150] == 30).all() and (data[75, 50:150] == 30).all()
+    assert (data[25:75, 50:150] == MASK_GREY).all()
+    assert (data[24, 50:150] == 30).all() and (data[75, 50:150] == 30).all()
     assert (data[195:, :10] == MASK_GREY).all()  # a box reaching past the edges is clipped
     assert (prepared.image.numpy_view() == 30).all()  # the original is untouched
 

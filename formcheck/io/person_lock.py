@@ -12,6 +12,7 @@ person again (`mask_boxes`) instead of paying for a recheck on every frame.
 
 With `num_poses` > 1 (the model looks for several people on every frame) `choose()` picks among them.
 """
+
 from __future__ import annotations
 
 import math
@@ -134,13 +135,12 @@ class PersonLock:
         moved = float(np.hypot(*(new.centre - who.centre))) / who.torso
         size = _log_ratio(new.torso, who.torso)
         reach = min(c.jump_torsos + c.speed_torsos_s * max(t - self._seen_t, 0.0), c.gap_torsos)
-        if (moved > reach or size > math.log(c.size_ratio)
-                or _log_ratio(new.legs, who.legs) > math.log(c.leg_ratio)):
+        if moved > reach or size > math.log(c.size_ratio) or _log_ratio(new.legs, who.legs) > math.log(c.leg_ratio):
             return None
         return moved + size
 
     def check(self, pose: Pose, t: float) -> str:
-        """"accept" the model's pose, "missing" (no pose and nothing to search for), or "recheck" the frame."""
+        """The verdict on the model's pose: accept it, missing (no pose, nothing to search for), or recheck."""
         if self._expired(t):
             self._who = None
             return "recheck" if pose.found else "missing"
@@ -203,8 +203,9 @@ class PersonLock:
 
     def _same(self, a: Pose, b: Pose) -> bool:
         ia, ib = Identity.of(a.xy), Identity.of(b.xy)
-        return (float(np.hypot(*(ia.centre - ib.centre))) <= 0.25 * ib.torso
-                and _log_ratio(ia.torso, ib.torso) <= math.log(1.15))
+        return float(np.hypot(*(ia.centre - ib.centre))) <= 0.25 * ib.torso and _log_ratio(
+            ia.torso, ib.torso
+        ) <= math.log(1.15)
 
     def _others(self, person: Pose, others: list[Pose]) -> list[Box]:
         mine = pose_box(person.xy)
@@ -224,8 +225,13 @@ class PersonLock:
         if old is None or fresh or self._expired(t):
             self._who, self._settled = new, 0
         else:
-            legs = new.legs if not math.isfinite(old.legs) else \
-                old.legs if not math.isfinite(new.legs) else (1 - w) * old.legs + w * new.legs
+            legs = (
+                new.legs
+                if not math.isfinite(old.legs)
+                else old.legs
+                if not math.isfinite(new.legs)
+                else (1 - w) * old.legs + w * new.legs
+            )
             self._who = Identity(new.centre, (1 - w) * old.torso + w * new.torso, legs)
         self._settled += 1
         self._seen_t = t

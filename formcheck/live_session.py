@@ -1,9 +1,9 @@
 """`formcheck live`: a camera (or a file) -> pose -> the live tracker -> overlay, recorded as it goes.
 
 Each frame goes through the pose model, then the same rep state machine as batch analysis
-(formcheck.core.live), then the overlay (formcheck.viz); the overlay and the window run beside the
-analysis of the next frame (formcheck.live_loop), every stage timed. Landmarks and live events are appended to
-the output folder on every frame (formcheck.io.recorder), so a crash or a kill loses nothing; on exit
+(formcheck.core.live), then the overlay (formcheck.viz); the overlay and the window run beside
+the analysis of the next frame (formcheck.live_loop), every stage timed. Landmarks and live
+events are appended to the output folder on every frame (formcheck.io.recorder), so a crash or a kill loses nothing; on exit
 the whole session is analyzed like `formcheck analyze` (report.json, reps.csv, report.html) with the
 live figures added under "live".
 """

@@ -123,7 +123,8 @@ def _quiet_native_logs(enabled: bool = True) -> Iterator[None]:
 
 
 class PoseEstimator:
-    """Wraps mediapipe's PoseLandmarker in VIDEO mode.  Use as a context manager."""
+    """Wraps mediapipe's PoseLandmarker in VIDEO mode (with num_poses 1, a second one in IMAGE mode searches
+    the frames the person lock rechecks for several people).  Use as a context manager."""
 
     def __init__(self, model: str | ModelInfo | None = None, config: PoseConfig | None = None,
                  quiet: bool = True) -> None:

@@ -3,9 +3,9 @@
 Each frame goes through the pose model, then the same rep state machine as batch analysis
 (formcheck.core.live), then the overlay (formcheck.viz); the overlay and the window run beside
 the analysis of the next frame (formcheck.live_loop), every stage timed. Landmarks and live
-events are appended to the output folder on every frame (formcheck.io.recorder), so a crash or a kill loses nothing; on exit
-the whole session is analyzed like `formcheck analyze` (report.json, reps.csv, report.html) with the
-live figures added under "live".
+events are appended to the output folder on every frame (formcheck.io.recorder), so a crash or a
+kill loses nothing; on exit the whole session is analyzed like `formcheck analyze` (report.json,
+reps.csv, report.html) with the live figures added under "live".
 """
 from __future__ import annotations
 

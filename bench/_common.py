@@ -32,6 +32,9 @@ def extract_options(parser: argparse.ArgumentParser) -> None:
                         help="model frames per second at most (0 = every frame; default %(default)s)")
     parser.add_argument("--num-poses", type=int, default=ExtractConfig().pose.num_poses,
                         help="people MediaPipe looks for (default %(default)s)")
+    parser.add_argument("--time-scale", type=float, default=ExtractConfig().pose.time_scale,
+                        help="one person: the model's timestamps scaled by this, weakening its landmark filter "
+                             "(default %(default)s; 1 = MediaPipe's filter as it comes)")
 
 
 def extract_config(args: argparse.Namespace) -> ExtractConfig:
@@ -39,7 +42,7 @@ def extract_config(args: argparse.Namespace) -> ExtractConfig:
 
     base = ExtractConfig()
     return ExtractConfig(max_side=args.max_side or None, max_fps=args.max_fps or None,
-                         pose=replace(base.pose, num_poses=args.num_poses))
+                         pose=replace(base.pose, num_poses=args.num_poses, time_scale=args.time_scale))
 
 
 def manifest_reps(manifest: Path) -> dict[str, int | None]:

@@ -2,24 +2,30 @@
 
 (a)  naive: cv2.VideoCapture.read -> cvtColor -> detect_for_video, one thread, every frame
      (MediaPipe's default options: one person, num_poses=1)
-(a2) the same naive loop with formcheck's pose settings (num_poses=2: the detector runs every frame)
+(a2) the same naive loop asked for two people (num_poses=2: the detector runs every frame)
 (b)  `formcheck extract` as shipped (--no-cache; plus `--max-fps 0` for clips above 30 fps)
+(b2) `formcheck extract --people 2` (the old default)
 (c)  `formcheck analyze` from a landmarks CSV (no model, no video writing)
 (d)  `formcheck analyze` on the video with all outputs (--no-cache)
-live `formcheck live --source CLIP --no-window --realtime` on the clip scaled to 720p: latency p50/p95
 Every variant runs in its own process: wall time (start-up and model load included), clip frames per
 second, x real time, peak memory (that process's max RSS), and the load average it ran under.
+extract, side by side: the default (one person, the person lock) and `--people 2`, alternating in one
+process, per frame (model load included), with the reps each finds.
+live `formcheck live --source CLIP --no-window --realtime` on the clip scaled to 720p, the default and
+`--people 2` alternating: latency p50/p95, frames analyzed a second and dropped, and every stage of the
+frame pipeline (p50/p95 ms); again with a window on a virtual screen (Xvfb) when it is installed.
 Then the core alone (analysis + report.json + reps.csv text) on 10 minutes of 30 fps landmarks: synthetic
 (jittered and even timestamps) and two sample videos' model landmarks repeated to 10 minutes; a fixed
 reference workload timed in the same process shows how fast the machine ran; landmarks CSV write and read.
 
-    python bench/speed.py [--clip PATH ...] [--repeat N] [--no-core] [--core-only]
+    python bench/speed.py [--clip PATH ...] [--repeat N] [--rounds N] [--no-core] [--core-only]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -49,6 +55,29 @@ with vision.PoseLandmarker.create_from_options(opts) as lm:
         lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), int(n * 1000 / fps))
         n += 1
 print(n, time.perf_counter() - t0)
+'''
+
+SIDE_BY_SIDE = r'''
+import json, sys, time
+from formcheck.core.analyze import analyze_series
+from formcheck.errors import FormcheckError
+from formcheck.io.extract import ExtractConfig
+from formcheck.io.pose import PoseConfig
+from formcheck.pipeline import extract_video
+path, rounds = sys.argv[1], int(sys.argv[2])
+out = {"1": [], "2": []}
+for _ in range(rounds):
+    for people in out:
+        t0 = time.perf_counter()
+        res = extract_video(path, show_progress=False, use_cache=False,
+                            extract=ExtractConfig(pose=PoseConfig(num_poses=int(people))))
+        seconds, s = time.perf_counter() - t0, res.series
+        try:
+            reps = len(analyze_series(s).reps)
+        except FormcheckError:
+            reps = None
+        out[people].append({"s": seconds, "frames": len(s), "reps": reps, "rechecks": res.pose_rechecks})
+print(json.dumps(out))
 '''
 
 CORE = r'''
@@ -175,28 +204,78 @@ def clip_facts(path: Path) -> tuple[int, float, int, int]:
     return facts
 
 
-def live_latency(clip: Path) -> str | None:
+def live_latency(clip: Path, rounds: int) -> list[str]:
     """`formcheck live --source CLIP --no-window --realtime` on the clip scaled to 720p (its long side 1280):
-    frames arrive at the clip's own pace as from a camera; latency = a frame's arrival -> its overlay drawn
-    (pose, tracker, drawing), p50 and p95; frames dropped when processing fell behind. Target p95 < 60 ms."""
+    frames arrive at the clip's own pace as from a camera; latency = a frame's arrival -> its overlay drawn;
+    frames dropped when the analysis fell behind. The default and --people 2 alternate, `rounds` times;
+    then once each with a window on a virtual screen (Xvfb), when installed. Target p95 < 60 ms, >= 24 fps."""
     from formcheck.io.video import VideoFileSource
 
     with VideoFileSource(clip) as src:
         w, h = src.info.width, src.info.height
     scale = "scale=1280:-2" if w >= h else "scale=-2:1280"
+    rows: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         hd = Path(tmp) / f"{clip.stem}_720p.mp4"
         subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(clip), "-vf", scale, "-c:v", "libx264", "-crf", "18",
                         "-pix_fmt", "yuv420p", "-an", str(hd)], check=True)
-        rows = []
-        for people in (2, 1):
-            r = run([sys.executable, "-m", "formcheck", "live", "--source", str(hd), "--no-window", "--realtime",
-                     "--people", str(people), "-o", str(Path(tmp) / f"out{people}"), "--json"])
-            live = json.loads(r.stdout)["live"]
-            lat = live["latency_ms"]
-            rows.append(f"--people {people}: p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms; "
-                        f"{live['frames_processed']} frames analyzed, {live['frames_dropped']} dropped; load {r.load:.1f}")
-    return "720p at the clip's pace\n        " + "\n        ".join(rows)
+        runs: dict[str, list[dict]] = {"1": [], "2": []}
+        for k in range(rounds):
+            for people in runs:
+                runs[people].append(live_run(hd, people, Path(tmp) / f"out{people}-{k}"))
+        rows += live_rows(runs, "no window")
+        xvfb = shutil.which("xvfb-run")
+        if xvfb:
+            win = {p: [live_run(hd, p, Path(tmp) / f"win{p}", window=xvfb)] for p in runs}
+            rows += live_rows(win, "window on Xvfb")
+    return rows
+
+
+def live_run(clip: Path, people: str, out: Path, window: str | None = None) -> dict:
+    cmd = [sys.executable, "-m", "formcheck", "live", "--source", str(clip), "--realtime", "--people", people,
+           "-o", str(out), "--json"]
+    if window:
+        cmd = [window, "-a", "-s", "-screen 0 1920x1080x24", *cmd]
+    else:
+        cmd.append("--no-window")
+    r = run(cmd)
+    return {**json.loads(r.stdout)["live"], "load": r.load}
+
+
+def live_rows(runs: dict[str, list[dict]], how: str) -> list[str]:
+    label = {"1": "default (1 person, lock)", "2": "--people 2"}
+    pad = " " * (len(how) + 2)
+    rows = [f"{how}: {'setting':26s} {'p50':>6s} {'p95':>6s} {'max':>6s} {'fps':>6s} {'analyzed':>9s} {'dropped':>8s} "
+            f"{'rechecks':>8s} {'load':>5s}"]
+    for people, rs in runs.items():
+        for r in rs:
+            lat = r["latency_ms"]
+            rows.append(f"{pad}{label[people]:26s} {lat['p50']:6.1f} {lat['p95']:6.1f} {lat['max']:6.1f} "
+                        f"{r['analyzed_fps']:6.1f} {r['frames_processed']:9d} {r['frames_dropped']:8d} "
+                        f"{r.get('pose_rechecks', 0):8d} {r['load']:5.1f}")
+    p50 = {p: statistics.median(r["latency_ms"]["p50"] for r in rs) for p, rs in runs.items()}
+    model = {p: statistics.median(r["stages_ms"]["model"]["p50"] for r in rs) for p, rs in runs.items()}
+    rows.append(f"{pad}default / --people 2 (medians over the runs): latency p50 {p50['1'] / p50['2']:.2f}x, "
+                f"model stage p50 {model['1'] / model['2']:.2f}x")
+    rows.append(f"{pad}stages, p50 / p95 ms: " + "  ".join(
+        f"{label[p].split(' ')[0]}: " + ", ".join(f"{st} {v['p50']}/{v['p95']}" for st, v in rs[-1]["stages_ms"].items()
+                                                   if v["p50"] is not None) for p, rs in runs.items()))
+    return rows
+
+
+def extract_side_by_side(clip: Path, rounds: int) -> list[str]:
+    """The default and --people 2 extracting the clip alternately in one process: per-frame cost and reps."""
+    r = run([sys.executable, "-c", SIDE_BY_SIDE, str(clip), str(rounds)])
+    d = json.loads(r.stdout)
+    per_frame = {p: [x["s"] / max(x["frames"], 1) * 1000 for x in xs] for p, xs in d.items()}
+    rows = [f"extract side by side, {rounds} rounds alternating in one process (load {r.load:.1f}): per frame ms, reps"]
+    for p, label in (("1", "default (1 person, lock)"), ("2", "--people 2")):
+        rows.append(f"    {label:26s} " + "  ".join(f"{ms:.1f}" for ms in per_frame[p])
+                    + f"   reps {sorted({x['reps'] for x in d[p]}, key=str)}, frames rechecked "
+                    + f"{sorted({x['rechecks'] for x in d[p]})} of {d[p][0]['frames']}")
+    ratio = statistics.median(per_frame["1"]) / statistics.median(per_frame["2"])
+    rows.append(f"    default / --people 2: {ratio:.2f}x per frame (median over rounds)")
+    return rows
 
 
 def ffmpeg_exe() -> str:
@@ -205,7 +284,7 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def bench_clip(clip: Path, repeat: int) -> list[str]:
+def bench_clip(clip: Path, repeat: int, rounds: int) -> list[str]:
     frames, fps, w, h = clip_facts(clip)
     duration = frames / fps
     py, fc = sys.executable, [sys.executable, "-m", "formcheck"]
@@ -222,6 +301,8 @@ def bench_clip(clip: Path, repeat: int) -> list[str]:
         variant("(a2) naive loop, num_poses=2", [py, "-c", NAIVE, str(clip), "2"])
         ext = variant("(b)  formcheck extract", fc + ["extract", str(clip), "-o", str(out / "lm.csv"), "--quiet",
                                                        "--no-cache"])
+        variant("(b2) extract --people 2", fc + ["extract", str(clip), "-o", str(out / "lm2.csv"), "--quiet",
+                                                  "--no-cache", "--people", "2"])
         if fps > 30.5:
             variant("(b0) extract --max-fps 0", fc + ["extract", str(clip), "-o", str(out / "lm0.csv"), "--quiet",
                                                        "--no-cache", "--max-fps", "0"])
@@ -236,8 +317,9 @@ def bench_clip(clip: Path, repeat: int) -> list[str]:
     n, loop_s = naive.stdout.split()
     lines.append(f"    (b)/(a): {naive.wall / ext.wall:.2f}x the naive loop's speed;  (d)/(b): {full.wall / ext.wall:.2f}x "
                  f"(b)'s time;  naive loop alone (no start-up): {float(loop_s):.2f} s for {n} frames")
-    live = live_latency(clip)
-    lines.append(f"    live (formcheck live --source FILE --no-window --realtime): {live}")
+    lines += ["    " + row for row in extract_side_by_side(clip, rounds)]
+    lines.append("    live (formcheck live --source FILE --realtime, the clip scaled to 720p, at its own pace):")
+    lines += ["        " + row for row in live_latency(clip, rounds)]
     return lines
 
 
@@ -262,6 +344,7 @@ def main() -> None:
     parser.add_argument("--clip", type=Path, action="append", help="clip(s) to time (default: a sample video "
                         "and ../shared/videos/merged_single_leg_standing_calf_raise.mp4 when present)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per variant; the fastest is shown")
+    parser.add_argument("--rounds", type=int, default=2, help="side-by-side rounds (default vs --people 2)")
     parser.add_argument("--no-core", action="store_true", help="skip the core timing")
     parser.add_argument("--core-only", action="store_true", help="only the core timing")
     args = parser.parse_args()
@@ -275,7 +358,7 @@ def main() -> None:
     if not args.clip and merged.exists():
         clips.append(merged)
     for clip in clips:
-        print("\n".join(bench_clip(clip, max(1, args.repeat))), flush=True)
+        print("\n".join(bench_clip(clip, max(1, args.repeat), max(1, args.rounds))), flush=True)
 
 
 if __name__ == "__main__":

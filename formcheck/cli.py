@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -10,7 +11,7 @@ from formcheck.version import __version__
 from formcheck.cli_batch import add_batch_parser
 from formcheck.cli_history import add_history_parser, add_save_options, check_save_options, save_if_asked
 from formcheck.cli_live import add_live_parser
-from formcheck.cli_options import MODEL_HELP, add_analysis_options, check_body_sizes
+from formcheck.cli_options import MODEL_HELP, add_analysis_options, add_people_option, check_body_sizes, check_people
 from formcheck.errors import FormcheckError, InputError, Interrupted
 
 EXIT_OK, EXIT_INTERNAL = 0, 1
@@ -27,16 +28,18 @@ def _add_extract_options(p: argparse.ArgumentParser) -> None:
                         "(frames chosen by their real timestamps; 0 = every frame; default 30)")
     p.add_argument("--no-cache", action="store_true",
                    help="run the pose model even if this video's landmarks are in the landmark cache")
+    add_people_option(p)
 
 
 def _extract_config(args: argparse.Namespace):  # noqa: ANN202 - ExtractConfig, imported lazily
     from formcheck.io.extract import ExtractConfig
+    from formcheck.io.pose import PoseConfig
 
     if args.max_fps is not None and args.max_fps < 0:
         raise InputError(f"--max-fps must be 0 (every frame) or a number of frames per second, got {args.max_fps:g}")
-    if args.max_fps is None:
-        return ExtractConfig()
-    return ExtractConfig(max_fps=args.max_fps or None)
+    check_people(args)
+    base = ExtractConfig(pose=PoseConfig(num_poses=args.people))
+    return base if args.max_fps is None else replace(base, max_fps=args.max_fps or None)
 
 
 def build_parser() -> argparse.ArgumentParser:

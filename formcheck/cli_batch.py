@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable
 
-from formcheck.cli_options import add_analysis_options, check_body_sizes
+from formcheck.cli_options import add_analysis_options, add_people_option, check_body_sizes, check_people
 from formcheck.cli_history import add_save_options, check_save_options
 from formcheck.errors import ClipsFailed, FormcheckError, InputError
 
@@ -22,6 +22,7 @@ def add_batch_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], N
                                                            "(tcp://HOST:PORT; needs formcheck[dask])")
     ba.add_argument("--force", action="store_true", help="re-analyze clips already done with the same settings")
     add_analysis_options(ba)
+    add_people_option(ba)
     add_save_options(ba)
     add_common(ba)
     ba.set_defaults(func=cmd_batch)
@@ -37,11 +38,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise InputError("--workers is for local processes; with --scheduler the cluster decides (leave one out)")
     check_body_sizes(args)
     check_save_options(args)
+    check_people(args)
     config = load_config(args.config, side=args.side, height_cm=args.height_cm, foot_cm=args.foot_cm)
     failed_saves: list[str] = []
     outcome = run_batch(args.paths, args.output, config, model=args.model, workers=args.workers,
                         scheduler=args.scheduler, force=args.force, show_progress=not args.quiet,
-                        on_result=_saver(args, failed_saves))
+                        on_result=_saver(args, failed_saves), people=args.people)
     print(f"{len(outcome.results)} inputs: {outcome.count('ok')} analyzed, {outcome.count('skipped')} already done, "
           f"{outcome.count('failed')} failed" + (f", {outcome.count('duplicate')} same as another input"
                                                    if outcome.count("duplicate") else ""))

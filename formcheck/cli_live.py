@@ -5,8 +5,8 @@ import argparse
 import sys
 from typing import Any, Callable
 
-from formcheck.cli_options import add_analysis_options
 from formcheck.cli_history import add_save_options, check_save_options, save_if_asked
+from formcheck.cli_options import add_analysis_options, add_people_option, check_people
 
 EXIT_OK = 0
 
@@ -23,9 +23,7 @@ def add_live_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], No
     lv.add_argument("-o", "--output", help="output folder (default: formcheck-out/live-<date-time>/)")
     add_analysis_options(lv, scale=False)
     lv.add_argument("--max-seconds", type=float, metavar="S", help="stop after S seconds")
-    lv.add_argument("--people", type=int, default=2, metavar="N",
-                    help="the pose model looks for up to N people and stays on the first (default 2; 1 is about "
-                         "a third faster per frame but may jump to someone else walking by)")
+    add_people_option(lv)
     lv.add_argument("--json", action="store_true", help="print report.json to stdout at the end")
     add_save_options(lv)
     add_common(lv)
@@ -41,8 +39,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     check_save_options(args)
     if args.realtime and not args.source:
         raise InputError("--realtime paces a file: use it with --source FILE (a camera is always real time)")
-    if not 1 <= args.people <= 4:
-        raise InputError(f"--people must be 1 to 4, got {args.people}")
+    check_people(args)
     if args.max_seconds is not None and args.max_seconds <= 0:
         raise InputError(f"--max-seconds must be a positive number of seconds, got {args.max_seconds:g}")
     config = load_config(args.config, side=args.side)

@@ -18,6 +18,18 @@ def add_analysis_options(p: argparse.ArgumentParser, scale: bool = True) -> None
     p.add_argument("--model", help=MODEL_HELP)
 
 
+def add_people_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--people", type=int, default=1, metavar="N",
+                   help="the pose model looks for N people on every frame (default 1: one person, followed by the "
+                        "person lock, which never jumps to someone walking by; 2 is the old, slower setting, about "
+                        "1.5x the time per frame, with unfiltered landmarks)")
+
+
+def check_people(args: argparse.Namespace) -> None:
+    if not 1 <= args.people <= 4:
+        raise InputError(f"--people must be 1 to 4, got {args.people}")
+
+
 def check_body_sizes(args: argparse.Namespace) -> None:
     """--height-cm / --foot-cm, when given, must be lengths a person or a foot can have."""
     for name in ("height_cm", "foot_cm"):

@@ -32,6 +32,7 @@ class InputInfo:
     rotation: int | None = None
     codec: str | None = None
     detection_rate: float | None = None
+    pose_people: int | None = None  # a video: the people the pose model looked for on every frame (--people)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -149,6 +150,7 @@ def load_input(
 
         series = load_landmarks_csv(path)
         return LoadedInput(series, series_info(series, str(path), sha, "landmarks"))
+    extract = extract or ExtractConfig()
     result = extract_video(
         path,
         model=model,
@@ -171,6 +173,7 @@ def load_input(
         rotation=vi.rotation,
         codec=vi.codec,
         detection_rate=result.detection_rate,
+        pose_people=extract.pose.num_poses,
     )
     model_sha = BUNDLED_SHA256 if model is None else file_sha256(Path(model))
     return LoadedInput(result.series, info, list(result.warnings), model_sha, result.interrupted)

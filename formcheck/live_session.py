@@ -1,13 +1,15 @@
 """`formcheck live`: a camera (or a file) -> pose -> the live tracker -> overlay, recorded as it goes.
 
-Frames flow one at a time: the pose model, then the same rep state machine as batch analysis
-(formcheck.core.live), then the overlay (formcheck.viz). Landmarks and live events are appended to
-the output folder on every frame (formcheck.io.recorder), so a crash or a kill loses nothing; on exit
-the whole session is analyzed like `formcheck analyze` (report.json, reps.csv, report.html) with the
-live figures added under "live".
+Each frame goes through the pose model, then the same rep state machine as batch analysis
+(formcheck.core.live), then the overlay (formcheck.viz); the overlay and the window run beside
+the analysis of the next frame (formcheck.live_loop), every stage timed. Landmarks and live
+events are appended to the output folder on every frame (formcheck.io.recorder), so a crash or a
+kill loses nothing; on exit the whole session is analyzed like `formcheck analyze` (report.json,
+reps.csv, report.html) with the live figures added under "live".
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +21,7 @@ import numpy as np
 from formcheck.core.config import AnalysisConfig
 from formcheck.core.live.tracker import LiveConfig, LiveEvent, LiveTracker, LiveUpdate
 from formcheck.io.recorder import SessionRecorder
+from formcheck.live_loop import Analyze, Analyzed, Control, Show, StageClock, run_pipeline, stage_summary
 from formcheck.viz.live_view import LegSmoother, LiveBanners, live_state
 
 
@@ -34,7 +37,7 @@ class LiveOptions:
     side: str | None = None  # left | right | both, else automatic
     model: str | None = None
     max_seconds: float | None = None  # stop after this much input time
-    people: int = 2  # the pose model looks for up to this many people (1: faster, it may follow someone else)
+    people: int = 1  # the pose model looks for this many people on every frame (1: one person, held by the lock)
     report: bool = True  # write the full analysis on exit
     quiet_native: bool = True
 
@@ -47,13 +50,18 @@ class LiveStats:
     latency_ms: list[float] = field(default_factory=list)
     duration_s: float = 0.0
     live_reps: int = 0
+    stages: list[dict[str, float]] = field(default_factory=list)  # per shown frame: stage -> ms (live_loop.STAGES)
+    pose_rechecks: int = 0  # frames the person lock searched for several people
 
     def to_dict(self) -> dict[str, Any]:
         lat = np.asarray(self.latency_ms, float)
         pct = (lambda q: round(float(np.percentile(lat, q)), 1) if lat.size else None)  # noqa: E731
+        fps = self.frames_processed / self.duration_s if self.duration_s > 0 else None
         return {"frames_read": self.frames_read, "frames_processed": self.frames_processed,
                 "frames_dropped": self.frames_dropped, "duration_s": round(self.duration_s, 3),
-                "latency_ms": {"p50": pct(50), "p95": pct(95), "max": pct(100)}, "live_reps": self.live_reps}
+                "latency_ms": {"p50": pct(50), "p95": pct(95), "max": pct(100)}, "live_reps": self.live_reps,
+                "analyzed_fps": None if fps is None else round(fps, 2), "stages_ms": stage_summary(self.stages),
+                "pose_rechecks": self.pose_rechecks}
 
 
 @dataclass
@@ -130,6 +138,7 @@ class LiveSession:
         self.paused_frames = 0  # camera frames that arrived while paused (not analyzed, not "dropped")
         self.last_t = 0.0
         self.first_t: float | None = None
+        self.lock = threading.Lock()  # step() runs on the analysis thread, key() on the window's
 
     def step(self, frame: Any, pose: Any) -> tuple[LiveUpdate, Any]:
         """Record and track one frame (its pose found); returns the update and the overlay state."""
@@ -204,13 +213,14 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
                                     "width": source.info.width, "height": source.info.height, "fps": source.info.fps,
                                     "started": datetime.now().astimezone().isoformat(timespec="seconds")})
             try:
-                _loop(session, frames, estimator, window, on_frame)
+                _run_frames(session, frames, estimator, window, on_frame)
             except KeyboardInterrupt:
                 pass  # Ctrl-C ends a live session like q: everything is kept and analyzed
             finally:
                 frames.close()
                 session.stats.frames_read = frames.read
                 session.stats.frames_dropped = frames.dropped - session.paused_frames
+                session.stats.pose_rechecks = estimator.lock.rechecks if getattr(estimator, "lock", None) else 0
                 reps = session.close()
     finally:
         source.close()
@@ -233,40 +243,76 @@ def _estimator(opts: LiveOptions, frames: Any) -> Any:
     return PoseEstimator(opts.model, PoseConfig(num_poses=opts.people), quiet=opts.quiet_native)
 
 
-def _loop(session: LiveSession, frames: Any, estimator: Any, window: Any,
-          on_frame: Callable[[np.ndarray], None] | None) -> None:
-    import cv2
+def _run_frames(session: LiveSession, frames: Any, estimator: Any, window: Any,
+                on_frame: Callable[[np.ndarray], None] | None) -> None:
+    """The frames through the pipeline: analysis on a thread of its own, overlay and window here."""
+    max_s = session.opts.max_seconds
+    control = Control(paused=lambda: session.paused, skipped=lambda n: _add_paused(session, n),
+                      stop_after=lambda f: max_s is not None and f.t - session.first_t >= max_s)
+    run_pipeline(frames, _analyzer(session, estimator), _shower(session, window, on_frame), control)
 
+
+def _add_paused(session: LiveSession, n: int) -> None:
+    session.paused_frames += n
+
+
+def _analyzer(session: LiveSession, estimator: Any) -> Analyze:
+    from formcheck.io.pose import model_image
+
+    def analyze(frame: Any, times: dict[str, float]) -> Any:
+        clock = StageClock(times)
+        pose = frame.pose
+        if pose is None:
+            image = model_image(frame.image, None)  # BGR -> the model's RGB image
+            clock.lap("convert")
+            pose = estimator.detect(image, frame.t)
+            clock.lap("model")
+        clock.lap("refinement")  # the foot refinement's slot (issue 17): 0 until it runs here
+        with session.lock:
+            _, state = session.step(frame, pose)
+        clock.lap("analysis")
+        return state
+
+    return analyze
+
+
+def _shower(session: LiveSession, window: Any, on_frame: Callable[[np.ndarray], None] | None) -> Show:
     from formcheck.viz.overlay import draw_overlay
 
-    opts = session.opts
-    for frame in frames:
-        pose = frame.pose if frame.pose is not None else \
-            estimator.detect(cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB), frame.t)
-        _, state = session.step(frame, pose)
-        image = draw_overlay(frame.image, state)
-        session.stats.latency_ms.append(1000.0 * (time.perf_counter() - frame.available))
+    def show(item: Analyzed) -> bool:
+        clock = StageClock(item.times)
+        image = draw_overlay(item.frame.image, item.state)
+        clock.lap("overlay")
+        session.stats.latency_ms.append(1000.0 * (time.perf_counter() - item.frame.available))
         if on_frame is not None:
             on_frame(image)
-        if window is not None and not session.key(window.show(image)):
-            return
-        if session.paused and not _wait_paused(session, frames, window, image):
-            return
-        if opts.max_seconds is not None and frame.t - session.first_t >= opts.max_seconds:
-            return
+        keep = True
+        if window is not None:
+            action = window.show(image)
+            clock.lap("display")
+            with session.lock:
+                keep = session.key(action)
+        session.stats.stages.append(item.times)
+        if keep and session.paused:
+            keep = _wait_paused(session, window, image)
+        return keep
+
+    return show
 
 
-def _wait_paused(session: LiveSession, frames: Any, window: Any, image: np.ndarray) -> bool:
-    """Hold the last picture until space is pressed again (False: quit). Camera frames arriving
-    meanwhile are not analyzed (counted apart from frames dropped for slowness)."""
+def _wait_paused(session: LiveSession, window: Any, image: np.ndarray) -> bool:
+    """Hold the last picture until space is pressed again (False: quit). The analysis takes no frames
+    meanwhile (camera frames arriving are counted apart from frames dropped for slowness)."""
     from formcheck.viz.overlay import HintAnnotator, OverlayState
 
     held = HintAnnotator().annotate(image.copy(), OverlayState(hints=("paused - press space to go on",)))
-    before = frames.dropped
     while session.paused:
-        if window is None or not session.key(window.show(held, wait_ms=50)):
+        if window is None:
             return False
-    session.paused_frames += frames.dropped - before
+        action = window.show(held, wait_ms=50)
+        with session.lock:
+            if not session.key(action):
+                return False
     return True
 
 
@@ -281,7 +327,7 @@ def analyze_session(result: LiveResult, opts: LiveOptions) -> Any:
         result.warnings.append(f"the recorded session could not be analyzed: {exc}")
         return None
     live = {**result.stats.to_dict(), "source": opts.source or f"camera {opts.camera or 0}",
-            "realtime": bool(opts.realtime or opts.source is None), "reps": result.reps}
+            "realtime": bool(opts.realtime or opts.source is None), "people": opts.people, "reps": result.reps}
     data = analysis.data
     data["live"] = live
     if len(result.reps) != data["rep_count"]:

@@ -217,7 +217,9 @@ def test_window_keys_pause_switch_side_reset_and_quit(xvfb, replay_csv, tmp_path
     result = run_live(LiveOptions(source=str(replay_csv), out_dir=str(tmp_path)), window=Window())
     keys = [e["action"] for e in load_events(tmp_path / "live.jsonl") if e["event"] == "key"]
     assert keys == ["pause", "pause", "side", "reset", "quit"]
-    assert result.stats.frames_processed == 420 - 2  # two calls were the pause, none processed a frame
+    assert len(result.stats.latency_ms) == 420 - 2  # frames shown: two calls were the pause, showing none
+    # the analysis runs beside the window: it may have finished the next frame or two when q came
+    assert 420 - 2 <= result.stats.frames_processed <= 420
     sides = [e["text"] for e in load_events(tmp_path / "live.jsonl") if e["event"] == "side"]
     assert len(sides) >= 2 and sides[1] != sides[0]  # s switched the working leg
 

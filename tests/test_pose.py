@@ -1,13 +1,15 @@
-"""The pose edge: bundled model identity, model errors, no person -> no pose, person tracking."""
+"""The pose edge: bundled model identity, model errors, no person -> no pose, masking a model image
+(the person lock itself: tests/test_person_lock.py)."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from formcheck.core.landmarks import INDEX
-from formcheck.errors import ModelError
+from formcheck.errors import InputError, ModelError
 from formcheck.io.model import BUNDLED_MODEL, BUNDLED_SHA256, file_sha256, resolve_model
-from formcheck.io.pose import PoseConfig, PoseEstimator, PoseFrame
+from formcheck.io.pose import MASK_GREY, PoseConfig, PoseEstimator, masked, model_image
 
 
 def test_bundled_model_matches_its_recorded_sha256():
@@ -35,27 +37,46 @@ def test_a_picture_with_no_person_gives_no_pose():
             assert np.isnan(pose.xy).all() and pose.xy.shape == (33, 2)
 
 
-def fake_person(cx: float, cy: float, torso: float = 100.0) -> PoseFrame:
-    p = PoseFrame.missing()
-    xy = np.full((33, 2), (cx, cy), float)
-    for name, dy in (("left_hip", 0.5), ("right_hip", 0.5), ("left_shoulder", -0.5), ("right_shoulder", -0.5)):
-        xy[INDEX[name]] = (cx, cy + dy * torso)
-    return PoseFrame(xy=xy, z=p.z * 0, vis=p.vis * 0 + 1, presence=p.presence * 0 + 1, world=p.world)
+def test_masked_paints_boxes_of_the_full_frame_on_a_smaller_model_image():
+    frame = np.full((400, 800, 3), 30, np.uint8)  # the model sees it at half size
+    prepared = model_image(frame, 400)
+    out = masked(prepared, [(100.0, 50.0, 300.0, 150.0), (-50.0, 390.0, 20.0, 900.0)])
+    data = out.image.numpy_view()
+    assert (out.width, out.height) == (800, 400) and data.shape == (200, 400, 3)
+    assert (data[25:75, 50:150] == MASK_GREY).all()
+    assert (data[24, 50:150] == 30).all() and (data[75, 50:150] == 30).all()
+    assert (data[195:, :10] == MASK_GREY).all()  # a box reaching past the edges is clipped
+    assert (prepared.image.numpy_view() == 30).all()  # the original is untouched
 
 
-def tracker() -> PoseEstimator:
-    est = PoseEstimator.__new__(PoseEstimator)  # the choice logic needs no model
-    est.config, est._track, est._torso, est._track_t = PoseConfig(), None, None, -np.inf
-    return est
+@pytest.mark.parametrize("people", [0, 5])
+def test_people_out_of_range_is_a_clear_error(people):
+    with pytest.raises(InputError, match="--people must be 1 to 4"):
+        PoseConfig(num_poses=people)
 
 
-def test_stays_on_the_same_person_and_never_jumps():
-    est = tracker()
-    big, small = fake_person(300, 400, torso=150), fake_person(800, 400, torso=80)
-    assert est._choose([small, big], 0.0) is big  # first frame: the largest person
-    moved = fake_person(320, 405, torso=150)
-    assert est._choose([small, moved], 0.033) is moved  # then whoever continues the track
-    gone = est._choose([small], 0.066)  # only the other person is left: a gap, not a jump
-    assert not gone.found
-    assert est._choose([small], 0.5) is not small  # still within the re-acquire window
-    assert est._choose([small], 3.0) is small  # the first person has been gone for > 2 s
+def test_the_time_scale_weakens_mediapipes_own_filter():
+    """The person standing still, then the picture sliding 0.5 px a frame (as slowly as a heel starts to
+    lower) for 20 frames: MediaPipe's one-person filter as it comes (time_scale 1) trails the slide by
+    about 2 px; told the frames are 30x further apart (the default) it keeps up within about a pixel.
+    Fails if MediaPipe's filter stops depending on the timestamps (then time_scale does nothing)."""
+    import cv2
+
+    from formcheck.io.person_lock import Identity
+
+    cap = cv2.VideoCapture(str(Path(__file__).resolve().parents[1] / "sample_videos" / "clean_side.mp4"))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 30)
+    ok, frame = cap.read()
+    cap.release()
+    assert ok
+    rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+    h, w = rgb.shape[:2]
+    shifts = [0.0] * 15 + [0.5 * (k + 1) for k in range(20)]
+    lag = {}
+    for scale in (1.0, 30.0):
+        with PoseEstimator(config=PoseConfig(time_scale=scale)) as est:
+            x = np.array([Identity.of(est.detect(cv2.warpAffine(rgb, np.float32([[1, 0, dx], [0, 1, 0]]), (w, h),
+                                                                borderMode=cv2.BORDER_REPLICATE), k / 30).xy).centre[0]
+                          for k, dx in enumerate(shifts)])
+        lag[scale] = float(np.mean(np.array(shifts[15:]) - (x[15:] - x[14])))
+    assert lag[1.0] > 1.2 and lag[30.0] < 1.0 and lag[1.0] > 2 * lag[30.0], lag

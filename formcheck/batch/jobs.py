@@ -35,10 +35,11 @@ class BatchSettings:
     model: str | None = None  # None: the bundled model
     model_sha256: str | None = None
     mediapipe_version: str | None = None
+    people: int = 1  # the pose model looks for this many people on every frame (--people)
 
     def fingerprint(self, kind: str) -> str:
         return settings_fingerprint(self.config.to_dict(), kind, self.model_sha256, self.mediapipe_version,
-                                    __version__)
+                                    __version__, self.people)
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,14 @@ class JobResult:
 
 
 def settings_fingerprint(config: dict[str, Any], kind: str, model_sha256: str | None, mediapipe: str | None,
-                         formcheck_version: str) -> str:
+                         formcheck_version: str, people: int | None = None) -> str:
     """sha256 (16 hex) of what decides a clip's report besides its bytes.
 
     The analysis config and the formcheck version always; for a video also the pose model's
-    sha256 and the mediapipe version (a landmarks CSV never runs the model, so they don't count).
+    sha256, the mediapipe version and the people it looked for (a landmarks CSV never runs the
+    model, so they don't count).
     """
-    pose = None if kind == "landmarks" else {"model_sha256": model_sha256, "mediapipe": mediapipe}
+    pose = None if kind == "landmarks" else {"model_sha256": model_sha256, "mediapipe": mediapipe, "people": people}
     payload = {"config": config, "formcheck": formcheck_version, "pose": pose}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -77,7 +79,7 @@ def report_fingerprint(report: dict[str, Any]) -> str:
     """The settings fingerprint of a report.json (what its clip was analyzed with)."""
     v = report.get("versions") or {}
     return settings_fingerprint(report["config"], report["input"]["kind"], v.get("model_sha256"), v.get("mediapipe"),
-                                v.get("formcheck"))
+                                v.get("formcheck"), report["input"].get("pose_people"))
 
 
 # --- which files ----------------------------------------------------------------------------------
@@ -181,6 +183,8 @@ def load_done(job: Job, settings: BatchSettings) -> dict[str, Any] | None:
 
 def run_job(job: Job, settings: BatchSettings) -> JobResult:
     """Analyze one clip into OUT/<name>/ (in a worker process or on a Dask worker). Never raises for a bad clip."""
+    from formcheck.io.extract import ExtractConfig
+    from formcheck.io.pose import PoseConfig
     from formcheck.io.report_files import report_json_text, write_atomic
     from formcheck.pipeline import analyze_to_folder
 
@@ -189,7 +193,7 @@ def run_job(job: Job, settings: BatchSettings) -> JobResult:
     try:
         (folder / DONE_FILE).unlink(missing_ok=True)  # a half-rewritten folder must not look done
         result = analyze_to_folder(job.path, folder, settings.config, model=settings.model, show_progress=False,
-                                   quiet_native=True)
+                                   quiet_native=True, extract=ExtractConfig(pose=PoseConfig(num_poses=settings.people)))
         done = {"input": job.path, "input_sha256": result.data["input"]["sha256"],
                 "settings_fingerprint": report_fingerprint(result.data),
                 "files": sorted(str(Path(p).relative_to(folder)) for p in result.files.values()),

@@ -30,12 +30,14 @@ class BatchOutcome:
         return [r for r in self.results if r.status == "failed"]
 
 
-def make_settings(out_root: str | Path, config: AnalysisConfig | None = None, model: str | None = None) -> BatchSettings:
+def make_settings(out_root: str | Path, config: AnalysisConfig | None = None, model: str | None = None,
+                  people: int = 1) -> BatchSettings:
     from formcheck.io.model import resolve_model
 
     model_sha = resolve_model(model).sha256  # checks a --model file once, before any work
     return BatchSettings(str(Path(out_root).absolute()), config or AnalysisConfig(),
-                         None if model is None else str(Path(model).absolute()), model_sha, _mediapipe_version())
+                         None if model is None else str(Path(model).absolute()), model_sha, _mediapipe_version(),
+                         people)
 
 
 def _mediapipe_version() -> str | None:
@@ -50,7 +52,7 @@ def _mediapipe_version() -> str | None:
 def run_batch(paths: list[str | Path], out_root: str | Path, config: AnalysisConfig | None = None,
               model: str | None = None, workers: int | None = None, scheduler: str | None = None,
               force: bool = False, show_progress: bool = False, on_result: OnResult | None = None,
-              job_func: JobFunc = run_job) -> BatchOutcome:
+              job_func: JobFunc = run_job, people: int = 1) -> BatchOutcome:
     """Analyze every clip into OUT/<clip>/ and write OUT/summary.csv and OUT/index.html.
 
     Clips already done with the same settings are skipped (unless force). A failing clip is a
@@ -60,7 +62,7 @@ def run_batch(paths: list[str | Path], out_root: str | Path, config: AnalysisCon
     out = Path(out_root).absolute()
     if out.exists() and not out.is_dir():
         raise OutputError(f"-o {out_root} is a file; pass a folder for the batch outputs")
-    settings = make_settings(out, config, model)
+    settings = make_settings(out, config, model, people)
     order, todo, results = _plan(find_inputs(paths, out), settings, force)
     outcome = BatchOutcome([], out)
     with _progress(len(todo), show_progress) as tick:

@@ -87,6 +87,7 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
     interrupted: bool = False
     from_cache: bool = False  # the landmarks came from the landmark cache, the model did not run
+    pose_rechecks: int = 0  # frames the person lock searched for several people
 
     @property
     def detection_rate(self) -> float:
@@ -137,6 +138,8 @@ def extract_landmarks(frames: Iterable[Frame], info: VideoInfo, estimator: PoseE
         interrupted = True
     finally:
         stream.close()  # stops and joins the decoding thread
-    return Extraction(series=builder.build(), info=info, interrupted=interrupted)
+    lock = getattr(estimator, "lock", None)
+    return Extraction(series=builder.build(), info=info, interrupted=interrupted,
+                      pose_rechecks=lock.rechecks if lock is not None else 0)
 
 

@@ -24,10 +24,24 @@ class LiveFrame:
     image: np.ndarray  # BGR, upright
     available: float  # time.perf_counter() when the frame was captured / read
     pose: Any = None  # landmarks already known (a replayed landmarks CSV): no pose model needed
+    read_ms: float = 0.0  # how long reading (decoding) it took; a camera's includes waiting for its next frame
+
+
+def _timed(frames: Iterator[Frame]) -> Iterator[tuple[Frame, float]]:
+    """(frame, milliseconds its reading took) for each frame of an iterator."""
+    while True:
+        start = time.perf_counter()
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        yield frame, 1000.0 * (time.perf_counter() - start)
 
 
 class SyncFrames:
     """Every frame of the source, in order; `available` is when it was decoded."""
+
+    lossless = True  # every frame is analyzed and shown: processing paces the reading
 
     def __init__(self, source: Iterable[Frame]) -> None:
         self._source = source
@@ -35,9 +49,9 @@ class SyncFrames:
         self.read = 0
 
     def __iter__(self) -> Iterator[LiveFrame]:
-        for f in self._source:
+        for f, read_ms in _timed(iter(self._source)):
             self.read += 1
-            yield LiveFrame(f.index, f.t, f.image, time.perf_counter())
+            yield LiveFrame(f.index, f.t, f.image, time.perf_counter(), read_ms=read_ms)
 
     def close(self) -> None:
         pass
@@ -47,6 +61,8 @@ class LatestFrames:
     """The newest frame of a source read on a background thread; frames not taken in time are dropped.
 
     pace=True plays a file at its own timestamps (as a camera would deliver it)."""
+
+    lossless = False  # the newest frame wins: the view never lags behind the camera
 
     def __init__(self, source: Iterable[Frame], pace: bool = False) -> None:
         self._source = source
@@ -64,14 +80,14 @@ class LatestFrames:
     def _run(self) -> None:
         start = time.perf_counter()
         try:
-            for f in self._source:
+            for f, read_ms in _timed(iter(self._source)):
                 if self._stop:
                     break
                 if self._pace:
                     delay = start + f.t - time.perf_counter()
                     if delay > 0:
                         time.sleep(delay)
-                frame = LiveFrame(f.index, f.t, f.image, time.perf_counter())
+                frame = LiveFrame(f.index, f.t, f.image, time.perf_counter(), read_ms=read_ms)
                 with self._cond:
                     self.read += 1
                     if self._slot is not None:
@@ -107,6 +123,8 @@ class LatestFrames:
 class ReplayFrames:
     """A recorded landmarks CSV played through the live path (no video, no model): each frame is a
     blank image of the recorded size carrying its stored landmarks."""
+
+    lossless = True
 
     def __init__(self, series: Any) -> None:
         from formcheck.io.pose import PoseFrame

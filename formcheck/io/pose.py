@@ -2,34 +2,54 @@
 
 Per frame it returns the 33 landmarks of one person in pixels of the upright
 frame, with visibility, presence and world landmarks.  With several people in
-view it keeps the one that continues the track, never jumping between people.
+view it keeps the one that continues the track, never jumping between people:
+by default the model runs for one person and the person lock (formcheck.io.person_lock)
+checks every pose and searches a frame for several people only when needed; with
+`num_poses` > 1 the model looks for that many people on every frame (about 1.5x the cost).
 """
 from __future__ import annotations
 
 import contextlib
+import math
 import os
-from dataclasses import dataclass
-from typing import Any, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
 
 import cv2
 import numpy as np
 
-from formcheck.core.landmarks import INDEX, N_LANDMARKS
-from formcheck.errors import ModelError
+from formcheck.core.landmarks import N_LANDMARKS
+from formcheck.errors import InputError, ModelError
 from formcheck.io.model import ModelInfo, resolve_model
+from formcheck.io.person_lock import Box, LockConfig, PersonLock, TrackChooser
 
-LEFT_HIP, RIGHT_HIP = INDEX["left_hip"], INDEX["right_hip"]
-LEFT_SHOULDER, RIGHT_SHOULDER = INDEX["left_shoulder"], INDEX["right_shoulder"]
+MASK_GREY = 128  # what a masked-out person is painted with in the one-person model's frame
 
 
 @dataclass(frozen=True)
 class PoseConfig:
-    num_poses: int = 2  # detect up to this many people, then keep the tracked one
+    """How the pose model is run (part of the landmark cache key)."""
+
+    # people the model looks for on every frame. 1: the model follows one person (MediaPipe then applies
+    # its own landmark filter, and runs its detector only when it has lost the person) and the person lock
+    # keeps it on the same person; N > 1: the detector runs on every frame while fewer than N are in view
+    num_poses: int = 1
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
-    max_jump_torsos: float = 1.5  # a candidate further than this many torso lengths from the track is someone else
-    reacquire_after_s: float = 2.0  # after the tracked person is lost this long, take whoever is largest
+    recheck_poses: int = 3  # with num_poses 1: people a rechecked frame is searched for
+    # num_poses 1: the model is told the frames are this many times further apart than they are. Its own
+    # landmark filter (a one-euro filter on the timestamps, on only with one person) then smooths as if its
+    # cut-off frequencies were 30x higher: 1.5 Hz at rest instead of 0.05, and it still opens with speed.
+    # As it comes (1.0) it holds the heel through the turns: on the renders with truth the top hold read
+    # 0.11 s long and the lowering started 0.17 s late; x30 gave the best phase times of x1-x300 and a heel
+    # jitter near the two-person model's (bench/pose_filter.py)
+    time_scale: float = 30.0
+    lock: LockConfig | None = field(default_factory=LockConfig)  # None: no lock (one person may jump; for tests)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.num_poses <= 4:
+            raise InputError(f"--people must be 1 to 4, got {self.num_poses}")
 
 
 @dataclass(frozen=True)
@@ -103,7 +123,8 @@ def _quiet_native_logs(enabled: bool = True) -> Iterator[None]:
 
 
 class PoseEstimator:
-    """Wraps mediapipe's PoseLandmarker in VIDEO mode.  Use as a context manager."""
+    """Wraps mediapipe's PoseLandmarker in VIDEO mode (with num_poses 1, a second one in IMAGE mode searches
+    the frames the person lock rechecks for several people).  Use as a context manager."""
 
     def __init__(self, model: str | ModelInfo | None = None, config: PoseConfig | None = None,
                  quiet: bool = True) -> None:
@@ -111,14 +132,16 @@ class PoseEstimator:
         self.config = config or PoseConfig()
         self._quiet = quiet
         self._last_ms = -1
-        self._track: np.ndarray | None = None  # (2,) torso centre of the person we follow
-        self._torso: float | None = None
-        self._track_t = -np.inf
+        cfg = self.config
+        self.lock = PersonLock(cfg.lock) if cfg.num_poses == 1 and cfg.lock is not None else None
+        self._chooser = TrackChooser()
         with _quiet_native_logs(quiet):
-            self._landmarker = self._create()
-        self._warmed = False
+            self._landmarker = self._create(video=True, num_poses=cfg.num_poses)
+            # a rechecked frame is searched for several people by a second model in IMAGE mode (no tracking)
+            self._recheck = self._create(video=False, num_poses=cfg.recheck_poses) if self.lock else None
+        self._warmed: set[str] = set()
 
-    def _create(self):  # noqa: ANN202 - mediapipe type
+    def _create(self, video: bool, num_poses: int):  # noqa: ANN202 - mediapipe type
         try:
             from mediapipe.tasks.python import BaseOptions, vision
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -126,8 +149,8 @@ class PoseEstimator:
         cfg = self.config
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model.path)),
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=cfg.num_poses,
+            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+            num_poses=num_poses,
             min_pose_detection_confidence=cfg.min_detection_confidence,
             min_pose_presence_confidence=cfg.min_presence_confidence,
             min_tracking_confidence=cfg.min_tracking_confidence,
@@ -147,6 +170,8 @@ class PoseEstimator:
     def close(self) -> None:
         with _quiet_native_logs(self._quiet):
             self._landmarker.close()
+            if self._recheck is not None:
+                self._recheck.close()
 
     def detect(self, image: np.ndarray | ModelImage, t: float) -> PoseFrame:
         """Landmarks of the tracked person in an image taken at t seconds.
@@ -155,30 +180,48 @@ class PoseEstimator:
         decoding thread, possibly downscaled): landmarks are in pixels of its full frame either way.
         """
         prepared = image if isinstance(image, ModelImage) else model_image(image, None, rgb=True)
-        ms = max(int(round(t * 1000.0)), self._last_ms + 1)
+        scale = self.config.time_scale if self.config.num_poses == 1 else 1.0
+        ms = max(int(round(t * 1000.0 * scale)), self._last_ms + 1)
         self._last_ms = ms
-        with _quiet_native_logs(self._quiet and not self._warmed):
-            result = self._landmarker.detect_for_video(prepared.image, ms)
-        self._warmed = True
-        w, h = prepared.width, prepared.height
-        candidates = [_to_pose_frame(lms, world, w, h) for lms, world in
-                      zip(result.pose_landmarks, _pad(result.pose_world_landmarks, len(result.pose_landmarks)))]
-        return self._choose(candidates, t)
-
-    def _choose(self, candidates: list[PoseFrame], t: float) -> PoseFrame:
-        if not candidates:
+        lock = self.lock
+        fed = prepared if lock is None or not lock.mask else masked(prepared, lock.mask)
+        poses = self._poses("video", lambda: self._landmarker.detect_for_video(fed.image, ms), prepared)
+        if lock is None:
+            pick = self._chooser.choose(poses, t)
+            return pick if pick is not None else PoseFrame.missing()
+        pose = poses[0] if poses else PoseFrame.missing()
+        verdict = lock.check(pose, t)
+        if verdict == "accept":
+            return pose
+        if verdict == "missing":
             return PoseFrame.missing()
-        centres = [_torso_centre(c) for c in candidates]
-        if self._track is None or t - self._track_t > self.config.reacquire_after_s:
-            pick = int(np.argmax([_torso_length(c) for c in candidates]))  # the nearest / largest person
-        else:
-            dists = [float(np.hypot(*(c - self._track))) for c in centres]
-            pick = int(np.argmin(dists))
-            if dists[pick] > self.config.max_jump_torsos * (self._torso or 1.0):
-                return PoseFrame.missing()  # only someone else is visible: a gap, not a jump
-        self._track, self._track_t = centres[pick], t
-        self._torso = _torso_length(candidates[pick])
-        return candidates[pick]
+        candidates = self._poses("recheck", lambda: self._recheck.detect(prepared.image), prepared)
+        pick = lock.resolve(pose, candidates, t)
+        return pick if pick is not None else PoseFrame.missing()
+
+    def _poses(self, which: str, run: Callable[[], Any], prepared: ModelImage) -> list[PoseFrame]:
+        """Run one of the models (its first run's native log lines hidden) -> every person it found."""
+        with _quiet_native_logs(self._quiet and which not in self._warmed):
+            result = run()
+        self._warmed.add(which)
+        w, h = prepared.width, prepared.height
+        return [_to_pose_frame(lms, world, w, h) for lms, world in
+                zip(result.pose_landmarks, _pad(result.pose_world_landmarks, len(result.pose_landmarks)), strict=True)]
+
+
+def masked(prepared: ModelImage, boxes: list[Box]) -> ModelImage:
+    """The model's image with these boxes (pixels of the full frame) painted grey: a copy."""
+    import mediapipe as mp
+
+    data = prepared.image.numpy_view().copy()
+    h, w = data.shape[:2]
+    sx, sy = w / prepared.width, h / prepared.height
+    for x0, y0, x1, y1 in boxes:
+        c0, c1 = max(0, math.floor(x0 * sx)), min(w, math.ceil(x1 * sx))
+        r0, r1 = max(0, math.floor(y0 * sy)), min(h, math.ceil(y1 * sy))
+        if c1 > c0 and r1 > r0:
+            data[r0:r1, c0:c1] = MASK_GREY
+    return ModelImage(mp.Image(image_format=mp.ImageFormat.SRGB, data=data), prepared.width, prepared.height)
 
 
 def _pad(items: list, n: int) -> list:
@@ -196,16 +239,6 @@ def _to_pose_frame(landmarks, world, width: int, height: int) -> PoseFrame:  # n
 
 def _or_nan(value: float | None) -> float:
     return float("nan") if value is None else float(value)
-
-
-def _torso_centre(p: PoseFrame) -> np.ndarray:
-    return p.xy[[LEFT_HIP, RIGHT_HIP, LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=0)
-
-
-def _torso_length(p: PoseFrame) -> float:
-    hips = p.xy[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
-    shoulders = p.xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=0)
-    return float(np.hypot(*(shoulders - hips)))
 
 
 def mediapipe_version() -> str:

@@ -63,7 +63,7 @@ from formcheck.core.analyze import analyze_series
 from formcheck.errors import FormcheckError
 from formcheck.io.extract import ExtractConfig
 from formcheck.io.pose import PoseConfig
-from formcheck.pipeline import extract_video
+from formcheck.inputs import extract_video
 path, rounds = sys.argv[1], int(sys.argv[2])
 out = {"1": [], "2": []}
 for _ in range(rounds):

@@ -10,6 +10,7 @@ from formcheck.version import __version__
 from formcheck.cli_batch import add_batch_parser
 from formcheck.cli_history import add_history_parser, add_save_options, check_save_options, save_if_asked
 from formcheck.cli_live import add_live_parser
+from formcheck.cli_serve import add_serve_parser
 from formcheck.cli_options import MODEL_HELP, add_analysis_options, check_body_sizes
 from formcheck.errors import FormcheckError, InputError, Interrupted
 
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_live_parser(sub, _add_common)
     add_batch_parser(sub, _add_common)
     add_history_parser(sub)
+    add_serve_parser(sub)
     doc = sub.add_parser("doctor", help="check the pose model, video decoding, ffmpeg and cameras on this machine")
     _add_common(doc)
     doc.set_defaults(func=cmd_doctor)

@@ -8,6 +8,7 @@ from typing import Callable, Sequence
 
 from formcheck.version import __version__
 from formcheck.cli_batch import add_batch_parser
+from formcheck.cli_cache import add_cache_parser
 from formcheck.cli_history import add_history_parser, add_save_options, check_save_options, save_if_asked
 from formcheck.cli_live import add_live_parser
 from formcheck.cli_serve import add_serve_parser
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_parser(sub, _add_common)
     add_history_parser(sub)
     add_serve_parser(sub)
+    add_cache_parser(sub)
     doc = sub.add_parser("doctor", help="check the pose model, video decoding, ffmpeg and cameras on this machine")
     _add_common(doc)
     doc.set_defaults(func=cmd_doctor)

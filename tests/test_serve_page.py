@@ -86,7 +86,7 @@ def test_choose_the_sample_video_on_a_phone_and_read_its_report(server: str, pho
     # past analyses list it; nothing sideways on a phone
     WebDriverWait(driver, 30).until(lambda d: "4 reps" in d.find_element(By.ID, "jobs").text)
     assert driver.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
-    shot = tmp_path / "serve_phone.png"
+    shot = Path(os.environ.get("FORMCHECK_SHOT_DIR", tmp_path)) / "serve_phone.png"
     page.screenshot(shot)
     assert shot.stat().st_size > 10_000
     errors = [e for e in page.console_errors() if "favicon" not in e]

@@ -153,6 +153,12 @@ def memory(sizes_mb: list[int], tmp: Path) -> list[tuple[str, int, float, float,
     base, token = url.split("/?token=")
     try:
         time.sleep(2)
+        warm = tmp / "warm-up.bin"
+        warm.write_bytes(os.urandom(1 << 20))
+        with PeakRss(proc.pid) as rss:  # the first upload imports the video probe (OpenCV): not the upload's cost
+            before = rss.peak
+            status = upload(f"{base}/api/analyze", warm, token)
+        rows.append(("formcheck serve (warm-up)", 1, before / 2**20, rss.peak / 2**20, status))
         for mb, path in files.items():
             with PeakRss(proc.pid) as rss:
                 before = rss.peak

@@ -352,3 +352,53 @@ def test_ctrl_c_stops_the_server_cleanly_and_the_running_job_is_marked_failed(tm
     assert "Traceback" not in err and "stopped" in err
     state = json.loads((tmp_path / ".serve" / "jobs" / f"{job_id}.json").read_text())
     assert state["status"] == "failed" and state["error"] == INTERRUPTED
+
+
+def _serve_lines(*args: str) -> tuple[subprocess.Popen, list[str]]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "serve", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("On this computer: "):
+            break
+    return proc, lines
+
+
+def test_on_all_interfaces_it_prints_the_lan_address_with_its_token_and_a_qr_code(tmp_path: Path) -> None:
+    from formcheck.cli_serve import lan_address
+
+    proc, lines = _serve_lines("--host", "0.0.0.0", "--port", "0", "--out", str(tmp_path))
+    try:
+        text = "".join(lines)
+        local = lines[-1].split(": ", 1)[1].strip()
+        token = local.split("?token=")[1]
+        assert len(token) >= 20
+        lan = lan_address()
+        if lan is None:
+            assert "no network address found" in text
+        else:
+            assert f"http://{lan}:" in text and f"?token={token}" in text
+            assert sum("█" in line or "▀" in line or "▄" in line for line in lines) >= 10  # the QR code
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def test_the_default_host_is_this_computer_only_and_a_busy_port_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    from formcheck.cli import build_parser
+
+    assert build_parser().parse_args(["serve"]).host == "127.0.0.1"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "formcheck", "serve", "--port", str(port), "--out",
+                               str(tmp_path)], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"formcheck: error: port {port} is already in use (another formcheck serve?); "
+                                   "pass another --port, or --port 0 for any free one")

@@ -74,10 +74,9 @@ def time_cli(clip: Path, tmp: Path) -> float:
 
 
 def time_page(clip: Path, tmp: Path) -> tuple[float, str]:
+    from headless_browser import chromium
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-
-    from headless_browser import chromium
 
     cache = Path(tempfile.mkdtemp(dir=tmp))
     proc, url = start_serve(tmp / f"serve-{time.time()}", cache)

@@ -24,7 +24,8 @@ def add_serve_parser(sub: Any) -> None:
     se.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port)")
     se.add_argument("--out", default="formcheck-serve", metavar="DIR",
                     help="folder for the analyses, one subfolder each (default formcheck-serve/)")
-    se.add_argument("--max-upload-mb", type=int, default=1024, metavar="MB", help="largest video accepted (default 1024)")
+    se.add_argument("--max-upload-mb", type=int, default=1024, metavar="MB",
+                    help="largest video accepted (default 1024)")
     se.add_argument("--open", action="store_true", help="open the page in this computer's browser")
     add_history_path_option(se)
     se.add_argument("--debug", action="store_true", help="show tracebacks and the server's request log")

@@ -27,7 +27,7 @@ def test_formcheck_demo_counts_the_four_rendered_reps_at_their_true_times(tmp_pa
     truth = json.loads((ROOT / "sample_videos" / "clean_side.truth.json").read_text())["reps"][:4]
     assert report["rep_count"] == 4 and report["summary"]["clean_reps"] == 4
     assert report["side"] == "right"
-    for rep, true in zip(report["reps"], truth):
+    for rep, true in zip(report["reps"], truth, strict=True):
         assert abs(rep["t_start"] - true["t_start"]) < 0.3
         assert abs(rep["t_bottom"] - true["t_bottom"]) < 0.3
     assert {p.name for p in out.iterdir()} >= {"report.html", "annotated.mp4", "report.json", "reps.csv"}

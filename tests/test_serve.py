@@ -177,7 +177,6 @@ def test_the_senders_file_name_is_never_a_path(tmp_path: Path, name: str, demo_b
     ("photo.mp4", b"\x89PNG\r\n\x1a\n" + b"\0" * 200, "photo.mp4 is a picture (PNG), not a video"),
 ])
 def test_a_non_video_gets_the_clis_one_line_message(tmp_path: Path, name: str, data: bytes, message: str) -> None:
-    from formcheck.cli import main
 
     cli_input = tmp_path / name
     cli_input.write_bytes(data)

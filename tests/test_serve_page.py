@@ -55,12 +55,12 @@ def phone_browser():
 
 
 def test_choose_the_sample_video_on_a_phone_and_read_its_report(server: str, phone_browser, tmp_path: Path) -> None:
+    from headless_browser import Page
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     from formcheck.cli import demo_clip
-    from headless_browser import Page
 
     driver = phone_browser
     driver.get(server)

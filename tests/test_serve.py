@@ -83,6 +83,7 @@ def test_the_token_is_taken_from_the_query_then_from_its_cookie(tmp_path: Path) 
         first = c.get(f"/?token={TOKEN}")
         assert first.status_code == 200 and "Record or choose a video" in first.text
         assert "formcheck_token" in first.headers["set-cookie"] and "HttpOnly" in first.headers["set-cookie"]
+        assert first.headers["referrer-policy"] == "no-referrer"  # the token in the address goes nowhere else
         assert c.get("/api/jobs").status_code == 200  # the cookie, as the page's own requests and the <video>
         c.cookies.clear()
         assert c.get("/api/jobs").status_code == 401

@@ -34,6 +34,8 @@ JOB_FILES = {"report.html": "text/html; charset=utf-8", "annotated.mp4": "video/
              "report.json": "application/json", "reps.csv": "text/csv; charset=utf-8",
              "landmarks.csv": "text/csv; charset=utf-8"}
 SIDES = {"": None, "auto": None, "left": "left", "right": "right", "both": "both"}
+# the token is in the page's address: never send it on in a Referer; files are what their type says
+SECURITY_HEADERS = ((b"referrer-policy", b"no-referrer"), (b"x-content-type-options", b"nosniff"))
 FORM_SLACK = 64 * 1024  # multipart headers and the text fields, on top of the video's own bytes
 NO_TOKEN = ("this formcheck server needs its access token: open the address that 'formcheck serve' printed "
             "(it ends in ?token=...), or send Authorization: Bearer TOKEN")
@@ -83,17 +85,16 @@ class TokenGate:
                                   if wants_html else JSONResponse({"error": NO_TOKEN}, 401))
             await response(scope, receive, send)
             return
-        if not in_query:
-            await self.app(scope, receive, send)
-            return
+        extra = list(SECURITY_HEADERS)
+        if in_query:  # so the page's own requests and the report's <video> carry the token from now on
+            extra.append((b"set-cookie", f"{COOKIE}={self.token.decode()}; Path=/; HttpOnly; SameSite=Strict".encode()))
 
-        async def send_with_cookie(message: dict) -> None:
+        async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
-                cookie = f"{COOKIE}={self.token.decode()}; Path=/; HttpOnly; SameSite=Strict"
-                message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie.encode())]}
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, receive, send_with_headers)
 
 
 def error(status: int, message: str, exit_code: int | None = None) -> JSONResponse:

@@ -402,3 +402,21 @@ def test_the_default_host_is_this_computer_only_and_a_busy_port_is_one_line(tmp_
     assert proc.returncode == 2
     assert proc.stderr.strip() == (f"formcheck: error: port {port} is already in use (another formcheck serve?); "
                                    "pass another --port, or --port 0 for any free one")
+
+
+def test_without_the_serve_extra_it_says_how_to_install_it(monkeypatch, capsys, tmp_path: Path) -> None:
+    import builtins
+
+    from formcheck.cli import main
+
+    real = builtins.__import__
+
+    def no_uvicorn(name, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if name.split(".")[0] == "uvicorn":
+            raise ImportError("No module named 'uvicorn'", name="uvicorn")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_uvicorn)
+    assert main(["serve", "--port", "0", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == ("formcheck: error: formcheck serve needs its web server (uvicorn is "
+                                               "missing): pip install 'formcheck[serve]'")

@@ -27,6 +27,9 @@ def add_serve_parser(sub: Any) -> None:
     se.add_argument("--max-upload-mb", type=int, default=1024, metavar="MB",
                     help="largest video accepted (default 1024)")
     se.add_argument("--open", action="store_true", help="open the page in this computer's browser")
+    se.add_argument("--save", action="store_true",
+                    help="store every analyzed set in the training history (the page's checkbox starts ticked; "
+                         "an upload can still say save=0)")
     add_history_path_option(se)
     se.add_argument("--debug", action="store_true", help="show tracebacks and the server's request log")
     se.set_defaults(func=cmd_serve)
@@ -82,7 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file; pass a folder for the analyses")
     token = secrets.token_urlsafe(18)
-    settings = ServeSettings(out.absolute(), token, args.max_upload_mb, args.history)
+    settings = ServeSettings(out.absolute(), token, args.max_upload_mb, args.history, save=args.save)
     sock = bind(args.host, args.port)
     port = sock.getsockname()[1]
     local = f"http://127.0.0.1:{port}/?token={token}"

@@ -29,8 +29,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def client(out: Path, worker: bool = False, max_mb: int = 1024, history: Path | None = None) -> TestClient:
-    settings = ServeSettings(out, TOKEN, max_mb, str(history) if history else None)
+def client(out: Path, worker: bool = False, max_mb: int = 1024, history: Path | None = None,
+           save: bool = False) -> TestClient:
+    settings = ServeSettings(out, TOKEN, max_mb, str(history) if history else None, save=save)
     return TestClient(create_app(settings, start_worker=worker))
 
 
@@ -88,6 +89,17 @@ def test_the_token_is_taken_from_the_query_then_from_its_cookie(tmp_path: Path) 
         c.cookies.clear()
         assert c.get("/api/jobs").status_code == 401
         assert c.get("/api/jobs", headers=AUTH).json() == {"jobs": []}
+
+
+@pytest.mark.parametrize("server_save,form,expected", [(False, {}, False), (False, {"save": "1"}, True),
+                                                       (True, {}, True), (True, {"save": "0"}, False)])
+def test_save_follows_the_form_else_the_servers_save_option(tmp_path: Path, demo_bytes: bytes, server_save: bool,
+                                                            form: dict, expected: bool) -> None:
+    with client(tmp_path, save=server_save) as c:
+        page = c.get("/", headers=AUTH).text
+        job = store_of(c).get(post_video(c, "set.mp4", demo_bytes, **form).json()["id"])
+    assert job.save is expected
+    assert ('id="save" name="save" checked' in page) is server_save
 
 
 def test_the_page_has_the_file_input_a_phone_needs(tmp_path: Path) -> None:

@@ -47,6 +47,7 @@ class ServeSettings:
     token: str
     max_upload_mb: int = 1024
     history: str | None = None  # the history database (None: the default one)
+    save: bool = False  # --save: store sets in the history unless an upload says save=0
 
     @property
     def max_upload_bytes(self) -> int:
@@ -137,7 +138,7 @@ def create_app(settings: ServeSettings, start_worker: bool = True) -> Any:
     async def page(request: Request) -> Response:
         from formcheck.serve.page import page_html
 
-        return HTMLResponse(page_html(settings.max_upload_mb), headers={"Cache-Control": "no-store"})
+        return HTMLResponse(page_html(settings.max_upload_mb, settings.save), headers={"Cache-Control": "no-store"})
 
     async def analyze(request: Request) -> Response:
         limit = settings.max_upload_bytes
@@ -170,7 +171,8 @@ def create_app(settings: ServeSettings, start_worker: bool = True) -> Any:
         if bad is not None:
             video.unlink(missing_ok=True)
             return error(415, bad[0], bad[1])
-        save = fields.get("save", "").lower() in ("1", "true", "on", "yes")
+        asked = fields.get("save", "").lower()
+        save = asked in ("1", "true", "on", "yes") if asked else settings.save
         job = Job(job_id, name, str(video), upload.size, side=SIDES[side], athlete=fields.get("athlete") or None,
                   save=save)
         store.add(job)

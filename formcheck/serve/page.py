@@ -15,5 +15,6 @@ def _template():  # noqa: ANN202 - a jinja2 Template
     return env.get_template("index.html.j2")
 
 
-def page_html(max_upload_mb: int) -> str:
-    return _template().render(max_upload_mb=max_upload_mb, version=__version__)
+def page_html(max_upload_mb: int, save: bool = False) -> str:
+    """save: the "Save to my training history" box starts ticked (formcheck serve --save)."""
+    return _template().render(max_upload_mb=max_upload_mb, save=save, version=__version__)

@@ -104,3 +104,9 @@ def test_the_page_refuses_a_picture_with_the_clis_message(server: str, phone_bro
     driver.find_element(By.ID, "video").send_keys(str(picture))
     WebDriverWait(driver, 60).until(lambda d: d.find_element(By.ID, "message").is_displayed())
     assert driver.find_element(By.ID, "message").text.startswith("photo.mp4 is a picture (PNG), not a video")
+    for width, height in ((360, 740), (430, 932), (1280, 800)):  # small and large phones, a laptop
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= width
+        button = driver.find_element(By.ID, "pick").rect
+        assert button["width"] >= min(width - 60, 300) and button["height"] >= 56  # one big button

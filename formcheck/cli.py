@@ -9,12 +9,15 @@ from typing import Callable, Sequence
 
 from formcheck.version import __version__
 from formcheck.cli_batch import add_batch_parser
+from formcheck.cli_cache import add_cache_parser
 from formcheck.cli_history import add_history_parser, add_save_options, check_save_options, save_if_asked
 from formcheck.cli_live import add_live_parser
 from formcheck.cli_options import MODEL_HELP, add_analysis_options, add_people_option, check_body_sizes, check_people
+from formcheck.cli_serve import add_serve_parser
 from formcheck.errors import FormcheckError, InputError, Interrupted
 
 EXIT_OK, EXIT_INTERNAL = 0, 1
+DEMO_OUT = Path("formcheck-out") / "demo"
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -69,9 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(an)
     an.set_defaults(func=cmd_analyze)
 
+    de = sub.add_parser("demo", help="analyze the short sample clip that ships with formcheck and show its report")
+    de.add_argument("-o", "--output", default=str(DEMO_OUT), help=f"output folder (default: {DEMO_OUT}/)")
+    de.add_argument("--open", action="store_true", help="open report.html in the default browser when done")
+    _add_common(de)
+    de.set_defaults(func=cmd_demo)
+
     add_live_parser(sub, _add_common)
     add_batch_parser(sub, _add_common)
     add_history_parser(sub)
+    add_serve_parser(sub)
+    add_cache_parser(sub)
     doc = sub.add_parser("doctor", help="check the pose model, video decoding, ffmpeg and cameras on this machine")
     _add_common(doc)
     doc.set_defaults(func=cmd_doctor)
@@ -113,6 +124,33 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     save_if_asked(args, result.data)
     if args.open:
         open_in_browser(result.files["report_html"])
+    return EXIT_OK
+
+
+def demo_clip() -> Path:
+    """The sample clip inside the package (formcheck/data/demo.mp4: 16 s, four clean reps, side view)."""
+    from importlib.resources import files
+
+    path = Path(str(files("formcheck") / "data" / "demo.mp4"))
+    if not path.is_file():
+        raise InputError(f"the demo clip is missing from this install ({path}); reinstall formcheck")
+    return path
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from formcheck.io.terminal import print_report
+    from formcheck.pipeline import analyze_to_folder
+
+    clip = demo_clip()
+    print(f"formcheck demo: analyzing {clip.name}, a 16 s rendered set of 4 clean reps (side view, right leg)",
+          file=sys.stderr)
+    result = analyze_to_folder(clip, args.output, show_progress=not args.quiet, quiet_native=not args.debug,
+                               on_report=lambda data: print_report(data, out_dir=args.output))
+    report = Path(result.files["report_html"]).resolve()
+    print(f"\nThe report: {report}\nOpen it in a browser (or run formcheck demo --open). Your own clip: "
+          "formcheck analyze VIDEO")
+    if args.open:
+        open_in_browser(report)
     return EXIT_OK
 
 

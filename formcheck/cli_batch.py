@@ -21,6 +21,9 @@ def add_batch_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], N
     ba.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster instead "
                                                            "(tcp://HOST:PORT; needs formcheck[dask])")
     ba.add_argument("--force", action="store_true", help="re-analyze clips already done with the same settings")
+    ba.add_argument("--clip-timeout", type=float, metavar="S",
+                    help="fail a clip still running after S seconds and replace its worker (default 3600; "
+                         "local workers only)")
     add_analysis_options(ba)
     add_people_option(ba)
     add_save_options(ba)
@@ -31,11 +34,16 @@ def add_batch_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], N
 def cmd_batch(args: argparse.Namespace) -> int:
     from formcheck.api import load_config
     from formcheck.batch import run_batch
+    from formcheck.batch.executors import DEFAULT_CLIP_TIMEOUT
 
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be at least 1, got {args.workers}")
     if args.workers is not None and args.scheduler:
         raise InputError("--workers is for local processes; with --scheduler the cluster decides (leave one out)")
+    if args.clip_timeout is not None and args.clip_timeout <= 0:
+        raise InputError(f"--clip-timeout must be a number of seconds above 0, got {args.clip_timeout:g}")
+    if args.clip_timeout is not None and args.scheduler:
+        raise InputError("--clip-timeout is for local workers; on a Dask cluster use its own limits (leave one out)")
     check_body_sizes(args)
     check_save_options(args)
     check_people(args)
@@ -43,7 +51,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     failed_saves: list[str] = []
     outcome = run_batch(args.paths, args.output, config, model=args.model, workers=args.workers,
                         scheduler=args.scheduler, force=args.force, show_progress=not args.quiet,
-                        on_result=_saver(args, failed_saves), people=args.people)
+                        on_result=_saver(args, failed_saves), people=args.people,
+                        clip_timeout=args.clip_timeout or DEFAULT_CLIP_TIMEOUT)
     print(f"{len(outcome.results)} inputs: {outcome.count('ok')} analyzed, {outcome.count('skipped')} already done, "
           f"{outcome.count('failed')} failed" + (f", {outcome.count('duplicate')} same as another input"
                                                    if outcome.count("duplicate") else ""))

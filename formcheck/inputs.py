@@ -3,6 +3,7 @@ as a LandmarkSeries with what is known of its source."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,10 @@ class LoadedInput:
 
 LANDMARK_SUFFIXES = (".csv",)
 
+# on_progress(stage, done, total): "pose" frames of the video read so far (total None when the file does not
+# say), then "video" frames of annotated.mp4 written; how `formcheck serve` shows a job's progress.
+ProgressHook = Callable[[str, int, "int | None"], None]
+
 
 def is_landmarks_csv(path: str | Path) -> bool:
     return Path(path).suffix.lower() in LANDMARK_SUFFIXES
@@ -63,6 +68,7 @@ def extract_video(
     extract: ExtractConfig | None = None,
     use_cache: bool = True,
     input_sha256: str | None = None,
+    on_progress: ProgressHook | None = None,
 ) -> Extraction:
     """Run the pose model over a video file; Ctrl-C keeps what was done (interrupted=True).
 
@@ -88,14 +94,19 @@ def extract_video(
                 return Extraction(
                     series=series, info=replace(info, path=str(source.path)), warnings=warnings, from_cache=True
                 )
-        result = _run_model(source, model_info, extract, show_progress, quiet_native)
+        result = _run_model(source, model_info, extract, show_progress, quiet_native, on_progress)
     if key is not None and not result.interrupted:
         save_entry(key, result.series, result.info, result.warnings)
     return result
 
 
 def _run_model(
-    source: VideoFileSource, model: ModelInfo, extract: ExtractConfig, show_progress: bool, quiet_native: bool
+    source: VideoFileSource,
+    model: ModelInfo,
+    extract: ExtractConfig,
+    show_progress: bool,
+    quiet_native: bool,
+    on_progress: ProgressHook | None = None,
 ) -> Extraction:
     with PoseEstimator(model, extract.pose, quiet=quiet_native) as estimator:
         total = source.info.frame_count or None
@@ -105,6 +116,8 @@ def _run_model(
             def progress(frame, pose) -> None:  # noqa: ANN001 - counts source frames, skipped ones too
                 advance(frame.index - last[0])
                 last[0] = frame.index
+                if on_progress is not None:
+                    on_progress("pose", frame.index + 1, total)
 
             result = extract_landmarks(source, source.info, estimator, on_frame=progress, config=extract)
     result.warnings.extend(source.warnings)
@@ -135,6 +148,7 @@ def load_input(
     quiet_native: bool = True,
     extract: Any = None,
     use_cache: bool = True,
+    on_progress: ProgressHook | None = None,
 ) -> LoadedInput:
     """A landmarks CSV, a video (runs the pose model) or a LandmarkSeries, as a LoadedInput."""
     if isinstance(source, LandmarkSeries):
@@ -159,6 +173,7 @@ def load_input(
         extract=extract,
         use_cache=use_cache,
         input_sha256=sha,
+        on_progress=on_progress,
     )
     vi = result.info
     info = InputInfo(

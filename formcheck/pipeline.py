@@ -19,7 +19,7 @@ from formcheck.core.config import AnalysisConfig
 from formcheck.core.landmarks import LandmarkSeries
 from formcheck.core.report import SCHEMA_VERSION, analysis_to_dict
 from formcheck.errors import Interrupted
-from formcheck.inputs import InputInfo, LoadedInput, load_input
+from formcheck.inputs import InputInfo, LoadedInput, ProgressHook, load_input
 from formcheck.io.extract import ExtractConfig
 from formcheck.io.video_writer import VIDEO_MAX_SIDE
 from formcheck.version import __version__
@@ -95,6 +95,7 @@ def analyze_to_folder(
     use_cache: bool = True,
     on_report: Callable[[dict[str, Any]], None] | None = None,
     video_max_side: int | None = VIDEO_MAX_SIDE,
+    on_progress: ProgressHook | None = None,
 ) -> AnalyzeResult:
     """Analyze a video or landmarks CSV and write its output folder.
 
@@ -102,7 +103,8 @@ def analyze_to_folder(
     nothing already extracted (Ctrl-C raises Interrupted after saving them); then report.json and
     reps.csv, handed to on_report(report.json's dict) at once (the person sees the result without
     waiting for the video), then annotated.mp4 (a video input, unless video=False; at most
-    video_max_side px on the long side) and report.html.
+    video_max_side px on the long side) and report.html. on_progress(stage, done, total) follows the pose
+    pass and the annotated video (see formcheck.inputs.ProgressHook).
     """
     from formcheck.io.landmarks_csv import save_landmarks_csv, save_landmarks_or_rescue
     from formcheck.io.report_files import check_writable
@@ -110,7 +112,13 @@ def analyze_to_folder(
     out = Path(out_dir) if out_dir is not None else default_output_dir(src)
     check_writable(out)  # fail before minutes of pose extraction, not after
     loaded = load_input(
-        src, model=model, show_progress=show_progress, quiet_native=quiet_native, extract=extract, use_cache=use_cache
+        src,
+        model=model,
+        show_progress=show_progress,
+        quiet_native=quiet_native,
+        extract=extract,
+        use_cache=use_cache,
+        on_progress=on_progress,
     )
     files: dict[str, Path] = {}
     if loaded.info.kind == "video":
@@ -125,7 +133,9 @@ def analyze_to_folder(
     result = AnalyzeResult(report, data, out, files)
     if on_report is not None:
         on_report(data)
-    write_visual_outputs(result, video=video, show_progress=show_progress, video_max_side=video_max_side)
+    write_visual_outputs(
+        result, video=video, show_progress=show_progress, video_max_side=video_max_side, on_progress=on_progress
+    )
     return result
 
 
@@ -149,7 +159,11 @@ def write_report_files(data: dict[str, Any], out: Path) -> dict[str, Path]:
 
 
 def write_visual_outputs(
-    result: AnalyzeResult, video: bool = True, show_progress: bool = False, video_max_side: int | None = VIDEO_MAX_SIDE
+    result: AnalyzeResult,
+    video: bool = True,
+    show_progress: bool = False,
+    video_max_side: int | None = VIDEO_MAX_SIDE,
+    on_progress: ProgressHook | None = None,
 ) -> None:
     """annotated.mp4 (second pass over a video input; thumbnails kept on the way) and report.html.
 
@@ -167,7 +181,8 @@ def write_visual_outputs(
         frames = key_frames(report.series.frame, a.t, a.h, data["reps"])
         collector = ThumbnailCollector(thumbnail_requests(report.series, frames, a.signal_side))
         if video:
-            video_name = _write_video(result, collector, show_progress, video_max_side)
+            hook = collector if on_progress is None else _counting(collector, on_progress, report.series)
+            video_name = _write_video(result, hook, show_progress, video_max_side)
         else:
             from formcheck.io.frame_grab import grab_frames
 
@@ -180,6 +195,17 @@ def write_visual_outputs(
         )
     html = report_html(report, data, thumbs, note, video_name)
     result.files["report_html"] = write_atomic(out / "report.html", html)
+
+
+def _counting(on_frame: Any, on_progress: ProgressHook, series: LandmarkSeries) -> Any:
+    """on_frame, also reporting ("video", frames done, frames in the input) to on_progress."""
+    total = int(series.frame[-1]) + 1 if len(series) else None
+
+    def hook(index: int, image: Any) -> None:
+        on_frame(index, image)
+        on_progress("video", index + 1, total)
+
+    return hook
 
 
 def _write_video(result: AnalyzeResult, on_frame: Any, show_progress: bool, max_side: int | None) -> str:

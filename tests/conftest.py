@@ -1,6 +1,7 @@
 """Shared fixtures: small videos the tests write themselves (no shipped third-party media)."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -8,6 +9,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
+# Every report.json written while the tests run (in this process and in the ones it starts: batch workers,
+# formcheck serve, the CLI) is validated against formcheck/schema/report.schema.json first (formcheck.io.report_files).
+os.environ["FORMCHECK_VALIDATE_REPORTS"] = "1"
 
 
 def numbered_frame(i: int, w: int = 160, h: int = 120) -> np.ndarray:

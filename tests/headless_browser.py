@@ -86,22 +86,27 @@ class Page:
 
 
 @contextmanager
-def chromium(size: tuple[int, int] = (1280, 900)) -> Iterator[object]:
-    """A headless Chromium (selenium WebDriver) with an empty profile, network requests blocked."""
+def chromium(size: tuple[int, int] = (1280, 900), loopback: bool = False) -> Iterator[object]:
+    """A headless Chromium (selenium WebDriver) with an empty profile, network requests blocked.
+
+    loopback=True lets it reach servers on this machine (http://127.0.0.1:PORT, for `formcheck serve`); every
+    other address still goes to a dead proxy."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     profile = tempfile.mkdtemp(prefix="formcheck-chromium-")
     opts = webdriver.ChromeOptions()
     opts.binary_location = next(p for p in CHROMIUM if Path(p).exists())
-    for flag in (*FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"):
+    flags = [f for f in FLAGS if not (loopback and f.startswith("--proxy-bypass-list"))]
+    for flag in (*flags, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(options=opts, service=Service(CHROMEDRIVER))
     try:
         driver.execute_cdp_cmd("Network.enable", {})
-        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["http://*", "https://*", "ws://*", "wss://*",
-                                                                   "ftp://*"]})
+        if not loopback:
+            driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["http://*", "https://*", "ws://*", "wss://*",
+                                                                       "ftp://*"]})
         yield driver
     finally:
         driver.quit()

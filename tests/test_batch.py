@@ -209,6 +209,39 @@ def test_a_clip_that_kills_its_worker_fails_alone(clips, tmp_path):
     assert "crashed" in results["b/set.csv"].error
 
 
+def test_a_clip_over_the_time_limit_fails_and_its_worker_is_replaced(clips, tmp_path):
+    import time
+
+    from formcheck.batch.executors import TIMED_OUT
+    from workers import hang_on_slow
+
+    slow = tmp_path / "in" / "slow.csv"
+    slow.parent.mkdir()
+    slow.write_bytes((clips / "a" / "set.csv").read_bytes() + b"\n")  # other bytes: not a duplicate
+    inputs = [slow] + [clips / rel for rel in GOOD]
+    jobs, _ = plan_jobs(inputs)
+    settings = BatchSettings(str(tmp_path / "out"))
+    start = time.monotonic()
+    results = {Path(r.job.path).name if "slow" in r.job.path else Path(r.job.path).relative_to(clips).as_posix(): r
+               for r in run_local(jobs, settings, 1, hang_on_slow, clip_timeout=20)}
+    took = time.monotonic() - start
+    assert {k: r.status for k, r in results.items()} == {"slow.csv": "failed", "a/set.csv": "ok", "b/set.csv": "ok",
+                                                         "fatigue.csv": "ok"}  # one worker: replaced, not blocked
+    assert results["slow.csv"].exit_code == TIMED_OUT
+    assert "--clip-timeout" in results["slow.csv"].error and "\n" not in results["slow.csv"].error
+    assert took < 600  # the hung clip sleeps an hour
+
+
+def test_clip_timeout_options_are_checked(tmp_path, capsys):
+    from formcheck.cli import main
+
+    assert main(["batch", str(tmp_path), "-o", str(tmp_path / "o"), "--clip-timeout", "0"]) == 2
+    assert "--clip-timeout must be" in capsys.readouterr().err
+    assert main(["batch", str(tmp_path), "-o", str(tmp_path / "o"), "--clip-timeout", "5",
+                 "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "local workers" in capsys.readouterr().err
+
+
 def test_the_summary_is_current_while_the_batch_runs(clips, tmp_path):
     from workers import quick_ok
 

@@ -91,3 +91,50 @@ def test_a_corrupt_entry_is_rewritten_by_the_next_extraction(tmp_path, landmark_
     redone = extract_video(clip, show_progress=False)
     assert not redone.from_cache and len(redone.series) == 6
     assert cache.load_entry(entry.stem) is not None  # rewritten, readable again
+
+
+def _set_used(path, t: float) -> None:
+    import os
+
+    os.utime(path, (t, t))
+
+
+def test_the_cache_keeps_under_its_cap_least_recently_used_out_first(landmark_cache_in_tmp, monkeypatch):
+    one = cache.save_entry("a", series(200), INFO, []).stat().st_size
+    monkeypatch.setenv(cache.MAX_ENV_VAR, str(3.5 * one / (1 << 20)))  # room for three entries
+    for n, key in enumerate(("b", "c")):
+        cache.save_entry(key, series(200), INFO, [])
+    for n, key in enumerate(("a", "b", "c")):
+        _set_used(cache.entry_path(key), 1000 + n)  # a oldest, c newest
+    assert cache.load_entry("a") is not None  # reading a makes it the most recently used
+    cache.save_entry("d", series(200), INFO, [])
+    names = sorted(p.stem for p in landmark_cache_in_tmp.glob("*.npz"))
+    assert names == ["a", "c", "d"]  # b, the least recently used, went first
+    assert cache.cache_size()[1] <= 3.5 * one
+
+
+def test_an_entry_larger_than_the_cap_is_not_kept_and_a_zero_cap_caches_nothing(landmark_cache_in_tmp, monkeypatch):
+    monkeypatch.setenv(cache.MAX_ENV_VAR, "0.001")
+    assert cache.save_entry("big", series(200), INFO, []) is None
+    monkeypatch.setenv(cache.MAX_ENV_VAR, "0")
+    assert cache.save_entry("none", series(3), INFO, []) is None
+    assert list(landmark_cache_in_tmp.iterdir()) == []
+
+
+def test_the_default_cap_is_one_gigabyte(monkeypatch):
+    monkeypatch.delenv(cache.MAX_ENV_VAR, raising=False)
+    assert cache.max_bytes() == 1 << 30
+
+
+def test_formcheck_cache_clear_empties_it(landmark_cache_in_tmp, capsys):
+    from formcheck.cli import main
+
+    for key in ("a", "b"):
+        cache.save_entry(key, series(), INFO, [])
+    (landmark_cache_in_tmp / "other.txt").write_text("not ours")
+    assert main(["cache"]) == 0
+    assert "2 entries" in capsys.readouterr().out
+    assert main(["cache", "clear"]) == 0
+    assert "deleted 2 entries" in capsys.readouterr().out
+    assert [p.name for p in landmark_cache_in_tmp.iterdir()] == ["other.txt"]  # only the cache's own files go
+    assert cache.load_entry("a") is None

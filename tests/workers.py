@@ -35,3 +35,14 @@ def quick_ok(job, settings):  # noqa: ANN001, ANN201
     from formcheck.batch.jobs import JobResult
 
     return JobResult(job, "ok", 0.01, data={"rep_count": len(Path(job.path).stem)})
+
+
+def hang_on_slow(job, settings):  # noqa: ANN001, ANN201
+    """A batch job function that never returns on slow.csv (as a clip that makes the decoder spin would)."""
+    import time
+
+    from formcheck.batch.jobs import JobResult
+
+    if job.path.endswith("slow.csv"):
+        time.sleep(3600)
+    return JobResult(job, "ok", 0.01, data={"rep_count": 1})

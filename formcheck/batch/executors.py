@@ -6,6 +6,7 @@ its own pose model (analyze_to_folder opens one per clip); nothing is shared bet
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -15,6 +16,8 @@ from formcheck.batch.jobs import BatchSettings, Job, JobResult, run_job
 from formcheck.errors import InputError
 
 JobFunc = Callable[[Job, BatchSettings], JobResult]
+DEFAULT_CLIP_TIMEOUT = 3600.0  # seconds: a 10-minute 4K clip takes about 15 minutes on a 2-core laptop
+TIMED_OUT = 124  # a clip's exit code in summary.csv when it ran out of time (as coreutils' timeout)
 
 
 def default_workers() -> int:
@@ -29,22 +32,54 @@ def _crashed(job: Job, exc: BaseException) -> JobResult:
                      "analyze this clip alone with 'formcheck analyze --debug' to see why", exit_code=1)
 
 
+def _timed_out(job: Job, limit: float) -> JobResult:
+    return JobResult(job, "failed", limit, error=f"stopped after {limit:g} s (--clip-timeout): the analysis took "
+                     "too long; analyze this clip alone with 'formcheck analyze' to see how long it needs, or raise "
+                     "--clip-timeout", exit_code=TIMED_OUT)
+
+
+def _kill(executor: ProcessPoolExecutor) -> None:
+    """End a one-worker pool's process now (the standard library has no public way to stop a running task)."""
+    for process in list(getattr(executor, "_processes", {}).values()):
+        try:
+            process.kill()
+        except (OSError, AttributeError):
+            pass
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
 def run_local(jobs: list[Job], settings: BatchSettings, workers: int,
-              job_func: JobFunc = run_job) -> Iterator[JobResult]:
+              job_func: JobFunc = run_job, clip_timeout: float | None = None) -> Iterator[JobResult]:
     """Jobs on `workers` spawned processes, one job at a time per process (each process is its own
     one-worker pool), so a clip that crashes its process (a segfault in native code) is known
-    exactly: it alone fails, and a fresh process takes its place."""
+    exactly: it alone fails, and a fresh process takes its place. A clip still running after
+    clip_timeout seconds is failed the same way: its process is killed and replaced."""
     ctx = get_context("spawn")
     queue = list(reversed(jobs))
     idle = [ProcessPoolExecutor(max_workers=1, mp_context=ctx) for _ in range(min(workers, len(jobs)))]
     busy: dict[Future, tuple[ProcessPoolExecutor, Job]] = {}
+    started: dict[Future, float] = {}
     try:
         while queue or busy:
             while idle and queue:
                 executor, job = idle.pop(), queue.pop()
-                busy[executor.submit(job_func, job, settings)] = (executor, job)
-            done, _ = wait(busy, return_when=FIRST_COMPLETED)
+                fut = executor.submit(job_func, job, settings)
+                busy[fut], started[fut] = (executor, job), time.monotonic()
+            timeout = None
+            if clip_timeout is not None:
+                timeout = max(0.0, min(started[f] for f in busy) + clip_timeout - time.monotonic())
+            done, _ = wait(busy, timeout=timeout, return_when=FIRST_COMPLETED)
+            if not done and clip_timeout is not None:
+                now = time.monotonic()
+                for fut in [f for f in busy if now - started[f] >= clip_timeout]:
+                    executor, job = busy.pop(fut)
+                    started.pop(fut)
+                    _kill(executor)
+                    idle.append(ProcessPoolExecutor(max_workers=1, mp_context=ctx))
+                    yield _timed_out(job, clip_timeout)
+                continue
             for fut in done:
+                started.pop(fut, None)
                 executor, job = busy.pop(fut)
                 try:
                     result = fut.result()

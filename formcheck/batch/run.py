@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from formcheck.batch.executors import JobFunc, default_workers, run_dask, run_local
+from formcheck.batch.executors import DEFAULT_CLIP_TIMEOUT, JobFunc, default_workers, run_dask, run_local
 from formcheck.batch.jobs import BatchSettings, Job, JobResult, find_inputs, load_done, plan_jobs, run_job
 from formcheck.batch.outputs import write_batch_outputs
 from formcheck.core.config import AnalysisConfig
@@ -52,12 +52,15 @@ def _mediapipe_version() -> str | None:
 def run_batch(paths: list[str | Path], out_root: str | Path, config: AnalysisConfig | None = None,
               model: str | None = None, workers: int | None = None, scheduler: str | None = None,
               force: bool = False, show_progress: bool = False, on_result: OnResult | None = None,
-              job_func: JobFunc = run_job, people: int = 1) -> BatchOutcome:
+              job_func: JobFunc = run_job, people: int = 1,
+              clip_timeout: float | None = DEFAULT_CLIP_TIMEOUT) -> BatchOutcome:
     """Analyze every clip into OUT/<clip>/ and write OUT/summary.csv and OUT/index.html.
 
     Clips already done with the same settings are skipped (unless force). A failing clip is a
     'failed' result, never an exception; Ctrl-C writes the outputs so far and raises Interrupted.
     on_result runs in this process for every ok or skipped clip (the CLI saves it to the history).
+    A local clip still running after clip_timeout seconds is failed and its worker replaced (None: no limit;
+    on Dask the cluster's own limits apply).
     """
     out = Path(out_root).absolute()
     if out.exists() and not out.is_dir():
@@ -69,7 +72,7 @@ def run_batch(paths: list[str | Path], out_root: str | Path, config: AnalysisCon
         for r in results.values():
             _notify(r, on_result)
         runner = run_dask(todo, settings, scheduler, job_func) if scheduler else \
-            run_local(todo, settings, workers or default_workers(), job_func)
+            run_local(todo, settings, workers or default_workers(), job_func, clip_timeout)
         try:
             _finish(outcome, results, order, out, missing="pending")
             for result in runner:

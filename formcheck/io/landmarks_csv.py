@@ -1,4 +1,4 @@
-"""The landmarks CSV: a public, documented format (see README, "Landmarks CSV").
+"""The landmarks CSV: a public, documented format (see docs/outputs.md, "Landmarks CSV").
 
 Columns: ``frame,t,width,height`` then, for each of the 33 MediaPipe landmarks
 in index order, ``NAME_x,NAME_y,NAME_z,NAME_vis`` (pixels of the upright frame;
@@ -104,7 +104,7 @@ def parse_landmarks_csv(text: str, name: str = "landmarks CSV") -> LandmarkSerie
     if missing:
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
         raise InputError(f"{name} is not a formcheck landmarks CSV: column '{missing[0]}'{more} missing "
-                         "(see README, 'Landmarks CSV')")
+                         "(see docs/outputs.md, 'Landmarks CSV')")
     known = [c for c in REQUIRED_COLUMNS + PRESENCE_COLUMNS + WORLD_COLUMNS if c in cols]
     index = [cols.index(c) for c in known]
     table = _parse_table(lines[1:], len(cols), index, name)

@@ -1,6 +1,6 @@
 """Everything a live session records, appended to disk as it happens, so a crash or a kill loses nothing.
 
-- landmarks.csv: the landmarks CSV format (README, "Landmarks CSV"), one row per processed frame,
+- landmarks.csv: the landmarks CSV format (docs/outputs.md, "Landmarks CSV"), one row per processed frame,
   each row written with a single unbuffered write: a killed process leaves whole rows only.
 - live.jsonl: one JSON object per line (reps as counted and timed live, faults as warned, stance,
   side and view changes, key presses), written the same way.

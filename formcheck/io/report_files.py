@@ -137,6 +137,10 @@ def reps_csv_text(report: dict[str, Any]) -> str:
 
 
 def save_report_json(report: dict[str, Any], path: Path) -> Path:
+    if os.environ.get("FORMCHECK_VALIDATE_REPORTS") == "1":  # the test suite: every report checked on the way out
+        from formcheck.schema import validate_report
+
+        validate_report(report)
     return write_atomic(path, report_json_text(report))
 
 

@@ -76,7 +76,7 @@ def test_new_fields_may_appear_on_reps_faults_and_the_summary(report: dict) -> N
         rep = _faulty_rep(d)
         rep.update(vs_set={"rise_vs_best": 0.9}, tracking_quality=0.8, lowering_speed=1.2, start_level=0.1)
         rep["uncertain"] = [dict(rep["faults"][0], confidence=0.4)]
-        rep["faults"][0].update(measure="lower_s", confidence=0.9, **{"and": ["bounce"]})
+        rep["faults"][0].update(measure="lower_s", confidence=0.9, **{"and": [{"measure": "bottom_pause_s", "value": 0.05, "threshold": 0.15}]})
         d["summary"]["new_figure"] = 1
 
     assert report_errors(broken(report, add)) == []

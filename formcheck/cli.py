@@ -27,6 +27,8 @@ def _add_extract_options(p: argparse.ArgumentParser) -> None:
                         "(frames chosen by their real timestamps; 0 = every frame; default 30)")
     p.add_argument("--no-cache", action="store_true",
                    help="run the pose model even if this video's landmarks are in the landmark cache")
+    p.add_argument("--no-foot-track", action="store_true",
+                   help="use MediaPipe's heels and toes as they are, without refining them from the picture")
 
 
 def _extract_config(args: argparse.Namespace):  # noqa: ANN202 - ExtractConfig, imported lazily
@@ -34,9 +36,10 @@ def _extract_config(args: argparse.Namespace):  # noqa: ANN202 - ExtractConfig, 
 
     if args.max_fps is not None and args.max_fps < 0:
         raise InputError(f"--max-fps must be 0 (every frame) or a number of frames per second, got {args.max_fps:g}")
+    foot_track = not args.no_foot_track
     if args.max_fps is None:
-        return ExtractConfig()
-    return ExtractConfig(max_fps=args.max_fps or None)
+        return ExtractConfig(foot_track=foot_track)
+    return ExtractConfig(max_fps=args.max_fps or None, foot_track=foot_track)
 
 
 def build_parser() -> argparse.ArgumentParser:

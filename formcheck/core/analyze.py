@@ -28,6 +28,7 @@ from formcheck.core.reps.stance import accept_cycles, stance_signal, time_cycles
 from formcheck.core.reps.timing import PhaseTimes, finish_last_pause, tempo, typical_bottom_pause
 from formcheck.core.signal.body import body_signals, foot_length_px, forward_sign
 from formcheck.core.signal.clean import CleanTracks, clean_tracks
+from formcheck.core.signal.refined import fuse_series, track_label
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class RepResult:
     metrics: dict  # tempo (reps/timing.tempo) and ranges (reps/metrics.rep_metrics)
     faults: list[dict] = field(default_factory=list)
     not_checked: list[str] = field(default_factory=list)  # the fault ids this rep could not be judged on
+    track: tuple[str, float] = ("mediapipe", 0.0)  # heel and toe measured on: refined | mediapipe | mixed, share
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,10 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
     check_duration(series, cfg.stance.min_stance_s)
     check_body_in_frame(series, cfg.cleaning.min_visibility)
     tracks = clean_tracks(series, cfg.cleaning)
-    views = view_segments(tracks, cfg.view)
+    views = view_segments(tracks, cfg.view)  # from the hips and shoulders: the same with the refined feet
+    series, foot_weights = fuse_series(series, frontal_mask(views, len(series)))
+    if foot_weights.any():
+        tracks = clean_tracks(series, cfg.cleaning)
     still = {s: foot_still(tracks, s, cfg.stance) for s in ("left", "right")}
     evidence = detect_side(tracks, still)
     side = evidence.side if cfg.side == "auto" else cfg.side
@@ -96,6 +101,7 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
             rep_metrics(body, h, r.times, r.view, r.foot_px, r.forward, cfg.scale) | tempo(r.times),
             judged.faults[k],
             judged.not_checked[k],
+            track_label(foot_weights, tracks.t, signal_side, r.times.t_start, r.times.t_end),
         )
         for k, r in enumerate(found)
     ]
@@ -114,6 +120,14 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
         stop_set=judged.stop_set,
         summary=summarize([tempo(r.times) for r in found], judged.faults, judged.rise),
     )
+
+
+def frontal_mask(views: list[ViewSegment], n: int) -> np.ndarray:
+    """(n,) True in the frames seen from the front or the back."""
+    frontal = np.zeros(n, bool)
+    for seg in views:
+        frontal[seg.start : seg.stop] = seg.view in ("front", "back")
+    return frontal
 
 
 def find_reps(

@@ -23,7 +23,7 @@ from formcheck.io.video import VideoInfo
 
 ENV_VAR = "FORMCHECK_CACHE_DIR"
 FORMAT = 1  # bump when the stored layout or the extraction code changes the landmarks
-ARRAYS = ("t", "xy", "z", "vis", "frame", "presence", "world")
+ARRAYS = ("t", "xy", "z", "vis", "frame", "presence", "world", "refined")
 
 
 def cache_dir() -> Path:

@@ -24,6 +24,7 @@ class LiveFrame:
     image: np.ndarray  # BGR, upright
     available: float  # time.perf_counter() when the frame was captured / read
     pose: Any = None  # landmarks already known (a replayed landmarks CSV): no pose model needed
+    refined: Any = None  # the replayed CSV's refined feet (4, 2), when it has them
 
 
 class SyncFrames:
@@ -125,7 +126,8 @@ class ReplayFrames:
         for k in range(len(s.t)):
             self.read += 1
             pose = self._pose(s.xy[k], s.z[k], s.vis[k], presence[k], world[k])
-            yield LiveFrame(int(s.frame[k]), float(s.t[k]), blank.copy(), time.perf_counter(), pose)
+            refined = None if s.refined is None else s.refined[k]
+            yield LiveFrame(int(s.frame[k]), float(s.t[k]), blank.copy(), time.perf_counter(), pose, refined)
 
     def close(self) -> None:
         pass

@@ -17,7 +17,9 @@ from typing import Any, Callable
 import numpy as np
 
 from formcheck.core.config import AnalysisConfig
+from formcheck.core.landmarks import INDEX, REFINED_POINTS
 from formcheck.core.live.tracker import LiveConfig, LiveEvent, LiveTracker, LiveUpdate
+from formcheck.core.signal.refined import FootFusion
 from formcheck.io.recorder import SessionRecorder
 from formcheck.viz.live_view import LegSmoother, LiveBanners, live_state
 
@@ -35,6 +37,7 @@ class LiveOptions:
     model: str | None = None
     max_seconds: float | None = None  # stop after this much input time
     people: int = 2  # the pose model looks for up to this many people (1: faster, it may follow someone else)
+    foot_track: bool = True  # refine the heels and toes from the picture (formcheck.io.foot_track)
     report: bool = True  # write the full analysis on exit
     quiet_native: bool = True
 
@@ -45,15 +48,23 @@ class LiveStats:
     frames_processed: int = 0
     frames_dropped: int = 0
     latency_ms: list[float] = field(default_factory=list)
+    foot_track_ms: list[float] = field(default_factory=list)  # of the latency: refining the feet from the picture
     duration_s: float = 0.0
     live_reps: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        lat = np.asarray(self.latency_ms, float)
-        pct = (lambda q: round(float(np.percentile(lat, q)), 1) if lat.size else None)  # noqa: E731
-        return {"frames_read": self.frames_read, "frames_processed": self.frames_processed,
-                "frames_dropped": self.frames_dropped, "duration_s": round(self.duration_s, 3),
-                "latency_ms": {"p50": pct(50), "p95": pct(95), "max": pct(100)}, "live_reps": self.live_reps}
+        out = {"frames_read": self.frames_read, "frames_processed": self.frames_processed,
+               "frames_dropped": self.frames_dropped, "duration_s": round(self.duration_s, 3),
+               "latency_ms": _percentiles(self.latency_ms), "live_reps": self.live_reps}
+        if self.foot_track_ms:
+            out["foot_track_ms"] = _percentiles(self.foot_track_ms, 2)
+        return out
+
+
+def _percentiles(values: list[float], digits: int = 1) -> dict[str, float | None]:
+    arr = np.asarray(values, float)
+    pct = (lambda q: round(float(np.percentile(arr, q)), digits) if arr.size else None)  # noqa: E731
+    return {"p50": pct(50), "p95": pct(95), "max": pct(100)}
 
 
 @dataclass
@@ -118,11 +129,14 @@ def event_record(ev: LiveEvent) -> dict[str, Any]:
 class LiveSession:
     """One live session: feed frames with step(); stop with finish()."""
 
-    def __init__(self, opts: LiveOptions, out_dir: Path, width: int, height: int, fps: float) -> None:
+    def __init__(self, opts: LiveOptions, out_dir: Path, width: int, height: int, fps: float,
+                 refined: bool = False) -> None:
+        """refined: frames come with refined feet (tracked, or replayed from a CSV that has them)."""
         self.opts, self.out_dir = opts, out_dir
         self.width, self.height = width, height
         self.tracker = LiveTracker(LiveConfig(analysis=opts.config), opts.side)
-        self.recorder = SessionRecorder(out_dir, width, height, fps, video=opts.record)
+        self.recorder = SessionRecorder(out_dir, width, height, fps, video=opts.record, refined=refined)
+        self.fusion = FootFusion()  # the refined feet where tracked, MediaPipe's elsewhere, as analyze does
         self.banners = LiveBanners()
         self.smoother = LegSmoother()  # the drawn skeleton: causal smoothing, the analysis uses its own
         self.stats = LiveStats()
@@ -131,19 +145,33 @@ class LiveSession:
         self.last_t = 0.0
         self.first_t: float | None = None
 
-    def step(self, frame: Any, pose: Any) -> tuple[LiveUpdate, Any]:
-        """Record and track one frame (its pose found); returns the update and the overlay state."""
+    def step(self, frame: Any, pose: Any, refined: np.ndarray | None = None) -> tuple[LiveUpdate, Any]:
+        """Record and track one frame (its pose found, and the refined feet if tracked); returns the update
+        and the overlay state."""
         self.first_t = frame.t if self.first_t is None else self.first_t
         self.last_t = frame.t
-        self.recorder.frame(frame.index, frame.t, pose)
+        self.recorder.frame(frame.index, frame.t, pose, refined)
         self.recorder.video_frame(frame.image)
-        update = self.tracker.update(frame.t, pose.xy, pose.vis)
+        xy = self._with_refined_feet(frame.t, pose.xy, refined)
+        update = self.tracker.update(frame.t, xy, pose.vis)
         for ev in update.events:
             self._on_event(ev)
         self.stats.frames_processed += 1
-        state = live_state(update, pose.xy, pose.vis, self.width, self.height, self.banners,
+        state = live_state(update, xy, pose.vis, self.width, self.height, self.banners,
                            min_vis=self.opts.config.cleaning.min_visibility, smoother=self.smoother)
         return update, state
+
+    def _with_refined_feet(self, t: float, xy: np.ndarray, refined: np.ndarray | None) -> np.ndarray:
+        """MediaPipe's landmarks with the heels and toes fused with the refined ones (not in front or back views,
+        as analyze does: there the refined heel follows the front of the foot)."""
+        if refined is None:
+            return xy
+        if self.tracker.view in ("front", "back"):
+            refined = np.full_like(refined, np.nan)
+        idx = [INDEX[name] for name in REFINED_POINTS]
+        out = np.array(xy, float)
+        out[idx], _ = self.fusion.update(t, out[idx], refined)
+        return out
 
     def _on_event(self, ev: LiveEvent) -> None:
         self.recorder.event(event_record(ev))
@@ -197,7 +225,8 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
     source, frames = open_frames(opts)
     try:
         with _estimator(opts, frames) as estimator:
-            session = LiveSession(opts, out_dir, source.info.width, source.info.height, source.info.fps)
+            session = LiveSession(opts, out_dir, source.info.width, source.info.height, source.info.fps,
+                                  refined=_records_refined(opts, source))
             session.recorder.event({"event": "start", "source": opts.source or f"camera {opts.camera or 0}",
                                     "width": source.info.width, "height": source.info.height, "fps": source.info.fps,
                                     "started": datetime.now().astimezone().isoformat(timespec="seconds")})
@@ -220,6 +249,23 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
     return result
 
 
+def _records_refined(opts: LiveOptions, source: Any) -> bool:
+    """Frames come with refined feet: tracked in the picture, or replayed from a CSV that has them."""
+    if isinstance(source, _Replay):
+        return source.series.refined is not None
+    return opts.foot_track
+
+
+def _foot_tracker(opts: LiveOptions, frames: Any) -> Any:
+    from formcheck.io.live_source import ReplayFrames
+
+    if not opts.foot_track or isinstance(frames, ReplayFrames):
+        return None
+    from formcheck.io.foot_track import FootTracker
+
+    return FootTracker()
+
+
 def _estimator(opts: LiveOptions, frames: Any) -> Any:
     from contextlib import nullcontext
 
@@ -238,10 +284,18 @@ def _loop(session: LiveSession, frames: Any, estimator: Any, window: Any,
     from formcheck.viz.overlay import draw_overlay
 
     opts = session.opts
+    feet = _foot_tracker(opts, frames)
     for frame in frames:
-        pose = frame.pose if frame.pose is not None else \
-            estimator.detect(cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB), frame.t)
-        _, state = session.step(frame, pose)
+        refined = frame.refined
+        if frame.pose is not None:
+            pose = frame.pose
+        else:
+            pose = estimator.detect(cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB), frame.t)
+            if feet is not None:
+                began = time.perf_counter()
+                refined = feet.update(frame.image, frame.t, pose.xy, pose.vis)
+                session.stats.foot_track_ms.append(1000.0 * (time.perf_counter() - began))
+        _, state = session.step(frame, pose, refined)
         image = draw_overlay(frame.image, state)
         session.stats.latency_ms.append(1000.0 * (time.perf_counter() - frame.available))
         if on_frame is not None:

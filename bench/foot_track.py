@@ -13,6 +13,7 @@ it (cleaned rows; "refined" = fused with the refined point where tracked) agains
     as median |error|; top hold and bottom pause durations as median signed / median |error|. The truth's
     own trace read the same way is shown as the reading's floor.
   - on: share of the set's frames measured on the refined track; reps and tempo from the analysis.
+Front and back views: per rep, the heel's sideways shift against the toe (arch_collapse / roll_out reps marked).
 Real clips (../shared/videos) against the hand labels in bench/labels/real_clips.json: the same timings.
 Time: `formcheck extract --no-cache` with and without --no-foot-track (own processes, best of --repeat),
 the tracker alone per frame, and `formcheck live --source` latency with and without it.
@@ -36,8 +37,8 @@ from _common import ROOT, SAMPLES, landmarks
 from speed import best, clip_facts, run
 
 from formcheck.core.analyze import analyze_series
-from formcheck.core.filters import lowpass
-from formcheck.core.landmarks import INDEX
+from formcheck.core.signal.filters import lowpass
+from formcheck.core.landmarks import INDEX, REFINED_POINTS
 from formcheck.errors import FormcheckError
 from formcheck.io.extract import ExtractConfig
 from formcheck.io.pose import PoseConfig
@@ -220,7 +221,7 @@ def bench_clip(video: Path, tr: Truth, cache: Path | None, num_poses: int) -> tu
                 lines.append(f"      {name:9s} analysis refused: {str(exc)[:80]}")
                 continue
             text, out[name] = trace_row(a.t, heel_rows(a, tr.side), truth_heel, tr, foot_px)
-            on = [r.metrics.get("heel_track_refined_frac", 0.0) for r in a.reps]
+            on = [r.track[1] for r in a.reps]
             lines.append(f"      {name:9s} {text}")
             lines.append(f"      {'':9s} on refined {np.mean(on) if on else 0:.2f} of the reps' frames; "
                          + analysis_cells(a, tr))
@@ -247,10 +248,53 @@ def real_rows(cache: Path | None, labels: Path, videos: Path, num_poses: int) ->
                 lines.append(f"      {track:9s} refused: {str(exc)[:80]}")
                 continue
             y = heel_rows(a, a.signal_side)[:, 1]
-            on = np.mean([r.metrics.get("heel_track_refined_frac", 0.0) for r in a.reps]) if a.reps else 0.0
+            on = np.mean([r.track[1] for r in a.reps]) if a.reps else 0.0
             lines.append(f"      {track:9s} {a.signal_side} heel, on refined {on:.2f}: "
                          + timing_cells(timing_errors(a.t, y, reps)))
     return lines or ["(no labelled reps with all five times)"]
+
+
+# ---------------------------------------------------------------------- front and back: the foot's roll
+ROLL_FAULTS = ("arch_collapse", "roll_out")
+
+
+def rep_faults(video: Path) -> list[list[str]]:
+    if video.suffix == ".mp4" and video.with_suffix(".truth.json").exists():
+        return [list(r.get("faults", [])) for r in json.loads(video.with_suffix(".truth.json").read_text())["reps"]]
+    g = json.loads(video.with_name(video.stem + "_gt.json").read_text())
+    return [[f if isinstance(f, str) else f.get("id") for f in r["faults"]] for r in g["reps"]]
+
+
+def roll_rows(video: Path, tr: Truth, cache: Path | None, num_poses: int) -> list[str]:
+    """Per rep, how far the heel moves sideways against the toe from the bottom (the 0.3 s before the rise) to the
+    top hold, in % of the shank, minus the set's median rep: arch_collapse and roll_out shift it medially /
+    laterally; a clean rep should not."""
+    s = landmarks(video, cache, ExtractConfig(pose=PoseConfig(num_poses=num_poses))).series
+    side, t = tr.side, s.t
+    knee, ankle = s.xy[:, INDEX[f"{side}_knee"]], s.xy[:, INDEX[f"{side}_ankle"]]
+    shank = float(np.nanmedian(np.hypot(*(knee - ankle).T)))
+    mp = lambda n: s.xy[:, INDEX[f"{side}_{n}"], 0]  # noqa: E731
+    traces = {"true (MediaPipe's points)": (tr.heel[:, 0] - tr.toe[:, 0])[s.frame],
+              "MediaPipe heel-toe": mp("heel") - mp("foot_index"), "MediaPipe ankle-toe": mp("ankle") - mp("foot_index")}
+    if s.refined is not None:
+        k = lambda n: REFINED_POINTS.index(f"{side}_{n}")  # noqa: E731
+        traces["refined heel-toe"] = s.refined[:, k("heel"), 0] - s.refined[:, k("foot_index"), 0]
+    faults = rep_faults(video)
+    lines = [f"  {video.name} ({tr.view}, {side} foot) num_poses={num_poses}; faults by rep: "
+             + " ".join(",".join(f) or "-" for f in faults)]
+    for name, d in traces.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ch = np.array([np.nanmean(d[(t >= r["t_top_start"]) & (t <= r["t_top_end"])])
+                           - np.nanmean(d[(t >= r["t_start"] - 0.3) & (t <= r["t_start"])]) for r in tr.reps])
+        ch = 100 * (ch - np.nanmedian(ch)) / shank
+        rolled = np.array([any(f in ROLL_FAULTS for f in fs) for fs in faults])
+        other = ch[~rolled & np.isfinite(ch)]
+        smallest = np.nanmin(np.abs(ch[rolled])) if rolled.any() else float("nan")
+        lines.append(f"      {name:26s} " + " ".join(f"{c:+5.1f}{'*' if r else ' '}" for c, r in zip(ch, rolled))
+                     + f"   other reps |max| {np.max(np.abs(other)) if other.size else float('nan'):.1f}, "
+                     f"rolled reps |min| {smallest:.1f}")
+    return lines
 
 
 # ---------------------------------------------------------------------- time
@@ -336,6 +380,12 @@ def main() -> int:
               f"{max(m['amp'] for m in ms):.2f})  slope {med('slope'):.2f}  rms {med('rms_px'):.1f} px "
               f"{med('rms_foot'):.2f} foot  corr {med('corr'):.3f}  |hold err| median {np.median(hold):.2f} s  "
               f"|pause err| median {np.median(pause):.2f} s  ({len(ms)} clips)")
+    print("\n== front and back views: the heel's sideways shift against the toe, bottom -> top, % of the shank, minus "
+          "the set's median rep (* = arch_collapse / roll_out rep)")
+    for n in args.num_poses:
+        for video, tr in clips:
+            if tr.view in ("front", "back"):
+                print("\n".join(roll_rows(video, tr, args.cache, n)))
     if not args.no_real:
         for n in args.num_poses:
             print(f"\n== real clips vs hand labels, num_poses={n}")

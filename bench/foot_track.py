@@ -37,8 +37,8 @@ from _common import ROOT, SAMPLES, landmarks
 from speed import best, clip_facts, run
 
 from formcheck.core.analyze import analyze_series
-from formcheck.core.signal.filters import lowpass
 from formcheck.core.landmarks import INDEX, REFINED_POINTS
+from formcheck.core.signal.filters import lowpass
 from formcheck.errors import FormcheckError
 from formcheck.io.extract import ExtractConfig
 from formcheck.io.pose import PoseConfig
@@ -69,8 +69,16 @@ def sample_truth(video: Path) -> Truth:
     tr = load_truth(video.with_suffix(".truth.json"))
     s = tr.side
     reps = [{k: getattr(r, k) for k in PHASE_KEYS} for r in tr.reps]
-    return Truth(s, tr.view, tr.t, tr.landmarks_px[:, INDEX[f"{s}_heel"]], tr.extra_px[f"{s}_heel_back"],
-                 tr.landmarks_px[:, INDEX[f"{s}_foot_index"]], reps, (tr.set_start, tr.set_end))
+    return Truth(
+        s,
+        tr.view,
+        tr.t,
+        tr.landmarks_px[:, INDEX[f"{s}_heel"]],
+        tr.extra_px[f"{s}_heel_back"],
+        tr.landmarks_px[:, INDEX[f"{s}_foot_index"]],
+        reps,
+        (tr.set_start, tr.set_end),
+    )
 
 
 def render_truth(video: Path) -> Truth:
@@ -109,9 +117,11 @@ def phase_edges(t: np.ndarray, y: np.ndarray, reps: list[dict]) -> list[dict | N
             out.append(None)
             continue
         up, down = rise[np.argmax(v[rise])], fall[np.argmin(v[fall])]
-        edges = {"top_start": _crossing(t, v, up, down, EDGE_FRAC * v[up]),
-                 "top_end": _crossing(t, v, down, up, EDGE_FRAC * v[down]),
-                 "bottom": _crossing(t, v, down, len(t) - 1, EDGE_FRAC * v[down])}
+        edges = {
+            "top_start": _crossing(t, v, up, down, EDGE_FRAC * v[up]),
+            "top_end": _crossing(t, v, down, up, EDGE_FRAC * v[down]),
+            "bottom": _crossing(t, v, down, len(t) - 1, EDGE_FRAC * v[down]),
+        }
         nxt = reps[i + 1] if i + 1 < len(reps) else None
         nrise = win(nxt["t_start"] - 0.3, nxt["t_top_start"] + 0.2) if nxt else []
         if len(nrise) >= 3 and ok[nrise].all():
@@ -152,9 +162,11 @@ def timing_errors(t: np.ndarray, y: np.ndarray, reps: list[dict]) -> dict[str, l
 def timing_cells(errs: dict[str, list[float]]) -> str:
     med = lambda xs: float(np.median(np.abs(xs))) if xs else float("nan")  # noqa: E731
     sgn = lambda xs: float(np.median(xs)) if xs else float("nan")  # noqa: E731
-    return (f"top start {med(errs['top_start']):.2f}  end {med(errs['top_end']):.2f}  bottom {med(errs['bottom']):.2f}"
-            f"  | hold {sgn(errs['top_hold']):+.2f}/{med(errs['top_hold']):.2f}"
-            f"  pause {sgn(errs['bottom_pause']):+.2f}/{med(errs['bottom_pause']):.2f}")
+    return (
+        f"top start {med(errs['top_start']):.2f}  end {med(errs['top_end']):.2f}  bottom {med(errs['bottom']):.2f}"
+        f"  | hold {sgn(errs['top_hold']):+.2f}/{med(errs['top_hold']):.2f}"
+        f"  pause {sgn(errs['bottom_pause']):+.2f}/{med(errs['bottom_pause']):.2f}"
+    )
 
 
 # ---------------------------------------------------------------------- one clip
@@ -187,18 +199,30 @@ def trace_row(t: np.ndarray, xy: np.ndarray, truth_xy: np.ndarray, tr: Truth, fo
     slope = float(np.polyfit(ty[win], y[win], 1)[0])
     corr = float(np.corrcoef(ty[win], y[win])[0, 1])
     errs = timing_errors(t, y, tr.reps)
-    text = (f"amp {amp:4.2f} slope {slope:4.2f}  rms {rms:5.1f} px {rms / foot_px:4.2f} foot  corr {corr:.3f}  "
-            + timing_cells(errs))
+    text = (
+        f"amp {amp:4.2f} slope {slope:4.2f}  rms {rms:5.1f} px {rms / foot_px:4.2f} foot  corr {corr:.3f}  "
+        + timing_cells(errs)
+    )
     return text, {"amp": amp, "slope": slope, "rms_px": rms, "rms_foot": rms / foot_px, "corr": corr, "timing": errs}
 
 
 def analysis_cells(a, tr: Truth) -> str:
     n = min(len(a.reps), len(tr.reps))
-    truth_tempo = [{"concentric_s": r["t_top_start"] - r["t_start"], "top_pause_s": r["t_top_end"] - r["t_top_start"],
-                    "eccentric_s": r["t_bottom"] - r["t_top_end"], "bottom_pause_s": r["t_end"] - r["t_bottom"]}
-                   for r in tr.reps]
-    tempo = " ".join(f"{k[:3]} {np.median([abs(a.reps[i].metrics[k] - truth_tempo[i][k]) for i in range(n)]):.2f}"
-                     if n else f"{k[:3]} -" for k in TEMPO)
+    truth_tempo = [
+        {
+            "concentric_s": r["t_top_start"] - r["t_start"],
+            "top_pause_s": r["t_top_end"] - r["t_top_start"],
+            "eccentric_s": r["t_bottom"] - r["t_top_end"],
+            "bottom_pause_s": r["t_end"] - r["t_bottom"],
+        }
+        for r in tr.reps
+    ]
+    tempo = " ".join(
+        f"{k[:3]} {np.median([abs(a.reps[i].metrics[k] - truth_tempo[i][k]) for i in range(n)]):.2f}"
+        if n
+        else f"{k[:3]} -"
+        for k in TEMPO
+    )
     faults = " ".join(",".join(f["id"] for f in r.faults) or "-" for r in a.reps)
     return f"reps {len(a.reps)}/{len(tr.reps)}  tempo |err| {tempo}  faults by rep: {faults}"
 
@@ -223,16 +247,19 @@ def bench_clip(video: Path, tr: Truth, cache: Path | None, num_poses: int) -> tu
             text, out[name] = trace_row(a.t, heel_rows(a, tr.side), truth_heel, tr, foot_px)
             on = [r.track[1] for r in a.reps]
             lines.append(f"      {name:9s} {text}")
-            lines.append(f"      {'':9s} on refined {np.mean(on) if on else 0:.2f} of the reps' frames; "
-                         + analysis_cells(a, tr))
+            lines.append(
+                f"      {'':9s} on refined {np.mean(on) if on else 0:.2f} of the reps' frames; " + analysis_cells(a, tr)
+            )
     return lines, out
 
 
 # ---------------------------------------------------------------------- real clips
 def real_rows(cache: Path | None, labels: Path, videos: Path, num_poses: int) -> list[str]:
     if not labels.exists():
-        return [f"(no hand labels at {labels.relative_to(ROOT) if labels.is_relative_to(ROOT) else labels}: "
-                "real-clip timings skipped)"]
+        return [
+            f"(no hand labels at {labels.relative_to(ROOT) if labels.is_relative_to(ROOT) else labels}: "
+            "real-clip timings skipped)"
+        ]
     lines = []
     for name, lab in json.loads(labels.read_text())["clips"].items():
         reps = [r for r in lab.get("reps", []) if all(r.get(k) is not None for k in PHASE_KEYS)]
@@ -249,8 +276,10 @@ def real_rows(cache: Path | None, labels: Path, videos: Path, num_poses: int) ->
                 continue
             y = heel_rows(a, a.signal_side)[:, 1]
             on = np.mean([r.track[1] for r in a.reps]) if a.reps else 0.0
-            lines.append(f"      {track:9s} {a.signal_side} heel, on refined {on:.2f}: "
-                         + timing_cells(timing_errors(a.t, y, reps)))
+            lines.append(
+                f"      {track:9s} {a.signal_side} heel, on refined {on:.2f}: "
+                + timing_cells(timing_errors(a.t, y, reps))
+            )
     return lines or ["(no labelled reps with all five times)"]
 
 
@@ -274,26 +303,39 @@ def roll_rows(video: Path, tr: Truth, cache: Path | None, num_poses: int) -> lis
     knee, ankle = s.xy[:, INDEX[f"{side}_knee"]], s.xy[:, INDEX[f"{side}_ankle"]]
     shank = float(np.nanmedian(np.hypot(*(knee - ankle).T)))
     mp = lambda n: s.xy[:, INDEX[f"{side}_{n}"], 0]  # noqa: E731
-    traces = {"true (MediaPipe's points)": (tr.heel[:, 0] - tr.toe[:, 0])[s.frame],
-              "MediaPipe heel-toe": mp("heel") - mp("foot_index"), "MediaPipe ankle-toe": mp("ankle") - mp("foot_index")}
+    traces = {
+        "true (MediaPipe's points)": (tr.heel[:, 0] - tr.toe[:, 0])[s.frame],
+        "MediaPipe heel-toe": mp("heel") - mp("foot_index"),
+        "MediaPipe ankle-toe": mp("ankle") - mp("foot_index"),
+    }
     if s.refined is not None:
         k = lambda n: REFINED_POINTS.index(f"{side}_{n}")  # noqa: E731
         traces["refined heel-toe"] = s.refined[:, k("heel"), 0] - s.refined[:, k("foot_index"), 0]
     faults = rep_faults(video)
-    lines = [f"  {video.name} ({tr.view}, {side} foot) num_poses={num_poses}; faults by rep: "
-             + " ".join(",".join(f) or "-" for f in faults)]
+    lines = [
+        f"  {video.name} ({tr.view}, {side} foot) num_poses={num_poses}; faults by rep: "
+        + " ".join(",".join(f) or "-" for f in faults)
+    ]
     for name, d in traces.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            ch = np.array([np.nanmean(d[(t >= r["t_top_start"]) & (t <= r["t_top_end"])])
-                           - np.nanmean(d[(t >= r["t_start"] - 0.3) & (t <= r["t_start"])]) for r in tr.reps])
+            ch = np.array(
+                [
+                    np.nanmean(d[(t >= r["t_top_start"]) & (t <= r["t_top_end"])])
+                    - np.nanmean(d[(t >= r["t_start"] - 0.3) & (t <= r["t_start"])])
+                    for r in tr.reps
+                ]
+            )
         ch = 100 * (ch - np.nanmedian(ch)) / shank
         rolled = np.array([any(f in ROLL_FAULTS for f in fs) for fs in faults])
         other = ch[~rolled & np.isfinite(ch)]
         smallest = np.nanmin(np.abs(ch[rolled])) if rolled.any() else float("nan")
-        lines.append(f"      {name:26s} " + " ".join(f"{c:+5.1f}{'*' if r else ' '}" for c, r in zip(ch, rolled))
-                     + f"   other reps |max| {np.max(np.abs(other)) if other.size else float('nan'):.1f}, "
-                     f"rolled reps |min| {smallest:.1f}")
+        lines.append(
+            f"      {name:26s} "
+            + " ".join(f"{c:+5.1f}{'*' if r else ' '}" for c, r in zip(ch, rolled, strict=True))
+            + f"   other reps |max| {np.max(np.abs(other)) if other.size else float('nan'):.1f}, "
+            f"rolled reps |min| {smallest:.1f}"
+        )
     return lines
 
 
@@ -326,34 +368,56 @@ def time_rows(clips: list[Path], cache: Path | None, repeat: int) -> list[str]:
         with tempfile.TemporaryDirectory() as tmp:
             walls = {}
             for label, extra in (("without refinement", ["--no-foot-track"]), ("with refinement", [])):
-                r = best([run(fc + ["extract", str(clip), "-o", str(Path(tmp) / "lm.csv"), "--quiet", "--no-cache",
-                                    *extra]) for _ in range(repeat)])
+                r = best(
+                    [
+                        run(
+                            fc
+                            + ["extract", str(clip), "-o", str(Path(tmp) / "lm.csv"), "--quiet", "--no-cache", *extra]
+                        )
+                        for _ in range(repeat)
+                    ]
+                )
                 walls[label] = r.wall
-                lines.append(f"      formcheck extract {label:20s} {r.wall:7.2f} s, peak {r.peak_mb:4.0f} MB, "
-                             f"load {r.load:.1f}")
+                lines.append(
+                    f"      formcheck extract {label:20s} {r.wall:7.2f} s, peak {r.peak_mb:4.0f} MB, load {r.load:.1f}"
+                )
             added = walls["with refinement"] / walls["without refinement"] - 1
             p50, p95, n = tracker_ms(clip, cache)
-            lines.append(f"      refinement adds {100 * added:+.1f} % to extract (target <= 15 %); the tracker alone: "
-                         f"p50 {p50:.2f} ms, p95 {p95:.2f} ms per analyzed frame ({n} frames)")
+            lines.append(
+                f"      refinement adds {100 * added:+.1f} % to extract (target <= 15 %); the tracker alone: "
+                f"p50 {p50:.2f} ms, p95 {p95:.2f} ms per analyzed frame ({n} frames)"
+            )
             for label, extra in (("without refinement", ["--no-foot-track"]), ("with refinement", [])):
-                r = run(fc + ["live", "--source", str(clip), "--no-window", "-o", str(Path(tmp) / "live"), "--json",
-                              *extra])
+                r = run(
+                    fc + ["live", "--source", str(clip), "--no-window", "-o", str(Path(tmp) / "live"), "--json", *extra]
+                )
                 live = json.loads(r.stdout)["live"]
                 lat, ft = live["latency_ms"], live.get("foot_track_ms") or {}
-                lines.append(f"      live {label:20s} latency p50 {lat['p50']} ms p95 {lat['p95']} ms"
-                             + (f"; of it the foot track p50 {ft['p50']} ms p95 {ft['p95']} ms" if ft else "")
-                             + f"  load {r.load:.1f}")
+                lines.append(
+                    f"      live {label:20s} latency p50 {lat['p50']} ms p95 {lat['p95']} ms"
+                    + (f"; of it the foot track p50 {ft['p50']} ms p95 {ft['p95']} ms" if ft else "")
+                    + f"  load {r.load:.1f}"
+                )
     return lines
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/formcheck-bench-cache"),
-                        help="folder for extracted landmarks (reused when the video is unchanged)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path("/tmp/formcheck-bench-cache"),
+        help="folder for extracted landmarks (reused when the video is unchanged)",
+    )
     parser.add_argument("--num-poses", type=int, nargs="+", default=[1, 2], help="pose settings to compare")
     parser.add_argument("--shared", type=Path, default=SHARED, help="folder with videos/ and renders/ (../shared)")
-    parser.add_argument("--renders", type=Path, action="append", default=[],
-                        help="more renders: a folder of NAME.mp4 with NAME_gt.json / NAME_gt.npz")
+    parser.add_argument(
+        "--renders",
+        type=Path,
+        action="append",
+        default=[],
+        help="more renders: a folder of NAME.mp4 with NAME_gt.json / NAME_gt.npz",
+    )
     parser.add_argument("--labels", type=Path, default=LABELS, help="hand labels of the real clips")
     parser.add_argument("--no-real", action="store_true", help="skip the real clips")
     parser.add_argument("--no-time", action="store_true", help="skip the timing")
@@ -362,8 +426,10 @@ def main() -> int:
     summary: dict[tuple[int, str, str], list[dict]] = {}
     clips = truth_clips([args.shared / "renders", *args.renders])
     for n in args.num_poses:
-        print(f"\n== renders with truth, num_poses={n}: the working heel as the analysis uses it, vs the truth "
-              "(timing: |error| s, durations signed/|error|)")
+        print(
+            f"\n== renders with truth, num_poses={n}: the working heel as the analysis uses it, vs the truth "
+            "(timing: |error| s, durations signed/|error|)"
+        )
         for video, tr in clips:
             print(f"  {video.name} ({tr.view}, {tr.side} foot, {len(tr.reps)} reps)")
             lines, out = bench_clip(video, tr, args.cache, n)
@@ -376,12 +442,16 @@ def main() -> int:
         med = lambda k, ms=ms: float(np.median([m[k] for m in ms]))  # noqa: E731
         hold = [abs(x) for m in ms for x in m["timing"]["top_hold"]]
         pause = [abs(x) for m in ms for x in m["timing"]["bottom_pause"]]
-        print(f"  num_poses={n} {group:12s} {name:9s} amp {med('amp'):.2f} (range {min(m['amp'] for m in ms):.2f}-"
-              f"{max(m['amp'] for m in ms):.2f})  slope {med('slope'):.2f}  rms {med('rms_px'):.1f} px "
-              f"{med('rms_foot'):.2f} foot  corr {med('corr'):.3f}  |hold err| median {np.median(hold):.2f} s  "
-              f"|pause err| median {np.median(pause):.2f} s  ({len(ms)} clips)")
-    print("\n== front and back views: the heel's sideways shift against the toe, bottom -> top, % of the shank, minus "
-          "the set's median rep (* = arch_collapse / roll_out rep)")
+        print(
+            f"  num_poses={n} {group:12s} {name:9s} amp {med('amp'):.2f} (range {min(m['amp'] for m in ms):.2f}-"
+            f"{max(m['amp'] for m in ms):.2f})  slope {med('slope'):.2f}  rms {med('rms_px'):.1f} px "
+            f"{med('rms_foot'):.2f} foot  corr {med('corr'):.3f}  |hold err| median {np.median(hold):.2f} s  "
+            f"|pause err| median {np.median(pause):.2f} s  ({len(ms)} clips)"
+        )
+    print(
+        "\n== front and back views: the heel's sideways shift against the toe, bottom -> top, % of the shank, minus "
+        "the set's median rep (* = arch_collapse / roll_out rep)"
+    )
     for n in args.num_poses:
         for video, tr in clips:
             if tr.view in ("front", "back"):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from formcheck.core.landmarks import INDEX, N_LANDMARKS, REFINED_POINTS
-from formcheck.io.foot_track import FootTracker, FootTrackConfig, part_polygons
+from formcheck.io.foot_track import FootTrackConfig, FootTracker, part_polygons
 
 W, H = 480, 360
 BALL = np.array([300.0, 250.0])  # the foot turns about its ball
@@ -30,8 +30,9 @@ def texture(h: int, w: int, seed: int, blur: float = 2.0) -> np.ndarray:
 BACKGROUND = texture(H, W, 1, blur=3.0)
 FOOT_TEX = texture(H, W, 2, blur=1.5)
 FOOT_MASK = np.zeros((H, W), np.uint8)
-cv2.fillConvexPoly(FOOT_MASK, np.array([[185, 265], [190, 225], [230, 175], [262, 200], [350, 238], [352, 262]],
-                                       np.int32), 255)
+cv2.fillConvexPoly(
+    FOOT_MASK, np.array([[185, 265], [190, 225], [230, 175], [262, 200], [350, 238], [352, 262]], np.int32), 255
+)
 
 
 def pose_at(angle_deg: float, shift: np.ndarray) -> np.ndarray:

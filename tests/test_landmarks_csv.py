@@ -1,15 +1,20 @@
 """The landmarks CSV: exact round trip, documented header, clear errors."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from dataclasses import replace
-
 from formcheck.core.landmarks import LANDMARK_NAMES, REFINED_POINTS, LandmarkSeries
 from formcheck.errors import InputError
-from formcheck.io.landmarks_csv import (REQUIRED_COLUMNS, format_csv, load_landmarks_csv, parse_landmarks_csv,
-                                         save_landmarks_csv)
+from formcheck.io.landmarks_csv import (
+    REQUIRED_COLUMNS,
+    format_csv,
+    load_landmarks_csv,
+    parse_landmarks_csv,
+    save_landmarks_csv,
+)
 
 
 def random_series(n: int = 50, seed: int = 0, extras: bool = True) -> LandmarkSeries:

@@ -9,8 +9,8 @@ import pytest
 
 from formcheck.core.analyze import analyze_series
 from formcheck.core.landmarks import INDEX, REFINED_POINTS
-from formcheck.core.signal.refined import BLEND_S, FootFusion, fuse_track, track_label
 from formcheck.core.report import analysis_to_dict
+from formcheck.core.signal.refined import BLEND_S, FootFusion, fuse_track, track_label
 from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
 
 
@@ -46,6 +46,27 @@ def test_switching_is_never_a_jump():
     natural = np.nanmax(np.hypot(*np.diff(mp, axis=0).T))
     assert steps.max() < natural + 0.6  # the 5 px offset is spread over BLEND_S, never taken at once
     assert np.hypot(*(ref[199] - mp[199])) > 4.9  # what a plain switch would have done at the end of the run
+
+
+def test_a_switch_continues_the_signal_and_fades_the_offset_known_answer():
+    """MediaPipe's point moves at 1 px per frame; the refined one is the same motion 10 px off, tracked in
+    frames 30-89. The fused track starts each run where the signal was and carries exactly offset x (1 - raised
+    cosine) after each switch, so no frame steps by more than the ramp's steepest slope."""
+    t = np.arange(150) / 30.0
+    mp = np.stack([np.arange(150.0), np.zeros(150)], axis=1)
+    ref = np.full((150, 2), np.nan)
+    ref[30:90] = mp[30:90] + [10.0, 0.0]
+    fused, w = fuse_track(t, mp, ref)
+    ramp = 0.5 - 0.5 * np.cos(np.pi * np.clip((t - t[30]) / BLEND_S, 0, 1))
+    np.testing.assert_allclose(fused[30:90, 0], ref[30:90, 0] - 11.0 * (1 - ramp[30:90]))  # starts at fused[29]
+    np.testing.assert_allclose(w[30:90], ramp[30:90])
+    back = 0.5 - 0.5 * np.cos(np.pi * np.clip((t - t[90]) / BLEND_S, 0, 1))
+    np.testing.assert_allclose(fused[90:, 0], mp[90:, 0] + 9.0 * (1 - back[90:]))  # 9 = fused[89] - mp[90]
+    np.testing.assert_array_equal(w[90:], 0.0)
+    # the offset is spread over BLEND_S: a frame's step differs from the motion by at most the raised cosine's
+    # steepest slope, never by the 10 px a plain switch would jump
+    extra = np.abs(np.diff(fused[:, 0]) - 1.0)
+    assert extra.max() <= 11.0 * np.pi / 2 / (BLEND_S * 30) + 1e-9 and extra.max() < 2.5
 
 
 def test_live_fusion_gives_the_same_numbers_as_the_offline_one():
@@ -90,8 +111,10 @@ def test_the_analysis_measures_the_refined_heel_and_says_so():
     assert {r.track[0] for r in a.reps} == {"mediapipe"}
     assert {r.track[0] for r in b.reps} == {"refined"}
     exact = analyze_series(make_series(preset("clean_side"), view="side", seed=1)[0])  # uncorrupted landmarks
-    got = {name: np.median([r.metrics["heel_range"]["foot_angle_deg"] for r in x.reps])
-           for name, x in (("mp", a), ("refined", b), ("exact", exact))}
+    got = {
+        name: np.median([r.metrics["heel_range"]["foot_angle_deg"] for r in x.reps])
+        for name, x in (("mp", a), ("refined", b), ("exact", exact))
+    }
     assert abs(got["refined"] - got["exact"]) < 0.25 * abs(got["mp"] - got["exact"])
     reps = analysis_to_dict(b)["reps"]
     assert reps[0]["track"] == "refined" and reps[0]["track_refined_frac"] == 1.0

@@ -65,7 +65,7 @@ def switches(tracked: np.ndarray) -> list[tuple[int, int]]:
     """[a, b) runs of equal values of a boolean array, in order, covering it."""
     edges = np.flatnonzero(np.diff(np.asarray(tracked, bool).astype(np.int8))) + 1
     bounds = [0, *edges.tolist(), len(tracked)]
-    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
 class FootFusion:

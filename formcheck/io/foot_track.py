@@ -54,6 +54,8 @@ class FootTrackConfig:
     carry_s: float = 1.0  # a part lost no longer than this re-anchors on its last point moved as MediaPipe moved
     max_dev: float = 0.5  # disagreeing with MediaPipe by this (x S), median over dev_s, ends the track
     dev_s: float = 1.0
+    max_part_px: int = 192  # a part's picture larger than this (long side, pixels) is registered scaled down to it:
+    # the time per frame does not grow with the video's resolution
     iterations: int = 50
     epsilon: float = 1e-4
 
@@ -95,6 +97,17 @@ def _shift(dx: float, dy: float) -> np.ndarray:
     return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
 
 
+def _scale(k: float) -> np.ndarray:
+    return np.array([[k, 0.0, 0.0], [0.0, k, 0.0]])
+
+
+def _zoomed(gray: np.ndarray, zoom: float) -> np.ndarray:
+    if zoom >= 1.0:
+        return gray
+    size = (max(1, round(gray.shape[1] * zoom)), max(1, round(gray.shape[0] * zoom)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
 def _gray(image: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
     crop = image[y0:y1, x0:x1]
     return crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
@@ -107,11 +120,12 @@ class Part:
         h, w = image.shape[:2]
         x0, y0 = np.maximum(np.floor(polygon.min(axis=0)).astype(int) - 2, 0)
         x1, y1 = np.minimum(np.ceil(polygon.max(axis=0)).astype(int) + 3, [w, h])
-        self.template = _gray(image, x0, y0, x1, y1).copy()
+        self.zoom = min(1.0, cfg.max_part_px / max(x1 - x0, y1 - y0, 1))  # template pixels per frame pixel
+        self.template = _zoomed(_gray(image, x0, y0, x1, y1), self.zoom).copy()
         self.mask = np.zeros_like(self.template)
-        cv2.fillConvexPoly(self.mask, np.round(polygon - (x0, y0)).astype(np.int32), 255)
-        self.point = np.asarray(point, float) - (x0, y0)  # the tracked point, template pixels
-        self.warp = _shift(x0, y0)  # template pixels -> frame pixels
+        cv2.fillConvexPoly(self.mask, np.round((polygon - (x0, y0)) * self.zoom).astype(np.int32), 255)
+        self.point = (np.asarray(point, float) - (x0, y0)) * self.zoom  # the tracked point, template pixels
+        self.warp = _shift(x0, y0) @ _affine(_scale(1.0 / self.zoom))  # template pixels -> frame pixels
         self.cfg = cfg
         self.cc = 1.0
 
@@ -124,14 +138,15 @@ class Part:
         None if it cannot be done. The caller decides whether to keep the warp (accept())."""
         th, tw = self.template.shape
         corners = _apply(self.warp, np.array([[0, 0], [tw, 0], [0, th], [tw, th]], float))
-        margin = self.cfg.search * max(th, tw)
+        margin = self.cfg.search * max(th, tw) / self.zoom
         h, w = image.shape[:2]
         x0, y0 = np.maximum(np.floor(corners.min(axis=0) - margin).astype(int), 0)
         x1, y1 = np.minimum(np.ceil(corners.max(axis=0) + margin).astype(int), [w, h])
-        if x1 - x0 < tw // 2 or y1 - y0 < th // 2:
+        if (x1 - x0) * self.zoom < tw // 2 or (y1 - y0) * self.zoom < th // 2:
             return None  # the part has left the picture
-        search = _gray(image, x0, y0, x1, y1)
-        start = (_shift(-x0, -y0) @ _affine(self.warp)).astype(np.float32)
+        search = _zoomed(_gray(image, x0, y0, x1, y1), self.zoom)
+        # template pixels -> search pixels: a rigid motion (both are scaled by the same zoom)
+        start = (_scale(self.zoom) @ _affine(_shift(-x0, -y0) @ _affine(self.warp)))[:2].astype(np.float32)
         criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, self.cfg.iterations, self.cfg.epsilon)
         try:
             if _ECC_WITH_MASK is not None:
@@ -143,7 +158,7 @@ class Part:
                 cc, found = self._register_without_template_mask(search, start, criteria)
         except cv2.error:
             return None  # ECC did not converge (a flat or vanished picture)
-        return float(cc), _shift(x0, y0) @ _affine(found.astype(float))
+        return float(cc), _shift(x0, y0) @ _affine(_scale(1.0 / self.zoom) @ _affine(found.astype(float)))
 
     def accept(self, cc: float, warp: np.ndarray) -> None:
         self.cc, self.warp = cc, warp

@@ -30,7 +30,7 @@ import numpy as np
 from formcheck.core.landmarks import INDEX, REFINED_POINTS
 
 SIDES = ("left", "right")
-FOOT_TRACK_VERSION = 1  # part of the landmark cache key: bump when the tracker's output changes
+FOOT_TRACK_VERSION = 2  # part of the landmark cache key: bump when the tracker's output changes
 _ECC_WITH_MASK = getattr(cv2, "findTransformECCWithMask", None)  # OpenCV >= 4.12: a mask on the template
 
 

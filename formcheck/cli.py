@@ -32,6 +32,8 @@ def _add_extract_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true",
                    help="run the pose model even if this video's landmarks are in the landmark cache")
     add_people_option(p)
+    p.add_argument("--no-foot-track", action="store_true",
+                   help="use MediaPipe's heels and toes as they are, without refining them from the picture")
 
 
 def _extract_config(args: argparse.Namespace):  # noqa: ANN202 - ExtractConfig, imported lazily
@@ -41,7 +43,7 @@ def _extract_config(args: argparse.Namespace):  # noqa: ANN202 - ExtractConfig, 
     if args.max_fps is not None and args.max_fps < 0:
         raise InputError(f"--max-fps must be 0 (every frame) or a number of frames per second, got {args.max_fps:g}")
     check_people(args)
-    base = ExtractConfig(pose=PoseConfig(num_poses=args.people))
+    base = ExtractConfig(pose=PoseConfig(num_poses=args.people), foot_track=not args.no_foot_track)
     return base if args.max_fps is None else replace(base, max_fps=args.max_fps or None)
 
 

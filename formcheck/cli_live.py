@@ -24,6 +24,8 @@ def add_live_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], No
     add_analysis_options(lv, scale=False)
     lv.add_argument("--max-seconds", type=float, metavar="S", help="stop after S seconds")
     add_people_option(lv)
+    lv.add_argument("--no-foot-track", action="store_true",
+                    help="use MediaPipe's heels and toes as they are, without refining them from the picture")
     lv.add_argument("--json", action="store_true", help="print report.json to stdout at the end")
     add_save_options(lv)
     add_common(lv)
@@ -46,7 +48,8 @@ def cmd_live(args: argparse.Namespace) -> int:
     opts = LiveOptions(camera=args.camera, source=args.source, window=not args.no_window, realtime=args.realtime,
                        record=args.record, out_dir=args.output, config=config,
                        side=None if args.side in (None, "auto") else args.side, model=args.model,
-                       max_seconds=args.max_seconds, people=args.people, quiet_native=not args.debug)
+                       max_seconds=args.max_seconds, people=args.people, quiet_native=not args.debug,
+                       foot_track=not args.no_foot_track)
     window = None
     if opts.window:
         from formcheck.io.display import Window

@@ -19,7 +19,9 @@ from typing import Any, Callable
 import numpy as np
 
 from formcheck.core.config import AnalysisConfig
+from formcheck.core.landmarks import INDEX, REFINED_POINTS
 from formcheck.core.live.tracker import LiveConfig, LiveEvent, LiveTracker, LiveUpdate
+from formcheck.core.signal.refined import FootFusion
 from formcheck.io.recorder import SessionRecorder
 from formcheck.live_loop import Analyze, Analyzed, Control, Show, StageClock, run_pipeline, stage_summary
 from formcheck.viz.live_view import LegSmoother, LiveBanners, live_state
@@ -38,6 +40,7 @@ class LiveOptions:
     model: str | None = None
     max_seconds: float | None = None  # stop after this much input time
     people: int = 1  # the pose model looks for this many people on every frame (1: one person, held by the lock)
+    foot_track: bool = True  # refine the heels and toes from the picture (formcheck.io.foot_track)
     report: bool = True  # write the full analysis on exit
     quiet_native: bool = True
 
@@ -126,11 +129,14 @@ def event_record(ev: LiveEvent) -> dict[str, Any]:
 class LiveSession:
     """One live session: feed frames with step(); stop with finish()."""
 
-    def __init__(self, opts: LiveOptions, out_dir: Path, width: int, height: int, fps: float) -> None:
+    def __init__(self, opts: LiveOptions, out_dir: Path, width: int, height: int, fps: float,
+                 refined: bool = False) -> None:
+        """refined: frames come with refined feet (tracked, or replayed from a CSV that has them)."""
         self.opts, self.out_dir = opts, out_dir
         self.width, self.height = width, height
         self.tracker = LiveTracker(LiveConfig(analysis=opts.config), opts.side)
-        self.recorder = SessionRecorder(out_dir, width, height, fps, video=opts.record)
+        self.recorder = SessionRecorder(out_dir, width, height, fps, video=opts.record, refined=refined)
+        self.fusion = FootFusion()  # the refined feet where tracked, MediaPipe's elsewhere, as analyze does
         self.banners = LiveBanners()
         self.smoother = LegSmoother()  # the drawn skeleton: causal smoothing, the analysis uses its own
         self.stats = LiveStats()
@@ -140,19 +146,33 @@ class LiveSession:
         self.first_t: float | None = None
         self.lock = threading.Lock()  # step() runs on the analysis thread, key() on the window's
 
-    def step(self, frame: Any, pose: Any) -> tuple[LiveUpdate, Any]:
-        """Record and track one frame (its pose found); returns the update and the overlay state."""
+    def step(self, frame: Any, pose: Any, refined: np.ndarray | None = None) -> tuple[LiveUpdate, Any]:
+        """Record and track one frame (its pose found, and the refined feet if tracked); returns the update
+        and the overlay state."""
         self.first_t = frame.t if self.first_t is None else self.first_t
         self.last_t = frame.t
-        self.recorder.frame(frame.index, frame.t, pose)
+        self.recorder.frame(frame.index, frame.t, pose, refined)
         self.recorder.video_frame(frame.image)
-        update = self.tracker.update(frame.t, pose.xy, pose.vis)
+        xy = self._with_refined_feet(frame.t, pose.xy, refined)
+        update = self.tracker.update(frame.t, xy, pose.vis)
         for ev in update.events:
             self._on_event(ev)
         self.stats.frames_processed += 1
-        state = live_state(update, pose.xy, pose.vis, self.width, self.height, self.banners,
+        state = live_state(update, xy, pose.vis, self.width, self.height, self.banners,
                            min_vis=self.opts.config.cleaning.min_visibility, smoother=self.smoother)
         return update, state
+
+    def _with_refined_feet(self, t: float, xy: np.ndarray, refined: np.ndarray | None) -> np.ndarray:
+        """MediaPipe's landmarks with the heels and toes fused with the refined ones (not in front or back views,
+        as analyze does: there the refined heel follows the front of the foot)."""
+        if refined is None:
+            return xy
+        if self.tracker.view in ("front", "back"):
+            refined = np.full_like(refined, np.nan)
+        idx = [INDEX[name] for name in REFINED_POINTS]
+        out = np.array(xy, float)
+        out[idx], _ = self.fusion.update(t, out[idx], refined)
+        return out
 
     def _on_event(self, ev: LiveEvent) -> None:
         self.recorder.event(event_record(ev))
@@ -208,7 +228,8 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
     source, frames = open_frames(opts)
     try:
         with _estimator(opts, frames) as estimator:
-            session = LiveSession(opts, out_dir, source.info.width, source.info.height, source.info.fps)
+            session = LiveSession(opts, out_dir, source.info.width, source.info.height, source.info.fps,
+                                  refined=_records_refined(opts, source))
             session.recorder.event({"event": "start", "source": opts.source or f"camera {opts.camera or 0}",
                                     "width": source.info.width, "height": source.info.height, "fps": source.info.fps,
                                     "started": datetime.now().astimezone().isoformat(timespec="seconds")})
@@ -232,6 +253,23 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
     return result
 
 
+def _records_refined(opts: LiveOptions, source: Any) -> bool:
+    """Frames come with refined feet: tracked in the picture, or replayed from a CSV that has them."""
+    if isinstance(source, _Replay):
+        return source.series.refined is not None
+    return opts.foot_track
+
+
+def _foot_tracker(opts: LiveOptions, frames: Any) -> Any:
+    from formcheck.io.live_source import ReplayFrames
+
+    if not opts.foot_track or isinstance(frames, ReplayFrames):
+        return None
+    from formcheck.io.foot_track import FootTracker
+
+    return FootTracker()
+
+
 def _estimator(opts: LiveOptions, frames: Any) -> Any:
     from contextlib import nullcontext
 
@@ -249,27 +287,30 @@ def _run_frames(session: LiveSession, frames: Any, estimator: Any, window: Any,
     max_s = session.opts.max_seconds
     control = Control(paused=lambda: session.paused, skipped=lambda n: _add_paused(session, n),
                       stop_after=lambda f: max_s is not None and f.t - session.first_t >= max_s)
-    run_pipeline(frames, _analyzer(session, estimator), _shower(session, window, on_frame), control)
+    run_pipeline(frames, _analyzer(session, estimator, _foot_tracker(session.opts, frames)),
+                 _shower(session, window, on_frame), control)
 
 
 def _add_paused(session: LiveSession, n: int) -> None:
     session.paused_frames += n
 
 
-def _analyzer(session: LiveSession, estimator: Any) -> Analyze:
+def _analyzer(session: LiveSession, estimator: Any, feet: Any) -> Analyze:
     from formcheck.io.pose import model_image
 
     def analyze(frame: Any, times: dict[str, float]) -> Any:
         clock = StageClock(times)
-        pose = frame.pose
+        pose, refined = frame.pose, frame.refined
         if pose is None:
             image = model_image(frame.image, None)  # BGR -> the model's RGB image
             clock.lap("convert")
             pose = estimator.detect(image, frame.t)
             clock.lap("model")
-        clock.lap("refinement")  # the foot refinement's slot (issue 17): 0 until it runs here
+            if feet is not None:
+                refined = feet.update(frame.image, frame.t, pose.xy, pose.vis)
+        clock.lap("refinement")
         with session.lock:
-            _, state = session.step(frame, pose)
+            _, state = session.step(frame, pose, refined)
         clock.lap("analysis")
         return state
 

@@ -54,6 +54,18 @@ def test_the_key_changes_with_input_model_and_settings():
     assert base != key("c" * 64, "b" * 64, ExtractConfig().key())
     assert base != key("a" * 64, "c" * 64, ExtractConfig().key())
     assert base != key("a" * 64, "b" * 64, ExtractConfig(max_fps=None).key())
+    assert base != key("a" * 64, "b" * 64, ExtractConfig(foot_track=False).key())
+
+
+def test_the_refined_feet_are_cached_with_the_landmarks(landmark_cache_in_tmp):
+    from dataclasses import replace
+
+    refined = np.full((3, 4, 2), np.nan)
+    refined[0] = [[1.5, 2.5], [3.0, 4.0], [5.0, 6.0], [7.0, 8.125]]
+    cache.save_entry("k2", replace(series(), refined=refined), INFO, [])
+    back, _, _ = cache.load_entry("k2")
+    np.testing.assert_array_equal(back.refined, refined)
+    assert cache.load_entry("k1") is None or cache.load_entry("k1")[0].refined is None
 
 
 def test_an_unwritable_cache_folder_does_not_fail_the_extraction(tmp_path, monkeypatch):

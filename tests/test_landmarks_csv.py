@@ -1,13 +1,20 @@
 """The landmarks CSV: exact round trip, documented header, clear errors."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from formcheck.core.landmarks import LANDMARK_NAMES, LandmarkSeries
+from formcheck.core.landmarks import LANDMARK_NAMES, REFINED_POINTS, LandmarkSeries
 from formcheck.errors import InputError
-from formcheck.io.landmarks_csv import (REQUIRED_COLUMNS, format_csv, load_landmarks_csv, parse_landmarks_csv,
-                                         save_landmarks_csv)
+from formcheck.io.landmarks_csv import (
+    REQUIRED_COLUMNS,
+    format_csv,
+    load_landmarks_csv,
+    parse_landmarks_csv,
+    save_landmarks_csv,
+)
 
 
 def random_series(n: int = 50, seed: int = 0, extras: bool = True) -> LandmarkSeries:
@@ -53,6 +60,31 @@ def test_header_is_the_documented_one():
     assert len(header) == 4 + 4 * len(LANDMARK_NAMES) == len(REQUIRED_COLUMNS)
     row4 = text.splitlines()[4 + 1].split(",")  # frame 4 is a gap: empty pose cells
     assert row4[0] == "11" and row4[2:4] == ["1080", "1920"] and set(row4[4:]) == {""}
+
+
+def test_refined_feet_round_trip_in_their_own_columns_empty_where_not_tracked(tmp_path):
+    base = random_series(12)
+    refined = np.round(np.random.default_rng(5).uniform(0, 900, (12, len(REFINED_POINTS), 2)), 3)
+    refined[2:6, 1] = np.nan  # the right heel not tracked for a while
+    series = replace(base, refined=refined)
+    text = format_csv(series)
+    header = text.splitlines()[0].split(",")
+    assert header[-8:] == ["left_heel_fx", "left_heel_fy", "right_heel_fx", "right_heel_fy", "left_foot_index_fx",
+                           "left_foot_index_fy", "right_foot_index_fx", "right_foot_index_fy"]
+    assert text.splitlines()[3].split(",")[-6:-4] == ["", ""]
+    back = load_landmarks_csv(save_landmarks_csv(series, tmp_path / "lm.csv"))
+    assert_same(series, back)
+    np.testing.assert_array_equal(back.refined, refined)
+    assert random_series(3).refined is None and parse_landmarks_csv(format_csv(random_series(3))).refined is None
+
+
+def test_a_reader_that_knows_only_the_required_columns_still_reads_a_refined_csv():
+    series = replace(random_series(6, extras=False), refined=np.ones((6, len(REFINED_POINTS), 2)))
+    lines = format_csv(series).splitlines()
+    cols = lines[0].split(",")
+    keep = [cols.index(c) for c in REQUIRED_COLUMNS]
+    plain = "\n".join(",".join(row.split(",")[k] for k in keep) for row in lines)
+    np.testing.assert_array_equal(parse_landmarks_csv(plain).xy, parse_landmarks_csv("\n".join(lines)).xy)
 
 
 def test_extra_columns_are_ignored():

@@ -83,6 +83,11 @@ def test_live_records_the_landmarks_analyze_extracts(live_run, clean_side_report
     batch = load_landmarks_csv(clean_side_report["out"] / "landmarks.csv")
     np.testing.assert_array_equal(live.t, batch.t)
     np.testing.assert_allclose(live.xy, batch.xy, atol=1e-3, equal_nan=True)
+    assert live.refined is not None and np.isfinite(live.refined).mean() > 0.9  # the feet refined, frame by frame
+    np.testing.assert_allclose(live.refined, batch.refined, atol=0.05, equal_nan=True)
+    stats = json.loads((result.out_dir / "report.json").read_text())["live"]
+    refinement = stats["stages_ms"]["refinement"]
+    assert 0 < refinement["p50"] <= refinement["p95"] < stats["latency_ms"]["p95"]
 
 
 def test_a_killed_session_keeps_what_it_recorded(tmp_path):

@@ -28,6 +28,7 @@ from formcheck.core.reps.stance import accept_cycles, stance_signal, time_cycles
 from formcheck.core.reps.timing import PhaseTimes, finish_last_pause, typical_bottom_pause
 from formcheck.core.signal.body import foot_length_px, forward_sign, free_foot_hang
 from formcheck.core.signal.clean import CleanTracks, clean_tracks
+from formcheck.core.signal.refined import fuse_series, track_label
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class RepResult:
     faults: list[dict] = field(default_factory=list)
     uncertain: list[dict] = field(default_factory=list)  # faults judged with too little confidence
     not_checked: list[str] = field(default_factory=list)  # the fault ids this rep could not be judged on
+    track: tuple[str, float] = ("mediapipe", 0.0)  # heel and toe measured on: refined | mediapipe | mixed, share
 
     @property
     def metrics(self) -> dict:
@@ -69,7 +71,10 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
     check_duration(series, cfg.stance.min_stance_s)
     check_body_in_frame(series, cfg.cleaning.min_visibility)
     tracks = clean_tracks(series, cfg.cleaning)
-    views = view_segments(tracks, cfg.view)
+    views = view_segments(tracks, cfg.view)  # from the hips and shoulders: the same with the refined feet
+    series, foot_weights = fuse_series(series, frontal_mask(views, len(series)))
+    if foot_weights.any():
+        tracks = clean_tracks(series, cfg.cleaning)
     still = {s: foot_still(tracks, s, cfg.stance) for s in ("left", "right")}
     evidence = detect_side(tracks, still)
     side = evidence.side if cfg.side == "auto" else cfg.side
@@ -95,6 +100,7 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
             verdict.faults[k],
             verdict.uncertain[k],
             verdict.not_checked[k],
+            track_label(foot_weights, tracks.t, signal_side, j.times.t_start, j.times.t_end),
         )
         for k, j in enumerate(measured)
     ]
@@ -116,13 +122,19 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
     )
 
 
+def frontal_mask(views: list[ViewSegment], n: int) -> np.ndarray:
+    """(n,) True in the frames seen from the front or the back."""
+    frontal = np.zeros(n, bool)
+    for seg in views:
+        frontal[seg.start : seg.stop] = seg.view in ("front", "back")
+    return frontal
+
+
 def find_reps(
     tracks: CleanTracks, cfg: AnalysisConfig, side: str, views: list[ViewSegment], stances: list[tuple[int, int]]
 ) -> tuple[list[SegmentedRep], np.ndarray]:
     """The reps of every stance, and the heel-height signal (shank lengths, NaN outside the stances)."""
-    frontal = np.zeros(len(tracks.t), bool)
-    for seg in views:
-        frontal[seg.start : seg.stop] = seg.view in ("front", "back")
+    frontal = frontal_mask(views, len(tracks.t))
     h = np.full(len(tracks.t), np.nan)
     found: list[SegmentedRep] = []
     for start, stop in stances:

@@ -45,6 +45,8 @@ LANDMARK_NAMES: tuple[str, ...] = (
 )
 N_LANDMARKS = len(LANDMARK_NAMES)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAMES)}
+# The points refined from the video itself (formcheck.io.foot_track), in the order of LandmarkSeries.refined
+REFINED_POINTS: tuple[str, ...] = ("left_heel", "right_heel", "left_foot_index", "right_foot_index")
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +58,7 @@ class LandmarkSeries:
     z: (T, 33) MediaPipe's normalized z times the frame width (pixels).
     vis: (T, 33) visibility in [0, 1]; NaN where no pose.
     presence: (T, 33) or None.  world: (T, 33, 3) metres or None.
+    refined: (T, 4, 2) pixels of REFINED_POINTS tracked in the video itself, NaN where not tracked; or None.
     frame: (T,) source frame indices.  width, height: frame size in pixels.
     """
 
@@ -68,6 +71,7 @@ class LandmarkSeries:
     frame: np.ndarray = field(default=None)  # type: ignore[assignment]
     presence: np.ndarray | None = None
     world: np.ndarray | None = None
+    refined: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t, dtype=float)
@@ -81,6 +85,8 @@ class LandmarkSeries:
             _check_shape("presence", self.presence, (n, N_LANDMARKS))
         if self.world is not None:
             _check_shape("world", self.world, (n, N_LANDMARKS, 3))
+        if self.refined is not None:
+            _check_shape("refined", self.refined, (n, len(REFINED_POINTS), 2))
         if not np.isfinite(t).all():
             raise InputError("timestamps t must be finite numbers of seconds")
         if n > 1 and not np.all(np.diff(t) > 0):
@@ -91,7 +97,7 @@ class LandmarkSeries:
         _check_shape("frame", frame, (n,))
         object.__setattr__(self, "t", t)
         object.__setattr__(self, "frame", frame)
-        for name in ("xy", "z", "vis", "presence", "world"):
+        for name in ("xy", "z", "vis", "presence", "world", "refined"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, np.asarray(value, dtype=float))
@@ -121,6 +127,7 @@ class LandmarkSeries:
             frame=self.frame[sl],
             presence=None if self.presence is None else self.presence[sl],
             world=None if self.world is None else self.world[sl],
+            refined=None if self.refined is None else self.refined[sl],
         )
 
     @classmethod

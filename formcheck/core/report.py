@@ -37,6 +37,7 @@ def rep_to_dict(rep: RepResult) -> dict[str, Any]:
     out.update({k: m.get(k) for k in TEMPO_KEYS})
     out["bottom_pause_estimated"] = bool(p.end_estimated)
     out["view"] = rep.view
+    out["track"], out["track_refined_frac"] = rep.track
     out["heel_range"] = m.get("heel_range", {})
     out.update({k: v for k, v in m.items() if k not in TEMPO_KEYS and k != "heel_range"})
     out["vs_set"] = rep.vs_set.to_dict()

@@ -28,7 +28,7 @@ ENV_VAR = "FORMCHECK_CACHE_DIR"
 MAX_ENV_VAR = "FORMCHECK_CACHE_MAX_MB"
 DEFAULT_MAX_MB = 1024
 FORMAT = 1  # bump when the stored layout or the extraction code changes the landmarks
-ARRAYS = ("t", "xy", "z", "vis", "frame", "presence", "world")
+ARRAYS = ("t", "xy", "z", "vis", "frame", "presence", "world", "refined")
 
 
 def cache_dir() -> Path:

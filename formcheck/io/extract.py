@@ -12,6 +12,7 @@ import numpy as np
 
 from formcheck.core.landmarks import LandmarkSeries
 from formcheck.errors import InputError
+from formcheck.io.foot_track import FOOT_TRACK_VERSION, FootTracker
 from formcheck.io.pose import ModelImage, PoseConfig, PoseEstimator, PoseFrame, model_image
 from formcheck.io.prefetch import prefetch
 from formcheck.io.video import Frame, VideoInfo
@@ -29,6 +30,7 @@ class ExtractConfig:
     max_fps: float | None = 30.0  # analyze at most this many frames per second (None: every frame)
     pose: PoseConfig = field(default_factory=PoseConfig)
     ahead: int = 4  # frames decoded ahead of the model (bounded: memory does not grow with the clip)
+    foot_track: bool = True  # refine the heels and toes from the picture (formcheck.io.foot_track)
 
     def __post_init__(self) -> None:
         if self.max_side is not None and not 64 <= self.max_side <= 8192:
@@ -39,8 +41,11 @@ class ExtractConfig:
             raise InputError("ahead must be at least 1 frame")
 
     def key(self) -> dict[str, Any]:
-        """The settings that change the landmarks (not `ahead`)."""
-        return {k: v for k, v in asdict(self).items() if k != "ahead"}
+        """The settings that change the landmarks (not `ahead`); the foot track by its version, so a changed
+        tracker never reuses old refined points."""
+        key = {k: v for k, v in asdict(self).items() if k != "ahead"}
+        key["foot_track"] = FOOT_TRACK_VERSION if self.foot_track else False
+        return key
 
 
 def keep_at_most(max_fps: float | None) -> Callable[[float], bool] | None:
@@ -102,11 +107,16 @@ class SeriesBuilder:
         self._t: list[float] = []
         self._frame: list[int] = []
         self._poses: list[PoseFrame] = []
+        self._refined: list[np.ndarray] | None = None
 
-    def append(self, index: int, t: float, pose: PoseFrame) -> None:
+    def append(self, index: int, t: float, pose: PoseFrame, refined: np.ndarray | None = None) -> None:
+        """One frame; `refined` (4, 2) from a FootTracker, given for every frame or for none."""
         self._t.append(t)
         self._frame.append(index)
         self._poses.append(pose)
+        if refined is not None:
+            self._refined = [] if self._refined is None else self._refined
+            self._refined.append(refined)
 
     def __len__(self) -> int:
         return len(self._t)
@@ -118,20 +128,25 @@ class SeriesBuilder:
         stack = lambda name: np.stack([getattr(p, name) for p in self._poses])  # noqa: E731
         return LandmarkSeries(t=np.array(self._t), xy=stack("xy"), z=stack("z"), vis=stack("vis"),
                               width=self.width, height=self.height, frame=np.array(self._frame),
-                              presence=stack("presence"), world=stack("world"))
+                              presence=stack("presence"), world=stack("world"),
+                              refined=None if self._refined is None else np.stack(self._refined))
 
 
 def extract_landmarks(frames: Iterable[Frame], info: VideoInfo, estimator: PoseEstimator,
                       on_frame: Callable[[Frame, PoseFrame], None] | None = None,
                       config: ExtractConfig | None = None) -> Extraction:
-    """Pose per frame.  Ctrl-C stops early and keeps what was extracted (interrupted=True)."""
+    """Pose per frame, and with config.foot_track the heels and toes refined from the picture.
+    Ctrl-C stops early and keeps what was extracted (interrupted=True)."""
+    config = config or ExtractConfig()
     builder = SeriesBuilder(info.width, info.height)
+    feet = FootTracker() if config.foot_track else None
     interrupted = False
-    stream = model_frames(frames, config or ExtractConfig())
+    stream = model_frames(frames, config)
     try:
         for frame, image in stream:
             pose = estimator.detect(image, frame.t)
-            builder.append(frame.index, frame.t, pose)
+            refined = None if feet is None else feet.update(frame.image, frame.t, pose.xy, pose.vis)
+            builder.append(frame.index, frame.t, pose, refined)
             if on_frame is not None:
                 on_frame(frame, pose)
     except KeyboardInterrupt:

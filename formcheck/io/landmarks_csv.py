@@ -3,7 +3,8 @@
 Columns: ``frame,t,width,height`` then, for each of the 33 MediaPipe landmarks
 in index order, ``NAME_x,NAME_y,NAME_z,NAME_vis`` (pixels of the upright frame;
 z = MediaPipe's normalized z x frame width; visibility), then optional extras
-``NAME_presence`` and ``NAME_wx,NAME_wy,NAME_wz`` (world landmarks, metres).
+``NAME_presence``, ``NAME_wx,NAME_wy,NAME_wz`` (world landmarks, metres) and the heels and toes
+refined from the video itself, ``NAME_fx,NAME_fy`` (pixels, empty where not tracked).
 Empty cells where no pose was found.  Readers ignore columns they don't need.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.core.landmarks import LANDMARK_NAMES, N_LANDMARKS, LandmarkSeries
+from formcheck.core.landmarks import LANDMARK_NAMES, N_LANDMARKS, REFINED_POINTS, LandmarkSeries
 from formcheck.errors import InputError, OutputError
 from formcheck.io.report_files import write_atomic
 
@@ -23,6 +24,7 @@ BASE_COLUMNS = ("frame", "t", "width", "height")
 POSE_COLUMNS = tuple(f"{n}_{k}" for n in LANDMARK_NAMES for k in ("x", "y", "z", "vis"))
 PRESENCE_COLUMNS = tuple(f"{n}_presence" for n in LANDMARK_NAMES)
 WORLD_COLUMNS = tuple(f"{n}_w{k}" for n in LANDMARK_NAMES for k in ("x", "y", "z"))
+REFINED_COLUMNS = tuple(f"{n}_f{k}" for n in REFINED_POINTS for k in ("x", "y"))
 REQUIRED_COLUMNS = BASE_COLUMNS + POSE_COLUMNS
 
 
@@ -32,6 +34,8 @@ def header(series: LandmarkSeries) -> list[str]:
         cols += PRESENCE_COLUMNS
     if series.world is not None:
         cols += WORLD_COLUMNS
+    if series.refined is not None:
+        cols += REFINED_COLUMNS
     return cols
 
 
@@ -45,6 +49,8 @@ def to_rows(series: LandmarkSeries) -> np.ndarray:
         parts.append(series.presence)
     if series.world is not None:
         parts.append(series.world.reshape(n, -1))
+    if series.refined is not None:
+        parts.append(series.refined.reshape(n, -1))
     return np.concatenate(parts, axis=1)
 
 
@@ -105,7 +111,7 @@ def parse_landmarks_csv(text: str, name: str = "landmarks CSV") -> LandmarkSerie
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
         raise InputError(f"{name} is not a formcheck landmarks CSV: column '{missing[0]}'{more} missing "
                          "(see docs/outputs.md, 'Landmarks CSV')")
-    known = [c for c in REQUIRED_COLUMNS + PRESENCE_COLUMNS + WORLD_COLUMNS if c in cols]
+    known = [c for c in REQUIRED_COLUMNS + PRESENCE_COLUMNS + WORLD_COLUMNS + REFINED_COLUMNS if c in cols]
     index = [cols.index(c) for c in known]
     table = _parse_table(lines[1:], len(cols), index, name)
     return _series_from_table(table, {c: i for i, c in enumerate(known)}, name)
@@ -183,4 +189,5 @@ def _series_from_table(table: np.ndarray, pos: dict[str, int], name: str) -> Lan
         frame=np.where(np.isnan(frame), np.arange(n), frame).astype(int),
         presence=take(PRESENCE_COLUMNS) if has(PRESENCE_COLUMNS) else None,
         world=take(WORLD_COLUMNS).reshape(n, N_LANDMARKS, 3) if has(WORLD_COLUMNS) else None,
+        refined=take(REFINED_COLUMNS).reshape(n, len(REFINED_POINTS), 2) if has(REFINED_COLUMNS) else None,
     )

@@ -25,6 +25,7 @@ class LiveFrame:
     available: float  # time.perf_counter() when the frame was captured / read
     pose: Any = None  # landmarks already known (a replayed landmarks CSV): no pose model needed
     read_ms: float = 0.0  # how long reading (decoding) it took; a camera's includes waiting for its next frame
+    refined: Any = None  # the replayed CSV's refined feet (4, 2), when it has them
 
 
 def _timed(frames: Iterator[Frame]) -> Iterator[tuple[Frame, float]]:
@@ -143,7 +144,8 @@ class ReplayFrames:
         for k in range(len(s.t)):
             self.read += 1
             pose = self._pose(s.xy[k], s.z[k], s.vis[k], presence[k], world[k])
-            yield LiveFrame(int(s.frame[k]), float(s.t[k]), blank.copy(), time.perf_counter(), pose)
+            refined = None if s.refined is None else s.refined[k]
+            yield LiveFrame(int(s.frame[k]), float(s.t[k]), blank.copy(), time.perf_counter(), pose, refined=refined)
 
     def close(self) -> None:
         pass

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.errors import OutputError
-from formcheck.io.landmarks_csv import PRESENCE_COLUMNS, REQUIRED_COLUMNS, WORLD_COLUMNS
+from formcheck.io.landmarks_csv import PRESENCE_COLUMNS, REFINED_COLUMNS, REQUIRED_COLUMNS, WORLD_COLUMNS
 
 LANDMARKS_NAME, EVENTS_NAME, RAW_NAME = "landmarks.csv", "live.jsonl", "raw.mkv"
 
@@ -28,11 +28,14 @@ def _cell(x: float) -> str:
 
 
 def landmark_row(index: int, t: float, width: int, height: int, xy: np.ndarray, z: np.ndarray, vis: np.ndarray,
-                 presence: np.ndarray, world: np.ndarray) -> str:
-    """One landmarks CSV line (with the presence and world columns); NaN is an empty cell."""
+                 presence: np.ndarray, world: np.ndarray, refined: np.ndarray | None = None) -> str:
+    """One landmarks CSV line (with the presence and world columns, and the refined feet when given);
+    NaN is an empty cell."""
     pose = np.concatenate([xy, z[:, None], vis[:, None]], axis=1).ravel()
     cells = [str(int(index)), _cell(t), str(int(width)), str(int(height))]
     cells += [_cell(v) for v in pose] + [_cell(v) for v in presence] + [_cell(v) for v in world.ravel()]
+    if refined is not None:
+        cells += [_cell(v) for v in np.asarray(refined, float).ravel()]
     return ",".join(cells) + "\n"
 
 
@@ -71,10 +74,14 @@ class AppendFile:
 class SessionRecorder:
     """Appends a live session's landmarks, events and (optionally) raw video to out_dir."""
 
-    def __init__(self, out_dir: Path, width: int, height: int, fps: float, video: bool = False) -> None:
+    def __init__(self, out_dir: Path, width: int, height: int, fps: float, video: bool = False,
+                 refined: bool = False) -> None:
+        """refined: every frame() call gives the refined feet (the CSV gets their columns)."""
         self.out_dir = Path(out_dir)
         self.width, self.height = width, height
-        header = ",".join(REQUIRED_COLUMNS + PRESENCE_COLUMNS + WORLD_COLUMNS) + "\n"
+        self.refined = refined
+        columns = REQUIRED_COLUMNS + PRESENCE_COLUMNS + WORLD_COLUMNS + (REFINED_COLUMNS if refined else ())
+        header = ",".join(columns) + "\n"
         self.landmarks = AppendFile(self.out_dir / LANDMARKS_NAME, header)
         self.events = AppendFile(self.out_dir / EVENTS_NAME)
         self.rows = 0
@@ -86,10 +93,13 @@ class SessionRecorder:
             self._video = VideoEncoder(self.out_dir / RAW_NAME, width, height, fps or 30.0, streamable=True)
             self.warnings += self._video.warnings
 
-    def frame(self, index: int, t: float, pose: Any) -> None:
-        """Append one frame's landmarks (a formcheck.io.pose.PoseFrame)."""
+    def frame(self, index: int, t: float, pose: Any, refined: np.ndarray | None = None) -> None:
+        """Append one frame's landmarks (a formcheck.io.pose.PoseFrame) and, when recording them, its refined
+        feet ((4, 2), NaN where not tracked)."""
+        if self.refined:
+            refined = np.full((len(REFINED_COLUMNS) // 2, 2), np.nan) if refined is None else refined
         self.landmarks.write(landmark_row(index, t, self.width, self.height, pose.xy, pose.z, pose.vis,
-                                          pose.presence, pose.world))
+                                          pose.presence, pose.world, refined if self.refined else None))
         self.rows += 1
 
     def event(self, record: dict[str, Any]) -> None:

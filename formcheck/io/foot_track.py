@@ -1,0 +1,319 @@
+"""A foot track that follows the picture: the heel and the toe of both feet refined from the video itself.
+
+MediaPipe's heel compresses a calf raise (its trace reads 0.56-0.83 of the true motion and creeps
+through holds); the shoe's outline and texture move exactly with the foot. For each foot, two parts
+are registered in every analyzed frame against a picture of themselves taken when the foot stood
+still (the anchor): the rear foot (heel to ball, below the ankle), which carries the heel, and the
+toes, which carry the foot_index (the toes stay flat while the rear foot tips up, so one rigid
+picture of the whole foot would not fit both). Registration is OpenCV's ECC (enhanced correlation
+coefficient, a rigid warp, photometrically invariant) with a mask of the part, started from the
+previous frame's warp. Registering to the anchor picture, never frame to frame, means errors do
+not accumulate: the track does not drift.
+
+The tracked physical point is the one MediaPipe's heel (toe) marks at the anchor, averaged over the
+first half second of a still foot, so amplitudes compare with MediaPipe's. A part is reported
+missing (NaN), never guessed, when its registration fails (the correlation drops: occlusion, the
+foot leaves the picture) or when it disagrees with MediaPipe by half a foot for a second (it is
+following something else); after a short failure the same picture is tried again, after a long one
+the part is anchored anew where MediaPipe puts it once the foot stands still.
+
+Measured in bench/foot_track.py. Pure image code: no model, no files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from formcheck.core.landmarks import INDEX, REFINED_POINTS
+
+SIDES = ("left", "right")
+FOOT_TRACK_VERSION = 2  # part of the landmark cache key: bump when the tracker's output changes
+_ECC_WITH_MASK = getattr(cv2, "findTransformECCWithMask", None)  # OpenCV >= 4.12: a mask on the template
+
+
+@dataclass(frozen=True)
+class FootTrackConfig:
+    """Geometry in foot scales S: max(heel-to-toe, 0.6 x knee-to-ankle) in pixels at the anchor."""
+
+    min_visibility: float = 0.5  # MediaPipe's foot points must be seen this well to anchor on them
+    still_s: float = 0.3  # MediaPipe's foot stood still this long before an anchor is taken:
+    still_max: float = 0.04  # ... the mean of its first and last thirds less than this apart (x S)
+    min_texture: float = 4.0  # mean gradient (grey levels per pixel) a part's picture needs to be registered
+    anchor_s: float = 0.5  # MediaPipe's point is averaged over this long after the anchor while the foot is still
+    rear_pad: float = 0.2  # the rear foot's mask: the hull of heel, ball and instep, grown by this
+    ankle_lift: float = 0.3  # the instep: this far from the heel-to-toe line up to the ankle
+    ball: float = 0.7  # the ball of the foot, as a fraction of the heel-to-toe line
+    toe_pad: float = 0.1  # the toes' mask: ball to toe, grown by this
+    search: float = 0.3  # the search window around the predicted part, x the part's size
+    min_cc: float = 0.6  # registration below this correlation is a failure
+    max_step: float = 0.5  # a part moving more than this (x S) between frames is a failure
+    coast_s: float = 0.5  # failures shorter than this: try the same picture again; longer: anchor anew
+    carry_s: float = 1.0  # a part lost no longer than this re-anchors on its last point moved as MediaPipe moved
+    max_dev: float = 0.5  # disagreeing with MediaPipe by this (x S), median over dev_s, ends the track
+    dev_s: float = 1.0
+    max_part_px: int = 192  # a part's picture larger than this (long side, pixels) is registered scaled down to it:
+    # the time per frame does not grow with the video's resolution
+    iterations: int = 50
+    epsilon: float = 1e-4
+
+
+def foot_scale(heel: np.ndarray, toe: np.ndarray, ankle: np.ndarray, knee: np.ndarray) -> float:
+    """Pixels of a foot length: the heel-to-toe distance, or from the shank when the foot is foreshortened."""
+    shank = float(np.hypot(*(knee - ankle))) if np.isfinite(knee).all() else 0.0
+    return max(float(np.hypot(*(toe - heel))), 0.6 * shank)
+
+
+def hull(points: list[np.ndarray], pad: float) -> np.ndarray:
+    """Convex polygon around the points grown by pad pixels (eight offsets around each point)."""
+    ang = np.linspace(0.0, 2.0 * np.pi, 8, endpoint=False)
+    ring = np.asarray(points, float)[:, None, :] + pad * np.stack([np.cos(ang), np.sin(ang)], axis=1)[None]
+    return cv2.convexHull(ring.reshape(-1, 2).astype(np.float32))[:, 0].astype(float)
+
+
+def part_polygons(
+    heel: np.ndarray, toe: np.ndarray, ankle: np.ndarray, scale: float, cfg: FootTrackConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rear foot, toes) polygons in pixels: the rear foot stays below the ankle (the shin does not tip up)."""
+    along = toe - heel
+    unit = along / max(float(np.hypot(*along)), 1e-6)
+    foot_line = heel + unit * float(np.dot(ankle - heel, unit))
+    instep = foot_line + cfg.ankle_lift * (ankle - foot_line)
+    ball = heel + cfg.ball * along
+    return hull([heel, ball, instep], cfg.rear_pad * scale), hull([ball, toe], cfg.toe_pad * scale)
+
+
+def _affine(m: np.ndarray) -> np.ndarray:
+    return np.vstack([m, [0.0, 0.0, 1.0]])
+
+
+def _apply(m: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return p @ m[:, :2].T + m[:, 2]
+
+
+def _shift(dx: float, dy: float) -> np.ndarray:
+    return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
+
+
+def _scale(k: float) -> np.ndarray:
+    return np.array([[k, 0.0, 0.0], [0.0, k, 0.0]])
+
+
+def _zoomed(gray: np.ndarray, zoom: float) -> np.ndarray:
+    if zoom >= 1.0:
+        return gray
+    size = (max(1, round(gray.shape[1] * zoom)), max(1, round(gray.shape[0] * zoom)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
+def _gray(image: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    crop = image[y0:y1, x0:x1]
+    return crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+
+
+class Part:
+    """One rigid part of a foot: its picture and mask at the anchor, and the warp to the current frame."""
+
+    def __init__(self, image: np.ndarray, polygon: np.ndarray, point: np.ndarray, cfg: FootTrackConfig) -> None:
+        h, w = image.shape[:2]
+        x0, y0 = np.maximum(np.floor(polygon.min(axis=0)).astype(int) - 2, 0)
+        x1, y1 = np.minimum(np.ceil(polygon.max(axis=0)).astype(int) + 3, [w, h])
+        self.zoom = min(1.0, cfg.max_part_px / max(x1 - x0, y1 - y0, 1))  # template pixels per frame pixel
+        self.template = _zoomed(_gray(image, x0, y0, x1, y1), self.zoom).copy()
+        self.mask = np.zeros_like(self.template)
+        cv2.fillConvexPoly(self.mask, np.round((polygon - (x0, y0)) * self.zoom).astype(np.int32), 255)
+        self.point = (np.asarray(point, float) - (x0, y0)) * self.zoom  # the tracked point, template pixels
+        self.warp = _shift(x0, y0) @ _affine(_scale(1.0 / self.zoom))  # template pixels -> frame pixels
+        self.cfg = cfg
+        self.cc = 1.0
+
+    @property
+    def position(self) -> np.ndarray:
+        return _apply(self.warp, self.point[None])[0]
+
+    def register(self, image: np.ndarray) -> tuple[float, np.ndarray] | None:
+        """Align the part's picture with this frame, starting from the last warp: (correlation, the new warp),
+        None if it cannot be done. The caller decides whether to keep the warp (accept())."""
+        th, tw = self.template.shape
+        corners = _apply(self.warp, np.array([[0, 0], [tw, 0], [0, th], [tw, th]], float))
+        margin = self.cfg.search * max(th, tw) / self.zoom
+        h, w = image.shape[:2]
+        x0, y0 = np.maximum(np.floor(corners.min(axis=0) - margin).astype(int), 0)
+        x1, y1 = np.minimum(np.ceil(corners.max(axis=0) + margin).astype(int), [w, h])
+        if (x1 - x0) * self.zoom < tw // 2 or (y1 - y0) * self.zoom < th // 2:
+            return None  # the part has left the picture
+        search = _zoomed(_gray(image, x0, y0, x1, y1), self.zoom)
+        # template pixels -> search pixels: a rigid motion (both are scaled by the same zoom)
+        start = (_scale(self.zoom) @ _affine(_shift(-x0, -y0) @ _affine(self.warp)))[:2].astype(np.float32)
+        criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, self.cfg.iterations, self.cfg.epsilon)
+        try:
+            if _ECC_WITH_MASK is not None:
+                everywhere = np.full(search.shape, 255, np.uint8)
+                cc, found = _ECC_WITH_MASK(
+                    self.template, search, self.mask, everywhere, start, cv2.MOTION_EUCLIDEAN, criteria, 1
+                )
+            else:  # pragma: no cover - older OpenCV: the part's predicted place masks the search window
+                cc, found = self._register_without_template_mask(search, start, criteria)
+        except cv2.error:
+            return None  # ECC did not converge (a flat or vanished picture)
+        return float(cc), _shift(x0, y0) @ _affine(_scale(1.0 / self.zoom) @ _affine(found.astype(float)))
+
+    def accept(self, cc: float, warp: np.ndarray) -> None:
+        self.cc, self.warp = cc, warp
+
+    def textured(self) -> bool:
+        """Enough contrast inside the mask to register on (a flat board in front of the foot has none)."""
+        gx = cv2.Sobel(self.template, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(self.template, cv2.CV_32F, 0, 1, ksize=3)
+        inside = self.mask > 0
+        return bool(inside.any() and float(np.mean(np.hypot(gx, gy)[inside])) >= self.cfg.min_texture)
+
+    def _register_without_template_mask(
+        self, search: np.ndarray, start: np.ndarray, criteria: tuple
+    ) -> tuple[float, np.ndarray]:  # pragma: no cover
+        h, w = search.shape
+        predicted = cv2.warpAffine(self.mask, start, (w, h), flags=cv2.INTER_NEAREST)
+        return cv2.findTransformECC(self.template, search, start, cv2.MOTION_EUCLIDEAN, criteria, predicted, 1)
+
+
+@dataclass
+class PointTrack:
+    """The state of one tracked point (a heel or a toe)."""
+
+    part: Part | None = None
+    scale: float = 0.0
+    anchor_t: float = -np.inf
+    anchor_sum: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    anchor_n: int = 0
+    failed_since: float | None = None
+    last: np.ndarray | None = None  # last reported position, and MediaPipe's point then (for a carried re-anchor)
+    last_mp: np.ndarray | None = None
+    last_t: float = -np.inf
+    deviations: list[tuple[float, float]] = field(default_factory=list)
+
+
+class FootTracker:
+    """Refines MediaPipe's heel and toe of both feet frame by frame from the picture (see the module doc).
+
+    update() takes each analyzed frame (BGR or gray, upright) with MediaPipe's landmarks of it and
+    returns the refined points in REFINED_POINTS order, (4, 2) pixels, NaN where not tracked.
+    """
+
+    def __init__(self, config: FootTrackConfig | None = None) -> None:
+        self.cfg = config or FootTrackConfig()
+        self._tracks = {name: PointTrack() for name in REFINED_POINTS}
+        self._recent: dict[str, list[tuple[float, np.ndarray]]] = {side: [] for side in SIDES}
+
+    def update(self, image: np.ndarray, t: float, xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
+        out = np.full((len(REFINED_POINTS), 2), np.nan)
+        for side in SIDES:
+            foot = self._foot(side, xy, vis)
+            still = self._still(side, t, foot)
+            for part_index, name in enumerate((f"{side}_heel", f"{side}_foot_index")):
+                mp_point = None if foot is None else foot[part_index]
+                out[REFINED_POINTS.index(name)] = self._step(
+                    self._tracks[name], part_index, image, t, foot, mp_point, still
+                )
+        return np.round(out, 3)  # as the landmarks: 0.001 px
+
+    # ------------------------------------------------------------------ MediaPipe's foot
+    def _foot(self, side: str, xy: np.ndarray, vis: np.ndarray) -> np.ndarray | None:
+        """(heel, toe, ankle, knee) of one side when MediaPipe sees the foot well, else None."""
+        idx = [INDEX[f"{side}_{p}"] for p in ("heel", "foot_index", "ankle", "knee")]
+        pts = xy[idx]
+        seen = np.nan_to_num(vis[idx[:3]]) >= self.cfg.min_visibility
+        return pts if seen.all() and np.isfinite(pts[:3]).all() else None
+
+    def _still(self, side: str, t: float, foot: np.ndarray | None) -> bool:
+        """MediaPipe's foot has been seen and has not moved for still_s (jitter averaged out: the mean of the
+        window's first third against its last third)."""
+        recent = self._recent[side]
+        if foot is None:
+            recent.clear()
+            return False
+        recent.append((t, foot))
+        while recent and recent[0][0] < t - self.cfg.still_s:
+            recent.pop(0)
+        if len(recent) < 3 or t - recent[0][0] < 0.8 * self.cfg.still_s:
+            return False
+        pts = np.stack([f[:3] for _, f in recent])
+        third = max(1, len(pts) // 3)
+        moved = np.hypot(*(pts[-third:].mean(axis=0) - pts[:third].mean(axis=0)).T).max()
+        return bool(moved < self.cfg.still_max * foot_scale(*foot))
+
+    # ------------------------------------------------------------------ one point
+    def _step(
+        self,
+        tr: PointTrack,
+        part_index: int,
+        image: np.ndarray,
+        t: float,
+        foot: np.ndarray | None,
+        mp_point: np.ndarray | None,
+        still: bool,
+    ) -> np.ndarray:
+        nan = np.full(2, np.nan)
+        if tr.part is None:
+            if foot is None or not still or not self._anchor(tr, part_index, image, t, foot):
+                return nan
+            return self._report(tr, t, mp_point)
+        if not self._registered(tr, image):
+            tr.failed_since = t if tr.failed_since is None else tr.failed_since
+            if t - tr.failed_since > self.cfg.coast_s:
+                tr.part = None  # lost: anchored anew once MediaPipe's foot stands still
+            return nan
+        tr.failed_since = None
+        if foot is not None and still and t - tr.anchor_t < self.cfg.anchor_s and tr.anchor_n:
+            self._average_anchor(tr, mp_point)
+        if mp_point is not None and self._disagrees(tr, t, mp_point):
+            tr.part, tr.last = None, None  # following something else: never carried over
+            return nan
+        return self._report(tr, t, mp_point)
+
+    def _registered(self, tr: PointTrack, image: np.ndarray) -> bool:
+        """Register the part; keep the new warp only if it fits well and does not jump."""
+        found = tr.part.register(image)
+        if found is None or found[0] < self.cfg.min_cc:
+            return False
+        moved = _apply(found[1], tr.part.point[None])[0] - tr.part.position
+        if np.hypot(*moved) > self.cfg.max_step * tr.scale:
+            return False
+        tr.part.accept(*found)
+        return True
+
+    def _anchor(self, tr: PointTrack, part_index: int, image: np.ndarray, t: float, foot: np.ndarray) -> bool:
+        """Start a track on the picture of the part where MediaPipe puts it; False if that picture is flat."""
+        heel, toe, ankle, knee = foot
+        scale = foot_scale(heel, toe, ankle, knee)
+        carried = tr.last is not None and t - tr.last_t <= self.cfg.carry_s
+        point = foot[part_index]
+        if carried:  # a short loss: the same physical point, moved as MediaPipe's point moved meanwhile
+            point = tr.last + (point - tr.last_mp)
+            heel, toe = (point, toe) if part_index == 0 else (heel, point)
+        part = Part(image, part_polygons(heel, toe, ankle, scale, self.cfg)[part_index], point, self.cfg)
+        if not part.textured():
+            return False
+        tr.part, tr.scale, tr.anchor_t, tr.failed_since, tr.deviations = part, scale, t, None, []
+        tr.anchor_sum, tr.anchor_n = (np.zeros(2), 0) if carried else (part.point.copy(), 1)
+        return True
+
+    def _average_anchor(self, tr: PointTrack, mp_point: np.ndarray) -> None:
+        """While the foot still stands, MediaPipe's point (in the part's own pixels) is averaged: its jitter
+        at the one anchor frame would otherwise offset the whole track."""
+        local = _apply(np.linalg.inv(_affine(tr.part.warp))[:2], mp_point[None])[0]
+        tr.anchor_sum = tr.anchor_sum + local
+        tr.anchor_n += 1
+        tr.part.point = tr.anchor_sum / tr.anchor_n
+
+    def _disagrees(self, tr: PointTrack, t: float, mp_point: np.ndarray) -> bool:
+        tr.deviations.append((t, float(np.hypot(*(tr.part.position - mp_point)))))
+        tr.deviations = [d for d in tr.deviations if d[0] > t - self.cfg.dev_s]
+        return len(tr.deviations) >= 3 and float(np.median([d[1] for d in tr.deviations])) > self.cfg.max_dev * tr.scale
+
+    def _report(self, tr: PointTrack, t: float, mp_point: np.ndarray | None) -> np.ndarray:
+        pos = tr.part.position
+        if mp_point is not None:
+            tr.last, tr.last_mp, tr.last_t = pos.copy(), np.asarray(mp_point, float).copy(), t
+        return pos

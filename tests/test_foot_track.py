@@ -1,0 +1,160 @@
+"""The foot track (formcheck.io.foot_track) on synthetic image sequences with a known motion.
+
+A textured foot-shaped patch on a textured background is turned about its ball and moved along a known
+path (a rise, a hold, a fast reversal, a slow lowering, a bottom pause); MediaPipe's points are the true
+ones plus noise. The tracker must follow the true heel and toe to a fraction of a pixel, report an
+occlusion as missing (never drift with it) and take up the track again where MediaPipe puts the foot.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from formcheck.core.landmarks import INDEX, N_LANDMARKS, REFINED_POINTS
+from formcheck.io.foot_track import FootTrackConfig, FootTracker, part_polygons
+
+W, H = 480, 360
+BALL = np.array([300.0, 250.0])  # the foot turns about its ball
+HEEL0, TOE0, ANKLE0, KNEE0 = (np.array(p, float) for p in ([200, 240], [340, 250], [215, 185], [225, 20]))
+FPS = 30.0
+
+
+def texture(h: int, w: int, seed: int, blur: float = 2.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    img = rng.uniform(0, 255, (h, w)).astype(np.float32)
+    return np.clip(cv2.GaussianBlur(img, (0, 0), blur) * 3 - 255, 0, 255).astype(np.uint8)
+
+
+BACKGROUND = texture(H, W, 1, blur=3.0)
+FOOT_TEX = texture(H, W, 2, blur=1.5)
+FOOT_MASK = np.zeros((H, W), np.uint8)
+cv2.fillConvexPoly(
+    FOOT_MASK, np.array([[185, 265], [190, 225], [230, 175], [262, 200], [350, 238], [352, 262]], np.int32), 255
+)
+
+
+def pose_at(angle_deg: float, shift: np.ndarray) -> np.ndarray:
+    """2x3: the foot turned by angle_deg about its ball (heel up for positive angles), then shifted."""
+    m = cv2.getRotationMatrix2D(tuple(BALL), angle_deg, 1.0)
+    m[:, 2] += shift
+    return m
+
+
+def frame(m: np.ndarray, occluded: bool = False) -> np.ndarray:
+    foot = cv2.warpAffine(FOOT_TEX, m, (W, H), flags=cv2.INTER_LINEAR)
+    mask = cv2.warpAffine(FOOT_MASK, m, (W, H), flags=cv2.INTER_LINEAR).astype(np.float32) / 255
+    img = BACKGROUND * (1 - mask) + foot * mask
+    if occluded:  # a flat board in front of the foot
+        img[150:300, 150:380] = 90
+    return cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
+def apply(m: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return p @ m[:, :2].T + m[:, 2]
+
+
+def path(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Angle (deg) and shift per frame: stand, rise 0.8 s, hold 0.5 s, fast drop 0.3 s with a reversal
+    (a 0.1 s rebound), slow lowering, bottom pause, a second rise; then standing."""
+    t = np.arange(n) / FPS
+    key_t = [0.0, 1.0, 1.8, 2.3, 2.6, 2.7, 2.8, 4.0, 4.6, 5.4, 6.0, 99]
+    key_a = [0.0, 0.0, 25.0, 25.0, 8.0, 12.0, 8.0, -10.0, -10.0, 20.0, 0.0, 0.0]
+    angle = np.interp(t, key_t, key_a)
+    shift = np.stack([0.8 * np.sin(t * 2.1), 0.5 * np.cos(t * 1.3)], axis=1)  # the body sways a little
+    return angle, shift
+
+
+def mediapipe_xy(m: np.ndarray, rng: np.random.Generator, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    xy = np.full((N_LANDMARKS, 2), np.nan)
+    vis = np.zeros(N_LANDMARKS)
+    for name, p in (("heel", HEEL0), ("foot_index", TOE0), ("ankle", ANKLE0)):
+        xy[INDEX[f"right_{name}"]] = apply(m, p) + rng.normal(0, noise, 2)
+        vis[INDEX[f"right_{name}"]] = 0.95
+    xy[INDEX["right_knee"]] = KNEE0
+    vis[INDEX["right_knee"]] = 0.95
+    return xy, vis
+
+
+def run(n: int, noise: float = 0.0, occluded=lambda k: False, mp_offset=lambda k: np.zeros(2), seed: int = 0):
+    angle, shift = path(n)
+    rng = np.random.default_rng(seed)
+    tracker = FootTracker()
+    got, true = [], []
+    for k in range(n):
+        m = pose_at(angle[k], shift[k])
+        xy, vis = mediapipe_xy(m, rng, noise)
+        xy[INDEX["right_heel"]] += mp_offset(k)
+        got.append(tracker.update(frame(m, occluded(k)), k / FPS, xy, vis))
+        true.append([apply(m, HEEL0), apply(m, TOE0)])
+    got = np.array(got)
+    return got[:, [REFINED_POINTS.index("right_heel"), REFINED_POINTS.index("right_foot_index")]], np.array(true)
+
+
+def test_the_masks_cover_the_rear_foot_and_the_toes_apart():
+    rear, toes = part_polygons(HEEL0, TOE0, ANKLE0, 150.0, FootTrackConfig())
+    assert cv2.pointPolygonTest(rear.astype(np.float32), tuple(HEEL0), False) > 0
+    assert cv2.pointPolygonTest(toes.astype(np.float32), tuple(TOE0), False) > 0
+    assert cv2.pointPolygonTest(rear.astype(np.float32), tuple(ANKLE0), False) < 0  # the shin does not tip up
+
+
+def test_it_follows_the_heel_and_toe_to_a_fraction_of_a_pixel_through_holds_and_a_fast_reversal():
+    got, true = run(200)
+    tracked = np.isfinite(got).all(axis=(1, 2))
+    assert tracked[10:].all()  # from the anchor (MediaPipe's foot still for 0.3 s) on, every frame
+    err = np.hypot(*(got[tracked] - true[tracked]).reshape(-1, 2).T)
+    assert np.median(err) < 0.15 and err.max() < 0.6
+    rise = true[tracked, 0, 1].max() - true[tracked, 0, 1].min()
+    assert rise > 50  # the heel really travels (tens of pixels) while the error stays sub-pixel
+
+
+def test_mediapipe_noise_at_the_anchor_is_averaged_out():
+    got, true = run(120, noise=2.0, seed=3)
+    tracked = np.isfinite(got).all(axis=(1, 2))
+    offset = np.median(got[tracked] - true[tracked], axis=0)  # the anchor's error, constant along the track
+    assert np.hypot(*offset.T).max() < 1.2  # one noisy frame would leave ~2-3 px; 15 averaged frames ~0.5
+
+
+def test_an_occlusion_is_reported_missing_and_the_track_is_taken_up_again_afterwards():
+    hidden = range(60, 100)  # 1.3 s behind a board, during the hold and the fast drop
+    got, true = run(200, occluded=lambda k: k in hidden)
+    tracked = np.isfinite(got).all(axis=(1, 2))
+    assert not tracked[60:100].any()  # a failure reported, not a guess
+    assert tracked[150:].all()  # anchored anew once MediaPipe's foot stood still again
+    err = np.hypot(*(got[150:] - true[150:]).reshape(-1, 2).T)
+    assert err.max() < 0.6
+
+
+def test_a_short_occlusion_keeps_the_same_picture_and_point():
+    got, true = run(140, occluded=lambda k: k in (70, 71, 72))
+    tracked = np.isfinite(got).all(axis=(1, 2))
+    assert not tracked[70:73].any() and tracked[73:].all()
+    assert np.hypot(*(got[73:] - true[73:]).reshape(-1, 2).T).max() < 0.6
+
+
+def test_following_something_else_than_mediapipe_ends_the_track_instead_of_drifting():
+    # from frame 60 MediaPipe's heel is 120 px away (on someone else's foot, say): the picture still fits,
+    # but a track that disagrees with MediaPipe by half a foot (70 px here) for a second is ended, not kept
+    offset = np.array([120.0, 0.0])
+    got, true = run(150, mp_offset=lambda k: offset if k >= 60 else np.zeros(2))
+    heel, mp_heel = got[:, 0], true[:, 0] + np.where(np.arange(150)[:, None] >= 60, offset, 0.0)
+    far = np.hypot(*(heel - mp_heel).T) > 70  # NaN (not reported) is not far
+    assert np.isfinite(heel[10:60]).all() and np.isnan(heel[60:]).any()  # ended...
+    assert far.sum() <= 30  # ... within a second of disagreeing
+    ended = 60 + int(np.argmax(np.isnan(heel[60:, 0])))
+    again = ended + int(np.argmax(np.isfinite(heel[ended:, 0])))
+    assert again > ended and np.hypot(*(heel[again] - mp_heel[again])) < 3  # taken up again where MediaPipe puts it
+
+
+@pytest.mark.parametrize("bad", ["no foot seen", "foot moving"])
+def test_no_anchor_without_a_still_well_seen_foot(bad):
+    tracker = FootTracker()
+    rng = np.random.default_rng(0)
+    for k in range(10):
+        m = pose_at(3.0 * k if bad == "foot moving" else 0.0, np.zeros(2))
+        xy, vis = mediapipe_xy(m, rng, 0.0)
+        if bad == "no foot seen":
+            vis[INDEX["right_heel"]] = 0.2
+        out = tracker.update(frame(m), k / FPS, xy, vis)
+        assert np.isnan(out).all()

@@ -123,14 +123,15 @@ def make_series(script: SetScript, view: str = "side", noise_px: float = 0.0, se
                 corruption: Corruption | None = None, width: int = 540, height: int = 960,
                 distance: float = 3.0, camera_height_m: float = 1.0,
                 azimuth_offset_deg: float = 0.0, body: Body | None = None,
-                span_m: float | None = None) -> tuple[LandmarkSeries, Truth]:
+                span_m: float | None = None, target_height_m: float | None = None) -> tuple[LandmarkSeries, Truth]:
     """Landmarks of a scripted set as MediaPipe would give them, and the exact truth.
 
     azimuth_offset_deg turns the camera about the athlete from the named view (e.g. "side" with
     -30: 30 degrees towards the front, an oblique view).
     noise_px overrides corruption.noise_px when given (> 0); seed defaults to script.seed.
     body: segment lengths (e.g. :func:`~formcheck.synth.motion.scaled_body`); span_m: metres of world the
-    frame's height shows (None: the athlete fills the frame as in the sample videos).
+    frame's height shows (None: the athlete fills the frame as in the sample videos); target_height_m: where
+    the camera aims (None: 0.93 m).
     truth.landmarks_px holds the uncorrupted pixel positions at the same frame times.
     """
     c = corruption or Corruption()
@@ -138,7 +139,8 @@ def make_series(script: SetScript, view: str = "side", noise_px: float = 0.0, se
     if noise_px:
         c = replace(c, noise_px=float(noise_px))
     rng = np.random.default_rng(script.seed if seed is None else seed)
-    cam = make_camera(view, script.side, width, height, distance, camera_height_m, azimuth_offset_deg, span_m)
+    cam = make_camera(view, script.side, width, height, distance, camera_height_m, azimuth_offset_deg, span_m,
+                      target_height_m)
     tl = tlm.build_timeline(script)
     t = frame_times(script, tl.duration, c.dt_jitter, rng)
     sk = compute_skeleton(script, t, body)

@@ -223,6 +223,11 @@ def load_truth(path: str | Path) -> Truth:
         raise InputError(f"could not read truth file {path}: {e}") from e
     if d.get("version") != TRUTH_VERSION:
         raise InputError(f"{path}: truth version {d.get('version')} is not {TRUTH_VERSION}; re-render it")
+    return truth_from_dict(d)
+
+
+def truth_from_dict(d: dict[str, Any]) -> Truth:
+    """Inverse of :func:`truth_to_dict` (per-frame arrays optional)."""
     frames = d.get("frames", {})
     lm = frames.get("landmarks_px")
     return Truth(

@@ -1,0 +1,101 @@
+"""The evaluation set (docs/evaluation.md).
+
+    python -m tools.evalset make [--seed 0] [--only NAME[,NAME...]] [--cache DIR]   render, extract, store
+    python -m tools.evalset list [--seed 0]                                         the manifest as a table
+    python -m tools.evalset preview NAME OUT.png [--frame N]                        one frame of a clip
+
+`make` writes bench/evalset/manifest.json and, per clip, bench/evalset/clips/NAME.npz (the model's
+landmarks) and NAME.truth.json.gz; videos go to the cache ($FORMCHECK_EVALSET_CACHE or
+~/.cache/formcheck-evalset).  Re-running skips clips whose stored landmarks match their spec.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tools.evalset.manifest import azimuth_offset, make_manifest, manifest_to_json  # noqa: E402
+from tools.evalset.store import STORE  # noqa: E402
+
+
+def _select(specs, only: str | None):
+    if not only:
+        return specs
+    names = set(only.split(","))
+    picked = [s for s in specs if s.name in names]
+    missing = names - {s.name for s in picked}
+    if missing:
+        raise SystemExit(f"error: no clip named {', '.join(sorted(missing))} in the manifest; see `list`")
+    return picked
+
+
+def cmd_make(args) -> int:
+    from tools.evalset.make import cache_root, make_all
+
+    specs = make_manifest(args.seed)
+    STORE.mkdir(parents=True, exist_ok=True)
+    (STORE / "manifest.json").write_text(manifest_to_json(specs, args.seed) + "\n")
+    cache = args.cache or cache_root()
+    failed = make_all(_select(specs, args.only), cache)
+    return 1 if failed else 0
+
+
+def cmd_list(args) -> int:
+    from formcheck.synth.timeline import build_timeline
+
+    for s in make_manifest(args.seed):
+        script = s.set_script()
+        faults = " ".join(f"{sz.fault}:{sz.grade[0]}" for r in script.reps for sz in r.sizes) or "-"
+        cam = s.camera
+        print(f"{s.name:30s} {s.split:6s} {cam['view']:13s} az{azimuth_offset(cam, script.side):+6.1f} "
+              f"{cam['width']}x{cam['height']} {script.fps:.0f}fps {build_timeline(script).duration:5.1f}s "
+              f"{len(script.reps)} reps  {faults}")
+    return 0
+
+
+def cmd_preview(args) -> int:
+    import cv2
+
+    from tools.evalset.make import render_config
+    from tools.render.render import render
+
+    (spec,) = _select(make_manifest(args.seed), args.name)
+    cfg = render_config(spec)
+    from dataclasses import replace
+
+    out = Path(args.out)
+    shot = {}
+
+    def grab(i, n, img):
+        if i == args.frame:
+            shot["img"] = img
+
+    render(spec.set_script(), replace(cfg, max_frames=args.frame + 1), out.with_suffix(""), grab)
+    cv2.imwrite(str(out), shot["img"][:, :, ::-1])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tools.evalset", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("make", help="render, extract and store the set")
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--only", default=None, help="comma-separated clip names")
+    m.add_argument("--cache", type=Path, default=None, help="where rendered videos go")
+    ls = sub.add_parser("list", help="print the manifest")
+    ls.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser("preview", help="render one frame of a clip to a PNG")
+    p.add_argument("name")
+    p.add_argument("out")
+    p.add_argument("--frame", type=int, default=60)
+    p.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    return {"make": cmd_make, "list": cmd_list, "preview": cmd_preview}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

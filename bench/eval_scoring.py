@@ -11,7 +11,8 @@ Fault tallies, per fault x view (x grade for injected faults):
 - a true rep carrying the fault: found (tp) if its matched rep is flagged with it, else missed (fn; a
   missed rep misses its faults too; `nc` counts misses the report marked "not checked");
 - a flag on a rep whose true rep does not carry the fault, or on an extra rep: a false flag (fp), unless
-  the true rep is "don't care" for it (see dont_care): then it counts as neither;
+  the true rep is "don't care" for it (see dont_care), or the rep is unmatched while the truth lists fewer
+  reps than the clip has (partial hand labels): then it counts as neither;
 - clean reps (no injected fault, matched): how many got any flag, and how many got each fault's flag.
 """
 from __future__ import annotations
@@ -63,6 +64,7 @@ class Scored:
     error: str | None = None
     naive_count: int | None = None
     true_count: int | None = None  # None: len(truth)
+    counts_only: bool = False      # only the rep count is known (no per-rep truth)
 
     @property
     def n_true(self) -> int:
@@ -117,6 +119,7 @@ class Tally:
     fn: dict = field(default_factory=lambda: defaultdict(int))
     nc: dict = field(default_factory=lambda: defaultdict(int))
     fp: dict = field(default_factory=lambda: defaultdict(int))
+    neither: dict = field(default_factory=lambda: defaultdict(int))          # (fault, view) -> flags not judged
     clean_n: dict = field(default_factory=lambda: defaultdict(int))         # view -> clean reps
     clean_any: dict = field(default_factory=lambda: defaultdict(int))       # view -> flagged with anything
     clean_fault: dict = field(default_factory=lambda: defaultdict(int))     # (fault, view) -> flagged with it
@@ -130,6 +133,8 @@ def score(clip: Scored, t: Tally) -> None:
     """Add one clip's reps to the tally."""
     found = None if clip.report is None else len(clip.reps)
     t.counts.append((clip.name, clip.view, found, clip.n_true, clip.naive_count, clip.error))
+    if clip.counts_only:
+        return
     if clip.report is None:
         for tr in clip.truth:
             for fid, (grade, size) in tr.faults.items():
@@ -144,10 +149,11 @@ def score(clip: Scored, t: Tally) -> None:
         _score_faults(clip, tr, rep, flags, t)
         if rep is not None:
             _score_tempo(tr, rep, t)
+    partial = clip.n_true > len(clip.truth)  # not every true rep is listed: an unmatched rep may be one
     for k, rep in enumerate(clip.reps):
         if k not in used:
             for f in rep["faults"]:
-                t.fp[(f["id"], clip.view)] += 1
+                (t.neither if partial else t.fp)[(f["id"], clip.view)] += 1
 
 
 def _score_faults(clip: Scored, tr: TrueRep, rep: dict | None, flags: set[str], t: Tally) -> None:
@@ -160,9 +166,9 @@ def _score_faults(clip: Scored, tr: TrueRep, rep: dict | None, flags: set[str], 
     if rep is None:
         return
     ignore = dont_care(tr)
-    for fid in flags - set(tr.faults) - ignore:
-        if tr.absent is None or fid in tr.absent:
-            t.fp[(fid, clip.view)] += 1
+    for fid in flags - set(tr.faults):
+        wrong = fid not in ignore and (tr.absent is None or fid in tr.absent)
+        (t.fp if wrong else t.neither)[(fid, clip.view)] += 1
     if not tr.faults and tr.absent is None:
         t.clean_n[clip.view] += 1
         t.clean_any[clip.view] += bool(flags - ignore)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-from _common import ROOT, SHARED, landmarks
+from _common import ROOT, SHARED, landmarks, manifest_reps
 from accuracy import naive_count
 from eval_scoring import PHASES, Scored, TrueRep
 
@@ -126,8 +126,12 @@ def _gt_reps(reps: list[dict], grade: str) -> list[TrueRep]:
                     {k: r.get(k) for k in PHASES}, {f: (grade, None) for f in r.get("faults", [])}) for r in reps]
 
 
-def shared_renders(config, cache: Path | None, folder: Path = SHARED_RENDERS) -> list[Scored]:
+def shared_renders(config, cache: Path | None, folder: Path = SHARED_RENDERS,
+                   log: Callable[[str], None] = print) -> list[Scored]:
     """The outside renders (their own truth format, *_gt.json)."""
+    if not folder.is_dir():
+        log(f"({folder} not present: shared renders skipped; see --shared)")
+        return []
     out = []
     for gt in sorted(folder.glob("*_gt.json")):
         video = gt.with_name(gt.name.replace("_gt.json", ".mp4"))
@@ -156,11 +160,16 @@ def _label_rep(r: dict[str, Any]) -> TrueRep:
 def real(config, cache: Path | None, labels: Path = LABELS, videos: Path = SHARED,
          log: Callable[[str], None] = print) -> list[Scored]:
     """The real clips against hand labels; a clip with rep_count null must be refused (or give 0 reps)."""
-    if not labels.exists():
-        log(f"(no hand labels at {labels}: real clips skipped)")
+    if labels.exists():
+        clips = json.loads(labels.read_text())["clips"]
+    elif (videos / "MANIFEST.md").exists():
+        log(f"(no hand labels at {labels}: rep counts only, from {videos / 'MANIFEST.md'})")
+        clips = {name: {"rep_count": n, "reps": []} for name, n in manifest_reps(videos / "MANIFEST.md").items()}
+    else:
+        log(f"(no hand labels at {labels} and no {videos}: real clips skipped)")
         return []
     out = []
-    for name, lab in json.loads(labels.read_text())["clips"].items():
+    for name, lab in clips.items():
         video = videos / name
         if not video.exists():
             log(f"(labelled clip {name} not in {videos}: skipped)")
@@ -170,5 +179,5 @@ def real(config, cache: Path | None, labels: Path = LABELS, videos: Path = SHARE
         reps = [_label_rep(r) for r in lab.get("reps", [])]
         n_true = lab.get("rep_count")
         out.append(Scored("real", Path(name).stem, "all", "real", reps, report, error, naive_count(series),
-                          true_count=0 if n_true is None else n_true))
+                          true_count=0 if n_true is None else n_true, counts_only=not lab.get("reps")))
     return out

@@ -28,7 +28,7 @@ from eval_scoring import (
     score,
     smallest_reliable,
 )
-from eval_sources import LABELS, real, rendered, shared_renders, synth
+from eval_sources import LABELS, SHARED_RENDERS, real, rendered, shared_renders, synth
 
 from formcheck.api import load_config
 from formcheck.synth.grades import GRADE_NAMES, PRIMARY
@@ -47,7 +47,7 @@ def fmt(a: int, n: int) -> str:
 
 
 def views_of(t: Tally) -> list[str]:
-    seen = {k[1] for k in list(t.tp) + list(t.fn) + list(t.fp)} | set(t.clean_n)
+    seen = {k[1] for k in list(t.tp) + list(t.fn) + list(t.fp) + list(t.neither)} | set(t.clean_n)
     return [v for v in VIEW_GROUPS if v in seen] + sorted(seen - set(VIEW_GROUPS))
 
 
@@ -74,7 +74,7 @@ def print_counts(clips: list[Scored]) -> None:
 def print_faults(t: Tally) -> None:
     views, grades = views_of(t), grades_of_tally(t)
     head = "".join(f"{'R ' + g:>17s}" for g in grades)
-    print(f"  {'fault':16s}{'view':14s}{head}{'precision':>16s}{'clean false-flag':>19s}")
+    print(f"  {'fault':16s}{'view':14s}{head}{'precision':>16s}{'clean false-flag':>19s}{'neither':>9s}")
     for fid in FAULT_IDS:
         first = True
         for v in views:
@@ -84,14 +84,16 @@ def print_faults(t: Tally) -> None:
                 cells.append(fmt(found, n) + (f" nc{nc}" if nc else ""))
             tp, flagged = precision_by(t, fid, v)
             clean = t.clean_n.get(v, 0)
-            if not any(recall_by(t, fid, v, g)[1] for g in grades) and not flagged:
+            neither = t.neither.get((fid, v), 0)
+            if not any(recall_by(t, fid, v, g)[1] for g in grades) and not flagged and not neither:
                 continue
             print(f"  {fid if first else '':16s}{v:14s}" + "".join(f"{c:>17s}" for c in cells)
-                  + f"{fmt(tp, flagged):>16s}{fmt(t.clean_fault.get((fid, v), 0), clean):>19s}")
+                  + f"{fmt(tp, flagged):>16s}{fmt(t.clean_fault.get((fid, v), 0), clean):>19s}{neither:9d}")
             first = False
     print("  clean reps flagged with any fault: " + ", ".join(
         f"{v} {fmt(t.clean_any.get(v, 0), t.clean_n.get(v, 0))}" for v in views if t.clean_n.get(v)))
-    print("  (R = recall: found/injected; nc = misses the report marked 'not checked'; precision over all grades)")
+    print("  (R = recall: found/injected; nc = misses the report marked 'not checked'; precision over all grades;"
+          " neither = flags counted neither right nor wrong: don't-care reps, 'possible' or unjudged labels)")
 
 
 def print_tempo(t: Tally) -> None:
@@ -167,7 +169,7 @@ def plot_curves(tallies: dict[str, Tally], path: Path, split: str) -> None:
 def tally_json(t: Tally) -> dict:
     key = lambda k: "|".join(map(str, k)) if isinstance(k, tuple) else k  # noqa: E731
     out = {name: {key(k): v for k, v in getattr(t, name).items()}
-           for name in ("tp", "fn", "nc", "fp", "clean_n", "clean_any", "clean_fault")}
+           for name in ("tp", "fn", "nc", "fp", "neither", "clean_n", "clean_any", "clean_fault")}
     out["phase"] = {k: phase_summary(v) for k, v in t.phase_err.items()}
     out["rep_start"] = phase_summary(t.start_err)
     out["counts"] = t.counts
@@ -182,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, default=None, help="a formcheck TOML settings file to evaluate")
     ap.add_argument("--synth-seeds", type=int, default=8, help="landmark-level series seeds (even tune, odd report)")
     ap.add_argument("--labels", type=Path, default=LABELS, help="hand labels of the real clips")
+    ap.add_argument("--shared", type=Path, default=SHARED_RENDERS.parent,
+                    help="the shared folder holding renders/ and videos/ (default ../shared)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/formcheck-bench-cache"),
                     help="landmark cache for the shared renders and real clips")
     ap.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
@@ -194,8 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         start = time.monotonic()
         clips = {"renders": lambda: rendered(args.split, config),
                  "synth": lambda: synth(args.split, args.synth_seeds, config),
-                 "shared": lambda: shared_renders(config, args.cache),
-                 "real": lambda: real(config, args.cache, args.labels)}[source]()
+                 "shared": lambda: shared_renders(config, args.cache, args.shared / "renders"),
+                 "real": lambda: real(config, args.cache, args.labels, args.shared / "videos")}[source]()
         print(f"\n== {TITLES[source]}: {len(clips)} clips, {sum(len(c.truth) for c in clips)} true reps "
               f"({time.monotonic() - start:.0f} s)")
         if not clips:
@@ -205,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             score(c, t)
         tallies[source] = t
         print_counts(clips)
+        if all(c.counts_only for c in clips):
+            continue
         print_faults(t)
         print("  tempo vs truth (matched reps):")
         print_tempo(t)

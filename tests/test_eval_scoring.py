@@ -139,3 +139,12 @@ def test_bench_scores_a_few_synthetic_series_and_draws_the_curves(tmp_path, caps
     figures = json.loads(out.read_text())["synth"]
     injected = sum(figures["tp"].values()) + sum(figures["fn"].values())
     assert injected == 5 * 32  # 5 views x (11 faults x 3 grades - no blatant no_top_pause), one seed
+
+
+def test_partial_hand_labels_leave_unlisted_reps_unjudged():
+    rep = true_rep(0.0, absent={"bounce"})
+    clip = Scored("real", "r", "all", "real", [rep], report(det(0.0, ("bounce",)), det(4.0, ("bounce",))),
+                  true_count=2)
+    t = Tally()
+    score(clip, t)
+    assert precision_by(t, "bounce") == (0, 1) and t.neither[("bounce", "real")] == 1

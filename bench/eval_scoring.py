@@ -65,6 +65,7 @@ class Scored:
     naive_count: int | None = None
     true_count: int | None = None  # None: len(truth)
     counts_only: bool = False      # only the rep count is known (no per-rep truth)
+    extra: dict[str, float] = field(default_factory=dict)  # e.g. landmark errors of a render
 
     @property
     def n_true(self) -> int:

@@ -20,13 +20,14 @@ from accuracy import naive_count
 from eval_scoring import PHASES, Scored, TrueRep
 
 from formcheck.core.analyze import analyze_series
+from formcheck.core.landmarks import INDEX
 from formcheck.core.report import analysis_to_dict
 from formcheck.errors import FormcheckError
 from formcheck.synth import MEDIAPIPE_LIKE, FaultSize, compute_truth, make_series, scaled_body
 from formcheck.synth.grades import grades_of
 from formcheck.synth.script import FAULT_IDS, SetScript
 from tools.evalset.manifest import VIEW_GROUPS, azimuth_offset, clip_from_dict, draw_camera, draw_set, split_of
-from tools.evalset.store import STORE, load_clip
+from tools.evalset.store import LEG_POINTS, STORE, load_clip
 
 SHARED_RENDERS = ROOT.parent / "shared" / "renders"
 LABELS = ROOT / "bench" / "labels" / "real_clips.json"
@@ -69,12 +70,27 @@ def rendered(split: str, config, store: Path = STORE) -> list[Scored]:
         if split != "all" and spec.split != split:
             continue
         try:
-            series, truth, _ = load_clip(spec.name, store)
+            series, truth, true_leg = load_clip(spec.name, store)
         except OSError:
             continue
         report, error = run_analysis(series, config)
         out.append(Scored("renders", spec.name, spec.split, spec.view_group, truth_reps(truth), report, error,
-                          naive_count(series)))
+                          naive_count(series), extra=leg_errors(series, true_leg, truth.side)))
+    return out
+
+
+def leg_errors(series, true_leg: np.ndarray | None, side: str) -> dict[str, float]:
+    """Median distance of MediaPipe's working-leg points from the truth, % of the true thigh + shank length,
+    and the share of frames with a pose."""
+    out = {"detected": float(series.found.mean())}
+    if true_leg is None:
+        return out
+    k = {p: LEG_POINTS.index(f"{side}_{p}") for p in ("hip", "knee", "ankle", "heel", "foot_index")}
+    leg = np.linalg.norm(true_leg[:, k["hip"]] - true_leg[:, k["knee"]], axis=1) + \
+        np.linalg.norm(true_leg[:, k["knee"]] - true_leg[:, k["ankle"]], axis=1)
+    for part, j in k.items():
+        err = np.linalg.norm(series.xy[:, INDEX[f"{side}_{part}"]] - true_leg[:, j], axis=1) / leg
+        out[part] = float(100 * np.nanmedian(err)) if np.isfinite(err).any() else float("nan")
     return out
 
 

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from _common import ROOT
 from eval_scoring import (
     PHASE_NAMES,
@@ -69,6 +70,17 @@ def print_counts(clips: list[Scored]) -> None:
             continue
         why = f"  ({c.error})" if c.error else ""
         print(f"    {c.name:36s} {c.view:13s} found {found:>7s} / true {c.n_true:<3d} naive {c.naive_count}{why}")
+
+
+def print_landmarks(clips: list[Scored]) -> None:
+    """MediaPipe's working-leg error against the render's truth, per view (median over clips)."""
+    parts = ("hip", "knee", "ankle", "heel", "foot_index")
+    print("  MediaPipe working-leg error, median over clips of the per-clip median, % of thigh + shank; detected:")
+    for v in VIEW_GROUPS:
+        rows = [c.extra for c in clips if c.view == v and "heel" in c.extra]
+        if rows:
+            cells = " ".join(f"{p} {np.nanmedian([r[p] for r in rows]):4.1f}" for p in parts)
+            print(f"    {v:14s} {cells}   frames with a pose {min(r['detected'] for r in rows):.0%} (worst clip)")
 
 
 def print_faults(t: Tally) -> None:
@@ -209,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             score(c, t)
         tallies[source] = t
         print_counts(clips)
+        if source == "renders":
+            print_landmarks(clips)
         if all(c.counts_only for c in clips):
             continue
         print_faults(t)

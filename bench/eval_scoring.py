@@ -127,6 +127,7 @@ class Tally:
     sizes: list = field(default_factory=list)   # (fault, view, grade, size, found)
     phase_err: dict = field(default_factory=lambda: defaultdict(list))     # phase -> |error| list
     start_err: list = field(default_factory=list)
+    view_err: dict = field(default_factory=lambda: defaultdict(list))      # (phase or "start", view) -> list
     counts: list = field(default_factory=list)  # (name, view, found, true, naive, error)
 
 
@@ -149,7 +150,7 @@ def score(clip: Scored, t: Tally) -> None:
         flags = {f["id"] for f in rep["faults"]} if rep else set()
         _score_faults(clip, tr, rep, flags, t)
         if rep is not None:
-            _score_tempo(tr, rep, t)
+            _score_tempo(tr, rep, t, clip.view)
     partial = clip.n_true > len(clip.truth)  # not every true rep is listed: an unmatched rep may be one
     for k, rep in enumerate(clip.reps):
         if k not in used:
@@ -177,12 +178,14 @@ def _score_faults(clip: Scored, tr: TrueRep, rep: dict | None, flags: set[str], 
             t.clean_fault[(fid, clip.view)] += 1
 
 
-def _score_tempo(tr: TrueRep, rep: dict[str, Any], t: Tally) -> None:
+def _score_tempo(tr: TrueRep, rep: dict[str, Any], t: Tally, view: str) -> None:
     for k in PHASES:
         want, got = tr.phases.get(k), rep.get(k)
         if want is not None and got is not None:
             t.phase_err[k].append(abs(got - want))
+            t.view_err[(k, view)].append(abs(got - want))
     t.start_err.append(abs(rep["t_start"] - tr.t_start))
+    t.view_err[("start", view)].append(abs(rep["t_start"] - tr.t_start))
 
 
 def ratio(a: float, b: float) -> float | None:

@@ -117,6 +117,16 @@ def print_tempo(t: Tally) -> None:
     s = phase_summary(t.start_err)
     if s:
         print(f"  {'rep start':14s}{s[0]:14.2f}{s[1]:8.2f}{s[2]:9.0%}{s[3]:6d}")
+    views = [v for v in views_of(t) if t.view_err.get(("start", v))]
+    if len(views) > 1:
+        print("  per view, median |error| s (share > 0.5 s):")
+        print(f"    {'':14s}" + "".join(f"{PHASE_NAMES.get(k, 'rep start'):>14s}" for k in PHASES + ("start",)))
+        for v in views:
+            cells = []
+            for k in PHASES + ("start",):
+                e = phase_summary(t.view_err.get((k, v), []))
+                cells.append(f"{e[0]:.2f} ({e[2]:.0%})" if e else "-")
+            print(f"    {v:14s}" + "".join(f"{c:>14s}" for c in cells))
 
 
 def print_limits(t: Tally) -> None:

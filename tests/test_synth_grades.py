@@ -140,3 +140,17 @@ def test_clean_tempo_draws(style):
         v = (d["rise_s"], d["top_pause_s"], d["lower_s"], d["bottom_pause_s"])
         assert all(a - 0.005 <= x <= b + 0.005 for a, x, b in zip(lo, v, hi, strict=True))
         assert d["lower_s"] >= d["rise_s"] - 0.01
+
+
+def test_balance_sway_is_off_by_default_and_small_when_on():
+    still = SetScript(reps=tuple(RepScript(**CLEAN) for _ in range(4)))
+    swaying = SetScript(reps=still.reps, sway=1.0, seed=5)
+    t = np.arange(0, build_timeline(still).duration, 0.01)
+    a, b = compute_skeleton(still, t), compute_skeleton(swaying, t)
+    assert np.ptp(a.point("right_hip")[:, 0]) < 1e-9
+    hip = b.point("right_hip") - a.point("right_hip")
+    assert 0.005 < np.abs(hip[:, 0]).max() <= 0.011 and 0.005 < np.abs(hip[:, 2]).max() <= 0.011
+    np.testing.assert_allclose(b.point("right_foot_index"), a.point("right_foot_index"))  # the forefoot stays put
+    truth = compute_truth(swaying)
+    assert [r.t_start for r in truth.reps] == [r.t_start for r in compute_truth(still).reps]
+    assert all(abs(r.hip_forward_cm) < 2.0 and abs(r.trunk_lean_deg) < 3.0 for r in truth.reps)

@@ -160,7 +160,7 @@ def _working_leg(script: SetScript, body: Body, tl: tlm.Timeline, t: np.ndarray,
     reach = np.sqrt(body.thigh ** 2 + body.shank ** 2 + 2 * body.thigh * body.shank * np.cos(kappa))
     ankle_on = p_step + apply(r_rear, np.array([*body.ankle, 0.0]))
     hip_on = np.stack([PIVOT_X - 0.03 + sig["torso_help"], np.zeros_like(t),
-                       np.full_like(t, sgn * (body.hip_half_width))], axis=1)
+                       sgn * body.hip_half_width + sig["hip_z"]], axis=1)
     dxz = np.hypot(hip_on[:, 0] - ankle_on[:, 0], hip_on[:, 2] - ankle_on[:, 2])
     hip_on[:, 1] = ankle_on[:, 1] + np.sqrt(reach ** 2 - dxz ** 2)
     hip_floor = np.array([FLOOR_PIVOT_X - 0.03, body.ankle[1] + 0.8, sgn * body.hip_half_width])
@@ -175,6 +175,7 @@ def _free_leg(script: SetScript, body: Body, hip: np.ndarray, r_pelvis: np.ndarr
     sgn = 1.0 if script.free_side == "right" else -1.0
     _, _, fru = sig["stepping"]
     hang = hip + apply(r_pelvis, np.array([-0.36, -0.50, 0.0]))
+    hang[:, 1] += sig["free_foot"]
     ankle_rel = np.array([*body.ankle, 0.0])
     toe_rel = np.array([*body.toe, 0.0]) - ankle_rel
     touch_pitch = np.radians(35.0)  # the free foot touches down with its toes
@@ -226,11 +227,11 @@ def _upper_body(script: SetScript, body: Body, center: np.ndarray, r_torso: np.n
     return out
 
 
-def fault_signals(tl: tlm.Timeline, t: np.ndarray) -> dict[str, np.ndarray]:
-    """Each body fault's amount over time: roll and pelvis drop in radians, extra knee bend in degrees,
-    hip shift in metres, trunk lean in radians, free-foot touch 0..1."""
+def fault_signals(tl: tlm.Timeline, t: np.ndarray, script: SetScript | None = None) -> dict[str, np.ndarray]:
+    """Each body fault's amount over time, plus the script's balance sway: roll and pelvis drop in radians,
+    extra knee bend in degrees, hip shift in metres, trunk lean in radians, free-foot touch 0..1."""
     cm, rad = (lambda v: v / 100), np.radians
-    return {
+    sig = {
         "arch_collapse": tlm.fault_amount(tl, t, "arch_collapse", "roll_deg", rad),
         "roll_out": tlm.fault_amount(tl, t, "roll_out", "roll_deg", rad),
         "knee_drive": tlm.fault_amount(tl, t, "knee_drive", "bend_deg"),
@@ -238,7 +239,16 @@ def fault_signals(tl: tlm.Timeline, t: np.ndarray) -> dict[str, np.ndarray]:
         "trunk_lean": tlm.fault_amount(tl, t, "torso_help", "trunk_deg", rad),
         "free_leg_assist": tlm.fault_signal(tl, t, "free_leg_assist"),
         "hips_not_level": tlm.fault_amount(tl, t, "hips_not_level", "drop_deg", rad),
+        "hip_z": np.zeros_like(t), "free_foot": np.zeros_like(t),
     }
+    if script is not None and script.sway > 0:
+        sw = tlm.sway_signals(script.seed, script.sway, t)
+        sig["torso_help"] = sig["torso_help"] + sw["hip_x_m"]
+        sig["trunk_lean"] = sig["trunk_lean"] + sw["trunk_rad"]
+        sig["hips_not_level"] = sig["hips_not_level"] + sw["pelvis_rad"]
+        sig["knee_drive"] = sig["knee_drive"] + sw["knee_deg"]
+        sig["hip_z"], sig["free_foot"] = sw["hip_z_m"], sw["free_foot_m"]
+    return sig
 
 
 def compute_skeleton(script: SetScript, t: np.ndarray, body: Body = Body()) -> Skeleton:
@@ -248,7 +258,7 @@ def compute_skeleton(script: SetScript, t: np.ndarray, body: Body = Body()) -> S
         raise ValueError(f"t must be a 1-D array of seconds, got shape {t.shape}")
     tl = tlm.build_timeline(script)
     h = tlm.heel_height(tl, t)
-    sig = fault_signals(tl, t)
+    sig = fault_signals(tl, t, script)
     sig["stepping"] = _stepping(script, tl, t)
     sgn = 1.0 if script.side == "right" else -1.0
     work, r_rear = _working_leg(script, body, tl, t, h, sig)

@@ -60,6 +60,9 @@ class SetScript:
 
     fatigue_reps: the last N reps rise less, down to (1 - fatigue_drop) of the full height.
     top_cm / bottom_cm: heel-back height above / below the flat-foot level (= step top).
+    sway: how much the athlete sways to keep balance on one leg (0 = a statue, the sample videos; 1 = hip
+    about +-1 cm forward and sideways, trunk +-1.5 deg, pelvis +-1 deg, knee +-2 deg, free foot +-2 cm,
+    slow and irregular; see :func:`formcheck.synth.timeline.sway_signals`).
     """
 
     reps: tuple[RepScript, ...] = field(default_factory=lambda: tuple(RepScript() for _ in range(6)))
@@ -77,6 +80,7 @@ class SetScript:
     knee_bend_deg: float = 12.0
     step_height_m: float = 0.17
     name: str = "synthetic"
+    sway: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reps", tuple(
@@ -91,6 +95,8 @@ class SetScript:
             raise InputError("fatigue_reps must be in [0, n_reps] and fatigue_drop in [0, 1)")
         if not (0 < self.bottom_cm < 8 and 2 < self.top_cm < 15):
             raise InputError("bottom_cm must be in (0, 8) and top_cm in (2, 15)")
+        if not 0 <= self.sway <= 3:
+            raise InputError(f"sway must be in [0, 3], got {self.sway}")
 
     @property
     def free_side(self) -> str:

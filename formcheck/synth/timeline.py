@@ -207,3 +207,24 @@ def fault_amount(tl: Timeline, t: np.ndarray, fault: str, param: str, convert=fl
         if fault in r.faults:
             out += shape(r, t) * convert(fault_param(r.script, fault, param))
     return out
+
+
+# sway component -> amplitude at sway = 1 (peak of the sum of three slow sines of random frequency and phase)
+SWAY = {"hip_x_m": 0.01, "hip_z_m": 0.01, "trunk_rad": float(np.radians(1.5)), "pelvis_rad": float(np.radians(1.0)),
+        "knee_deg": 2.0, "free_foot_m": 0.02}
+
+
+def sway_signals(seed: int, amount: float, t: np.ndarray) -> dict[str, np.ndarray]:
+    """Balance sway on one leg: each component a sum of three sines of 0.15-0.9 Hz with random phases,
+    scaled so its peak over a long set is about amount x SWAY; zeros when amount is 0."""
+    t = np.asarray(t, dtype=float)
+    if amount <= 0:
+        return {k: np.zeros_like(t) for k in SWAY}
+    rng = np.random.default_rng([seed, 7919])
+    out = {}
+    for k, peak in SWAY.items():
+        f = rng.uniform(0.15, 0.9, 3)
+        ph = rng.uniform(0, 2 * np.pi, 3)
+        w = rng.uniform(0.5, 1.0, 3)
+        out[k] = amount * peak * (w[:, None] * np.sin(2 * np.pi * f[:, None] * t + ph[:, None])).sum(0) / w.sum()
+    return out

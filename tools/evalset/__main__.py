@@ -33,6 +33,20 @@ def _select(specs, only: str | None):
     return picked
 
 
+def interleaved(specs):
+    """Pairs taken in turn from each view group and the cases, so a set made only in part is balanced."""
+    groups: dict[str, list] = {}
+    for s in specs:
+        groups.setdefault(s.view_group if s.case == "graded" else "case", []).append(s)
+    queues = [list(v) for v in groups.values()]
+    out = []
+    while any(queues):
+        for q in queues:
+            out += q[:2]
+            del q[:2]
+    return out
+
+
 def cmd_make(args) -> int:
     from tools.evalset.make import cache_root, make_all
 
@@ -40,7 +54,7 @@ def cmd_make(args) -> int:
     STORE.mkdir(parents=True, exist_ok=True)
     (STORE / "manifest.json").write_text(manifest_to_json(specs, args.seed) + "\n")
     cache = args.cache or cache_root()
-    failed = make_all(_select(specs, args.only), cache)
+    failed = make_all(interleaved(_select(specs, args.only)), cache)
     return 1 if failed else 0
 
 

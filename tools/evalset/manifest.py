@@ -9,8 +9,10 @@ Design (see docs/evaluation.md):
   exact sizes inside each grade's range) is drawn from the clip's own seed.
 - Scripted cases reproduce an independent check's failures (a bottom 0.6 cm above the step line, stepping
   on and off, a 3.0 s lowering, a half-range rep that must count), also as tune/report pairs.
-- A clip holds 4-6 reps of about 15-20 s; rep 1 and at least two others are clean (the clean-rep
-  false-flag rate, and the set's own reference for depth and height); each faulty rep carries one fault.
+- A clip holds 4-5 reps (12-35 s); rep 1 and at least one other are clean (the clean-rep false-flag
+  rate, and the set's own reference for depth and height); each faulty rep carries one fault.  The
+  person sways to keep balance (formcheck.synth SetScript.sway 0.5-1.5) and each rep's tempo and range
+  vary a little around the set's.
 """
 from __future__ import annotations
 
@@ -153,10 +155,10 @@ def draw_light(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _rep(base: dict[str, float], rng: np.random.Generator, faults=(), sizes=()) -> RepScript:
-    """One rep at the clip's tempo, each phase within +-8 %."""
+    """One rep at the clip's tempo, each phase within +-8 %, its range within +-5 %."""
     jit = {k: _r(v * rng.uniform(0.92, 1.08), 2) for k, v in base.items()}
-    return RepScript(jit["rise_s"], jit["top_pause_s"], jit["lower_s"], jit["bottom_pause_s"], 1.0,
-                     tuple(faults), tuple(sizes))
+    return RepScript(jit["rise_s"], jit["top_pause_s"], jit["lower_s"], jit["bottom_pause_s"],
+                     _r(rng.uniform(0.95, 1.05), 3), tuple(faults), tuple(sizes))
 
 
 def draw_set(rng: np.random.Generator, faults: list[tuple[str, str]], name: str, seed: int,
@@ -178,7 +180,7 @@ def draw_set(rng: np.random.Generator, faults: list[tuple[str, str]], name: str,
     return SetScript(reps=tuple(reps), side=str(_pick(rng, ("left", "right"))), fps=fps, seed=seed,
                      lead_in_s=_r(rng.uniform(0.6, 1.5), 2), lead_out_s=_r(rng.uniform(0.6, 1.5), 2),
                      top_cm=top_cm, bottom_cm=bottom_cm, knee_bend_deg=_r(rng.uniform(5, 18), 1),
-                     step_height_m=_r(rng.uniform(0.12, 0.22), 3), name=name)
+                     step_height_m=_r(rng.uniform(0.12, 0.22), 3), name=name, sway=_r(rng.uniform(0.5, 1.5), 2))
 
 
 def _cells(group: str) -> list[tuple[str, str]]:

@@ -71,6 +71,47 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_summary(args) -> int:
+    """What the set holds: faulty reps per fault x view x grade (both splits), clips per view, fps, people."""
+    from collections import Counter
+
+    from formcheck.synth.grades import GRADE_NAMES
+    from formcheck.synth.script import FAULT_IDS
+    from formcheck.synth.timeline import build_timeline
+    from tools.evalset.manifest import VIEW_GROUPS
+
+    specs = make_manifest(args.seed)
+    cells: Counter = Counter()
+    reps = clean = 0
+    for s in specs:
+        for r in s.set_script().reps:
+            reps += 1
+            clean += not r.faults
+            for sz in r.sizes:
+                cells[(sz.fault, s.view_group, sz.grade)] += 1
+    print(f"{len(specs)} clips, {reps} reps ({clean} clean), "
+          f"{sum(build_timeline(s.set_script()).duration for s in specs) / 60:.1f} min of video")
+    print("faulty reps per fault x view (subtle/moderate/blatant), both splits:")
+    print(f"  {'fault':16s}" + "".join(f"{v:>15s}" for v in VIEW_GROUPS))
+    for f in FAULT_IDS:
+        row = ["/".join(str(cells[(f, v, g)]) for g in GRADE_NAMES) for v in VIEW_GROUPS]
+        print(f"  {f:16s}" + "".join(f"{c:>15s}" for c in row))
+    show = lambda c: ", ".join(f"{k} {v}" for k, v in sorted(c.items(), key=str))  # noqa: E731
+    print("clips per view:", show(Counter(s.view_group for s in specs)))
+    print("cases:", show(Counter(s.case for s in specs)))
+    print("fps:", show(Counter(s.set_script().fps for s in specs)))
+    print("frame sizes:", show(Counter(f"{s.camera['width']}x{s.camera['height']}" for s in specs)))
+    print("people:", show(Counter("man" if s.body["gender"] > 0.5 else "woman" for s in specs)),
+          f"height {min(s.body['height_cm'] for s in specs):.0f}-{max(s.body['height_cm'] for s in specs):.0f} cm,",
+          "races:", show(Counter(s.body["race"] for s in specs)))
+    print("clothes:", show(Counter(s.look["legwear"] for s in specs)), "|",
+          show(Counter(s.look["feet"] for s in specs)), "| dark uniform leggings",
+          sum(max(s.look["shorts"]) < 0.2 and s.look["legwear"] == "leggings" for s in specs))
+    print("light: dim (gain < 0.75)", sum(s.light["gain"] < 0.75 for s in specs), "| tempo: demo sets",
+          sum(s.set_script().reps[0].lower_s < 1.1 for s in specs), "(lowering under 1.1 s)")
+    return 0
+
+
 def cmd_preview(args) -> int:
     import cv2
 
@@ -102,13 +143,15 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--cache", type=Path, default=None, help="where rendered videos go")
     ls = sub.add_parser("list", help="print the manifest")
     ls.add_argument("--seed", type=int, default=0)
+    sm = sub.add_parser("summary", help="what the set holds (faults x views x grades, people, cameras)")
+    sm.add_argument("--seed", type=int, default=0)
     p = sub.add_parser("preview", help="render one frame of a clip to a PNG")
     p.add_argument("name")
     p.add_argument("out")
     p.add_argument("--frame", type=int, default=60)
     p.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    return {"make": cmd_make, "list": cmd_list, "preview": cmd_preview}[args.cmd](args)
+    return {"make": cmd_make, "list": cmd_list, "summary": cmd_summary, "preview": cmd_preview}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -113,3 +113,13 @@ def test_reps_judged_on_fewer_faults_are_marked_in_the_table_and_the_page():
     plain = {**data, "reps": [dict(r, not_checked=side_only) for r in reps]}
     assert partly_checked(plain) == {} and "unchecked" not in render_report_html(
         report_context(plain, np.linspace(0, 9, 50), np.zeros(50))).split("<h2>Reps</h2>")[1].split("</table>")[0]
+
+
+def test_report_json_text_is_json_text_even_for_exponent_floats():
+    """orjson writes 1e16 / 1e-5 where json writes 1e+16 / 1e-05 (found by the core fuzzer)."""
+    import json
+
+    from formcheck.io.report_files import report_json_text
+
+    for report in ({"a": 1.020919297e18, "b": [1e16, 1e-5, 0.25], "c": "né"}, {"a": 1.5, "b": None}):
+        assert report_json_text(report) == json.dumps(report, indent=2, ensure_ascii=False) + "\n"

@@ -59,10 +59,14 @@ def parse_size(size: str) -> tuple[int, int]:
 
 
 def make_camera(view: str = "side", side: str = "right", width: int = 540, height: int = 960,
-                distance: float = 3.0, height_m: float = 1.0, azimuth_offset_deg: float = 0.0) -> Camera:
+                distance: float = 3.0, height_m: float = 1.0, azimuth_offset_deg: float = 0.0,
+                span_m: float | None = None, target_height_m: float | None = None) -> Camera:
     """A camera for a named view that fits the athlete (about 2 m tall incl. step) in frame.
 
-    side: the working side; "side" films that leg, "side_far" the other one.
+    side: the working side; "side" films that leg, "side_far" the other one.  span_m: metres of world
+    the frame shows vertically at the athlete (None: 2.3 portrait, 2.15 landscape, the sample videos';
+    larger: the athlete is smaller in the picture); target_height_m: the height the camera aims at (None:
+    0.93 m, the sample videos').
     """
     if view not in VIEWS:
         raise InputError(f"view must be one of {', '.join(VIEWS)}, got {view!r}")
@@ -72,10 +76,12 @@ def make_camera(view: str = "side", side: str = "right", width: int = 540, heigh
     az = {"side": 90.0 * sgn, "side_far": -90.0 * sgn, "front": 0.0, "back": 180.0,
           "three_quarter": 45.0 * sgn}[view] + azimuth_offset_deg
     a = np.radians(az)
-    target = np.array([-0.05, 0.93, 0.0])
+    target = np.array([-0.05, 0.93 if target_height_m is None else target_height_m, 0.0])
     pos = target + np.array([distance * np.cos(a), height_m - 1.0, distance * np.sin(a)])
-    span = 2.3 if height >= width else 2.15  # metres of world to fit vertically
+    span = span_m or (2.3 if height >= width else 2.15)  # metres of world to fit vertically
+    if span_m is not None and span_m < 1.2:
+        raise InputError(f"span_m must be at least 1.2 m (the frame would cut the athlete), got {span_m}")
     focal = height / 2 / (span / 2 / distance)
-    if width > height:
+    if width > height and span_m is None:
         focal = min(focal, width / 2 / (1.6 / 2 / distance))
     return Camera(tuple(pos), tuple(target), int(width), int(height), float(focal))

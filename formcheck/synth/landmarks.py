@@ -83,13 +83,13 @@ def _far_mask(cam: Camera, pts3d: np.ndarray) -> np.ndarray:
     return far
 
 
-def _compress_heels(pts: np.ndarray, script: SetScript, c: float) -> np.ndarray:
+def _compress_heels(pts: np.ndarray, script: SetScript, c: float, body: Body | None = None) -> np.ndarray:
     """Scale the working heel point's displacement from its flat-foot position by c."""
     if c == 1.0:
         return pts
+    body = body or Body()
     side = script.side
     hi, bi = POINT_NAMES.index(f"{side}_heel"), POINT_NAMES.index(f"{side}_ball")
-    body = Body()
     flat = pts[:, bi] + np.array([body.heel_mp[0], body.heel_mp[1], 0.0])
     out = pts.copy()
     out[:, hi] = flat + c * (pts[:, hi] - flat)
@@ -122,25 +122,31 @@ def _corrupt(xy: np.ndarray, far: np.ndarray, t: np.ndarray, c: Corruption,
 def make_series(script: SetScript, view: str = "side", noise_px: float = 0.0, seed: int | None = None,
                 corruption: Corruption | None = None, width: int = 540, height: int = 960,
                 distance: float = 3.0, camera_height_m: float = 1.0,
-                azimuth_offset_deg: float = 0.0) -> tuple[LandmarkSeries, Truth]:
+                azimuth_offset_deg: float = 0.0, body: Body | None = None,
+                span_m: float | None = None, target_height_m: float | None = None) -> tuple[LandmarkSeries, Truth]:
     """Landmarks of a scripted set as MediaPipe would give them, and the exact truth.
 
     azimuth_offset_deg turns the camera about the athlete from the named view (e.g. "side" with
     -30: 30 degrees towards the front, an oblique view).
     noise_px overrides corruption.noise_px when given (> 0); seed defaults to script.seed.
+    body: segment lengths (e.g. :func:`~formcheck.synth.motion.scaled_body`); span_m: metres of world the
+    frame's height shows (None: the athlete fills the frame as in the sample videos); target_height_m: where
+    the camera aims (None: 0.93 m).
     truth.landmarks_px holds the uncorrupted pixel positions at the same frame times.
     """
     c = corruption or Corruption()
+    body = body or Body()
     if noise_px:
         c = replace(c, noise_px=float(noise_px))
     rng = np.random.default_rng(script.seed if seed is None else seed)
-    cam = make_camera(view, script.side, width, height, distance, camera_height_m, azimuth_offset_deg)
+    cam = make_camera(view, script.side, width, height, distance, camera_height_m, azimuth_offset_deg, span_m,
+                      target_height_m)
     tl = tlm.build_timeline(script)
     t = frame_times(script, tl.duration, c.dt_jitter, rng)
-    sk = compute_skeleton(script, t)
+    sk = compute_skeleton(script, t, body)
     px, depth = cam.project(sk.points)
     lm = len(LANDMARK_NAMES)
-    seen, _ = cam.project(_compress_heels(sk.points, script, c.heel_compression)[:, :lm])
+    seen, _ = cam.project(_compress_heels(sk.points, script, c.heel_compression, body)[:, :lm])
     hips = 0.5 * (depth[:, INDEX["left_hip"]] + depth[:, INDEX["right_hip"]])
     z = (depth[:, :lm] - hips[:, None]) * cam.focal_px / hips[:, None]
     xy, vis = _corrupt(seen, _far_mask(cam, sk.landmarks), t, c, rng)
@@ -149,5 +155,5 @@ def make_series(script: SetScript, view: str = "side", noise_px: float = 0.0, se
     world = np.where(np.isnan(vis)[..., None], np.nan, world)
     series = LandmarkSeries(t=t, xy=xy, z=z, vis=vis, width=width, height=height, world=world)
     extra = {n: px[:, POINT_NAMES.index(n)] for n in ("left_heel_back", "right_heel_back", "left_ball", "right_ball")}
-    truth = compute_truth(script, view, width, height, t=t, landmarks_px=px[:, :lm], extra_px=extra)
+    truth = compute_truth(script, view, width, height, t=t, landmarks_px=px[:, :lm], extra_px=extra, body=body)
     return series, truth

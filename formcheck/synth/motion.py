@@ -53,6 +53,19 @@ class Body:
         return float(np.hypot(*self.heel_back))
 
 
+def scaled_body(scale: float, width: float = 1.0, body: Body = Body()) -> Body:
+    """A body `scale` times as tall (every length), hips and feet `width` times as far apart."""
+    if not 0.7 <= scale <= 1.3 or not 0.8 <= width <= 1.3:
+        raise ValueError(f"scale must be in [0.7, 1.3] and width in [0.8, 1.3], got {scale}, {width}")
+    out = {}
+    for name, value in body.__dict__.items():
+        v = np.asarray(value, dtype=float) * scale
+        if name in ("hip_half_width", "foot_z"):
+            v = v * width
+        out[name] = tuple(float(x) for x in v) if v.ndim else float(v)
+    return Body(**out)
+
+
 # (forward, up, right) of face points relative to the head joint, for the RIGHT side.
 _FACE = {
     "nose": (0.115, 0.06, 0.0), "eye_inner": (0.09, 0.095, 0.018), "eye": (0.085, 0.095, 0.032),
@@ -136,18 +149,18 @@ def _working_leg(script: SetScript, body: Body, tl: tlm.Timeline, t: np.ndarray,
     sgn = 1.0 if script.side == "right" else -1.0
     fu, pu, _ = sig["stepping"]
     theta = np.arcsin(np.clip(h / body.heel_lever, -1, 1))
-    phi = np.radians(15.0) * (sig["arch_collapse"] - sig["roll_out"])
+    phi = sig["arch_collapse"] - sig["roll_out"]
     r_rear = rot(0, -sgn * phi) @ rot(2, -theta)
     p_step = np.array([PIVOT_X, script.step_height_m, sgn * body.foot_z])
     p_floor = np.array([FLOOR_PIVOT_X, 0.0, sgn * body.foot_z])
     pivot = p_floor + fu[:, None] * (p_step - p_floor)
     pivot[:, 1] += 0.1 * np.sin(np.pi * fu)
     foot = _foot_points(body, pivot, r_rear)
-    kappa = np.radians(script.knee_bend_deg + 25.0 * sig["knee_drive"])
+    kappa = np.radians(script.knee_bend_deg + sig["knee_drive"])
     reach = np.sqrt(body.thigh ** 2 + body.shank ** 2 + 2 * body.thigh * body.shank * np.cos(kappa))
     ankle_on = p_step + apply(r_rear, np.array([*body.ankle, 0.0]))
-    hip_on = np.stack([PIVOT_X - 0.03 + 0.05 * sig["torso_help"], np.zeros_like(t),
-                       np.full_like(t, sgn * (body.hip_half_width))], axis=1)
+    hip_on = np.stack([PIVOT_X - 0.03 + sig["torso_help"], np.zeros_like(t),
+                       sgn * body.hip_half_width + sig["hip_z"]], axis=1)
     dxz = np.hypot(hip_on[:, 0] - ankle_on[:, 0], hip_on[:, 2] - ankle_on[:, 2])
     hip_on[:, 1] = ankle_on[:, 1] + np.sqrt(reach ** 2 - dxz ** 2)
     hip_floor = np.array([FLOOR_PIVOT_X - 0.03, body.ankle[1] + 0.8, sgn * body.hip_half_width])
@@ -162,6 +175,7 @@ def _free_leg(script: SetScript, body: Body, hip: np.ndarray, r_pelvis: np.ndarr
     sgn = 1.0 if script.free_side == "right" else -1.0
     _, _, fru = sig["stepping"]
     hang = hip + apply(r_pelvis, np.array([-0.36, -0.50, 0.0]))
+    hang[:, 1] += sig["free_foot"]
     ankle_rel = np.array([*body.ankle, 0.0])
     toe_rel = np.array([*body.toe, 0.0]) - ankle_rel
     touch_pitch = np.radians(35.0)  # the free foot touches down with its toes
@@ -213,6 +227,30 @@ def _upper_body(script: SetScript, body: Body, center: np.ndarray, r_torso: np.n
     return out
 
 
+def fault_signals(tl: tlm.Timeline, t: np.ndarray, script: SetScript | None = None) -> dict[str, np.ndarray]:
+    """Each body fault's amount over time, plus the script's balance sway: roll and pelvis drop in radians,
+    extra knee bend in degrees, hip shift in metres, trunk lean in radians, free-foot touch 0..1."""
+    cm, rad = (lambda v: v / 100), np.radians
+    sig = {
+        "arch_collapse": tlm.fault_amount(tl, t, "arch_collapse", "roll_deg", rad),
+        "roll_out": tlm.fault_amount(tl, t, "roll_out", "roll_deg", rad),
+        "knee_drive": tlm.fault_amount(tl, t, "knee_drive", "bend_deg"),
+        "torso_help": tlm.fault_amount(tl, t, "torso_help", "hip_cm", cm),
+        "trunk_lean": tlm.fault_amount(tl, t, "torso_help", "trunk_deg", rad),
+        "free_leg_assist": tlm.fault_signal(tl, t, "free_leg_assist"),
+        "hips_not_level": tlm.fault_amount(tl, t, "hips_not_level", "drop_deg", rad),
+        "hip_z": np.zeros_like(t), "free_foot": np.zeros_like(t),
+    }
+    if script is not None and script.sway > 0:
+        sw = tlm.sway_signals(script.seed, script.sway, t)
+        sig["torso_help"] = sig["torso_help"] + sw["hip_x_m"]
+        sig["trunk_lean"] = sig["trunk_lean"] + sw["trunk_rad"]
+        sig["hips_not_level"] = sig["hips_not_level"] + sw["pelvis_rad"]
+        sig["knee_drive"] = sig["knee_drive"] + sw["knee_deg"]
+        sig["hip_z"], sig["free_foot"] = sw["hip_z_m"], sw["free_foot_m"]
+    return sig
+
+
 def compute_skeleton(script: SetScript, t: np.ndarray, body: Body = Body()) -> Skeleton:
     """True 3D points of the scripted set at times t (seconds)."""
     t = np.asarray(t, dtype=float)
@@ -220,17 +258,16 @@ def compute_skeleton(script: SetScript, t: np.ndarray, body: Body = Body()) -> S
         raise ValueError(f"t must be a 1-D array of seconds, got shape {t.shape}")
     tl = tlm.build_timeline(script)
     h = tlm.heel_height(tl, t)
-    sig = {f: tlm.fault_signal(tl, t, f) for f in ("arch_collapse", "roll_out", "knee_drive", "torso_help",
-                                                 "free_leg_assist", "hips_not_level")}
+    sig = fault_signals(tl, t, script)
     sig["stepping"] = _stepping(script, tl, t)
     sgn = 1.0 if script.side == "right" else -1.0
     work, r_rear = _working_leg(script, body, tl, t, h, sig)
-    psi = np.radians(12.0) * sig["hips_not_level"]
+    psi = sig["hips_not_level"]
     r_pelvis = rot(0, -sgn * psi)
     free_hip = work["hip"] + apply(r_pelvis, np.array([0.0, 0.0, -sgn * 2 * body.hip_half_width]))
     free, r_free = _free_leg(script, body, free_hip, r_pelvis, sig)
     center = 0.5 * (work["hip"] + free_hip)
-    r_torso = rot(0, -sgn * 0.5 * psi) @ rot(2, -np.radians(12.0) * sig["torso_help"])
+    r_torso = rot(0, -sgn * 0.5 * psi) @ rot(2, -sig["trunk_lean"])
     pts = _upper_body(script, body, center, r_torso)
     for side, leg in ((script.side, work), (script.free_side, free)):
         for k_mp, k in (("hip", "hip"), ("knee", "knee"), ("ankle", "ankle"), ("heel", "heel_mp"),

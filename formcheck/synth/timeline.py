@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.synth.script import SetScript, effective_rep, rep_heights_m
+from formcheck.synth.script import RepScript, SetScript, effective_rep, fault_param, rep_heights_m, size_of
 
 STEP_S = 2.4          # duration of stepping on or off the step
 SETUP_LOWER_S = 1.2   # flat foot -> first bottom, before rep 1
@@ -33,6 +33,7 @@ class RepTiming:
     start_m: float
     faults: tuple[str, ...]
     bounce: bool
+    script: RepScript | None = None  # the rep as scripted (its clean tempo and fault sizes)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def build_timeline(script: SetScript) -> Timeline:
         t3 = t2 + rep.lower_s
         t4 = t3 + rep.bottom_pause_s
         reps.append(RepTiming(t0, t1, t2, t3, t4, tops[i], bottoms[i], start_m,
-                              tuple(raw.faults), "bounce" in raw.faults))
+                              tuple(raw.faults), "bounce" in raw.faults, raw))
         start_m, t = bottoms[i], t4
     last_pause = 0.3 if reps[-1].bounce else 0.0
     set_end = t + last_pause + FINISH_RISE_S
@@ -118,12 +119,29 @@ def heel_height(tl: Timeline, t: np.ndarray) -> np.ndarray:
     for r in tl.reps:
         _ramp(h, t, r.t_start, r.t_top_start, r.start_m, r.top_m, RAMPS[tl.ramp])
         _ramp(h, t, r.t_top_start, r.t_top_end, r.top_m, r.top_m)
-        _ramp(h, t, r.t_top_end, r.t_bottom, r.top_m, r.bottom_m, ease_in if r.bounce else RAMPS[tl.ramp])
+        _ramp(h, t, r.t_top_end, r.t_bottom, r.top_m, r.bottom_m, lowering_profile(r, RAMPS[tl.ramp]))
         _ramp(h, t, r.t_bottom, last.t_end if r is last else r.t_end, r.bottom_m, r.bottom_m)
     rise_start = tl.set_end - FINISH_RISE_S
     _ramp(h, t, last.t_end, rise_start, last.bottom_m, last.bottom_m)
     _ramp(h, t, rise_start, tl.set_end, last.bottom_m, 0.0)
     return h + rebound(tl, t)
+
+
+def lowering_profile(r: RepTiming, clean=min_jerk):
+    """0 -> 1 over the lowering: the set's ramp (clean); a legacy bounce accelerates all the way (ease_in); a sized
+    bounce is min-jerk blended with u**n so that it arrives at speed_ratio x the clean lowering's peak
+    speed (1.875 x clean range / clean lowering time), the speed-up packed into about the last drop_s."""
+    size = size_of(r.script, "bounce") if r.bounce and r.script is not None else None
+    if not r.bounce:
+        return clean
+    if size is None:
+        return ease_in
+    lower = r.t_bottom - r.t_top_end
+    clean_range = r.top_m - (r.bottom_m + size.get("overshoot_cm", 0.0) / 100)
+    end_slope = size.size * 1.875 * (clean_range / r.script.lower_s) * lower / max(r.top_m - r.bottom_m, 1e-9)
+    n = max(1.0 + 0.69 * lower / size.get("drop_s", 0.2), end_slope, 2.0)
+    w = min(end_slope / n, 1.0)
+    return lambda u: (1 - w) * clean(u) + w * np.clip(u, 0.0, 1.0) ** n
 
 
 def rebound(tl: Timeline, t: np.ndarray) -> np.ndarray:
@@ -132,11 +150,12 @@ def rebound(tl: Timeline, t: np.ndarray) -> np.ndarray:
     for r in tl.reps:
         if not r.bounce:
             continue
+        size = REBOUND_M if r.script is None else fault_param(r.script, "bounce", "rebound_cm") / 100
         s = t - r.t_bottom
         pop = (s >= 0) & (s < REBOUND_S)
         dip = (s >= REBOUND_S) & (s < 2 * REBOUND_S)
-        out += np.where(pop, REBOUND_M * np.sin(np.pi * s / REBOUND_S), 0.0)
-        out += np.where(dip, -0.3 * REBOUND_M * np.sin(np.pi * (s - REBOUND_S) / REBOUND_S), 0.0)
+        out += np.where(pop, size * np.sin(np.pi * s / REBOUND_S), 0.0)
+        out += np.where(dip, -0.3 * size * np.sin(np.pi * (s - REBOUND_S) / REBOUND_S), 0.0)
     return out
 
 
@@ -156,18 +175,65 @@ def drive_envelope(r: RepTiming, t: np.ndarray, peak: float = 0.3) -> np.ndarray
 
 
 def touch_envelope(r: RepTiming, t: np.ndarray) -> np.ndarray:
-    """Free foot: down over the first quarter of the rise, on the step until 60 %, then back up."""
+    """Free foot: down over the first quarter of the rise, on the step until 60 %, then back up.
+
+    A sized free_leg_assist stays down for contact_share of the rise, centred at 45 % of it (a brush
+    is a short touch), coming down and going up over min(0.2, start) of the rise each."""
     u = (t - r.t_start) / (r.t_top_start - r.t_start)
-    down = min_jerk(u / 0.25)
-    up = 1 - min_jerk((u - 0.6) / 0.4)
+    size = size_of(r.script, "free_leg_assist") if r.script is not None else None
+    if size is None:
+        down = min_jerk(u / 0.25)
+        up = 1 - min_jerk((u - 0.6) / 0.4)
+    else:
+        u0 = max(0.45 - size.size / 2, 0.05)
+        u1 = min(u0 + size.size, 0.9)
+        ramp = min(0.2, u0, 1.0 - u1)
+        down = min_jerk((u - u0 + ramp) / ramp)
+        up = 1 - min_jerk((u - u1) / ramp)
     return np.where((u >= 0) & (u < 1), np.minimum(down, up), 0.0)
+
+
+SHAPES = {"knee_drive": drive_envelope, "free_leg_assist": touch_envelope}
 
 
 def fault_signal(tl: Timeline, t: np.ndarray, fault: str) -> np.ndarray:
     """Sum over reps carrying `fault` of that fault's envelope (0..1)."""
-    shape = {"knee_drive": drive_envelope, "free_leg_assist": touch_envelope}.get(fault, rise_envelope)
+    shape = SHAPES.get(fault, rise_envelope)
     out = np.zeros_like(np.asarray(t, dtype=float))
     for r in tl.reps:
         if fault in r.faults:
             out += shape(r, t)
+    return out
+
+
+def fault_amount(tl: Timeline, t: np.ndarray, fault: str, param: str, convert=float) -> np.ndarray:
+    """Sum over reps carrying `fault` of its envelope times convert(the rep's size parameter).
+
+    Reps never overlap, so with every rep at the legacy size this equals convert(legacy) x fault_signal."""
+    shape = SHAPES.get(fault, rise_envelope)
+    out = np.zeros_like(np.asarray(t, dtype=float))
+    for r in tl.reps:
+        if fault in r.faults:
+            out += shape(r, t) * convert(fault_param(r.script, fault, param))
+    return out
+
+
+# sway component -> amplitude at sway = 1 (peak of the sum of three slow sines of random frequency and phase)
+SWAY = {"hip_x_m": 0.01, "hip_z_m": 0.01, "trunk_rad": float(np.radians(1.5)), "pelvis_rad": float(np.radians(1.0)),
+        "knee_deg": 2.0, "free_foot_m": 0.02}
+
+
+def sway_signals(seed: int, amount: float, t: np.ndarray) -> dict[str, np.ndarray]:
+    """Balance sway on one leg: each component a sum of three sines of 0.15-0.9 Hz with random phases,
+    scaled so its peak over a long set is about amount x SWAY; zeros when amount is 0."""
+    t = np.asarray(t, dtype=float)
+    if amount <= 0:
+        return {k: np.zeros_like(t) for k in SWAY}
+    rng = np.random.default_rng([seed, 7919])
+    out = {}
+    for k, peak in SWAY.items():
+        f = rng.uniform(0.15, 0.9, 3)
+        ph = rng.uniform(0, 2 * np.pi, 3)
+        w = rng.uniform(0.5, 1.0, 3)
+        out[k] = amount * peak * (w[:, None] * np.sin(2 * np.pi * f[:, None] * t + ph[:, None])).sum(0) / w.sum()
     return out

@@ -10,8 +10,9 @@ import numpy as np
 
 from formcheck.errors import InputError, OutputError
 from formcheck.synth import timeline as tlm
+from formcheck.synth.grades import LEGACY, PRIMARY
 from formcheck.synth.motion import Body, Skeleton, compute_skeleton, knee_flexion_deg
-from formcheck.synth.script import SetScript, script_from_dict, script_to_dict
+from formcheck.synth.script import SetScript, script_from_dict, script_to_dict, size_of
 
 TRUTH_VERSION = 1
 DENSE_DT = 0.01
@@ -22,7 +23,13 @@ class RepTruth:
     """One rep.  Heights in cm: *_vs_flat relative to the flat-foot level of that point,
     *_vs_step relative to the step top.  heel_back = back of the heel at the sole;
     heel_mp = MediaPipe's heel point (3 cm forward, 3 cm up).  Angles in degrees over
-    the rep's moving part [t_start, t_bottom] (knee) or [t_start, t_end] (foot)."""
+    the rep's moving part [t_start, t_bottom] (knee) or [t_start, t_end] (foot).
+
+    Body-fault sizes as the skeleton shows them, over the moving part, against the rep's start:
+    hip_forward_cm (working hip), trunk_lean_deg (forward), pelvis_drop_deg (free-side hip lower),
+    foot_roll_deg (working foot, + inward / arch collapse, - outward), free_toe_min_above_step_cm
+    (lowest free-foot toe over the rise).  fault_sizes: per injected fault {id, grade, size, unit, params}
+    (grade "legacy" for the fixed sizes of unsized faults)."""
 
     index: int
     t_start: float
@@ -47,6 +54,12 @@ class RepTruth:
     foot_angle_range_deg: float
     knee_range_deg: float
     faults: tuple[str, ...]
+    hip_forward_cm: float = 0.0
+    trunk_lean_deg: float = 0.0
+    pelvis_drop_deg: float = 0.0
+    foot_roll_deg: float = 0.0
+    free_toe_min_above_step_cm: float = 0.0
+    fault_sizes: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,16 +106,57 @@ def truth_grid(tl: tlm.Timeline) -> np.ndarray:
 
 
 def _traces(sk: Skeleton, script: SetScript) -> dict[str, np.ndarray]:
-    side, step = script.side, script.step_height_m
+    side, free, step = script.side, script.free_side, script.step_height_m
+    sgn = 1.0 if side == "right" else -1.0
+    up = sk.frames["torso"][:, :, 1]
+    hips = sk.point(f"{side}_hip") - sk.point(f"{free}_hip")
     return {
         "hb": sk.point(f"{side}_heel_back")[:, 1] - step, "hm": sk.point(f"{side}_heel")[:, 1] - step,
         "foot": foot_angle_deg(sk, side),
         "knee": knee_flexion_deg(sk.point(f"{side}_hip"), sk.point(f"{side}_knee"), sk.point(f"{side}_ankle")),
+        "hip_x": sk.point(f"{side}_hip")[:, 0], "lean": np.degrees(np.arctan2(up[:, 0], up[:, 1])),
+        "pelvis": np.degrees(np.arcsin(np.clip(hips[:, 1] / np.linalg.norm(hips, axis=1), -1, 1))),
+        "roll": np.degrees(np.arcsin(np.clip(sgn * sk.frames[f"foot_{side}"][:, 1, 2], -1, 1))),
+        "free_toe": sk.point(f"{free}_foot_index")[:, 1] - step,
     }
 
 
-def _rep_truth(i: int, r: tlm.RepTiming, t: np.ndarray, tr: dict[str, np.ndarray], body: Body) -> RepTruth:
+def _body_sizes(i0: int, i_top: int, i2: int, tr: dict[str, np.ndarray]) -> tuple[float, ...]:
+    moving = slice(i0 - 1, i2)
+    roll = tr["roll"][moving]
+    return (100 * (tr["hip_x"][moving].max() - tr["hip_x"][i0 - 1]), tr["lean"][moving].max() - tr["lean"][i0 - 1],
+            tr["pelvis"][moving].max() - tr["pelvis"][i0 - 1], roll[np.argmax(np.abs(roll))],
+            100 * tr["free_toe"][i0 - 1:i_top].min())
+
+
+def fault_records(rep: tlm.RepTiming, script: SetScript) -> tuple[dict, ...]:
+    """{id, grade, size, unit, params} of each fault injected on a rep (legacy sizes worked out)."""
+    out = []
+    for fid in rep.faults:
+        size = size_of(rep.script, fid)
+        name, unit, _ = PRIMARY[fid]
+        if size is not None:
+            out.append({"id": fid, "grade": size.grade, "size": size.size, "unit": unit, "params": dict(size.params)})
+            continue
+        params = dict(LEGACY[fid])
+        top, bottom = script.top_cm * rep.script.range_scale, script.bottom_cm * rep.script.range_scale
+        value = params.get(name)
+        if fid == "bounce":  # ease_in arrives at pi/2 x range / time
+            value = (np.pi / 2) / 1.875 * rep.script.lower_s / (rep.t_bottom - rep.t_top_end)
+        elif fid == "shallow_bottom":
+            value = (1 - params["depth_frac"]) * bottom
+        elif fid == "short_top":
+            value = (params["top_frac"] * top + bottom) / (top + bottom)
+        elif fid == "fast_lowering":
+            value = rep.t_bottom - rep.t_top_end
+        out.append({"id": fid, "grade": "legacy", "size": round(float(value), 4), "unit": unit, "params": params})
+    return tuple(out)
+
+
+def _rep_truth(i: int, r: tlm.RepTiming, t: np.ndarray, tr: dict[str, np.ndarray], body: Body,
+               script: SetScript) -> RepTruth:
     i0, i1, i2, i3 = np.searchsorted(t, [r.t_start, r.t_top_end, r.t_bottom, r.t_end], side="right")
+    i_top = int(np.searchsorted(t, r.t_top_start, side="right"))
     whole, moving, own_bottom = slice(i0 - 1, i3), slice(i0 - 1, i2), slice(i1 - 1, i3)
     hb, hm, foot, knee = tr["hb"], tr["hm"], tr["foot"], tr["knee"]
     mp_flat = body.heel_mp[1] - body.heel_back[1]
@@ -116,7 +170,9 @@ def _rep_truth(i: int, r: tlm.RepTiming, t: np.ndarray, tr: dict[str, np.ndarray
         foot[whole].max(), foot[own_bottom].min(), foot[whole].max() - foot[whole].min(),
         knee[moving].max() - knee[moving].min(),
     )
-    return RepTruth(i, *(round(float(v), 4) for v in values), tuple(r.faults))
+    sizes = (round(float(v), 4) for v in _body_sizes(i0, i_top, i2, tr))
+    return RepTruth(i, *(round(float(v), 4) for v in values), tuple(r.faults), *sizes,
+                    fault_sizes=fault_records(r, script))
 
 
 def compute_truth(script: SetScript, view: str = "none", width: int = 0, height: int = 0,
@@ -126,7 +182,7 @@ def compute_truth(script: SetScript, view: str = "none", width: int = 0, height:
     tl = tlm.build_timeline(script)
     dense = compute_skeleton(script, truth_grid(tl), body)
     traces = _traces(dense, script)
-    reps = tuple(_rep_truth(i, r, dense.t, traces, body) for i, r in enumerate(tl.reps))
+    reps = tuple(_rep_truth(i, r, dense.t, traces, body, script) for i, r in enumerate(tl.reps))
     return Truth(
         name=script.name, view=view, side=script.side, fps=script.fps, width=width, height=height,
         duration_s=tl.duration, reps=reps, step_on=tl.step_on, step_off=tl.step_off,
@@ -167,11 +223,18 @@ def load_truth(path: str | Path) -> Truth:
         raise InputError(f"could not read truth file {path}: {e}") from e
     if d.get("version") != TRUTH_VERSION:
         raise InputError(f"{path}: truth version {d.get('version')} is not {TRUTH_VERSION}; re-render it")
+    return truth_from_dict(d)
+
+
+def truth_from_dict(d: dict[str, Any]) -> Truth:
+    """Inverse of :func:`truth_to_dict` (per-frame arrays optional)."""
     frames = d.get("frames", {})
     lm = frames.get("landmarks_px")
     return Truth(
         name=d["name"], view=d["view"], side=d["side"], fps=d["fps"], width=d["width"], height=d["height"],
-        duration_s=d["duration_s"], reps=tuple(RepTruth(**{**r, "faults": tuple(r["faults"])}) for r in d["reps"]),
+        duration_s=d["duration_s"],
+        reps=tuple(RepTruth(**{**r, "faults": tuple(r["faults"]), "fault_sizes": tuple(r.get("fault_sizes", ()))})
+                   for r in d["reps"]),
         step_on=_pair(d["step_on"]), step_off=_pair(d["step_off"]), set_start=d["set_start"],
         set_end=d["set_end"], script=d["script"],
         t=np.asarray(frames["t"]) if "t" in frames else None,

@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="540x960", help="WIDTHxHEIGHT (portrait if height > width)")
     ap.add_argument("--distance", type=float, default=3.0, help="camera distance (m)")
     ap.add_argument("--camera-height", type=float, default=1.0, help="camera height (m)")
+    ap.add_argument("--azimuth", type=float, default=0.0, help="turn the camera about the athlete (degrees)")
+    ap.add_argument("--span", type=float, default=None, help="metres of world the frame shows vertically")
     ap.add_argument("--seed", type=int, default=None, help="override the script's seed (colours, noise)")
     ap.add_argument("--noise", type=float, default=2.0, help="camera noise sigma (8-bit levels)")
     ap.add_argument("--crf", type=int, default=26, help="x264 quality (higher = smaller file)")
@@ -33,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         script = load_script(a.script)
         script = replace(script, fps=a.fps, **({} if a.seed is None else {"seed": a.seed}))
         w, h = parse_size(a.size)
-        cfg = RenderConfig(a.view, w, h, a.distance, a.camera_height, a.noise, a.crf, not a.no_band, a.max_frames)
+        cfg = RenderConfig(a.view, w, h, a.distance, a.camera_height, a.noise, a.crf, not a.no_band, a.max_frames,
+                           azimuth_offset_deg=a.azimuth, span_m=a.span)
     except FormcheckError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code

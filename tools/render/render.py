@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +13,9 @@ from formcheck.synth.motion import compute_skeleton
 from formcheck.synth.script import SetScript
 from formcheck.synth.timeline import build_timeline
 from formcheck.synth.truth import compute_truth, save_truth
-from tools.render.mesh import RiggedMesh, load_mesh
+from tools.render.mesh import BodyShape, RiggedMesh, load_mesh
 from tools.render.pose import body_from_rig, bone_transforms, rest_normals, rigid_points, skin
-from tools.render.scene import Look, Scene, box, segment
+from tools.render.scene import Light, Look, Scene, box, segment
 
 SKINS = ((0.93, 0.76, 0.64), (0.80, 0.60, 0.45), (0.55, 0.38, 0.26), (0.36, 0.24, 0.17))
 CLOTHES = ((0.15, 0.35, 0.75), (0.75, 0.2, 0.2), (0.2, 0.55, 0.3), (0.9, 0.9, 0.88), (0.95, 0.6, 0.1),
@@ -25,6 +25,9 @@ WALLS = ((0.86, 0.85, 0.8), (0.7, 0.78, 0.85), (0.85, 0.8, 0.7), (0.75, 0.75, 0.
 
 @dataclass(frozen=True)
 class RenderConfig:
+    """How to film the set.  look None: colours picked from the script's seed (the sample videos);
+    body None: the bare base mesh; span_m None: the athlete fills the frame (see make_camera)."""
+
     view: str = "side"
     width: int = 540
     height: int = 960
@@ -34,6 +37,12 @@ class RenderConfig:
     crf: int = 26
     band: bool = True
     max_frames: int = 0  # 0 = all
+    azimuth_offset_deg: float = 0.0
+    span_m: float | None = None
+    target_height_m: float | None = None
+    body: BodyShape | None = None
+    look: Look | None = None
+    light: Light = Light()
 
 
 def pick_look(seed: int) -> Look:
@@ -44,25 +53,53 @@ def pick_look(seed: int) -> Look:
                 floor=(0.55, 0.45, 0.35), step=(0.35, 0.35, 0.38), band=(0.85, 0.1, 0.15))
 
 
-def vertex_colors(mesh: RiggedMesh, look: Look) -> np.ndarray:
-    """Shirt / shorts / shoes / skin / hair by dominant bone and rest height."""
+def _parts(mesh: RiggedMesh) -> dict[str, np.ndarray]:
+    """Vertex masks of the clothing regions, by dominant bone and rest height."""
     dom = np.array(mesh.bones)[mesh.weights.argmax(axis=1)]
     y = mesh.verts[:, 1]
     knee_y = mesh.heads[mesh.bone("calf_r"), 1]
     elbow_y = mesh.heads[mesh.bone("lowerarm_r"), 1]
     head = mesh.heads[mesh.bone("head")]
-    col = np.tile(look.skin, (len(y), 1))
     part = np.char.partition(dom.astype(str), "_")[:, 0]
-    shirt = np.isin(part, ("spine", "clavicle")) | ((part == "upperarm") & (y > elbow_y + 0.12))
-    shirt |= (part == "neck") & (y < head[1] - 0.08)
-    shorts = np.isin(part, ("pelvis", "Root")) | ((part == "thigh") & (y > knee_y + 0.15))
-    shoes = np.isin(part, ("foot", "ball")) | ((part == "calf") & (y < 0.1))
     rel = mesh.verts - head
-    hair = (part == "head") & ((rel[:, 1] > 0.12) | ((rel[:, 1] > 0.0) & (rel[:, 0] < -0.02)))
-    for mask, c in ((shirt, look.shirt), (shorts, look.shorts), (shoes, look.shoes), (hair, look.hair)):
+    feet = np.isin(part, ("foot", "ball")) | ((part == "calf") & (y < 0.1))
+    return {
+        "shirt": np.isin(part, ("spine", "clavicle")) | ((part == "upperarm") & (y > elbow_y + 0.12))
+        | ((part == "neck") & (y < head[1] - 0.08)),
+        "arms": np.isin(part, ("upperarm", "lowerarm")),
+        "shorts": np.isin(part, ("pelvis", "Root")) | ((part == "thigh") & (y > knee_y + 0.15)),
+        "legs": np.isin(part, ("pelvis", "Root", "thigh")) | ((part == "calf") & ~feet),
+        "feet": feet, "sole": feet & (y < 0.012),
+        "hair": (part == "head") & ((rel[:, 1] > 0.12) | ((rel[:, 1] > 0.0) & (rel[:, 0] < -0.02))),
+    }
+
+
+def vertex_colors(mesh: RiggedMesh, look: Look) -> np.ndarray:
+    """Shirt / shorts or leggings / shoes or bare feet / skin / hair by dominant bone and rest height."""
+    p = _parts(mesh)
+    col = np.tile(look.skin, (len(mesh.verts), 1))
+    shirt = p["shirt"] | (p["arms"] if look.sleeves == "long" else False)
+    legs = p["legs"] if look.legwear == "leggings" else p["shorts"]
+    paint = [(shirt, look.shirt), (legs, look.shorts), (p["hair"], look.hair)]
+    if look.feet == "shoes":
+        paint += [(p["feet"], look.shoes)] + ([(p["sole"], look.sole)] if look.sole else [])
+    for mask, c in paint:
         col[mask] = c
     col[mesh.eye] = (0.1, 0.08, 0.07)
     return col
+
+
+def dress(mesh: RiggedMesh, look: Look, thickness: float = 0.006) -> RiggedMesh:
+    """The mesh as rendered: shoes make the feet `thickness` bulkier (never below the sole)."""
+    if look.feet != "shoes":
+        return mesh
+    feet = _parts(mesh)["feet"]
+    normals = rest_normals(mesh)
+    offset = thickness * normals[feet]
+    offset[:, 1] = np.where(mesh.verts[feet, 1] < 0.02, np.maximum(offset[:, 1], 0.0), offset[:, 1])
+    verts = mesh.verts.copy()
+    verts[feet] += offset
+    return replace(mesh, verts=verts)
 
 
 def quad(center, u, v, color) -> np.ndarray:
@@ -77,8 +114,11 @@ def static_scene(cam: Camera, look: Look, step_h: float) -> np.ndarray:
     f /= np.linalg.norm(f)
     side = np.cross([0, 1.0, 0], f)
     wall = quad(np.array([-0.05, 2.0, 0]) + 1.8 * f, 5 * side, np.array([0, 2.0, 0]), look.wall)
+    if look.sole is not None or look.feet != "shoes" or look.legwear != "shorts":  # not a sample-video look
+        wall = quad(np.array([-0.05, 3.0, 0]) + 1.8 * f, 12 * side, np.array([0, 3.0, 0]), look.wall)
     floor = box((-6, -0.02, -6), (6, 0.0, 6), look.floor)
-    step = box((0.0, 0.0, -0.4), (0.34, step_h, 0.4), look.step)
+    depth, width = look.step_size
+    step = box((0.0, 0.0, -width / 2), (depth, step_h, width / 2), look.step)
     return np.concatenate([wall, floor, step])
 
 
@@ -125,9 +165,10 @@ def _encoder(path: Path, w: int, h: int, fps: float, crf: int) -> subprocess.Pop
 
 def render(script: SetScript, cfg: RenderConfig, out: Path, progress=None) -> tuple[Path, Path]:
     """Write out.mp4 and out.truth.json; returns both paths."""
-    mesh = load_mesh()
+    mesh = load_mesh(cfg.body)
     body = body_from_rig(mesh)
-    cam = make_camera(cfg.view, script.side, cfg.width, cfg.height, cfg.distance, cfg.camera_height_m)
+    cam = make_camera(cfg.view, script.side, cfg.width, cfg.height, cfg.distance, cfg.camera_height_m,
+                      cfg.azimuth_offset_deg, cfg.span_m, cfg.target_height_m)
     tl = build_timeline(script)
     t = np.arange(int(np.floor(tl.duration * script.fps))) / script.fps
     if cfg.max_frames:
@@ -135,17 +176,19 @@ def render(script: SetScript, cfg: RenderConfig, out: Path, progress=None) -> tu
     sk = compute_skeleton(script, t, body)
     mats = bone_transforms(mesh, sk, script.side)
     pts3d = rigid_points(mats, truth_points(mesh))
-    look = pick_look(script.seed)
-    scene = Scene(cam, mesh.tris, vertex_colors(mesh, look), static_scene(cam, look, script.step_height_m))
+    look = cfg.look or pick_look(script.seed)
+    worn = mesh if cfg.look is None else dress(mesh, look)
+    scene = Scene(cam, mesh.tris, vertex_colors(mesh, look), static_scene(cam, look, script.step_height_m),
+                  light=cfg.light)
     rng = np.random.default_rng(script.seed + 1000)
     out.parent.mkdir(parents=True, exist_ok=True)
     mp4 = out.with_suffix(".mp4")
     enc = _encoder(mp4, cfg.width, cfg.height, script.fps, cfg.crf)
-    normals = rest_normals(mesh)
+    normals = rest_normals(worn)
     work = script.side
     try:
         for i in range(len(t)):
-            v, n = skin(mesh, mats[i], normals)
+            v, n = skin(worn, mats[i], normals)
             band = segment(pts3d[f"{work}_wrist"][i], pts3d[f"{work}_ball"][i], 0.02, look.band) if cfg.band else None
             img = scene.render(v, n, band)
             if cfg.noise > 0:

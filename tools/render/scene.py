@@ -16,14 +16,38 @@ void main() { gl_Position = mvp * vec4(in_pos, 1.0); v_nrm = in_nrm; v_col = in_
 """
 FRAG = """
 #version 330
-uniform vec3 light; uniform vec3 fill;
+uniform vec3 light; uniform vec3 fill; uniform vec4 weights;
 in vec3 v_nrm; in vec3 v_col; out vec4 color;
 void main() {
     vec3 n = normalize(v_nrm);
-    float d = abs(dot(n, light)) * 0.62 + abs(dot(n, fill)) * 0.18 + 0.3;
-    color = vec4(v_col * d, 1.0);
+    float d = abs(dot(n, light)) * weights.x + abs(dot(n, fill)) * weights.y + weights.z;
+    color = vec4(v_col * d * weights.w, 1.0);
 }
 """
+
+
+@dataclass(frozen=True)
+class Light:
+    """Lighting: a key light (direction: azimuth from the camera's side, elevation above the horizon;
+    None = the sample videos' fixed direction), a fill from the camera, ambient, and overall gain."""
+
+    key: float = 0.62
+    fill: float = 0.18
+    ambient: float = 0.3
+    gain: float = 1.0
+    key_azimuth_deg: float | None = None
+    key_elevation_deg: float = 45.0
+
+    def direction(self, cam: Camera) -> np.ndarray:
+        if self.key_azimuth_deg is None:
+            light = np.array([0.5, 0.8, 0.3]) + 0.4 * cam.basis()[2] * -1
+        else:
+            back = -cam.basis()[2] * np.array([1.0, 0.0, 1.0])
+            back /= np.linalg.norm(back)
+            a, e = np.radians(self.key_azimuth_deg), np.radians(self.key_elevation_deg)
+            side = np.cross([0.0, 1.0, 0.0], back)
+            light = np.cos(e) * (np.cos(a) * back + np.sin(a) * side) + np.array([0.0, np.sin(e), 0.0])
+        return light / np.linalg.norm(light)
 
 
 @dataclass(frozen=True)
@@ -39,6 +63,11 @@ class Look:
     floor: tuple[float, float, float]
     step: tuple[float, float, float]
     band: tuple[float, float, float]
+    legwear: str = "shorts"          # shorts | leggings (to the ankle)
+    sleeves: str = "short"           # short | long
+    feet: str = "shoes"              # shoes (coloured, thicker, a sole) | barefoot
+    sole: tuple[float, float, float] | None = None  # shoes' sole colour (None: the shoe colour)
+    step_size: tuple[float, float] = (0.34, 0.8)  # depth, width (m)
 
 
 def mvp_matrix(cam: Camera, near: float = 0.1, far: float = 30.0) -> np.ndarray:
@@ -92,16 +121,18 @@ def segment(a: np.ndarray, b: np.ndarray, width: float, color) -> np.ndarray:
 class Scene:
     """One GL context and its buffers; render(verts, normals, extra) -> (H, W, 3) uint8."""
 
-    def __init__(self, cam: Camera, tris: np.ndarray, colors: np.ndarray, static: np.ndarray, samples: int = 4):
+    def __init__(self, cam: Camera, tris: np.ndarray, colors: np.ndarray, static: np.ndarray, samples: int = 4,
+                 light: Light | None = None):
         import moderngl
 
         self.ctx = moderngl.create_standalone_context(backend="egl")
         self.cam = cam
         self.prog = self.ctx.program(vertex_shader=VERT, fragment_shader=FRAG)
         self.prog["mvp"].write(mvp_matrix(cam).T.astype("f4").tobytes())
-        light = np.array([0.5, 0.8, 0.3]) + 0.4 * cam.basis()[2] * -1
-        self.prog["light"].value = tuple(light / np.linalg.norm(light))
+        light = light or Light()
+        self.prog["light"].value = tuple(light.direction(cam))
         self.prog["fill"].value = tuple(-cam.basis()[2])
+        self.prog["weights"].value = (light.key, light.fill, light.ambient, light.gain)
         n = int(tris.max()) + 1
         self.vbo = self.ctx.buffer(reserve=n * 24)
         self.cbo = self.ctx.buffer(colors.astype("f4").tobytes())

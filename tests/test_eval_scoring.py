@@ -1,0 +1,150 @@
+"""bench/eval_scoring.py on hand-made cases with known answers: rep matching, fault and tempo tallies."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from eval_scoring import (  # noqa: E402
+    Scored,
+    Tally,
+    TrueRep,
+    dont_care,
+    match_reps,
+    phase_summary,
+    precision_by,
+    recall_by,
+    score,
+    smallest_reliable,
+)
+
+
+def true_rep(t0: float, faults=None, rise=1.0, top=0.5, low=2.0, bottom=0.5, **kw) -> TrueRep:
+    times = (t0, t0 + rise, t0 + rise + top, t0 + rise + top + low, t0 + rise + top + low + bottom)
+    phases = {"concentric_s": rise, "top_pause_s": top, "eccentric_s": low, "bottom_pause_s": bottom}
+    return TrueRep(*times, phases, faults or {}, **kw)
+
+
+def det(t0: float, faults=(), rise=1.0, top=0.5, low=2.0, bottom=0.5, not_checked=()) -> dict:
+    return {"t_start": t0, "t_top_start": t0 + rise, "t_top_end": t0 + rise + top,
+            "t_bottom": t0 + rise + top + low, "t_end": t0 + rise + top + low + bottom, "concentric_s": rise,
+            "top_pause_s": top, "eccentric_s": low, "bottom_pause_s": bottom,
+            "faults": [{"id": f} for f in faults], "not_checked": list(not_checked)}
+
+
+def report(*reps, not_checked=()) -> dict:
+    return {"reps": list(reps), "faults_not_checked": [{"id": f, "reason": "x"} for f in not_checked]}
+
+
+def test_matching_by_top_time_nearest_wins_and_extras_and_misses():
+    truth = [true_rep(0.0), true_rep(4.0), true_rep(8.0)]
+    # a rep on true rep 1, two on true rep 2 (the second nearer the true top at 5.25), none on rep 3, one after
+    detected = [det(0.1), det(4.5, top=0.1), det(4.1), det(12.5)]
+    assert match_reps(detected, truth) == [0, 2, None]
+
+
+def test_a_top_just_before_the_true_start_still_matches():
+    truth = [true_rep(1.0)]
+    assert match_reps([{"t_top_start": 0.8, "t_top_end": 0.8}], truth) == [0]
+    assert match_reps([{"t_top_start": 0.7, "t_top_end": 0.7}], truth) == [None]
+
+
+def test_fault_tallies_known_answer():
+    truth = [true_rep(0.0), true_rep(4.0, {"bounce": ("moderate", 2.7)}), true_rep(8.0, {"knee_drive": ("subtle", 9)}),
+             true_rep(12.0, {"bounce": ("subtle", 1.7)}), true_rep(16.0)]
+    detected = [det(0.0, ("torso_help",)), det(4.0, ("bounce",)), det(8.0, (), not_checked=("knee_drive",)),
+                det(16.0, ()), det(20.0, ("bounce",))]  # true rep 4 missed; the last is an extra rep
+    clip = Scored("renders", "c", "tune", "side", truth, report(*detected), naive_count=4)
+    t = Tally()
+    score(clip, t)
+    assert recall_by(t, "bounce", "side", "moderate") == (1, 1, 0)
+    assert recall_by(t, "bounce", "side", "subtle") == (0, 1, 0)   # on a missed rep
+    assert recall_by(t, "bounce") == (1, 2, 0)
+    assert recall_by(t, "knee_drive", "side") == (0, 1, 1)           # missed and marked not checked
+    assert precision_by(t, "bounce", "side") == (1, 2)               # the extra rep's flag is false
+    assert precision_by(t, "torso_help") == (0, 1)
+    assert t.clean_n["side"] == 2 and t.clean_any["side"] == 1 and t.clean_fault[("torso_help", "side")] == 1
+    assert t.counts == [("c", "side", 5, 5, 4, None)]
+    assert len(t.phase_err["eccentric_s"]) == 4 and max(t.phase_err["eccentric_s"]) == 0.0
+
+
+def test_tempo_errors_and_summary():
+    truth = [true_rep(0.0, low=2.0), true_rep(4.0, low=2.0)]
+    detected = [det(0.1, low=2.7), det(4.0, low=1.8)]
+    t = Tally()
+    score(Scored("synth", "s", "tune", "front", truth, report(*detected)), t)
+    med, mx, over, n = phase_summary(t.phase_err["eccentric_s"])
+    assert (med, mx, over, n) == (pytest.approx(0.45), pytest.approx(0.7), 0.5, 2)
+    assert t.start_err == [pytest.approx(0.1), 0.0]
+
+
+def test_dont_care_flags_count_neither_way():
+    quick = true_rep(0.0, top=0.15, low=0.9)   # a demo rep: short hold, quick lowering
+    assert dont_care(quick) == {"no_top_pause", "fast_lowering"}
+    assert dont_care(true_rep(0.0, {"fast_lowering": ("moderate", 0.6)}, low=0.6)) == set()
+    t = Tally()
+    score(Scored("synth", "s", "tune", "side", [quick], report(det(0.0, ("no_top_pause", "fast_lowering")))), t)
+    assert precision_by(t, "no_top_pause") == (0, 0) and t.clean_any["side"] == 0 and t.clean_n["side"] == 1
+
+
+def test_hand_labels_possible_and_unlisted_faults_are_neither():
+    rep = true_rep(0.0, {"bounce": ("clear", None)}, dont_care={"knee_drive"}, absent={"torso_help"})
+    t = Tally()
+    clip = Scored("real", "r", "all", "real", [rep], report(det(0.0, ("bounce", "knee_drive", "torso_help",
+                                                                        "short_top"))))
+    score(clip, t)
+    assert precision_by(t, "bounce") == (1, 1)
+    assert precision_by(t, "knee_drive") == (0, 0)   # labelled "possible"
+    assert precision_by(t, "short_top") == (0, 0)    # not judged by the labeller
+    assert precision_by(t, "torso_help") == (0, 1)   # checked absent
+    assert t.clean_n.get("real", 0) == 0
+
+
+def test_a_refused_clip_misses_every_fault():
+    truth = [true_rep(0.0, {"hips_not_level": ("blatant", 20.0)})]
+    t = Tally()
+    score(Scored("renders", "c", "report", "front", truth, None, error="no person"), t)
+    assert recall_by(t, "hips_not_level") == (0, 1, 0) and t.counts[0][2] is None
+
+
+def test_smallest_reliable_grade():
+    t = Tally()
+    rows = [("subtle", 1.5, [True, False, False]), ("moderate", 2.7, [True, True, True, True, False]),
+            ("blatant", 4.5, [True, True, True])]
+    for grade, size, hits in rows:
+        for hit in hits:
+            t.sizes.append(("bounce", "side", grade, size, hit))
+            (t.tp if hit else t.fn)[("bounce", "side", grade)] += 1
+    assert smallest_reliable(t, "bounce", "side", 1) == "moderate (2.7-2.7)"
+    assert smallest_reliable(t, "bounce", "side", 1, level=0.9) == "blatant (4.5-4.5)"
+    assert smallest_reliable(t, "bounce", "front", 1) == "-"
+
+
+def test_bench_scores_a_few_synthetic_series_and_draws_the_curves(tmp_path, capsys):
+    """bench/evaluate.py end to end on two landmark-level seeds: tables printed, curves drawn, figures saved."""
+    import json
+
+    import evaluate
+
+    out = tmp_path / "figures.json"
+    assert evaluate.main(["--sources", "synth", "--synth-seeds", "2", "--split", "report", "--plots",
+                          str(tmp_path), "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "landmark-level synthetic series" in text and ": 55 clips" in text and "lowering" in text
+    png = tmp_path / "detection_curves_report.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    figures = json.loads(out.read_text())["synth"]
+    injected = sum(figures["tp"].values()) + sum(figures["fn"].values())
+    assert injected == 5 * 32  # 5 views x (11 faults x 3 grades - no blatant no_top_pause), one seed
+
+
+def test_partial_hand_labels_leave_unlisted_reps_unjudged():
+    rep = true_rep(0.0, absent={"bounce"})
+    clip = Scored("real", "r", "all", "real", [rep], report(det(0.0, ("bounce",)), det(4.0, ("bounce",))),
+                  true_count=2)
+    t = Tally()
+    score(clip, t)
+    assert precision_by(t, "bounce") == (0, 1) and t.neither[("bounce", "real")] == 1

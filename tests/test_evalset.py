@@ -1,0 +1,91 @@
+"""The evaluation set: the manifest is a pure function of its seed, tune/report pairs carry the same faults,
+the stored landmarks load and belong to their manifest entry, and the storage round trip is faithful."""
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset  # noqa: E402
+from tools.evalset.manifest import VIEW_GROUPS, make_manifest, manifest_to_json  # noqa: E402
+from tools.evalset.store import STORE, load_clip, load_meta, save_clip  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def manifest():
+    return make_manifest(0)
+
+
+def test_manifest_is_deterministic_from_its_seed(manifest):
+    assert manifest_to_json(manifest, 0) == manifest_to_json(make_manifest(0), 0)
+    other = make_manifest(1)
+    assert [c.spec_hash for c in other] != [c.spec_hash for c in manifest]
+    stored = STORE / "manifest.json"
+    if stored.exists():  # the committed manifest is exactly what its seed gives
+        d = json.loads(stored.read_text())
+        assert d == json.loads(manifest_to_json(make_manifest(d["seed"]), d["seed"]))
+
+
+def test_pairs_split_by_seed_parity_and_share_their_faults(manifest):
+    assert len(manifest) >= 48 and len({c.name for c in manifest}) == len(manifest)
+    for tune, report in zip(manifest[::2], manifest[1::2], strict=True):
+        assert (tune.split, report.split) == ("tune", "report") and tune.seed % 2 == 0 and report.seed == tune.seed + 1
+        faults = [[(s.fault, s.grade) for r in c.set_script().reps for s in r.sizes] for c in (tune, report)]
+        assert faults[0] == faults[1] and tune.view_group == report.view_group and tune.case == report.case
+        assert tune.spec_hash != report.spec_hash
+    views = Counter(c.view_group for c in manifest)
+    assert set(views) == set(VIEW_GROUPS) and min(views.values()) >= 8
+    fps = Counter(c.set_script().fps for c in manifest)
+    assert fps[30.0] > 0 and fps[60.0] > 0
+    assert Counter(c.look["legwear"] for c in manifest)["leggings"] > 5
+    assert Counter(c.look["feet"] for c in manifest)["barefoot"] > 5
+
+
+def test_every_graded_rep_has_its_size_and_rep_one_is_clean(manifest):
+    for c in manifest:
+        script = c.set_script()
+        assert not script.reps[0].faults
+        for r in script.reps:
+            assert [s.fault for s in r.sizes] == list(r.faults)
+
+
+def stored_names() -> list[str]:
+    path = STORE / "manifest.json"
+    if not path.exists():
+        return []
+    return [c["name"] for c in json.loads(path.read_text())["clips"] if load_meta(c["name"]) is not None]
+
+
+@pytest.mark.parametrize("name", stored_names() or [pytest.param("none", marks=pytest.mark.skip("set not made"))])
+def test_stored_landmarks_load_and_match_the_manifest(name):
+    seed = json.loads((STORE / "manifest.json").read_text())["seed"]
+    spec = next(c for c in make_manifest(seed) if c.name == name)
+    assert load_meta(name)["spec_hash"] == spec.spec_hash
+    series, truth, true_leg = load_clip(name)
+    script = spec.set_script()
+    assert [r.faults for r in truth.reps] == [r.faults for r in script.reps]
+    assert truth.side == script.side and truth.fps == script.fps
+    assert (series.width, series.height) == (spec.camera["width"], spec.camera["height"])
+    assert series.t[-1] <= truth.duration_s and len(series.t) >= 0.95 * min(script.fps, 30.0) * truth.duration_s
+    assert series.found.mean() > 0.5
+    assert true_leg.shape == (len(series.t), 10, 2)
+
+
+def test_storage_round_trip(tmp_path):
+    series, truth = make_series(preset("faults_side"), corruption=MEDIAPIPE_LIKE, seed=2)
+    save_clip("x", series, truth, {"spec_hash": "abc"}, tmp_path)
+    back, truth2, leg = load_clip("x", tmp_path)
+    assert np.array_equal(np.isnan(back.xy), np.isnan(series.xy))
+    assert np.nanmax(np.abs(back.xy - series.xy)) <= 0.0251
+    assert np.nanmax(np.abs(back.vis - series.vis)) <= 0.0021
+    np.testing.assert_array_equal(back.t, series.t)
+    assert truth2.reps == truth.reps and load_meta("x", tmp_path) == {"spec_hash": "abc"}
+    assert np.nanmax(np.abs(leg[:, 3] - truth.landmarks_px[:, 29])) <= 0.0251  # left heel

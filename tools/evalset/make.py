@@ -1,0 +1,101 @@
+"""Make the evaluation set: render each clip of the manifest into a cache folder, run formcheck's own
+MediaPipe extraction on it (default settings) and store its landmarks and truth in the repository.
+
+A clip is skipped when its stored landmarks carry the same spec hash and extraction settings; a
+rendered video already in the cache (named by the spec hash) is reused.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from formcheck.synth.truth import load_truth
+from tools.evalset.manifest import ClipSpec, azimuth_offset
+from tools.evalset.store import STORE, load_meta, save_clip
+
+CACHE_ENV = "FORMCHECK_EVALSET_CACHE"
+
+
+def cache_root() -> Path:
+    """$FORMCHECK_EVALSET_CACHE or ~/.cache/formcheck-evalset."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "formcheck-evalset"
+
+
+def render_config(spec: ClipSpec):
+    """The tools.render settings of a clip."""
+    from tools.render.mesh import BodyShape
+    from tools.render.render import RenderConfig
+    from tools.render.scene import Light, Look
+
+    cam = spec.camera
+    look = Look(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in spec.look.items()})
+    side = spec.script["side"]
+    return RenderConfig(view=cam["view"], width=cam["width"], height=cam["height"], distance=cam["distance"],
+                        camera_height_m=cam["height_m"], noise=spec.noise, crf=spec.crf, band=spec.band,
+                        azimuth_offset_deg=azimuth_offset(cam, side), span_m=cam["span_m"],
+                        target_height_m=cam["target_m"],
+                        body=BodyShape(**spec.body), look=look, light=Light(**spec.light))
+
+
+def extraction_meta() -> dict[str, Any]:
+    """What the stored landmarks depend on besides the video: extraction settings, model, mediapipe."""
+    import mediapipe
+
+    from formcheck.io.extract import ExtractConfig
+    from formcheck.io.model import BUNDLED_SHA256
+
+    return {"extract": json.loads(json.dumps(ExtractConfig().key(), default=str)), "model_sha256": BUNDLED_SHA256,
+            "mediapipe": mediapipe.__version__}
+
+
+def render_clip(spec: ClipSpec, cache: Path, log=print) -> Path:
+    """The clip's video in the cache (rendered unless already there); returns the path without extension."""
+    from tools.render.render import render
+
+    stem = cache / "clips" / f"{spec.name}-{spec.spec_hash}"
+    if stem.with_suffix(".mp4").exists() and stem.with_name(stem.name + ".truth.json").exists():
+        return stem
+    start = time.monotonic()
+    tmp = stem.with_name(stem.name + ".part")
+    render(spec.set_script(), render_config(spec), tmp)
+    tmp.with_suffix(".mp4").replace(stem.with_suffix(".mp4"))
+    tmp.with_name(tmp.name + ".truth.json").replace(stem.with_name(stem.name + ".truth.json"))
+    log(f"  rendered {spec.name} in {time.monotonic() - start:.0f} s")
+    return stem
+
+
+def make_clip(spec: ClipSpec, cache: Path, store: Path = STORE, log=print) -> str:
+    """Render, extract and store one clip unless its stored landmarks match; returns what was done."""
+    meta = {"spec_hash": spec.spec_hash, **extraction_meta()}
+    old = load_meta(spec.name, store)
+    if old is not None and all(old.get(k) == v for k, v in meta.items()):
+        return "up to date"
+    stem = render_clip(spec, cache, log)
+    os.environ["FORMCHECK_CACHE_DIR"] = str(cache / "landmarks")
+    from formcheck.api import load_input
+
+    start = time.monotonic()
+    loaded = load_input(stem.with_suffix(".mp4"), use_cache=True)
+    truth = load_truth(stem.with_name(stem.name + ".truth.json"))
+    meta["detection_rate"] = round(float(loaded.series.found.mean()), 4)
+    size = save_clip(spec.name, loaded.series, truth, meta, store)
+    log(f"  extracted {spec.name} in {time.monotonic() - start:.0f} s, stored {size / 1e3:.0f} kB")
+    return "made"
+
+
+def make_all(specs: list[ClipSpec], cache: Path, store: Path = STORE) -> int:
+    """Make every clip; a failing clip is reported and the rest go on.  Returns the number that failed."""
+    failed = 0
+    for i, spec in enumerate(specs, start=1):
+        print(f"[{i}/{len(specs)}] {spec.name}", flush=True)
+        try:
+            print(f"  {make_clip(spec, cache, store)}", flush=True)
+        except Exception as exc:  # noqa: BLE001  (one clip's failure must not stop the set)
+            failed += 1
+            print(f"  FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+    return failed

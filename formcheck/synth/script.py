@@ -161,8 +161,11 @@ def rep_heights_m(script: SetScript) -> tuple[list[float], list[float]]:
 
 
 def script_to_dict(script: SetScript) -> dict[str, Any]:
-    """A JSON-ready dict of the script."""
+    """A JSON-ready dict of the script (the ramp only when it is not the default, so scripts stored before
+    it existed keep their text and hash)."""
     d = asdict(script)
+    if d["ramp"] == "min_jerk":
+        del d["ramp"]
     d["reps"] = [dict(r, faults=list(r["faults"]), sizes=[s.to_dict() for s in rep.sizes])
                  for r, rep in zip(d["reps"], script.reps, strict=True)]
     return d

@@ -6,7 +6,8 @@ bench/evalset/clips/NAME.npz           MediaPipe landmarks as formcheck extracte
                                        differences, NaN as a bit mask), visibility and presence in 1/250
                                        (uint8; 255 = no pose); the true pixels of the 10 leg points at the
                                        same frames (same coding); the clip's spec hash and the extraction
-                                       settings it was made with.  MediaPipe's z and world landmarks are
+                                       settings it was made with; the foot track's refined heels and
+                                       toes (same coding) when it ran.  MediaPipe's z and world landmarks are
                                        not kept (formcheck's analysis reads neither; they would triple
                                        the size)
 bench/evalset/clips/NAME.truth.json.gz the rep-level truth (formcheck.synth truth, without per-frame arrays)
@@ -70,6 +71,8 @@ def save_clip(name: str, series: LandmarkSeries, truth: Truth, meta: dict[str, A
               "meta": np.array(json.dumps(meta, sort_keys=True))}
     if series.presence is not None:
         arrays["presence"] = _q_u8(series.presence)
+    if series.refined is not None:
+        arrays.update(_q_delta(series.refined, "refined"))
     if truth.landmarks_px is not None:
         leg = [INDEX[p] for p in LEG_POINTS]
         arrays.update(_q_delta(truth.landmarks_px[frames][:, leg], "true_leg_xy"))
@@ -101,7 +104,8 @@ def load_clip(name: str, store: Path = STORE) -> tuple[LandmarkSeries, Truth, np
         xy = _dq_delta(z, "xy")
         series = LandmarkSeries(
             t=z["t"], xy=xy, z=np.where(np.isnan(xy[..., 0]), np.nan, 0.0), vis=_dq_u8(z["vis"]), width=w, height=h,
-            frame=z["frame"].astype(int), presence=_dq_u8(z["presence"]) if "presence" in z else None)
+            frame=z["frame"].astype(int), presence=_dq_u8(z["presence"]) if "presence" in z else None,
+            refined=_dq_delta(z, "refined") if "refined" in z else None)
         true_leg = _dq_delta(z, "true_leg_xy") if "true_leg_xy" in z else None
     truth = truth_from_dict(json.loads(gzip.decompress(tj.read_bytes())))
     return series, truth, true_leg

@@ -10,7 +10,7 @@ import pytest
 
 from formcheck.core.config import FaultConfig, ScaleConfig
 from formcheck.core.faults.detect import detect_faults, normal_cdf, spread
-from formcheck.core.faults.reference import best_of, set_reference, vs_set
+from formcheck.core.faults.reference import best_of, set_reference, versus_others
 from formcheck.core.reps.metrics import MeasuredRep, RepSignals, measure_rep
 from formcheck.core.reps.timing import PhaseTimes
 from formcheck.core.signal.body import BodySignals
@@ -64,14 +64,25 @@ def numbers(**levels):
     return measure_rep(RepSignals(body(t), h, h, gradient(t, h)), p, "side", math.nan, 1.0, ScaleConfig())
 
 
-def test_a_rep_against_its_set():
+def test_a_rep_against_the_other_reps_of_its_set():
     reps = [numbers() for _ in range(4)] + [numbers(hi=0.08), numbers(after=0.0, lower=0.4)]
-    ref = set_reference(reps)
+    ref = set_reference(reps[:5])
     assert ref.bottom == pytest.approx(-0.1, abs=1e-3) and ref.best_rise == pytest.approx(0.3, abs=1e-3)
-    short, shallow_fast = vs_set(reps[4], ref), vs_set(reps[5], ref)
+    versus = versus_others(reps, ["side"] * 6)
+    short, shallow_fast = versus[4], versus[5]
     assert short.rise_vs_best == pytest.approx(0.18 / 0.3, abs=0.01)
     assert shallow_fast.bottom_above_set == pytest.approx(0.1 / 0.3, abs=0.01)
     assert shallow_fast.lowering_speed_vs_set == pytest.approx(1.6 / 0.4 * (0.2 / 0.3), abs=0.05)
+
+
+def test_a_fast_rep_is_not_part_of_its_own_reference():
+    """Two reps: the fast one against the other alone (not against a median that holds its own speed)."""
+    slow, fast = numbers(), numbers(lower=0.4)
+    versus = versus_others([slow, fast], ["side", "side"])
+    assert versus[1].lowering_speed_vs_set == pytest.approx(fast.lowering_speed / slow.lowering_speed, abs=0.01)
+    assert versus[1].lowering_speed_vs_set > 2.5
+    alone = versus_others([slow, fast], ["side", "front"])  # no other rep in its view: no reference
+    assert alone[0].lowering_speed_vs_set is None and alone[1].rise_vs_best is None
 
 
 def test_best_of_is_the_largest_3_rep_running_median_and_ignores_one_high_rep():

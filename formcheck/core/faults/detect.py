@@ -1,7 +1,7 @@
 """Fault detection over a set: each rep's numbers in, each rep's faults, doubtful faults and the set's verdict out.
 
 Each rep is judged by one rule per fault (faults/rules.py) on its own reported numbers and on those against its
-view's reps (faults/reference.py). A fault is only judged for a rep whose view can show it (faults/catalogue).
+view's other reps (faults/reference.py). A fault is only judged for a rep whose view can show it (faults/catalogue).
 
 Confidence: how far a rep's number is beyond its threshold, against how much that number scatters over the
 view's reps (1.4826 x its median absolute deviation, at least a floor per kind of number: the clip's own
@@ -19,7 +19,7 @@ import numpy as np
 
 from formcheck.core.config import FaultConfig
 from formcheck.core.faults.catalogue import SPECS
-from formcheck.core.faults.reference import VsSet, set_reference, vs_set
+from formcheck.core.faults.reference import VsSet, versus_others
 from formcheck.core.faults.rules import RULES, SPANS, SUPERSEDED_BY, Condition
 from formcheck.core.faults.verdict import find_stop
 from formcheck.core.reps.metrics import MeasuredRep
@@ -51,8 +51,7 @@ def detect_faults(
 ) -> FaultReport:
     """The faults of reps (in time order); free_foot_hang: how high the free foot typically hangs above the
     working toe (shank lengths); only: judge just these faults (the live tracker's early warnings)."""
-    refs = {v: set_reference([r.numbers for r in reps if r.view == v]) for v in {r.view for r in reps}}
-    versus = [vs_set(r.numbers, refs[r.view]) for r in reps]
+    versus = versus_others([r.numbers for r in reps], [r.view for r in reps])
     free_leg = bool(free_foot_hang > cfg.free_foot_min_hang)
     warnings = [] if free_leg or not reps else [TWO_LEG_WARNING]
     judged = [

@@ -1,5 +1,9 @@
-"""What each rep is compared with: its view's typical bottom, travel, best rise and lowering speed, and the
-numbers each rep has against them (reported per rep under `vs_set`)."""
+"""What each rep is compared with: the other reps of its view (their typical bottom, travel, best rise and
+lowering speed), and the numbers each rep has against them (reported per rep under `vs_set`).
+
+A rep is never part of its own reference: a bounce is judged against the set's other lowerings, so one fast rep
+among few (the live tracker's first reps) is not hidden by its own speed; a rep with no other rep in its view
+has no reference (its `vs_set` numbers are None and the faults that read them are not judged)."""
 
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ def best_of(values: np.ndarray) -> float:
 
 
 def set_reference(reps: list[RepNumbers]) -> SetRef:
-    """The reference of these reps (pass one view's: levels differ between views)."""
+    """The reference of these reps (one view's, without the rep judged: levels differ between views)."""
     ok = [n for n in reps if n.top_level is not None and n.bottom_level is not None]
     if not ok:
         return SetRef(math.nan, math.nan, math.nan, math.nan)
@@ -51,6 +55,14 @@ def set_reference(reps: list[RepNumbers]) -> SetRef:
     speeds = [n.lowering_speed for n in ok if n.lowering_speed is not None]
     rises = np.array([n.top_level - bottom for n in ok])
     return SetRef(bottom, travel, best_of(rises), float(np.median(speeds)) if speeds else math.nan)
+
+
+def versus_others(reps: list[RepNumbers], views: list[str]) -> list[VsSet]:
+    """Each rep against the other reps of its view."""
+    return [
+        vs_set(n, set_reference([o for j, (o, w) in enumerate(zip(reps, views)) if j != k and w == v]))
+        for k, (n, v) in enumerate(zip(reps, views))
+    ]
 
 
 def vs_set(n: RepNumbers, ref: SetRef) -> VsSet:

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
+
+from dataclasses import replace
+from itertools import product
+from types import SimpleNamespace
 
 import numpy as np
 from _common import ROOT  # noqa: F401  (puts the repository on sys.path)
@@ -28,55 +31,35 @@ from eval_scoring import Scored, dont_care, match_reps
 from eval_sources import rendered, synth
 
 from formcheck.api import load_config
+from formcheck.core.faults.rules import RULES, SUPERSEDED_BY
 
 
 @dataclass(frozen=True)
 class Knob:
-    """One threshold: the config field, the rep's number it is compared with, and on which side is a fault."""
+    """The thresholds of one fault's rule to sweep together: (config field, values) pairs."""
 
     fault: str
-    field: str
-    value: Callable[[dict], float | None]
-    above: bool
-    grid: np.ndarray
-    also: Callable[[dict, object], bool] = lambda rep, cfg: True  # the rule's other conditions, at cfg
-
-
-def _vs(key: str) -> Callable[[dict], float | None]:
-    return lambda rep: (rep.get("vs_set") or {}).get(key)
-
-
-def _num(key: str) -> Callable[[dict], float | None]:
-    return lambda rep: rep.get(key)
-
-
-def _lower_limit(rep: dict, cfg) -> float:
-    rise = rep.get("concentric_s")
-    limit = cfg.min_lower_s
-    if rise is not None:
-        limit = max(limit, min(cfg.min_lower_rise_ratio * rise, cfg.ratio_applies_below_s))
-    return limit
+    grids: tuple[tuple[str, np.ndarray], ...]
 
 
 KNOBS = [
-    Knob("bounce", "bounce_min_speed_ratio", _vs("lowering_speed_vs_set"), True, np.arange(1.0, 2.51, 0.05),
-         also=lambda rep, cfg: rep.get("bottom_pause_s") is not None and rep["bottom_pause_s"] < cfg.bounce_max_hold_s),
-    Knob("bounce", "bounce_max_hold_s", _num("bottom_pause_s"), False, np.arange(0.05, 0.41, 0.025),
-         also=lambda rep, cfg: (_vs("lowering_speed_vs_set")(rep) or 0) > cfg.bounce_min_speed_ratio),
-    Knob("fast_lowering", "min_lower_s", _num("eccentric_s"), False, np.arange(0.3, 1.31, 0.05)),
-    Knob("shallow_bottom", "shallow_bottom_frac", _vs("bottom_above_set"), True, np.arange(0.05, 0.41, 0.01)),
-    Knob("short_top", "short_top_frac", _vs("rise_vs_best"), False, np.arange(0.6, 0.96, 0.01)),
-    Knob("no_top_pause", "min_top_hold_s", _num("top_pause_s"), False, np.arange(0.05, 0.51, 0.025)),
-    Knob("torso_help", "max_lean_change_deg", _num("trunk_lean_change_deg"), True, np.arange(1.0, 10.01, 0.25)),
-    Knob("torso_help", "max_hip_travel", _num("hip_forward_travel_leg_frac"), True, np.arange(0.02, 0.201, 0.005)),
-    Knob("knee_drive", "max_knee_range_deg", _num("knee_flexion_range_deg"), True, np.arange(3.0, 20.01, 0.5)),
-    Knob("free_leg_assist", "free_foot_touch", _num("free_foot_min_gap_shank"), False, np.arange(0.02, 0.41, 0.01)),
-    Knob("hips_not_level", "max_hip_drop", _num("hip_drop_change_shank"), True, np.arange(0.01, 0.151, 0.005)),
+    Knob("bounce", (("bounce_min_speed_ratio", np.arange(1.0, 2.51, 0.1)),
+                    ("bounce_max_hold_s", np.arange(0.05, 0.51, 0.05)))),
+    Knob("fast_lowering", (("min_lower_s", np.arange(0.3, 1.21, 0.05)),
+                           ("ratio_applies_below_s", np.arange(0.6, 1.61, 0.1)))),
+    Knob("shallow_bottom", (("shallow_bottom_frac", np.arange(0.05, 0.41, 0.01)),)),
+    Knob("short_top", (("short_top_frac", np.arange(0.6, 0.96, 0.01)),)),
+    Knob("no_top_pause", (("min_top_hold_s", np.arange(0.05, 0.51, 0.025)),)),
+    Knob("torso_help", (("max_lean_change_deg", np.arange(2.0, 10.01, 0.5)),
+                        ("max_hip_travel", np.arange(0.02, 0.161, 0.01)))),
+    Knob("knee_drive", (("max_knee_range_deg", np.arange(3.0, 20.01, 0.5)),)),
+    Knob("free_leg_assist", (("free_foot_touch", np.arange(0.02, 0.41, 0.01)),)),
+    Knob("hips_not_level", (("max_hip_drop", np.arange(0.01, 0.151, 0.005)),)),
 ]
 
 
 def pairs(clips: list[Scored]) -> list[tuple[str, object, dict]]:
-    """(view, true rep, its matched report rep) over every clip."""
+    """(view, true rep, its matched report rep) over every clip, for reps whose view can show faults at all."""
     out = []
     for clip in clips:
         if clip.report is None or clip.counts_only:
@@ -87,44 +70,67 @@ def pairs(clips: list[Scored]) -> list[tuple[str, object, dict]]:
     return out
 
 
-def beyond(knob: Knob, rep: dict, cfg, threshold: float) -> bool:
-    from dataclasses import replace
-
-    at = replace(cfg, **{knob.field: float(threshold)})
-    if knob.fault == "fast_lowering":
-        v = rep.get("eccentric_s")
-        return v is not None and v < _lower_limit(rep, at)
-    v = knob.value(rep)
-    if v is None or not np.isfinite(v) or not knob.also(rep, at):
+def flagged(fault: str, rep: dict, cfg) -> bool:
+    """The rule itself (formcheck/core/faults/rules.py) on the rep's reported numbers; a fault the view cannot
+    show (the rep lists it under not_checked) or that a flagged fault supersedes is not flagged."""
+    if fault in rep.get("not_checked", []):
         return False
-    return v > threshold if knob.above else v < threshold
+    numbers, vs = SimpleNamespace(**rep), SimpleNamespace(**rep["vs_set"])
+    if not all(c.holds for c in RULES[fault](numbers, vs, cfg)):
+        return False
+    over = SUPERSEDED_BY.get(fault)
+    return over is None or over in rep.get("not_checked", []) or not all(
+        c.holds for c in RULES[over](numbers, vs, cfg))
+
+
+def tally(fault: str, data, cfg) -> tuple[dict[str, int], int]:
+    found: dict[str, int] = {}
+    false = 0
+    for _, tr, rep in data:
+        hit = flagged(fault, rep, cfg)
+        if fault in tr.faults:
+            g = tr.faults[fault][0]
+            found[g] = found.get(g, 0) + hit
+        elif fault not in dont_care(tr) and tr.absent is None:
+            false += hit
+    return found, false
 
 
 def sweep(knob: Knob, data: list[tuple[str, object, dict]], cfg, max_false: float) -> list[str]:
-    with_fault = [(v, tr, rep) for v, tr, rep in data if knob.fault in tr.faults]
-    without = [(v, tr, rep) for v, tr, rep in data
-               if knob.fault not in tr.faults and knob.fault not in dont_care(tr) and tr.absent is None]
-    grades = sorted({tr.faults[knob.fault][0] for _, tr, _ in with_fault})
-    rows, best = [], None
-    for th in knob.grid:
-        found = {g: sum(beyond(knob, rep, cfg, th) for _, tr, rep in with_fault if tr.faults[knob.fault][0] == g)
-                 for g in grades}
-        false = sum(beyond(knob, rep, cfg, th) for _, _, rep in without)
-        rate = false / max(len(without), 1)
-        key = found.get("subtle", 0) + found.get("moderate", 0) + 0.001 * found.get("blatant", 0)
-        # on a tie the most lenient threshold: the highest of an "above" rule, the lowest of a "below" one
-        if rate <= max_false and (best is None or key > best[0] or (key == best[0] and knob.above)):
-            best = (key, th)
-        rows.append((th, found, false, rate))
-    n = {g: sum(tr.faults[knob.fault][0] == g for _, tr, _ in with_fault) for g in grades}
-    current = getattr(cfg, knob.field)
-    lines = [f"{knob.fault} / {knob.field} (now {current:g}); reps with the fault: "
-             + ", ".join(f"{g} {n[g]}" for g in grades) + f"; without: {len(without)}"]
-    for th, found, false, rate in rows:
-        mark = " <- chosen" if best and np.isclose(th, best[1]) else (" <- now" if np.isclose(th, current) else "")
-        found_s = "  ".join(f"{g} {found[g]:3d}/{n[g]:<3d}" for g in grades)
-        lines.append(f"  {th:6.3f}  found {found_s}  false {false:3d} ({100 * rate:4.1f} %){mark}")
-    lines.append(f"  chosen: {knob.field} = {best[1]:.3f}" if best else "  chosen: none under the false-flag limit")
+    n_with = {}
+    for _, tr, _ in data:
+        if knob.fault in tr.faults:
+            n_with[tr.faults[knob.fault][0]] = n_with.get(tr.faults[knob.fault][0], 0) + 1
+    n_without = sum(knob.fault not in tr.faults and knob.fault not in dont_care(tr) and tr.absent is None
+                    for _, tr, _ in data)
+    grades = [g for g in ("subtle", "moderate", "blatant") if g in n_with]
+    fields = [f for f, _ in knob.grids]
+    now = tuple(getattr(cfg, f) for f in fields)
+    rows = []
+    for values in product(*(g for _, g in knob.grids)):
+        found, false = tally(knob.fault, data, replace(cfg, **dict(zip(fields, map(float, values)))))
+        rows.append((values, found, false))
+    now_found, now_false = tally(knob.fault, data, cfg)
+
+    def key(row):  # most subtle + moderate found, then fewest false flags, then blatant
+        _, found, false = row
+        return (found.get("subtle", 0) + found.get("moderate", 0), -false, found.get("blatant", 0))
+
+    ok = [row for row in rows if row[2] <= max_false * n_without]
+    best = max(ok, key=key) if ok else None
+
+    def line(label, values, found, false):
+        f = "  ".join(f"{g} {found.get(g, 0):3d}/{n_with[g]:<3d}" for g in grades)
+        v = ", ".join(f"{name} {x:.3g}" for name, x in zip(fields, values))
+        return f"  {label:7s} {v:50s} found {f}  false {false:3d}/{n_without} ({100 * false / max(n_without, 1):.1f} %)"
+
+    lines = [f"{knob.fault}", line("now", now, now_found, now_false)]
+    if len(fields) == 1:  # the whole curve
+        lines += [line("", v, f, x) for v, f, x in rows]
+    if best:
+        lines.append(line("chosen", *best))
+    else:
+        lines.append(f"  chosen  none flags at most {100 * max_false:.0f} % of the reps without the fault")
     return lines
 
 

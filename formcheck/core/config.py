@@ -45,7 +45,8 @@ class RepConfig:
     min_range: float = 0.04  # a set whose heel signal moves less than this (x shank length) holds no reps
     noise_factor: float = 5.0  # the hysteresis is at least this many times the signal's noise
     min_tilt_frac: float = (
-        0.3  # the heel must rise against the toe by this fraction of the body's rise (else: a step, not a raise)
+        0.3  # the heel must rise against the toe by this fraction of the body's rise, relative to what the stance's
+        # cycles typically show per rise (the camera's view of the foot); else: a step, not a raise
     )
     min_rise_above_flat: float = 0.25  # a rep's top must clear the flat-foot level by this fraction of the typical rise
     flat_still_s: float = 0.8  # a still stand this long at the set's start/end gives the flat-foot level

@@ -6,6 +6,7 @@ stance so far), so both accept and time reps the same way.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,22 +60,41 @@ def stance_signal(
     return StanceSignal(start, t, h, tilt, v, heel_span(h), rep_threshold(h, cfg))
 
 
-def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt_frac: float) -> Cycle | None:
+def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt: float) -> Cycle | None:
     """Check a cycle is a calf raise and put its bottoms where the heel really was lowest.
 
     A calf raise lifts the heel relative to the ball of the foot, so the foot tilt (heel above toe) must rise
-    with h. Stepping up onto the step lifts the body with the foot flat: a cycle made only of that is rejected
-    (None), and a first rep whose bottom the machine placed on the floor before the step-up gets its bottom moved
-    to the lowest tilt before its top (likewise the last rep's bottom before a step-off)."""
+    with h, by at least min_tilt x the rise of h. Stepping up onto the step lifts the body with the foot flat: a
+    cycle made only of that is rejected (None), and a first rep whose bottom the machine placed on the floor
+    before the step-up gets its bottom moved to the lowest tilt before its top (likewise the last rep's bottom
+    before a step-off)."""
     b0, top, b1 = cycle.bottom0, cycle.top, cycle.bottom1
     if not np.isfinite(tilt[b0 : b1 + 1]).any():
         return cycle  # the foot cannot be seen: keep the rep rather than drop it silently
     b0 = b0 + _nanargmin(tilt[b0 : top + 1])
     b1 = top + _nanargmin(tilt[top : b1 + 1])
-    rise_tilt = np.fmax.reduce(tilt[b0 : b1 + 1]) - tilt[b0]  # NaN-aware max
-    if not np.isfinite(rise_tilt) or rise_tilt < min_tilt_frac * (h[top] - h[b0]):
+    if not tilt_rise(h, tilt, b0, top, b1) >= min_tilt * (h[top] - h[b0]):
         return None
     return Cycle(b0, top, b1)
+
+
+def tilt_rise(h: np.ndarray, tilt: np.ndarray, b0: int, top: int, b1: int) -> float:
+    """How far the foot tilts up over a cycle (NaN when it is not seen)."""
+    seen = tilt[b0 : b1 + 1]
+    return float(np.fmax.reduce(seen) - tilt[b0]) if np.isfinite(seen).any() else math.nan
+
+
+def tilt_per_rise(h: np.ndarray, tilt: np.ndarray, cycles: list[Cycle]) -> float:
+    """The typical foot tilt per heel rise of these cycles: how well the camera shows the tilt (about 1 side-on,
+    less from the front or back, where the foot is foreshortened); 1 when it cannot be told."""
+    ratios = []
+    for c in cycles:
+        b0 = c.bottom0 + _nanargmin(tilt[c.bottom0 : c.top + 1])
+        rise = h[c.top] - h[b0]
+        if rise > 0:
+            ratios.append(tilt_rise(h, tilt, b0, c.top, c.bottom1) / rise)
+    ratios = [x for x in ratios if math.isfinite(x)]
+    return min(1.0, max(float(np.median(ratios)), 0.0)) if ratios else 1.0
 
 
 def _nanargmin(x: np.ndarray) -> int:
@@ -124,9 +144,11 @@ def drop_flat_returns(cycles: list[Cycle], h: np.ndarray, flat: float | None, mi
 
 
 def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bool = True) -> list[Cycle]:
-    """Stance-local cycles that are calf raises (the foot tilts; the top clears the flat-foot level), with their
-    bottoms moved to where the heel was lowest. ended: the stance is over (see flat_level)."""
-    confirmed = [c for c in (confirm_raise(sig.h, sig.tilt, c, cfg.min_tilt_frac) for c in cycles) if c is not None]
+    """Stance-local cycles that are calf raises (the foot tilts, by at least min_tilt_frac of what the stance's
+    cycles typically show per rise; the top clears the flat-foot level), with their bottoms moved to where the
+    heel was lowest. ended: the stance is over (see flat_level)."""
+    min_tilt = cfg.min_tilt_frac * tilt_per_rise(sig.h, sig.tilt, cycles)
+    confirmed = [c for c in (confirm_raise(sig.h, sig.tilt, c, min_tilt) for c in cycles) if c is not None]
     return drop_flat_returns(confirmed, sig.h, flat_level(sig, confirmed, cfg, ended), cfg.min_rise_above_flat)
 
 

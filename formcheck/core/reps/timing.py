@@ -4,7 +4,7 @@ Two steps. The heel's speed (the heel signal low-passed at 2 Hz) finds each phas
 the speed crosses 5 % of its peak in the rise or in the fall. The low-pass that makes the speed readable also
 spreads it, so quick phases read long and holds short. Each edge (the rise, the lowering) is then placed
 precisely by fitting a smooth ramp between two still levels to the unsmoothed heel signal around it (least
-squares over every start and end within EDGE_REACH_S of the first guess; a raised cosine, the shape that fits
+squares over every start and end between the middles of the still phases around it; a raised cosine, the shape that fits
 hand-labelled real reps and renders made outside the project best).
 """
 
@@ -59,7 +59,8 @@ def phase_times(t: np.ndarray, v: np.ndarray, cycle: Cycle, frac: float) -> Phas
     return PhaseTimes(t_start, t_top_start, t_top_end, t_bottom, t_bottom, True)
 
 
-EDGE_REACH_S = 0.5  # an edge's start and end are searched this far either side of the speed's guess
+EDGE_REACH_S = 0.5  # a first or last rep's window reaches this far beyond its guesses
+EDGE_GRID_S = 0.1  # the coarse grid of an edge's candidate starts and ends
 MIN_EDGE_S = 0.1  # the quickest rise or lowering
 
 
@@ -69,17 +70,31 @@ def ramp(u: np.ndarray) -> np.ndarray:
 
 
 def fit_edge(t: np.ndarray, h: np.ndarray, start: float, end: float) -> tuple[float, float]:
-    """The (start, end) of the ramp between two free still levels that fits h (t, h: the samples around one edge)
-    best in least squares, searched over sample times within EDGE_REACH_S of the guesses; the guesses when there
-    is too little to fit."""
+    """The (start, end) of the ramp between two free still levels that fits h (t, h: the samples around one edge,
+    from the middle of the still phase before it to the middle of the one after) best in least squares; the
+    guesses (start, end) when there is too little to fit.
+
+    Every start and end in the window is a candidate, so a slow 3 s lowering is found however far the speed's
+    guesses are off: first on a grid of EDGE_GRID_S, then at every sample within one grid step of the best."""
     seen = np.isfinite(h)
     t, h = t[seen], h[seen]
-    starts = t[np.abs(t - start) <= EDGE_REACH_S]
-    ends = t[np.abs(t - end) <= EDGE_REACH_S]
+    if len(t) < 6:
+        return start, end
+    step = max(1, int(round(EDGE_GRID_S / max(float(np.median(np.diff(t))), 1e-3))))
+    coarse = best_ramp(t, h, t[::step], t[::step])
+    if coarse is None:
+        return start, end
+    reach = step * float(np.median(np.diff(t))) + 1e-9
+    fine = best_ramp(t, h, t[np.abs(t - coarse[0]) <= reach], t[np.abs(t - coarse[1]) <= reach])
+    return fine or coarse
+
+
+def best_ramp(t: np.ndarray, h: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[float, float] | None:
+    """Of the ramps from a start to an end (at least MIN_EDGE_S apart), the one fitting h best (h ~ a + d ramp)."""
     s, e = (x.ravel() for x in np.meshgrid(starts, ends, indexing="ij"))
     s, e = s[e - s >= MIN_EDGE_S], e[e - s >= MIN_EDGE_S]
-    if len(t) < 6 or not len(s):
-        return start, end
+    if not len(s):
+        return None
     r = ramp((t[None, :] - s[:, None]) / (e - s)[:, None])  # (candidates, samples)
     # h ~ a + d r: the least-squares a, d of each candidate, and its sum of squared residuals
     n, sr, srr, sh, srh = len(t), r.sum(1), (r * r).sum(1), h.sum(), r @ h

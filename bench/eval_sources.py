@@ -111,6 +111,9 @@ def synth_one(seed: int, group: str, fault: str) -> tuple[Any, Any, str]:
     rng = np.random.default_rng([seed, VIEW_GROUPS.index(group), FAULT_IDS.index(fault)])
     name = f"synth_{group}_{fault}_{seed}"
     script = draw_set(rng, [(fault, g) for g in grades_of(fault)], name, seed, 30.0)
+    # the rise and lowering shape: the renders' min-jerk (very gradual starts and ends) or the raised cosine that
+    # hand-labelled real reps fit best, half and half: the phase edges are only as sharp as people make them
+    script = replace(script, ramp=("min_jerk", "cosine")[int(rng.integers(2))])
     cam = draw_camera(rng, group)
     scale = float(rng.uniform(0.9, 1.12))
     body = scaled_body(scale, float(rng.uniform(0.9, 1.15)))

@@ -46,7 +46,6 @@ def conditions(fid: str, rep: dict, cfg: FaultConfig) -> list[tuple[str, bool, f
         "no_top_pause": ("top_pause_s", False, cfg.min_top_hold_s),
         "knee_drive": ("knee_flexion_range_deg", True, cfg.max_knee_range_deg),
         "free_leg_assist": ("free_foot_min_gap_shank", False, cfg.free_foot_touch),
-        "hips_not_level": ("hip_drop_change_shank", True, cfg.max_hip_drop),
     }[fid]]
 
 

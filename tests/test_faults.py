@@ -28,7 +28,6 @@ CASES = {
     "torso_help": ("side", "max_lean_change_deg"),
     "knee_drive": ("side", "max_knee_range_deg"),
     "free_leg_assist": ("side", "free_foot_touch"),
-    "hips_not_level": ("front", "max_hip_drop"),
 }
 
 

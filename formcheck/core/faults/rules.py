@@ -84,10 +84,6 @@ def rule_free_leg_assist(n: RepNumbers, vs: VsSet, cfg: FaultConfig) -> list[Con
     return [Condition("free_foot_min_gap_shank", n.free_foot_min_gap_shank, cfg.free_foot_touch, above=False)]
 
 
-def rule_hips_not_level(n: RepNumbers, vs: VsSet, cfg: FaultConfig) -> list[Condition]:
-    return [Condition("hip_drop_change_shank", n.hip_drop_change_shank, cfg.max_hip_drop, above=True)]
-
-
 RULES: dict[str, Callable[[RepNumbers, VsSet, FaultConfig], list[Condition]]] = {
     "bounce": rule_bounce,
     "fast_lowering": rule_fast_lowering,
@@ -97,7 +93,6 @@ RULES: dict[str, Callable[[RepNumbers, VsSet, FaultConfig], list[Condition]]] = 
     "torso_help": rule_torso_help,
     "knee_drive": rule_knee_drive,
     "free_leg_assist": rule_free_leg_assist,
-    "hips_not_level": rule_hips_not_level,
 }
 # A fault not reported when another explains the same trace: a bounce is a fast drop by definition, and a rep
 # driven by the knee has no clean heel ramp to time the top hold against (the knee's bend and straightening

@@ -37,7 +37,7 @@ from formcheck.errors import FormcheckError
 SIDES = ("left", "right")
 BOTH_AFTER_S = 3.0  # both feet planted this long without a cue to the working side: a two-leg raise
 SCALE_EVERY_S, SCALE_WINDOW_S = 0.5, 10.0  # the body scale: refreshed this often, over this long
-RISE_FAULTS = ("torso_help", "knee_drive", "free_leg_assist", "hips_not_level")  # judged once the top is passed
+RISE_FAULTS = ("torso_help", "knee_drive", "free_leg_assist")  # judged once the top is passed
 
 
 class LiveTracker(SetTiming):

@@ -1,4 +1,5 @@
 """Shared helpers for the bench scripts: where clips are, cached landmark extraction, MANIFEST parsing."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,9 +13,9 @@ SAMPLES = ROOT / "sample_videos"
 SHARED = ROOT.parent / "shared" / "videos"
 sys.path.insert(0, str(ROOT))
 
-from formcheck.inputs import LoadedInput, load_input  # noqa: E402
-from formcheck.io.cache import ENV_VAR  # noqa: E402
-from formcheck.io.extract import ExtractConfig  # noqa: E402
+from formcheck.inputs import LoadedInput, load_input  # noqa: E402 - after the repository root is put on sys.path
+from formcheck.io.cache import ENV_VAR  # noqa: E402 - after the repository root is put on sys.path
+from formcheck.io.extract import ExtractConfig  # noqa: E402 - after the repository root is put on sys.path
 
 
 def landmarks(video: Path, cache_dir: Path | None, extract: ExtractConfig | None = None) -> LoadedInput:
@@ -26,23 +27,42 @@ def landmarks(video: Path, cache_dir: Path | None, extract: ExtractConfig | None
 
 
 def extract_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-side", type=int, default=ExtractConfig().max_side,
-                        help="long side of the frame the model sees, px (0 = full size; default %(default)s)")
-    parser.add_argument("--max-fps", type=float, default=ExtractConfig().max_fps,
-                        help="model frames per second at most (0 = every frame; default %(default)s)")
-    parser.add_argument("--num-poses", type=int, default=ExtractConfig().pose.num_poses,
-                        help="people MediaPipe looks for (default %(default)s)")
-    parser.add_argument("--time-scale", type=float, default=ExtractConfig().pose.time_scale,
-                        help="one person: the model's timestamps scaled by this, weakening its landmark filter "
-                             "(default %(default)s; 1 = MediaPipe's filter as it comes)")
+    parser.add_argument(
+        "--max-side",
+        type=int,
+        default=ExtractConfig().max_side,
+        help="long side of the frame the model sees, px (0 = full size; default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-fps",
+        type=float,
+        default=ExtractConfig().max_fps,
+        help="model frames per second at most (0 = every frame; default %(default)s)",
+    )
+    parser.add_argument(
+        "--num-poses",
+        type=int,
+        default=ExtractConfig().pose.num_poses,
+        help="people MediaPipe looks for (default %(default)s)",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=ExtractConfig().pose.time_scale,
+        help="one person: the model's timestamps scaled by this, weakening its landmark filter "
+        "(default %(default)s; 1 = MediaPipe's filter as it comes)",
+    )
 
 
 def extract_config(args: argparse.Namespace) -> ExtractConfig:
     from dataclasses import replace
 
     base = ExtractConfig()
-    return ExtractConfig(max_side=args.max_side or None, max_fps=args.max_fps or None,
-                         pose=replace(base.pose, num_poses=args.num_poses, time_scale=args.time_scale))
+    return ExtractConfig(
+        max_side=args.max_side or None,
+        max_fps=args.max_fps or None,
+        pose=replace(base.pose, num_poses=args.num_poses, time_scale=args.time_scale),
+    )
 
 
 def manifest_reps(manifest: Path) -> dict[str, int | None]:

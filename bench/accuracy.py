@@ -10,6 +10,7 @@ The naive baseline counts crossings of the middle of the raw heel trace (no hyst
 
 Exits 1 if a sample video's rep count is wrong.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
 from _common import SAMPLES, SHARED, extract_config, extract_options, landmarks, manifest_reps
 
 from formcheck.core.analyze import analyze_series
@@ -47,8 +47,10 @@ def landmark_errors(series: LandmarkSeries, truth) -> list[tuple[str, float, flo
     side = truth.side
     tl = truth.landmarks_px
     n = min(len(series), tl.shape[0])
-    leg_px = np.nanmedian(np.hypot(*(tl[:n, INDEX[f"{side}_hip"]] - tl[:n, INDEX[f"{side}_knee"]]).T)
-                          + np.hypot(*(tl[:n, INDEX[f"{side}_knee"]] - tl[:n, INDEX[f"{side}_ankle"]]).T))
+    leg_px = np.nanmedian(
+        np.hypot(*(tl[:n, INDEX[f"{side}_hip"]] - tl[:n, INDEX[f"{side}_knee"]]).T)
+        + np.hypot(*(tl[:n, INDEX[f"{side}_knee"]] - tl[:n, INDEX[f"{side}_ankle"]]).T)
+    )
     rows = []
     for s in (side, "right" if side == "left" else "left"):
         for part in LEG:
@@ -81,17 +83,26 @@ def sample_rows(cache: Path | None, extract=None) -> tuple[list[str], bool, dict
         a = analyze_series(loaded.series)
         report = analysis_to_dict(a)
         n = min(len(a.reps), truth.n_reps)
-        tempo = {k: float(np.median([a.reps[i].metrics[k] - getattr(truth.reps[i], k) for i in range(n)]))
-                 if n else float("nan") for k in PHASES}
-        ang = [(a.reps[i].metrics["heel_range"]["foot_angle_deg"], truth.reps[i].foot_angle_range_deg)
-               for i in range(n) if a.reps[i].metrics["heel_range"]["foot_angle_deg"] is not None]
+        tempo = {
+            k: float(np.median([a.reps[i].metrics[k] - getattr(truth.reps[i], k) for i in range(n)]))
+            if n
+            else float("nan")
+            for k in PHASES
+        }
+        ang = [
+            (a.reps[i].metrics["heel_range"]["foot_angle_deg"], truth.reps[i].foot_angle_range_deg)
+            for i in range(n)
+            if a.reps[i].metrics["heel_range"]["foot_angle_deg"] is not None
+        ]
         ratio = float(np.median([m / t for m, t in ang])) if ang else float("nan")
         good = len(a.reps) == truth.n_reps
         ok &= good
-        lines.append(f"{video.stem:14s} {truth.view:6s} reps {len(a.reps):2d}/{truth.n_reps:<2d} "
-                     f"{'ok ' if good else 'BAD'} naive {naive_count(loaded.series):2d}  "
-                     + " ".join(f"{k[:3]} {tempo[k]:+.2f}" for k in PHASES)
-                     + f"  foot angle x{ratio:.2f} of truth  side {a.side}/{truth.side}")
+        lines.append(
+            f"{video.stem:14s} {truth.view:6s} reps {len(a.reps):2d}/{truth.n_reps:<2d} "
+            f"{'ok ' if good else 'BAD'} naive {naive_count(loaded.series):2d}  "
+            + " ".join(f"{k[:3]} {tempo[k]:+.2f}" for k in PHASES)
+            + f"  foot angle x{ratio:.2f} of truth  side {a.side}/{truth.side}"
+        )
         checked = {f for f in truth_faults_ids(truth)} - {x["id"] for x in report["faults_not_checked"]}
         got = [[f["id"] for f in r["faults"]] for r in report["reps"]]
         for fid, s in fault_counts(got, list(truth.faults_by_rep()), checked | all_found(got)).items():
@@ -127,23 +138,36 @@ def shared_rows(cache: Path | None, shared: Path = SHARED, extract=None) -> list
             flagged = "; ".join(f"{r.index}:{','.join(f['id'] for f in r.faults) or '-'}" for r in a.reps)
             stop = f", stop at rep {a.verdict.stop_set['rep']}" if a.verdict and a.verdict.stop_set else ""
             tempo = (a.verdict.summary or {}).get("average_tempo_s") or {}
-            note += "\n" + f"{'':44s}mean tempo " + " ".join(
-                f"{k[:3]} {tempo[k]:.2f}" if tempo.get(k) is not None else f"{k[:3]} -" for k in PHASES)
+            note += (
+                "\n"
+                + f"{'':44s}mean tempo "
+                + " ".join(f"{k[:3]} {tempo[k]:.2f}" if tempo.get(k) is not None else f"{k[:3]} -" for k in PHASES)
+            )
             note += f"\n{'':44s}faults by rep: {flagged or 'none'}{stop}"
         except FormcheckError as exc:
             got, note = "refused", str(exc)[:70]
         expect = "refuse" if want is None else str(want)
         verdict = "ok " if (got == expect or (want is None and got == "refused")) else "BAD"
-        lines.append(f"{name:42s} reps {got:>7s} / {expect:<6s} {verdict} naive {naive_count(loaded.series):2d}  {note}")
+        lines.append(
+            f"{name:42s} reps {got:>7s} / {expect:<6s} {verdict} naive {naive_count(loaded.series):2d}  {note}"
+        )
     return lines
 
 
 def take_frames(series: LandmarkSeries, idx: np.ndarray) -> LandmarkSeries:
     """The frames at idx (what the extractor keeps with --max-fps)."""
-    pick = lambda a: None if a is None else a[idx]  # noqa: E731
-    return LandmarkSeries(t=series.t[idx], xy=series.xy[idx], z=series.z[idx], vis=series.vis[idx],
-                          width=series.width, height=series.height, frame=series.frame[idx],
-                          presence=pick(series.presence), world=pick(series.world))
+    pick = lambda a: None if a is None else a[idx]
+    return LandmarkSeries(
+        t=series.t[idx],
+        xy=series.xy[idx],
+        z=series.z[idx],
+        vis=series.vis[idx],
+        width=series.width,
+        height=series.height,
+        frame=series.frame[idx],
+        presence=pick(series.presence),
+        world=pick(series.world),
+    )
 
 
 def decimated(series: LandmarkSeries, max_fps: float | None) -> LandmarkSeries:
@@ -161,8 +185,12 @@ def rate_scores(series: LandmarkSeries, truth) -> tuple[bool, list[float], dict[
         return False, [], {}
     report = analysis_to_dict(a)
     n = min(len(a.reps), truth.n_reps)
-    errs = [abs(a.reps[i].metrics[k] - getattr(truth.reps[i], k)) for i in range(n) for k in PHASES
-            if a.reps[i].metrics[k] is not None]
+    errs = [
+        abs(a.reps[i].metrics[k] - getattr(truth.reps[i], k))
+        for i in range(n)
+        for k in PHASES
+        if a.reps[i].metrics[k] is not None
+    ]
     checked = truth_faults_ids(truth) - {x["id"] for x in report["faults_not_checked"]}
     got = [[f["id"] for f in r["faults"]] for r in report["reps"]]
     return len(a.reps) == truth.n_reps, errs, fault_counts(got, list(truth.faults_by_rep()), checked | all_found(got))
@@ -185,8 +213,9 @@ def frame_rate_rows(max_fps_values: tuple[float | None, ...] = (None, 60.0, 30.0
             for name in PRESETS:
                 for view in ("side", "front", "three_quarter"):
                     for seed in (0, 1):
-                        series, truth = make_series(replace(preset(name), fps=fps), view=view, seed=seed,
-                                                    corruption=MEDIAPIPE_LIKE)
+                        series, truth = make_series(
+                            replace(preset(name), fps=fps), view=view, seed=seed, corruption=MEDIAPIPE_LIKE
+                        )
                         good, e, faults = rate_scores(decimated(series, cap), truth)
                         ok, total, errs = ok + good, total + 1, errs + e
                         for s in faults.values():
@@ -194,16 +223,22 @@ def frame_rate_rows(max_fps_values: tuple[float | None, ...] = (None, 60.0, 30.0
             prec = tp / (tp + fp) if tp + fp else float("nan")
             rec = tp / (tp + fn) if tp + fn else float("nan")
             label = "every frame" if cap is None else f"--max-fps {cap:g}"
-            lines.append(f"    filmed {fps:3.0f} fps, {label:14s} counts right {ok:2d}/{total}  tempo |error| median "
-                         f"{np.median(errs):.3f} s, 90th pct {np.percentile(errs, 90):.3f} s  faults tp {tp} fp {fp} "
-                         f"fn {fn} precision {prec:.2f} recall {rec:.2f}")
+            lines.append(
+                f"    filmed {fps:3.0f} fps, {label:14s} counts right {ok:2d}/{total}  tempo |error| median "
+                f"{np.median(errs):.3f} s, 90th pct {np.percentile(errs, 90):.3f} s  faults tp {tp} fp {fp} "
+                f"fn {fn} precision {prec:.2f} recall {rec:.2f}"
+            )
     return lines
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/formcheck-bench-cache"),
-                        help="folder for extracted landmarks (reused when the video is unchanged)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path("/tmp/formcheck-bench-cache"),
+        help="folder for extracted landmarks (reused when the video is unchanged)",
+    )
     parser.add_argument("--no-shared", action="store_true", help="skip ../shared/videos")
     parser.add_argument("--no-synth-rates", action="store_true", help="skip the --max-fps study on synthetic sets")
     parser.add_argument("--shared", type=Path, default=SHARED, help="folder of real clips with MANIFEST.md")
@@ -222,8 +257,10 @@ def main() -> int:
     if not faults:
         print("    (no fault detected or checkable yet)")
     if not args.no_synth_rates:
-        print("\n== --max-fps on synthetic sets filmed at 60/120/240 fps (5 presets x 3 views x 2 seeds, "
-              "MediaPipe-like noise), vs truth")
+        print(
+            "\n== --max-fps on synthetic sets filmed at 60/120/240 fps (5 presets x 3 views x 2 seeds, "
+            "MediaPipe-like noise), vs truth"
+        )
         print("\n".join(frame_rate_rows()))
     if not args.no_shared:
         print("\n== real clips (../shared/videos): reps found vs hand count")

@@ -11,18 +11,18 @@ sweep counts, over the reps matched to a true rep (bench/eval_scoring.match_reps
 
 The chosen threshold finds the most subtle + moderate faults (within 5 % of them) while flagging at most
 --max-false of the reps without the fault; of those, the one finding the most of every grade, then the one
-with the fewest false flags. Some grids stop where the guide's meaning of the fault does (see KNOBS). Only the tune half is
+with the fewest false flags. Some grids stop where the guide's meaning of the fault does (see KNOBS). Only the
+tune half is
 read (seeds split in tools/evalset and eval_sources.synth); report the result with
 `bench/evaluate.py --split report`. The confidence gate (faults below 0.6 become "look at this rep") is not
 part of the sweep: evaluate.py shows its effect.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
-
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import product
 from types import SimpleNamespace
 
@@ -44,19 +44,31 @@ class Knob:
 
 
 KNOBS = [
-    Knob("bounce", (("bounce_min_speed_ratio", np.arange(1.0, 2.51, 0.1)),
-                    # at most 0.3 s: the shortest bottom pause of a controlled rep (real people: 0.3-1.0 s)
-                    ("bounce_max_hold_s", np.arange(0.05, 0.31, 0.05)))),
-    Knob("fast_lowering", (("min_lower_s", np.arange(0.3, 1.21, 0.05)),
-                           ("ratio_applies_below_s", np.arange(0.6, 1.61, 0.1)))),
+    Knob(
+        "bounce",
+        (
+            ("bounce_min_speed_ratio", np.arange(1.0, 2.51, 0.1)),
+            # at most 0.3 s: the shortest bottom pause of a controlled rep (real people: 0.3-1.0 s)
+            ("bounce_max_hold_s", np.arange(0.05, 0.31, 0.05)),
+        ),
+    ),
+    Knob(
+        "fast_lowering",
+        (("min_lower_s", np.arange(0.3, 1.21, 0.05)), ("ratio_applies_below_s", np.arange(0.6, 1.61, 0.1))),
+    ),
     Knob("shallow_bottom", (("shallow_bottom_frac", np.arange(0.05, 0.41, 0.01)),)),
     Knob("short_top", (("short_top_frac", np.arange(0.6, 0.96, 0.01)),)),
     # at most 0.25 s: real clean top holds start at 0.3 s, and real-clip top holds read within 0.05 s of the labels
     Knob("no_top_pause", (("min_top_hold_s", np.arange(0.05, 0.251, 0.025)),)),
-    Knob("torso_help", (("max_lean_change_deg", np.arange(2.0, 10.01, 0.5)),
-                        # real clean raises shift the hips 4-9 % of leg length forward by themselves (real clips);
-                        # neither the renders nor the synth move the hips so: not swept below 0.1
-                        ("max_hip_travel", np.arange(0.10, 0.161, 0.01)))),
+    Knob(
+        "torso_help",
+        (
+            ("max_lean_change_deg", np.arange(2.0, 10.01, 0.5)),
+            # real clean raises shift the hips 4-9 % of leg length forward by themselves (real clips);
+            # neither the renders nor the synth move the hips so: not swept below 0.1
+            ("max_hip_travel", np.arange(0.10, 0.161, 0.01)),
+        ),
+    ),
     Knob("knee_drive", (("max_knee_range_deg", np.arange(3.0, 20.01, 0.5)),)),
     Knob("free_leg_assist", (("free_foot_touch", np.arange(0.02, 0.41, 0.01)),)),
 ]
@@ -86,8 +98,7 @@ def flagged(fault: str, rep: dict, cfg) -> bool:
     if not all(c.holds for c in RULES[fault](numbers, vs, cfg)):
         return False
     over = SUPERSEDED_BY.get(fault)
-    return over is None or over in rep.get("not_checked", []) or not all(
-        c.holds for c in RULES[over](numbers, vs, cfg))
+    return over is None or over in rep.get("not_checked", []) or not all(c.holds for c in RULES[over](numbers, vs, cfg))
 
 
 def tally(fault: str, data, cfg) -> tuple[dict[str, int], int]:
@@ -108,8 +119,9 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict]], cfg, max_false: floa
     for _, tr, _ in data:
         if knob.fault in tr.faults:
             n_with[tr.faults[knob.fault][0]] = n_with.get(tr.faults[knob.fault][0], 0) + 1
-    n_without = sum(knob.fault not in tr.faults and knob.fault not in dont_care(tr) and tr.absent is None
-                    for _, tr, _ in data)
+    n_without = sum(
+        knob.fault not in tr.faults and knob.fault not in dont_care(tr) and tr.absent is None for _, tr, _ in data
+    )
     grades = [g for g in ("subtle", "moderate", "blatant") if g in n_with]
     fields = [f for f, _ in knob.grids]
     now = tuple(getattr(cfg, f) for f in fields)
@@ -129,7 +141,11 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict]], cfg, max_false: floa
     best = None
     if ok:
         top = max(found_sm(row) for row in ok)
-        near = [row for row in ok if found_sm(row) >= top - TOLERANCE * (n_with.get("subtle", 0) + n_with.get("moderate", 0))]
+        near = [
+            row
+            for row in ok
+            if found_sm(row) >= top - TOLERANCE * (n_with.get("subtle", 0) + n_with.get("moderate", 0))
+        ]
         best = min(near, key=lambda row: (-sum(row[1].values()), row[2], -found_sm(row)))
 
     def line(label, values, found, false):

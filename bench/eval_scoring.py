@@ -15,6 +15,7 @@ Fault tallies, per fault x view (x grade for injected faults):
   reps than the clip has (partial hand labels): then it counts as neither;
 - clean reps (no injected fault, matched): how many got any flag, and how many got each fault's flag.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -24,11 +25,15 @@ from typing import Any
 import numpy as np
 
 PHASES = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s")
-PHASE_NAMES = {"concentric_s": "rise", "top_pause_s": "top hold", "eccentric_s": "lowering",
-               "bottom_pause_s": "bottom pause"}
-LEAD_S = 0.25          # a detected top may sit this much before the true rep's start
-SHORT_HOLD_S = 0.2     # top holds shorter than this: a no_top_pause flag is neither right nor wrong
-QUICK_LOWER_S = 1.0    # lowerings this quick (and not slower than the rise): fast_lowering is neither
+PHASE_NAMES = {
+    "concentric_s": "rise",
+    "top_pause_s": "top hold",
+    "eccentric_s": "lowering",
+    "bottom_pause_s": "bottom pause",
+}
+LEAD_S = 0.25  # a detected top may sit this much before the true rep's start
+SHORT_HOLD_S = 0.2  # top holds shorter than this: a no_top_pause flag is neither right nor wrong
+QUICK_LOWER_S = 1.0  # lowerings this quick (and not slower than the rise): fast_lowering is neither
 
 
 @dataclass
@@ -64,7 +69,7 @@ class Scored:
     error: str | None = None
     naive_count: int | None = None
     true_count: int | None = None  # None: len(truth)
-    counts_only: bool = False      # only the rep count is known (no per-rep truth)
+    counts_only: bool = False  # only the rep count is known (no per-rep truth)
     extra: dict[str, float] = field(default_factory=dict)  # e.g. landmark errors of a render
 
     @property
@@ -120,14 +125,14 @@ class Tally:
     fn: dict = field(default_factory=lambda: defaultdict(int))
     nc: dict = field(default_factory=lambda: defaultdict(int))
     fp: dict = field(default_factory=lambda: defaultdict(int))
-    neither: dict = field(default_factory=lambda: defaultdict(int))          # (fault, view) -> flags not judged
-    clean_n: dict = field(default_factory=lambda: defaultdict(int))         # view -> clean reps
-    clean_any: dict = field(default_factory=lambda: defaultdict(int))       # view -> flagged with anything
-    clean_fault: dict = field(default_factory=lambda: defaultdict(int))     # (fault, view) -> flagged with it
-    sizes: list = field(default_factory=list)   # (fault, view, grade, size, found)
-    phase_err: dict = field(default_factory=lambda: defaultdict(list))     # phase -> |error| list
+    neither: dict = field(default_factory=lambda: defaultdict(int))  # (fault, view) -> flags not judged
+    clean_n: dict = field(default_factory=lambda: defaultdict(int))  # view -> clean reps
+    clean_any: dict = field(default_factory=lambda: defaultdict(int))  # view -> flagged with anything
+    clean_fault: dict = field(default_factory=lambda: defaultdict(int))  # (fault, view) -> flagged with it
+    sizes: list = field(default_factory=list)  # (fault, view, grade, size, found)
+    phase_err: dict = field(default_factory=lambda: defaultdict(list))  # phase -> |error| list
     start_err: list = field(default_factory=list)
-    view_err: dict = field(default_factory=lambda: defaultdict(list))      # (phase or "start", view) -> list
+    view_err: dict = field(default_factory=lambda: defaultdict(list))  # (phase or "start", view) -> list
     counts: list = field(default_factory=list)  # (name, view, found, true, naive, error)
 
 
@@ -194,8 +199,11 @@ def ratio(a: float, b: float) -> float | None:
 
 def recall_by(t: Tally, fault: str, view: str | None = None, grade: str | None = None) -> tuple[int, int, int]:
     """(found, injected, not checked) for a fault, optionally one view and one grade (None: all)."""
-    keys = [k for k in set(t.tp) | set(t.fn) if k[0] == fault and (view is None or k[1] == view)
-            and (grade is None or k[2] == grade)]
+    keys = [
+        k
+        for k in set(t.tp) | set(t.fn)
+        if k[0] == fault and (view is None or k[1] == view) and (grade is None or k[2] == grade)
+    ]
     return sum(t.tp[k] for k in keys), sum(t.tp[k] + t.fn[k] for k in keys), sum(t.nc[k] for k in keys)
 
 
@@ -214,8 +222,7 @@ def phase_summary(errors: list[float]) -> tuple[float, float, float, int] | None
     return float(np.median(e)), float(e.max()), float(np.mean(e > 0.5)), len(e)
 
 
-def smallest_reliable(t: Tally, fault: str, view: str, direction: int, level: float = 0.8,
-                      min_n: int = 3) -> str:
+def smallest_reliable(t: Tally, fault: str, view: str, direction: int, level: float = 0.8, min_n: int = 3) -> str:
     """The smallest grade of a fault found at least `level` of the time in a view (with every larger grade
     also at least `level`), as 'grade (size range)'; 'none' when even the largest grade is missed."""
     rows = []

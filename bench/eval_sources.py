@@ -6,13 +6,15 @@
 - shared: the two renders made outside the project (../shared/renders, *_gt.json), extracted with the bench cache
 - real: the real clips (../shared/videos) against hand labels (bench/labels/real_clips.json)
 """
+
 from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from _common import ROOT, SHARED, landmarks, manifest_reps
@@ -33,9 +35,14 @@ SHARED_RENDERS = ROOT.parent / "shared" / "renders"
 LABELS = ROOT / "bench" / "labels" / "real_clips.json"
 # What MediaPipe shows of each fault's size (../shared/mediapipe_notes.md), applied to the landmark-level
 # series: parameter -> factor.  Heel travel is compressed separately (MEDIAPIPE_LIKE.heel_compression).
-SEEN = {"arch_collapse": {"roll_deg": 0.2}, "roll_out": {"roll_deg": 0.08}, "hips_not_level": {"drop_deg": 0.33},
-        "torso_help": {"trunk_deg": 0.7, "hip_cm": 0.98}, "knee_drive": {"bend_deg": 0.74},
-        "bounce": {"rebound_cm": 0.2}}
+SEEN = {
+    "arch_collapse": {"roll_deg": 0.2},
+    "roll_out": {"roll_deg": 0.08},
+    "hips_not_level": {"drop_deg": 0.33},
+    "torso_help": {"trunk_deg": 0.7, "hip_cm": 0.98},
+    "knee_drive": {"bend_deg": 0.74},
+    "bounce": {"rebound_cm": 0.2},
+}
 
 
 def run_analysis(series, config) -> tuple[dict[str, Any] | None, str | None]:
@@ -54,8 +61,11 @@ def truth_reps(truth) -> list[TrueRep]:
     for r in truth.reps:
         sizes = {f["id"]: (f["grade"], f["size"]) for f in r.fault_sizes}
         faults = {fid: sizes.get(fid, ("legacy", None)) for fid in r.faults}
-        out.append(TrueRep(r.t_start, r.t_top_start, r.t_top_end, r.t_bottom, r.t_end,
-                           {k: getattr(r, k) for k in PHASES}, faults))
+        out.append(
+            TrueRep(
+                r.t_start, r.t_top_start, r.t_top_end, r.t_bottom, r.t_end, {k: getattr(r, k) for k in PHASES}, faults
+            )
+        )
     return out
 
 
@@ -74,8 +84,19 @@ def rendered(split: str, config, store: Path = STORE) -> list[Scored]:
         except OSError:
             continue
         report, error = run_analysis(series, config)
-        out.append(Scored("renders", spec.name, spec.split, spec.view_group, truth_reps(truth), report, error,
-                          naive_count(series), extra=leg_errors(series, true_leg, truth.side)))
+        out.append(
+            Scored(
+                "renders",
+                spec.name,
+                spec.split,
+                spec.view_group,
+                truth_reps(truth),
+                report,
+                error,
+                naive_count(series),
+                extra=leg_errors(series, true_leg, truth.side),
+            )
+        )
     return out
 
 
@@ -86,8 +107,9 @@ def leg_errors(series, true_leg: np.ndarray | None, side: str) -> dict[str, floa
     if true_leg is None:
         return out
     k = {p: LEG_POINTS.index(f"{side}_{p}") for p in ("hip", "knee", "ankle", "heel", "foot_index")}
-    leg = np.linalg.norm(true_leg[:, k["hip"]] - true_leg[:, k["knee"]], axis=1) + \
-        np.linalg.norm(true_leg[:, k["knee"]] - true_leg[:, k["ankle"]], axis=1)
+    leg = np.linalg.norm(true_leg[:, k["hip"]] - true_leg[:, k["knee"]], axis=1) + np.linalg.norm(
+        true_leg[:, k["knee"]] - true_leg[:, k["ankle"]], axis=1
+    )
     for part, j in k.items():
         err = np.linalg.norm(series.xy[:, INDEX[f"{side}_{part}"]] - true_leg[:, j], axis=1) / leg
         out[part] = float(100 * np.nanmedian(err)) if np.isfinite(err).any() else float("nan")
@@ -118,10 +140,20 @@ def synth_one(seed: int, group: str, fault: str) -> tuple[Any, Any, str]:
     scale = float(rng.uniform(0.9, 1.12))
     body = scaled_body(scale, float(rng.uniform(0.9, 1.15)))
     tall = script.step_height_m + 1.67 * scale + 0.12
-    series, _ = make_series(seen_script(script), view=cam["view"], corruption=MEDIAPIPE_LIKE, seed=seed,
-                            width=cam["width"], height=cam["height"], distance=cam["distance"],
-                            camera_height_m=cam["height_m"], azimuth_offset_deg=azimuth_offset(cam, script.side),
-                            body=body, span_m=max(cam["span_m"], tall + 0.35), target_height_m=tall / 2)
+    series, _ = make_series(
+        seen_script(script),
+        view=cam["view"],
+        corruption=MEDIAPIPE_LIKE,
+        seed=seed,
+        width=cam["width"],
+        height=cam["height"],
+        distance=cam["distance"],
+        camera_height_m=cam["height_m"],
+        azimuth_offset_deg=azimuth_offset(cam, script.side),
+        body=body,
+        span_m=max(cam["span_m"], tall + 0.35),
+        target_height_m=tall / 2,
+    )
     return series, compute_truth(script, body=body), name
 
 
@@ -135,18 +167,30 @@ def synth(split: str, n_seeds: int, config) -> list[Scored]:
             for fault in FAULT_IDS:
                 series, truth, name = synth_one(seed, group, fault)
                 report, error = run_analysis(series, config)
-                out.append(Scored("synth", name, split_of(seed), group, truth_reps(truth), report, error,
-                                  naive_count(series)))
+                out.append(
+                    Scored("synth", name, split_of(seed), group, truth_reps(truth), report, error, naive_count(series))
+                )
     return out
 
 
 def _gt_reps(reps: list[dict], grade: str) -> list[TrueRep]:
-    return [TrueRep(r["t_start"], r["t_top_start"], r["t_top_end"], r["t_bottom"], r["t_end"],
-                    {k: r.get(k) for k in PHASES}, {f: (grade, None) for f in r.get("faults", [])}) for r in reps]
+    return [
+        TrueRep(
+            r["t_start"],
+            r["t_top_start"],
+            r["t_top_end"],
+            r["t_bottom"],
+            r["t_end"],
+            {k: r.get(k) for k in PHASES},
+            {f: (grade, None) for f in r.get("faults", [])},
+        )
+        for r in reps
+    ]
 
 
-def shared_renders(config, cache: Path | None, folder: Path = SHARED_RENDERS,
-                   log: Callable[[str], None] = print) -> list[Scored]:
+def shared_renders(
+    config, cache: Path | None, folder: Path = SHARED_RENDERS, log: Callable[[str], None] = print
+) -> list[Scored]:
     """The outside renders (their own truth format, *_gt.json)."""
     if not folder.is_dir():
         log(f"({folder} not present: shared renders skipped; see --shared)")
@@ -159,16 +203,25 @@ def shared_renders(config, cache: Path | None, folder: Path = SHARED_RENDERS,
         d = json.loads(gt.read_text())
         series = landmarks(video, cache).series
         report, error = run_analysis(series, config)
-        out.append(Scored("shared", video.stem, "all", d["view"], _gt_reps(d["reps"], "real-size"), report, error,
-                          naive_count(series)))
+        out.append(
+            Scored(
+                "shared",
+                video.stem,
+                "all",
+                d["view"],
+                _gt_reps(d["reps"], "real-size"),
+                report,
+                error,
+                naive_count(series),
+            )
+        )
     return out
 
 
 def _label_rep(r: dict[str, Any]) -> TrueRep:
     times = [r.get(k) for k in ("t_start", "t_top_start", "t_top_end", "t_bottom", "t_end")]
     ok = all(v is not None for v in times)
-    phases = {k: (b - a if ok else None) for k, (a, b) in zip(PHASES, zip(times, times[1:], strict=False),
-                                                             strict=True)}
+    phases = {k: (b - a if ok else None) for k, (a, b) in zip(PHASES, zip(times, times[1:], strict=False), strict=True)}
     clear = {f["id"]: ("clear", None) for f in r.get("faults_seen", []) if f.get("certainty") == "clear"}
     unsure = {f["id"] for f in r.get("faults_seen", []) if f.get("certainty") != "clear"}
     unsure |= {f["id"] for f in r.get("faults_not_judgeable", [])}
@@ -176,8 +229,9 @@ def _label_rep(r: dict[str, Any]) -> TrueRep:
     return TrueRep(*t, phases, clear, unsure, set(r.get("faults_checked_absent", [])))
 
 
-def real(config, cache: Path | None, labels: Path = LABELS, videos: Path = SHARED,
-         log: Callable[[str], None] = print) -> list[Scored]:
+def real(
+    config, cache: Path | None, labels: Path = LABELS, videos: Path = SHARED, log: Callable[[str], None] = print
+) -> list[Scored]:
     """The real clips against hand labels; a clip with rep_count null must be refused (or give 0 reps)."""
     if labels.exists():
         clips = json.loads(labels.read_text())["clips"]
@@ -197,6 +251,18 @@ def real(config, cache: Path | None, labels: Path = LABELS, videos: Path = SHARE
         report, error = run_analysis(series, config)
         reps = [_label_rep(r) for r in lab.get("reps", [])]
         n_true = lab.get("rep_count")
-        out.append(Scored("real", Path(name).stem, "all", "real", reps, report, error, naive_count(series),
-                          true_count=0 if n_true is None else n_true, counts_only=not lab.get("reps")))
+        out.append(
+            Scored(
+                "real",
+                Path(name).stem,
+                "all",
+                "real",
+                reps,
+                report,
+                error,
+                naive_count(series),
+                true_count=0 if n_true is None else n_true,
+                counts_only=not lab.get("reps"),
+            )
+        )
     return out

@@ -8,6 +8,7 @@ clips (../shared/videos with bench/labels/real_clips.json) as a whole, never per
 matching rule and what counts as right and wrong: bench/eval_sources.py, bench/eval_scoring.py and
 docs/evaluation.md.  A naive threshold counter (bench/accuracy.py) counts reps beside formcheck.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,10 +38,12 @@ from formcheck.synth.script import FAULT_IDS
 from tools.evalset.manifest import VIEW_GROUPS
 
 SOURCES = ("renders", "synth", "shared", "real")
-TITLES = {"renders": "rendered evaluation set (stored model landmarks)",
-          "synth": "landmark-level synthetic series (MediaPipe-like corruption, sizes as MediaPipe sees them)",
-          "shared": "../shared/renders (made outside the project, real-size faults)",
-          "real": "real clips vs hand labels (a 'possible' label counts as neither right nor wrong)"}
+TITLES = {
+    "renders": "rendered evaluation set (stored model landmarks)",
+    "synth": "landmark-level synthetic series (MediaPipe-like corruption, sizes as MediaPipe sees them)",
+    "shared": "../shared/renders (made outside the project, real-size faults)",
+    "real": "real clips vs hand labels (a 'possible' label counts as neither right nor wrong)",
+}
 
 
 def fmt(a: int, n: int) -> str:
@@ -62,8 +65,10 @@ def print_counts(clips: list[Scored]) -> None:
     refused_ok = sum(c.report is None and c.n_true == 0 for c in clips)
     naive = sum(c.naive_count == c.n_true for c in clips)
     err = [abs((len(c.reps) if c.report else 0) - c.n_true) for c in clips]
-    print(f"  rep counts right: formcheck {right + refused_ok}/{len(clips)}, naive counter {naive}/{len(clips)}; "
-          f"mean |count error| formcheck {sum(err) / max(len(err), 1):.2f}")
+    print(
+        f"  rep counts right: formcheck {right + refused_ok}/{len(clips)}, naive counter {naive}/{len(clips)}; "
+        f"mean |count error| formcheck {sum(err) / max(len(err), 1):.2f}"
+    )
     for c in clips:
         found = "refused" if c.report is None else str(len(c.reps))
         if c.report is None and c.n_true == 0 or c.report is not None and len(c.reps) == c.n_true:
@@ -99,13 +104,20 @@ def print_faults(t: Tally) -> None:
             neither = t.neither.get((fid, v), 0)
             if not any(recall_by(t, fid, v, g)[1] for g in grades) and not flagged and not neither:
                 continue
-            print(f"  {fid if first else '':16s}{v:14s}" + "".join(f"{c:>17s}" for c in cells)
-                  + f"{fmt(tp, flagged):>16s}{fmt(t.clean_fault.get((fid, v), 0), clean):>19s}{neither:9d}")
+            print(
+                f"  {fid if first else '':16s}{v:14s}"
+                + "".join(f"{c:>17s}" for c in cells)
+                + f"{fmt(tp, flagged):>16s}{fmt(t.clean_fault.get((fid, v), 0), clean):>19s}{neither:9d}"
+            )
             first = False
-    print("  clean reps flagged with any fault: " + ", ".join(
-        f"{v} {fmt(t.clean_any.get(v, 0), t.clean_n.get(v, 0))}" for v in views if t.clean_n.get(v)))
-    print("  (R = recall: found/injected; nc = misses the report marked 'not checked'; precision over all grades;"
-          " neither = flags counted neither right nor wrong: don't-care reps, 'possible' or unjudged labels)")
+    print(
+        "  clean reps flagged with any fault: "
+        + ", ".join(f"{v} {fmt(t.clean_any.get(v, 0), t.clean_n.get(v, 0))}" for v in views if t.clean_n.get(v))
+    )
+    print(
+        "  (R = recall: found/injected; nc = misses the report marked 'not checked'; precision over all grades;"
+        " neither = flags counted neither right nor wrong: don't-care reps, 'possible' or unjudged labels)"
+    )
 
 
 def print_tempo(t: Tally) -> None:
@@ -167,8 +179,14 @@ def plot_curves(tallies: dict[str, Tally], path: Path, split: str) -> None:
                 pts = curve_points(t, fid, v)
                 if pts:
                     ls, mk = styles[source]
-                    ax.plot([p[0] for p in pts], [p[1] for p in pts], ls, marker=mk, color=colors[v],
-                            label=f"{v} ({source})")
+                    ax.plot(
+                        [p[0] for p in pts],
+                        [p[1] for p in pts],
+                        ls,
+                        marker=mk,
+                        color=colors[v],
+                        label=f"{v} ({source})",
+                    )
         ax.axhline(0.8, color="grey", lw=0.6, ls=":")
         ax.set_ylim(-0.05, 1.05)
         ax.set_title(fid, fontsize=10)
@@ -176,12 +194,14 @@ def plot_curves(tallies: dict[str, Tally], path: Path, split: str) -> None:
         if direction < 0:
             ax.invert_xaxis()
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    for ax in axes.ravel()[len(FAULT_IDS):]:
+    for ax in axes.ravel()[len(FAULT_IDS) :]:
         ax.axis("off")
     if handles:
         axes.ravel()[-1].legend(handles, labels, loc="center", fontsize=8)
-    fig.suptitle(f"formcheck detection curves: recall vs fault size (per grade, median size), split {split}; "
-                 "solid = rendered clips, dashed = landmark-level series; dotted line = 80 %")
+    fig.suptitle(
+        f"formcheck detection curves: recall vs fault size (per grade, median size), split {split}; "
+        "solid = rendered clips, dashed = landmark-level series; dotted line = 80 %"
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
@@ -189,9 +209,11 @@ def plot_curves(tallies: dict[str, Tally], path: Path, split: str) -> None:
 
 
 def tally_json(t: Tally) -> dict:
-    key = lambda k: "|".join(map(str, k)) if isinstance(k, tuple) else k  # noqa: E731
-    out = {name: {key(k): v for k, v in getattr(t, name).items()}
-           for name in ("tp", "fn", "nc", "fp", "neither", "clean_n", "clean_any", "clean_fault")}
+    key = lambda k: "|".join(map(str, k)) if isinstance(k, tuple) else k
+    out = {
+        name: {key(k): v for k, v in getattr(t, name).items()}
+        for name in ("tp", "fn", "nc", "fp", "neither", "clean_n", "clean_any", "clean_fault")
+    }
     out["phase"] = {k: phase_summary(v) for k, v in t.phase_err.items()}
     out["rep_start"] = phase_summary(t.start_err)
     out["counts"] = t.counts
@@ -206,10 +228,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, default=None, help="a formcheck TOML settings file to evaluate")
     ap.add_argument("--synth-seeds", type=int, default=8, help="landmark-level series seeds (even tune, odd report)")
     ap.add_argument("--labels", type=Path, default=LABELS, help="hand labels of the real clips")
-    ap.add_argument("--shared", type=Path, default=SHARED_RENDERS.parent,
-                    help="the shared folder holding renders/ and videos/ (default ../shared)")
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/formcheck-bench-cache"),
-                    help="landmark cache for the shared renders and real clips")
+    ap.add_argument(
+        "--shared",
+        type=Path,
+        default=SHARED_RENDERS.parent,
+        help="the shared folder holding renders/ and videos/ (default ../shared)",
+    )
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=Path("/tmp/formcheck-bench-cache"),
+        help="landmark cache for the shared renders and real clips",
+    )
     ap.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
     args = ap.parse_args(argv)
     config = load_config(args.config) if args.config else None
@@ -218,12 +248,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"formcheck evaluation, split {args.split}; settings {args.config or 'default'}")
     for source in sources:
         start = time.monotonic()
-        clips = {"renders": lambda: rendered(args.split, config),
-                 "synth": lambda: synth(args.split, args.synth_seeds, config),
-                 "shared": lambda: shared_renders(config, args.cache, args.shared / "renders"),
-                 "real": lambda: real(config, args.cache, args.labels, args.shared / "videos")}[source]()
-        print(f"\n== {TITLES[source]}: {len(clips)} clips, {sum(len(c.truth) for c in clips)} true reps "
-              f"({time.monotonic() - start:.0f} s)")
+        clips = {
+            "renders": lambda: rendered(args.split, config),
+            "synth": lambda: synth(args.split, args.synth_seeds, config),
+            "shared": lambda: shared_renders(config, args.cache, args.shared / "renders"),
+            "real": lambda: real(config, args.cache, args.labels, args.shared / "videos"),
+        }[source]()
+        print(
+            f"\n== {TITLES[source]}: {len(clips)} clips, {sum(len(c.truth) for c in clips)} true reps "
+            f"({time.monotonic() - start:.0f} s)"
+        )
         if not clips:
             continue
         t = Tally()

@@ -12,6 +12,7 @@ that has a detector). The last reps of the `fatigue` preset (tops at 73 % and 60
 full height) are left out of short_top scoring: they are short by design, but not
 injected as a fault.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,13 +23,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from formcheck.core.analyze import analyze_series  # noqa: E402
-from formcheck.core.faults.catalogue import FAULT_IDS, SPECS  # noqa: E402
-from formcheck.core.faults.rules import RULES as DETECTORS  # noqa: E402
-from formcheck.synth import MEDIAPIPE_LIKE, PRESETS, make_series, preset  # noqa: E402
+from formcheck.core.analyze import analyze_series
+from formcheck.core.faults.catalogue import FAULT_IDS, SPECS
+from formcheck.core.faults.rules import RULES as DETECTORS
+from formcheck.synth import MEDIAPIPE_LIKE, PRESETS, make_series, preset
 
-VIEW_GROUP = {"side": "side", "front": "front", "back": "back", "three_quarter": "3/4", "oblique": "obl.front",
-              "oblique_back": "obl.back"}
+VIEW_GROUP = {
+    "side": "side",
+    "front": "front",
+    "back": "back",
+    "three_quarter": "3/4",
+    "oblique": "obl.front",
+    "oblique_back": "obl.back",
+}
 CAMERA = {"oblique": ("side", -25.0), "oblique_back": ("side", 25.0)}  # named view, azimuth offset (degrees)
 
 
@@ -47,8 +54,9 @@ def dont_care(name: str, truth_rep, n_reps: int) -> set[str]:
 
 def score_run(name: str, view: str, seed: int, counts: dict, clean: dict) -> None:
     named, offset = CAMERA.get(view, (view, 0.0))
-    series, truth = make_series(preset(name), view=named, corruption=MEDIAPIPE_LIKE, seed=seed,
-                                azimuth_offset_deg=offset)
+    series, truth = make_series(
+        preset(name), view=named, corruption=MEDIAPIPE_LIKE, seed=seed, azimuth_offset_deg=offset
+    )
     analysis = analyze_series(series)
     group = VIEW_GROUP[view]
     for rep, tr in zip(analysis.reps, match(analysis, truth)):
@@ -85,8 +93,10 @@ def print_table(counts: dict, clean: dict, groups: list[str]) -> None:
         cells = []
         for g in groups + ["all"]:
             c = {k: sum(counts[(fid, h)][k] for h in (groups if g == "all" else [g])) for k in ("tp", "fp", "fn")}
-            cells.append(f"{ratio(c['tp'], c['tp'] + c['fp'])}  {ratio(c['tp'], c['tp'] + c['fn'])} "
-                         f"({c['tp']}/{c['fp']}/{c['fn']})")
+            cells.append(
+                f"{ratio(c['tp'], c['tp'] + c['fp'])}  {ratio(c['tp'], c['tp'] + c['fn'])} "
+                f"({c['tp']}/{c['fp']}/{c['fn']})"
+            )
         print(f"{fid:16s}" + "".join(f"{cell:>22s}" for cell in cells))
     n = sum(clean[g]["n"] for g in groups)
     flagged = sum(clean[g]["flagged"] for g in groups)

@@ -109,7 +109,7 @@ def phase_edges(t: np.ndarray, y: np.ndarray, reps: list[dict]) -> list[dict | N
         return [None] * len(reps)
     h = -lowpass(t, np.interp(t, t[ok], y[ok]), LOWPASS_HZ)
     v = np.gradient(h, t)
-    win = lambda a, b: np.flatnonzero((t >= a) & (t <= b))  # noqa: E731
+    win = lambda a, b: np.flatnonzero((t >= a) & (t <= b))
     out: list[dict | None] = []
     for i, r in enumerate(reps):
         rise, fall = win(r["t_start"] - 0.3, r["t_top_start"] + 0.2), win(r["t_top_end"] - 0.2, r["t_bottom"] + 0.2)
@@ -134,7 +134,7 @@ def phase_edges(t: np.ndarray, y: np.ndarray, reps: list[dict]) -> list[dict | N
 def _crossing(t: np.ndarray, v: np.ndarray, i0: int, i1: int, level: float) -> float:
     """Walking from i0 toward i1, the (interpolated) time v stops being beyond level (level's sign: which side)."""
     step = 1 if i1 >= i0 else -1
-    beyond = (lambda x: x > level) if level > 0 else (lambda x: x < level)  # noqa: E731
+    beyond = (lambda x: x > level) if level > 0 else (lambda x: x < level)
     prev = i0
     for k in range(i0, i1 + step, step):
         if not beyond(v[k]):
@@ -160,8 +160,8 @@ def timing_errors(t: np.ndarray, y: np.ndarray, reps: list[dict]) -> dict[str, l
 
 
 def timing_cells(errs: dict[str, list[float]]) -> str:
-    med = lambda xs: float(np.median(np.abs(xs))) if xs else float("nan")  # noqa: E731
-    sgn = lambda xs: float(np.median(xs)) if xs else float("nan")  # noqa: E731
+    med = lambda xs: float(np.median(np.abs(xs))) if xs else float("nan")
+    sgn = lambda xs: float(np.median(xs)) if xs else float("nan")
     return (
         f"top start {med(errs['top_start']):.2f}  end {med(errs['top_end']):.2f}  bottom {med(errs['bottom']):.2f}"
         f"  | hold {sgn(errs['top_hold']):+.2f}/{med(errs['top_hold']):.2f}"
@@ -302,14 +302,14 @@ def roll_rows(video: Path, tr: Truth, cache: Path | None, num_poses: int) -> lis
     side, t = tr.side, s.t
     knee, ankle = s.xy[:, INDEX[f"{side}_knee"]], s.xy[:, INDEX[f"{side}_ankle"]]
     shank = float(np.nanmedian(np.hypot(*(knee - ankle).T)))
-    mp = lambda n: s.xy[:, INDEX[f"{side}_{n}"], 0]  # noqa: E731
+    mp = lambda n: s.xy[:, INDEX[f"{side}_{n}"], 0]
     traces = {
         "true (MediaPipe's points)": (tr.heel[:, 0] - tr.toe[:, 0])[s.frame],
         "MediaPipe heel-toe": mp("heel") - mp("foot_index"),
         "MediaPipe ankle-toe": mp("ankle") - mp("foot_index"),
     }
     if s.refined is not None:
-        k = lambda n: REFINED_POINTS.index(f"{side}_{n}")  # noqa: E731
+        k = lambda n: REFINED_POINTS.index(f"{side}_{n}")
         traces["refined heel-toe"] = s.refined[:, k("heel"), 0] - s.refined[:, k("foot_index"), 0]
     faults = rep_faults(video)
     lines = [
@@ -439,7 +439,7 @@ def main() -> int:
                 summary.setdefault((n, group, name), []).append(m)
     print("\n== summary per view group (median over clips of each clip's figure)")
     for (n, group, name), ms in sorted(summary.items()):
-        med = lambda k, ms=ms: float(np.median([m[k] for m in ms]))  # noqa: E731
+        med = lambda k, ms=ms: float(np.median([m[k] for m in ms]))
         hold = [abs(x) for m in ms for x in m["timing"]["top_hold"]]
         pause = [abs(x) for m in ms for x in m["timing"]["bottom_pause"]]
         print(

@@ -27,7 +27,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-
 from _common import SAMPLES, SHARED, landmarks
 
 from formcheck.core.analyze import analyze_series

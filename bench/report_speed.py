@@ -4,6 +4,7 @@
 
 Landmarks come from the bench cache (extracted once), so MediaPipe's time is not in these figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,21 +13,30 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _common import SAMPLES, landmarks
 
-from formcheck.pipeline import analyze_loaded  # noqa: E402
-from formcheck.pipeline import AnalyzeResult, write_visual_outputs  # noqa: E402
-from formcheck.viz.overlay import OverlayState, draw_overlay  # noqa: E402
+from formcheck.pipeline import (
+    AnalyzeResult,
+    analyze_loaded,
+    write_visual_outputs,
+)
+from formcheck.viz.overlay import OverlayState, draw_overlay
 
 CACHE = Path("/tmp/formcheck-bench-cache")
 
 
 def overlay_ms(h: int, w: int, n: int = 200) -> float:
     leg = ((0.5 * w, 0.45 * h), (0.52 * w, 0.65 * h), (0.5 * w, 0.85 * h), (0.47 * w, 0.87 * h), (0.6 * w, 0.88 * h))
-    state = OverlayState(leg=leg, gauge=0.6, reps=7, phase="lower", phase_s=1.2, tempo_cue="slower",
-                         faults=(("Rep 7: lowering too fast - take about 2 s down", "minor"),),
-                         hints=("side view: hip level not checked",))
+    state = OverlayState(
+        leg=leg,
+        gauge=0.6,
+        reps=7,
+        phase="lower",
+        phase_s=1.2,
+        tempo_cue="slower",
+        faults=(("Rep 7: lowering too fast - take about 2 s down", "minor"),),
+        hints=("side view: hip level not checked",),
+    )
     frame = np.full((h, w, 3), 90, np.uint8)
     t0 = time.perf_counter()
     for _ in range(n):

@@ -8,6 +8,7 @@ them with a saved snapshot number by number.
     python bench/same_results.py --landmarks DIR --save /tmp/before.json    # on the old code
     python bench/same_results.py --landmarks DIR --compare /tmp/before.json # on the new code: exit 1 on a difference
 """
+
 from __future__ import annotations
 
 import argparse
@@ -88,8 +89,12 @@ def main() -> int:
     group.add_argument("--save", type=Path, help="write the snapshot here")
     group.add_argument("--compare", type=Path, help="compare with this snapshot")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/formcheck-bench-cache"))
-    parser.add_argument("--landmarks", type=Path, help="a folder of landmark CSVs to use instead of extracting "
-                        "(so a change to the extraction cannot hide in the comparison)")
+    parser.add_argument(
+        "--landmarks",
+        type=Path,
+        help="a folder of landmark CSVs to use instead of extracting "
+        "(so a change to the extraction cannot hide in the comparison)",
+    )
     args = parser.parse_args()
     snap = json.loads(json.dumps(snapshot(args.landmarks, args.cache)))  # as it would read back
     if args.save:
@@ -99,8 +104,10 @@ def main() -> int:
     old = json.loads(args.compare.read_text())
     diffs = differences(old, snap)
     reps = sum(len(v.get("report", {}).get("reps", [])) for v in snap.values())
-    print(f"{len(snap)} inputs, {reps} reps compared with {args.compare}: "
-          f"{'identical' if not diffs else f'{len(diffs)} differences'}")
+    print(
+        f"{len(snap)} inputs, {reps} reps compared with {args.compare}: "
+        f"{'identical' if not diffs else f'{len(diffs)} differences'}"
+    )
     shown = [d for d in diffs if "/reps_csv:" not in d]  # (a reps.csv difference repeats a report one)
     for d in shown[:40]:
         print("   ", d)

@@ -49,8 +49,13 @@ def env(cache: Path) -> dict[str, str]:
 
 
 def start_serve(out: Path, cache: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "serve", "--port", "0", "--out", str(out), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env(cache))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "serve", "--port", "0", "--out", str(out), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env(cache),
+    )
     for line in proc.stdout:
         if line.startswith("On this computer: "):
             return proc, line.split(": ", 1)[1].strip()
@@ -68,8 +73,12 @@ def stop(proc: subprocess.Popen) -> None:
 def time_cli(clip: Path, tmp: Path) -> float:
     cache = Path(tempfile.mkdtemp(dir=tmp))
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(clip), "-o", str(tmp / f"cli-{time.time()}"),
-                    "--quiet"], check=True, env=env(cache), stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "formcheck", "analyze", str(clip), "-o", str(tmp / f"cli-{time.time()}"), "--quiet"],
+        check=True,
+        env=env(cache),
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
@@ -82,15 +91,18 @@ def time_page(clip: Path, tmp: Path) -> tuple[float, str]:
     proc, url = start_serve(tmp / f"serve-{time.time()}", cache)
     try:
         with chromium((390, 844), loopback=True) as driver:
-            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                                   {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+            )
             driver.get(url)
             WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "video"))
             time.sleep(3)  # the phone user opens the page first; the worker is warm by the time they choose
             start = time.perf_counter()
             driver.find_element(By.ID, "video").send_keys(str(clip))
             WebDriverWait(driver, 1800, poll_frequency=0.1).until(
-                lambda d: d.find_element(By.ID, "rep-count").text or d.find_element(By.ID, "message").text)
+                lambda d: d.find_element(By.ID, "rep-count").text or d.find_element(By.ID, "message").text
+            )
             driver.switch_to.frame(driver.find_element(By.ID, "report"))
             WebDriverWait(driver, 60, poll_frequency=0.1).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".big.num"))
             took = time.perf_counter() - start
@@ -194,8 +206,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="formcheck-bench-serve-") as tmp_name:
         tmp = Path(tmp_name)
         if not args.skip_time:
-            print(f"upload-to-report, {args.clip.name} ({args.clip.stat().st_size / 1e6:.2f} MB), "
-                  f"load average {os.getloadavg()[0]:.1f}")
+            print(
+                f"upload-to-report, {args.clip.name} ({args.clip.stat().st_size / 1e6:.2f} MB), "
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
             print(f"{'round':>5}  {'formcheck analyze':>18}  {'serve, phone page':>18}  {'ratio':>6}  reps")
             ratios = []
             for k in range(args.rounds):

@@ -20,6 +20,7 @@ reference workload timed in the same process shows how fast the machine ran; lan
 
     python bench/speed.py [--clip PATH ...] [--repeat N] [--rounds N] [--no-core] [--core-only]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,7 @@ from pathlib import Path
 
 from _common import ROOT, SAMPLES, SHARED
 
-NAIVE = r'''
+NAIVE = r"""
 import sys, time, cv2, mediapipe as mp
 from mediapipe.tasks.python import BaseOptions, vision
 from formcheck.io.model import BUNDLED_MODEL
@@ -55,9 +56,9 @@ with vision.PoseLandmarker.create_from_options(opts) as lm:
         lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), int(n * 1000 / fps))
         n += 1
 print(n, time.perf_counter() - t0)
-'''
+"""
 
-SIDE_BY_SIDE = r'''
+SIDE_BY_SIDE = r"""
 import json, sys, time
 from formcheck.core.analyze import analyze_series
 from formcheck.errors import FormcheckError
@@ -78,9 +79,9 @@ for _ in range(rounds):
             reps = None
         out[people].append({"s": seconds, "frames": len(s), "reps": reps, "rechecks": res.pose_rechecks})
 print(json.dumps(out))
-'''
+"""
 
-CORE = r'''
+CORE = r"""
 import json, sys, time
 from dataclasses import replace
 import numpy as np
@@ -114,7 +115,7 @@ def tiled(path):
     t = g["t"].astype(float)
     span = t[-1] - t[0] + float(np.median(np.diff(t)))
     k = int(np.ceil(SECONDS / span)) + 1
-    rep = lambda a: np.concatenate([a.astype(float)] * k)  # noqa: E731
+    rep = lambda a: np.concatenate([a.astype(float)] * k)
     w, h = (int(v) for v in g["size"])
     return first_ten_minutes(LandmarkSeries(t=np.concatenate([t - t[0] + i * span for i in range(k)]), xy=rep(g["xy"]),
                                             z=rep(g["z"]), vis=rep(g["vis"]), width=w, height=h))
@@ -162,7 +163,7 @@ text = format_csv(series)
 out.update(csv_write=timed(lambda: format_csv(series), max(1, repeat // 3)),
            csv_read=timed(lambda: parse_landmarks_csv(text), max(1, repeat // 3)), csv_mb=len(text) / 1e6)
 print(json.dumps(out))
-'''
+"""
 
 
 @dataclass
@@ -198,8 +199,12 @@ def clip_facts(path: Path) -> tuple[int, float, int, int]:
     import cv2
 
     cap = cv2.VideoCapture(str(path))
-    facts = (int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), cap.get(cv2.CAP_PROP_FPS),
-             int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    facts = (
+        int(cap.get(cv2.CAP_PROP_FRAME_COUNT)),
+        cap.get(cv2.CAP_PROP_FPS),
+        int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+        int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+    )
     cap.release()
     return facts
 
@@ -217,8 +222,27 @@ def live_latency(clip: Path, rounds: int) -> list[str]:
     rows: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         hd = Path(tmp) / f"{clip.stem}_720p.mp4"
-        subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(clip), "-vf", scale, "-c:v", "libx264", "-crf", "18",
-                        "-pix_fmt", "yuv420p", "-an", str(hd)], check=True)
+        subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(clip),
+                "-vf",
+                scale,
+                "-c:v",
+                "libx264",
+                "-crf",
+                "18",
+                "-pix_fmt",
+                "yuv420p",
+                "-an",
+                str(hd),
+            ],
+            check=True,
+        )
         runs: dict[str, list[dict]] = {"1": [], "2": []}
         for k in range(rounds):
             for people in runs:
@@ -232,8 +256,20 @@ def live_latency(clip: Path, rounds: int) -> list[str]:
 
 
 def live_run(clip: Path, people: str, out: Path, window: str | None = None) -> dict:
-    cmd = [sys.executable, "-m", "formcheck", "live", "--source", str(clip), "--realtime", "--people", people,
-           "-o", str(out), "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "formcheck",
+        "live",
+        "--source",
+        str(clip),
+        "--realtime",
+        "--people",
+        people,
+        "-o",
+        str(out),
+        "--json",
+    ]
     if window:
         cmd = [window, "-a", "-s", "-screen 0 1920x1080x24", *cmd]
     else:
@@ -245,21 +281,32 @@ def live_run(clip: Path, people: str, out: Path, window: str | None = None) -> d
 def live_rows(runs: dict[str, list[dict]], how: str) -> list[str]:
     label = {"1": "default (1 person, lock)", "2": "--people 2"}
     pad = " " * (len(how) + 2)
-    rows = [f"{how}: {'setting':26s} {'p50':>6s} {'p95':>6s} {'max':>6s} {'fps':>6s} {'analyzed':>9s} {'dropped':>8s} "
-            f"{'rechecks':>8s} {'load':>5s}"]
+    rows = [
+        f"{how}: {'setting':26s} {'p50':>6s} {'p95':>6s} {'max':>6s} {'fps':>6s} {'analyzed':>9s} {'dropped':>8s} "
+        f"{'rechecks':>8s} {'load':>5s}"
+    ]
     for people, rs in runs.items():
         for r in rs:
             lat = r["latency_ms"]
-            rows.append(f"{pad}{label[people]:26s} {lat['p50']:6.1f} {lat['p95']:6.1f} {lat['max']:6.1f} "
-                        f"{r['analyzed_fps']:6.1f} {r['frames_processed']:9d} {r['frames_dropped']:8d} "
-                        f"{r.get('pose_rechecks', 0):8d} {r['load']:5.1f}")
+            rows.append(
+                f"{pad}{label[people]:26s} {lat['p50']:6.1f} {lat['p95']:6.1f} {lat['max']:6.1f} "
+                f"{r['analyzed_fps']:6.1f} {r['frames_processed']:9d} {r['frames_dropped']:8d} "
+                f"{r.get('pose_rechecks', 0):8d} {r['load']:5.1f}"
+            )
     p50 = {p: statistics.median(r["latency_ms"]["p50"] for r in rs) for p, rs in runs.items()}
     model = {p: statistics.median(r["stages_ms"]["model"]["p50"] for r in rs) for p, rs in runs.items()}
-    rows.append(f"{pad}default / --people 2 (medians over the runs): latency p50 {p50['1'] / p50['2']:.2f}x, "
-                f"model stage p50 {model['1'] / model['2']:.2f}x")
-    rows.append(f"{pad}stages, p50 / p95 ms: " + "  ".join(
-        f"{label[p].split(' ')[0]}: " + ", ".join(f"{st} {v['p50']}/{v['p95']}" for st, v in rs[-1]["stages_ms"].items()
-                                                   if v["p50"] is not None) for p, rs in runs.items()))
+    rows.append(
+        f"{pad}default / --people 2 (medians over the runs): latency p50 {p50['1'] / p50['2']:.2f}x, "
+        f"model stage p50 {model['1'] / model['2']:.2f}x"
+    )
+    rows.append(
+        f"{pad}stages, p50 / p95 ms: "
+        + "  ".join(
+            f"{label[p].split(' ')[0]}: "
+            + ", ".join(f"{st} {v['p50']}/{v['p95']}" for st, v in rs[-1]["stages_ms"].items() if v["p50"] is not None)
+            for p, rs in runs.items()
+        )
+    )
     return rows
 
 
@@ -270,9 +317,12 @@ def extract_side_by_side(clip: Path, rounds: int) -> list[str]:
     per_frame = {p: [x["s"] / max(x["frames"], 1) * 1000 for x in xs] for p, xs in d.items()}
     rows = [f"extract side by side, {rounds} rounds alternating in one process (load {r.load:.1f}): per frame ms, reps"]
     for p, label in (("1", "default (1 person, lock)"), ("2", "--people 2")):
-        rows.append(f"    {label:26s} " + "  ".join(f"{ms:.1f}" for ms in per_frame[p])
-                    + f"   reps {sorted({x['reps'] for x in d[p]}, key=str)}, frames rechecked "
-                    + f"{sorted({x['rechecks'] for x in d[p]})} of {d[p][0]['frames']}")
+        rows.append(
+            f"    {label:26s} "
+            + "  ".join(f"{ms:.1f}" for ms in per_frame[p])
+            + f"   reps {sorted({x['reps'] for x in d[p]}, key=str)}, frames rechecked "
+            + f"{sorted({x['rechecks'] for x in d[p]})} of {d[p][0]['frames']}"
+        )
     ratio = statistics.median(per_frame["1"]) / statistics.median(per_frame["2"])
     rows.append(f"    default / --people 2: {ratio:.2f}x per frame (median over rounds)")
     return rows
@@ -299,24 +349,37 @@ def bench_clip(clip: Path, repeat: int, rounds: int) -> list[str]:
 
         naive = variant("(a)  naive loop, num_poses=1", [py, "-c", NAIVE, str(clip), "1"])
         variant("(a2) naive loop, num_poses=2", [py, "-c", NAIVE, str(clip), "2"])
-        ext = variant("(b)  formcheck extract", fc + ["extract", str(clip), "-o", str(out / "lm.csv"), "--quiet",
-                                                       "--no-cache"])
-        variant("(b2) extract --people 2", fc + ["extract", str(clip), "-o", str(out / "lm2.csv"), "--quiet",
-                                                  "--no-cache", "--people", "2"])
+        ext = variant(
+            "(b)  formcheck extract", fc + ["extract", str(clip), "-o", str(out / "lm.csv"), "--quiet", "--no-cache"]
+        )
+        variant(
+            "(b2) extract --people 2",
+            fc + ["extract", str(clip), "-o", str(out / "lm2.csv"), "--quiet", "--no-cache", "--people", "2"],
+        )
         if fps > 30.5:
-            variant("(b0) extract --max-fps 0", fc + ["extract", str(clip), "-o", str(out / "lm0.csv"), "--quiet",
-                                                       "--no-cache", "--max-fps", "0"])
+            variant(
+                "(b0) extract --max-fps 0",
+                fc + ["extract", str(clip), "-o", str(out / "lm0.csv"), "--quiet", "--no-cache", "--max-fps", "0"],
+            )
         variant("(c)  analyze landmarks.csv", fc + ["analyze", str(out / "lm.csv"), "-o", str(out / "a"), "--json"])
-        full = variant("(d)  analyze video, all outputs", fc + ["analyze", str(clip), "-o", str(out / "b"), "--quiet",
-                                                                 "--no-cache"])
-    lines = [f"{clip.name}: {frames} frames, {fps:.2f} fps, {w}x{h}, {duration:.1f} s (best of {repeat})",
-             f"    {'variant':34s} {'wall s':>7s} {'frames/s':>9s} {'x real time':>12s} {'peak MB':>8s} {'load':>5s}"]
+        full = variant(
+            "(d)  analyze video, all outputs",
+            fc + ["analyze", str(clip), "-o", str(out / "b"), "--quiet", "--no-cache"],
+        )
+    lines = [
+        f"{clip.name}: {frames} frames, {fps:.2f} fps, {w}x{h}, {duration:.1f} s (best of {repeat})",
+        f"    {'variant':34s} {'wall s':>7s} {'frames/s':>9s} {'x real time':>12s} {'peak MB':>8s} {'load':>5s}",
+    ]
     for label, r in rows:
-        lines.append(f"    {label:34s} {r.wall:7.2f} {frames / r.wall:9.1f} {duration / r.wall:12.2f} "
-                     f"{r.peak_mb:8.0f} {r.load:5.1f}")
+        lines.append(
+            f"    {label:34s} {r.wall:7.2f} {frames / r.wall:9.1f} {duration / r.wall:12.2f} "
+            f"{r.peak_mb:8.0f} {r.load:5.1f}"
+        )
     n, loop_s = naive.stdout.split()
-    lines.append(f"    (b)/(a): {naive.wall / ext.wall:.2f}x the naive loop's speed;  (d)/(b): {full.wall / ext.wall:.2f}x "
-                 f"(b)'s time;  naive loop alone (no start-up): {float(loop_s):.2f} s for {n} frames")
+    lines.append(
+        f"    (b)/(a): {naive.wall / ext.wall:.2f}x the naive loop's speed;  (d)/(b): {full.wall / ext.wall:.2f}x "
+        f"(b)'s time;  naive loop alone (no start-up): {float(loop_s):.2f} s for {n} frames"
+    )
     lines += ["    " + row for row in extract_side_by_side(clip, rounds)]
     lines.append("    live (formcheck live --source FILE --realtime, the clip scaled to 720p, at its own pace):")
     lines += ["        " + row for row in live_latency(clip, rounds)]
@@ -327,22 +390,33 @@ def bench_core(repeat: int) -> list[str]:
     golden = [str(ROOT / "tests" / "golden" / f"{n}.landmarks.npz") for n in ("faults_side", "step_on_off")]
     r = run([sys.executable, "-c", CORE, str(repeat), *[g for g in golden if Path(g).exists()]])
     d = json.loads(r.stdout)
-    ms = lambda xs: f"best {min(xs) * 1000:.0f} ms, median {statistics.median(xs) * 1000:.0f} ms"  # noqa: E731
-    s = lambda xs: f"best {min(xs):.2f} s, median {statistics.median(xs):.2f} s"  # noqa: E731
-    lines = [f"core: analysis + report.json + reps.csv text (no video, no model), x{repeat} each, load {r.load:.1f}; "
-             "budget 1 s for 10 min of 30 fps landmarks"]
+    ms = lambda xs: f"best {min(xs) * 1000:.0f} ms, median {statistics.median(xs) * 1000:.0f} ms"
+    s = lambda xs: f"best {min(xs):.2f} s, median {statistics.median(xs):.2f} s"
+    lines = [
+        f"core: analysis + report.json + reps.csv text (no video, no model), x{repeat} each, load {r.load:.1f}; "
+        "budget 1 s for 10 min of 30 fps landmarks"
+    ]
     for item in d["inputs"]:
-        lines.append(f"    {item['frames']} frames ({item['seconds'] / 60:.1f} min, {item['reps']} reps) {item['label']}: "
-                     f"{ms(item['core'])}")
-    lines += [f"    reference workload (the machine's speed meanwhile; this VM swings ~1.6x): {ms(d['reference'])}",
-              f"    landmarks CSV ({d['csv_mb']:.0f} MB): write {s(d['csv_write'])}, read {s(d['csv_read'])}"]
+        lines.append(
+            f"    {item['frames']} frames ({item['seconds'] / 60:.1f} min, {item['reps']} reps) {item['label']}: "
+            f"{ms(item['core'])}"
+        )
+    lines += [
+        f"    reference workload (the machine's speed meanwhile; this VM swings ~1.6x): {ms(d['reference'])}",
+        f"    landmarks CSV ({d['csv_mb']:.0f} MB): write {s(d['csv_write'])}, read {s(d['csv_read'])}",
+    ]
     return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clip", type=Path, action="append", help="clip(s) to time (default: a sample video "
-                        "and ../shared/videos/merged_single_leg_standing_calf_raise.mp4 when present)")
+    parser.add_argument(
+        "--clip",
+        type=Path,
+        action="append",
+        help="clip(s) to time (default: a sample video "
+        "and ../shared/videos/merged_single_leg_standing_calf_raise.mp4 when present)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per variant; the fastest is shown")
     parser.add_argument("--rounds", type=int, default=2, help="side-by-side rounds (default vs --people 2)")
     parser.add_argument("--no-core", action="store_true", help="skip the core timing")

@@ -1,9 +1,10 @@
 """formcheck: rep-by-rep form check for the Band Single Leg Calf Raise.
 
-    import formcheck
-    report = formcheck.analyze("set.mp4")          # or a landmarks CSV, or a LandmarkSeries
-    print(report.rep_count, report.to_dict()["reps"][0]["eccentric_s"])
+import formcheck
+report = formcheck.analyze("set.mp4")          # or a landmarks CSV, or a LandmarkSeries
+print(report.rep_count, report.to_dict()["reps"][0]["eccentric_s"])
 """
+
 from __future__ import annotations
 
 from formcheck.version import __version__

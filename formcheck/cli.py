@@ -1,13 +1,13 @@
 """The `formcheck` command.  Every failure is one line on stderr and a documented exit code."""
+
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Sequence
 
-from formcheck.version import __version__
 from formcheck.cli_batch import add_batch_parser
 from formcheck.cli_cache import add_cache_parser
 from formcheck.cli_history import add_history_parser, add_save_options, check_save_options, save_if_asked
@@ -15,6 +15,7 @@ from formcheck.cli_live import add_live_parser
 from formcheck.cli_options import MODEL_HELP, add_analysis_options, add_people_option, check_body_sizes, check_people
 from formcheck.cli_serve import add_serve_parser
 from formcheck.errors import FormcheckError, InputError, Interrupted
+from formcheck.version import __version__
 
 EXIT_OK, EXIT_INTERNAL = 0, 1
 DEMO_OUT = Path("formcheck-out") / "demo"
@@ -26,17 +27,27 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def _add_extract_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-fps", type=float, metavar="N",
-                   help="run the pose model on at most N frames per second of a 60/120/240 fps clip "
-                        "(frames chosen by their real timestamps; 0 = every frame; default 30)")
-    p.add_argument("--no-cache", action="store_true",
-                   help="run the pose model even if this video's landmarks are in the landmark cache")
+    p.add_argument(
+        "--max-fps",
+        type=float,
+        metavar="N",
+        help="run the pose model on at most N frames per second of a 60/120/240 fps clip "
+        "(frames chosen by their real timestamps; 0 = every frame; default 30)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run the pose model even if this video's landmarks are in the landmark cache",
+    )
     add_people_option(p)
-    p.add_argument("--no-foot-track", action="store_true",
-                   help="use MediaPipe's heels and toes as they are, without refining them from the picture")
+    p.add_argument(
+        "--no-foot-track",
+        action="store_true",
+        help="use MediaPipe's heels and toes as they are, without refining them from the picture",
+    )
 
 
-def _extract_config(args: argparse.Namespace):  # noqa: ANN202 - ExtractConfig, imported lazily
+def _extract_config(args: argparse.Namespace):
     from formcheck.io.extract import ExtractConfig
     from formcheck.io.pose import PoseConfig
 
@@ -48,7 +59,9 @@ def _extract_config(args: argparse.Namespace):  # noqa: ANN202 - ExtractConfig, 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="formcheck", description="Rep-by-rep form check for the Band Single Leg Calf Raise.")
+    parser = argparse.ArgumentParser(
+        prog="formcheck", description="Rep-by-rep form check for the Band Single Leg Calf Raise."
+    )
     parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -64,9 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("input", help="video file, or a landmarks CSV written by 'formcheck extract'")
     an.add_argument("-o", "--output", help="output folder (default: formcheck-out/<input stem>/)")
     an.add_argument("--json", action="store_true", help="print report.json to stdout instead of the table")
-    an.add_argument("--no-video", action="store_true", help="skip annotated.mp4 (faster; the report keeps its thumbnails)")
-    an.add_argument("--video-size", type=int, default=None, metavar="PX",
-                    help="long side of annotated.mp4 at most, px (default 1280; 0 = the input's size)")
+    an.add_argument(
+        "--no-video", action="store_true", help="skip annotated.mp4 (faster; the report keeps its thumbnails)"
+    )
+    an.add_argument(
+        "--video-size",
+        type=int,
+        default=None,
+        metavar="PX",
+        help="long side of annotated.mp4 at most, px (default 1280; 0 = the input's size)",
+    )
     an.add_argument("--open", action="store_true", help="open report.html in the default browser when done")
     add_analysis_options(an)
     _add_extract_options(an)
@@ -111,6 +131,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     check_body_sizes(args)
     check_save_options(args)
     config = load_config(args.config, side=args.side, height_cm=args.height_cm, foot_cm=args.foot_cm)
+
     def show(data: dict) -> None:  # as soon as report.json is written, before the annotated video
         if args.json:
             sys.stdout.write(report_json_text(data))
@@ -118,9 +139,19 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         else:
             print_report(data, out_dir=str(Path(args.output) if args.output else default_output_dir(args.input)))
 
-    result = analyze_to_folder(args.input, args.output, config, model=args.model, show_progress=not args.quiet,
-                               quiet_native=not args.debug, video=not args.no_video, extract=_extract_config(args),
-                               use_cache=not args.no_cache, on_report=show, video_max_side=_video_size(args.video_size))
+    result = analyze_to_folder(
+        args.input,
+        args.output,
+        config,
+        model=args.model,
+        show_progress=not args.quiet,
+        quiet_native=not args.debug,
+        video=not args.no_video,
+        extract=_extract_config(args),
+        use_cache=not args.no_cache,
+        on_report=show,
+        video_max_side=_video_size(args.video_size),
+    )
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     save_if_asked(args, result.data)
@@ -144,13 +175,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from formcheck.pipeline import analyze_to_folder
 
     clip = demo_clip()
-    print(f"formcheck demo: analyzing {clip.name}, a 16 s rendered set of 4 clean reps (side view, right leg)",
-          file=sys.stderr)
-    result = analyze_to_folder(clip, args.output, show_progress=not args.quiet, quiet_native=not args.debug,
-                               on_report=lambda data: print_report(data, out_dir=args.output))
+    print(
+        f"formcheck demo: analyzing {clip.name}, a 16 s rendered set of 4 clean reps (side view, right leg)",
+        file=sys.stderr,
+    )
+    result = analyze_to_folder(
+        clip,
+        args.output,
+        show_progress=not args.quiet,
+        quiet_native=not args.debug,
+        on_report=lambda data: print_report(data, out_dir=args.output),
+    )
     report = Path(result.files["report_html"]).resolve()
-    print(f"\nThe report: {report}\nOpen it in a browser (or run formcheck demo --open). Your own clip: "
-          "formcheck analyze VIDEO")
+    print(
+        f"\nThe report: {report}\nOpen it in a browser (or run formcheck demo --open). Your own clip: "
+        "formcheck analyze VIDEO"
+    )
     if args.open:
         open_in_browser(report)
     return EXIT_OK
@@ -171,16 +211,22 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    from formcheck.inputs import extract_video
     from formcheck.io.landmarks_csv import save_landmarks_or_rescue
     from formcheck.io.report_files import check_writable
-    from formcheck.inputs import extract_video
     from formcheck.pipeline import interrupted_message
 
     video = Path(args.video)
     out = Path(args.output) if args.output else Path("formcheck-out") / video.stem / "landmarks.csv"
     check_writable(out.parent)  # fail before the extraction, not after
-    result = extract_video(video, model=args.model, show_progress=not args.quiet, quiet_native=not args.debug,
-                           extract=_extract_config(args), use_cache=not args.no_cache)
+    result = extract_video(
+        video,
+        model=args.model,
+        show_progress=not args.quiet,
+        quiet_native=not args.debug,
+        extract=_extract_config(args),
+        use_cache=not args.no_cache,
+    )
     out = save_landmarks_or_rescue(result.series, out)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -235,11 +281,13 @@ def run_guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namesp
     except KeyboardInterrupt:
         print("formcheck: interrupted", file=sys.stderr)
         return Interrupted.exit_code
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a bare traceback
+    except Exception as exc:
         if args.debug:
             raise
-        print(f"formcheck: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)",
-              file=sys.stderr)
+        print(
+            f"formcheck: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

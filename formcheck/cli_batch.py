@@ -1,29 +1,43 @@
 """`formcheck batch`: many clips on all cores (or a Dask cluster), resumable, with an index page."""
+
 from __future__ import annotations
 
 import argparse
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from formcheck.cli_options import add_analysis_options, add_people_option, check_body_sizes, check_people
 from formcheck.cli_history import add_save_options, check_save_options
+from formcheck.cli_options import add_analysis_options, add_people_option, check_body_sizes, check_people
 from formcheck.errors import ClipsFailed, FormcheckError, InputError
 
 EXIT_OK = 0
 
 
 def add_batch_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], None]) -> None:
-    ba = sub.add_parser("batch", help="many videos / landmarks CSVs / folders -> one output folder each, "
-                                      "OUT/index.html and OUT/summary.csv")
-    ba.add_argument("paths", nargs="+", metavar="PATH", help="video files, landmarks CSVs, or folders (searched "
-                                                             "recursively for videos and landmarks CSVs)")
+    ba = sub.add_parser(
+        "batch",
+        help="many videos / landmarks CSVs / folders -> one output folder each, OUT/index.html and OUT/summary.csv",
+    )
+    ba.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="video files, landmarks CSVs, or folders (searched recursively for videos and landmarks CSVs)",
+    )
     ba.add_argument("-o", "--output", required=True, metavar="OUT", help="folder for every clip's outputs")
     ba.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per CPU core)")
-    ba.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster instead "
-                                                           "(tcp://HOST:PORT; needs formcheck[dask])")
+    ba.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask distributed cluster instead (tcp://HOST:PORT; needs formcheck[dask])",
+    )
     ba.add_argument("--force", action="store_true", help="re-analyze clips already done with the same settings")
-    ba.add_argument("--clip-timeout", type=float, metavar="S",
-                    help="fail a clip still running after S seconds and replace its worker (default 3600; "
-                         "local workers only)")
+    ba.add_argument(
+        "--clip-timeout",
+        type=float,
+        metavar="S",
+        help="fail a clip still running after S seconds and replace its worker (default 3600; local workers only)",
+    )
     add_analysis_options(ba)
     add_people_option(ba)
     add_save_options(ba)
@@ -49,13 +63,24 @@ def cmd_batch(args: argparse.Namespace) -> int:
     check_people(args)
     config = load_config(args.config, side=args.side, height_cm=args.height_cm, foot_cm=args.foot_cm)
     failed_saves: list[str] = []
-    outcome = run_batch(args.paths, args.output, config, model=args.model, workers=args.workers,
-                        scheduler=args.scheduler, force=args.force, show_progress=not args.quiet,
-                        on_result=_saver(args, failed_saves), people=args.people,
-                        clip_timeout=args.clip_timeout or DEFAULT_CLIP_TIMEOUT)
-    print(f"{len(outcome.results)} inputs: {outcome.count('ok')} analyzed, {outcome.count('skipped')} already done, "
-          f"{outcome.count('failed')} failed" + (f", {outcome.count('duplicate')} same as another input"
-                                                   if outcome.count("duplicate") else ""))
+    outcome = run_batch(
+        args.paths,
+        args.output,
+        config,
+        model=args.model,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        force=args.force,
+        show_progress=not args.quiet,
+        on_result=_saver(args, failed_saves),
+        people=args.people,
+        clip_timeout=args.clip_timeout or DEFAULT_CLIP_TIMEOUT,
+    )
+    print(
+        f"{len(outcome.results)} inputs: {outcome.count('ok')} analyzed, {outcome.count('skipped')} already done, "
+        f"{outcome.count('failed')} failed"
+        + (f", {outcome.count('duplicate')} same as another input" if outcome.count("duplicate") else "")
+    )
     for r in outcome.failed:
         print(f"  failed (exit {r.exit_code}) {r.job.path}: {r.error}")
     if args.save:

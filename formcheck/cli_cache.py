@@ -10,8 +10,13 @@ EXIT_OK = 0
 
 def add_cache_parser(sub: Any) -> None:
     ca = sub.add_parser("cache", help="the landmark cache: its folder and size; 'formcheck cache clear' empties it")
-    ca.add_argument("action", nargs="?", choices=("info", "clear"), default="info",
-                    help="info (default): folder, entries, size and cap; clear: delete every entry")
+    ca.add_argument(
+        "action",
+        nargs="?",
+        choices=("info", "clear"),
+        default="info",
+        help="info (default): folder, entries, size and cap; clear: delete every entry",
+    )
     ca.add_argument("--debug", action="store_true", help="show tracebacks")
     ca.set_defaults(func=cmd_cache)
 
@@ -29,6 +34,8 @@ def cmd_cache(args: argparse.Namespace) -> int:
         print(f"landmark cache {folder}: deleted {n} entries ({_mb(freed)})")
         return EXIT_OK
     n, size = cache_size(folder) if folder.is_dir() else (0, 0)
-    print(f"landmark cache {folder}: {n} entries, {_mb(size)} of at most {_mb(max_bytes())} "
-          f"(${MAX_ENV_VAR} to change; least recently used entries go first)")
+    print(
+        f"landmark cache {folder}: {n} entries, {_mb(size)} of at most {_mb(max_bytes())} "
+        f"(${MAX_ENV_VAR} to change; least recently used entries go first)"
+    )
     return EXIT_OK

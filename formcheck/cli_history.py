@@ -1,4 +1,5 @@
 """`formcheck history`, and the --save/--athlete/--history options that analyze and batch share."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,15 +13,19 @@ EXIT_OK = 0
 
 
 def add_save_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--save", action="store_true",
-                   help="store the analyzed set in the training history (off unless asked)")
+    p.add_argument(
+        "--save", action="store_true", help="store the analyzed set in the training history (off unless asked)"
+    )
     p.add_argument("--athlete", metavar="NAME", help="whose set it is, for the history (default: me); needs --save")
     add_history_path_option(p)
 
 
 def add_history_path_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--history", metavar="PATH", help="the history database (default: $FORMCHECK_HISTORY, else "
-                                                     "history.sqlite in your user data folder)")
+    p.add_argument(
+        "--history",
+        metavar="PATH",
+        help="the history database (default: $FORMCHECK_HISTORY, else history.sqlite in your user data folder)",
+    )
 
 
 def check_save_options(args: argparse.Namespace) -> None:
@@ -37,8 +42,10 @@ def save_if_asked(args: argparse.Namespace, data: dict[str, Any]) -> None:
     saved = save_set(args.history, data, athlete=args.athlete)
     db = args.history or default_history_path()
     verb = "replaced the earlier save of this clip in" if saved.replaced else "saved to"
-    print(f"history: {verb} {db} ({saved.performed_at.astimezone():%Y-%m-%d %H:%M}, from {saved.time_source})",
-          file=sys.stderr)
+    print(
+        f"history: {verb} {db} ({saved.performed_at.astimezone():%Y-%m-%d %H:%M}, from {saved.time_source})",
+        file=sys.stderr,
+    )
 
 
 def add_history_parser(sub: Any) -> None:

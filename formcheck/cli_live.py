@@ -1,9 +1,11 @@
 """`formcheck live`: train in front of a webcam (or replay a file through the live path)."""
+
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from formcheck.cli_history import add_save_options, check_save_options, save_if_asked
 from formcheck.cli_options import add_analysis_options, add_people_option, check_people
@@ -17,15 +19,21 @@ def add_live_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], No
     src.add_argument("--camera", type=int, metavar="N", help="camera index (default: 0)")
     src.add_argument("--source", metavar="FILE", help="a video file played through the live path instead of a camera")
     lv.add_argument("--no-window", action="store_true", help="no window: record and analyze only (no display needed)")
-    lv.add_argument("--realtime", action="store_true",
-                    help="with --source: play the file at its own pace, dropping frames if processing is slower")
+    lv.add_argument(
+        "--realtime",
+        action="store_true",
+        help="with --source: play the file at its own pace, dropping frames if processing is slower",
+    )
     lv.add_argument("--record", action="store_true", help="also keep the raw camera video as raw.mkv")
     lv.add_argument("-o", "--output", help="output folder (default: formcheck-out/live-<date-time>/)")
     add_analysis_options(lv, scale=False)
     lv.add_argument("--max-seconds", type=float, metavar="S", help="stop after S seconds")
     add_people_option(lv)
-    lv.add_argument("--no-foot-track", action="store_true",
-                    help="use MediaPipe's heels and toes as they are, without refining them from the picture")
+    lv.add_argument(
+        "--no-foot-track",
+        action="store_true",
+        help="use MediaPipe's heels and toes as they are, without refining them from the picture",
+    )
     lv.add_argument("--json", action="store_true", help="print report.json to stdout at the end")
     add_save_options(lv)
     add_common(lv)
@@ -45,11 +53,21 @@ def cmd_live(args: argparse.Namespace) -> int:
     if args.max_seconds is not None and args.max_seconds <= 0:
         raise InputError(f"--max-seconds must be a positive number of seconds, got {args.max_seconds:g}")
     config = load_config(args.config, side=args.side)
-    opts = LiveOptions(camera=args.camera, source=args.source, window=not args.no_window, realtime=args.realtime,
-                       record=args.record, out_dir=args.output, config=config,
-                       side=None if args.side in (None, "auto") else args.side, model=args.model,
-                       max_seconds=args.max_seconds, people=args.people, quiet_native=not args.debug,
-                       foot_track=not args.no_foot_track)
+    opts = LiveOptions(
+        camera=args.camera,
+        source=args.source,
+        window=not args.no_window,
+        realtime=args.realtime,
+        record=args.record,
+        out_dir=args.output,
+        config=config,
+        side=None if args.side in (None, "auto") else args.side,
+        model=args.model,
+        max_seconds=args.max_seconds,
+        people=args.people,
+        quiet_native=not args.debug,
+        foot_track=not args.no_foot_track,
+    )
     window = None
     if opts.window:
         from formcheck.io.display import Window
@@ -60,9 +78,11 @@ def cmd_live(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     stats = result.stats.to_dict()
     lat = stats["latency_ms"]
-    print(f"{stats['frames_processed']} frames processed, {stats['frames_dropped']} dropped; "
-          f"latency p50 {lat['p50']} ms, p95 {lat['p95']} ms; {stats['live_reps']} reps counted live",
-          file=sys.stderr)
+    print(
+        f"{stats['frames_processed']} frames processed, {stats['frames_dropped']} dropped; "
+        f"latency p50 {lat['p50']} ms, p95 {lat['p95']} ms; {stats['live_reps']} reps counted live",
+        file=sys.stderr,
+    )
     if result.analysis is not None:
         save_if_asked(args, result.analysis.data)
         if args.json:

@@ -1,4 +1,5 @@
 """Command-line options shared by the commands that analyze (analyze, batch, live)."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,10 +20,15 @@ def add_analysis_options(p: argparse.ArgumentParser, scale: bool = True) -> None
 
 
 def add_people_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--people", type=int, default=1, metavar="N",
-                   help="the pose model looks for N people on every frame (default 1: one person, followed by the "
-                        "person lock, which never jumps to someone walking by; 2 is the old, slower setting, about "
-                        "1.5x the time per frame, with unfiltered landmarks)")
+    p.add_argument(
+        "--people",
+        type=int,
+        default=1,
+        metavar="N",
+        help="the pose model looks for N people on every frame (default 1: one person, followed by the "
+        "person lock, which never jumps to someone walking by; 2 is the old, slower setting, about "
+        "1.5x the time per frame, with unfiltered landmarks)",
+    )
 
 
 def check_people(args: argparse.Namespace) -> None:

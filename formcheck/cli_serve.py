@@ -18,18 +18,29 @@ ALL_INTERFACES = ("0.0.0.0", "::")
 
 def add_serve_parser(sub: Any) -> None:
     se = sub.add_parser("serve", help="a local web app: record or choose a video on a phone, read its report there")
-    se.add_argument("--host", default="127.0.0.1",
-                    help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: phones on the "
-                         "same Wi-Fi too, with a QR code to open it)")
+    se.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: phones on the "
+        "same Wi-Fi too, with a QR code to open it)",
+    )
     se.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port)")
-    se.add_argument("--out", default="formcheck-serve", metavar="DIR",
-                    help="folder for the analyses, one subfolder each (default formcheck-serve/)")
-    se.add_argument("--max-upload-mb", type=int, default=1024, metavar="MB",
-                    help="largest video accepted (default 1024)")
+    se.add_argument(
+        "--out",
+        default="formcheck-serve",
+        metavar="DIR",
+        help="folder for the analyses, one subfolder each (default formcheck-serve/)",
+    )
+    se.add_argument(
+        "--max-upload-mb", type=int, default=1024, metavar="MB", help="largest video accepted (default 1024)"
+    )
     se.add_argument("--open", action="store_true", help="open the page in this computer's browser")
-    se.add_argument("--save", action="store_true",
-                    help="store every analyzed set in the training history (the page's checkbox starts ticked; "
-                         "an upload can still say save=0)")
+    se.add_argument(
+        "--save",
+        action="store_true",
+        help="store every analyzed set in the training history (the page's checkbox starts ticked; "
+        "an upload can still say save=0)",
+    )
     add_history_path_option(se)
     se.add_argument("--debug", action="store_true", help="show tracebacks and the server's request log")
     se.set_defaults(func=cmd_serve)
@@ -56,10 +67,14 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
-            raise InputError(f"port {port} is already in use (another formcheck serve?); pass another --port, "
-                             "or --port 0 for any free one") from None
-        raise InputError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); use --host 127.0.0.1, or "
-                         "0.0.0.0 for every network of this computer") from None
+            raise InputError(
+                f"port {port} is already in use (another formcheck serve?); pass another --port, "
+                "or --port 0 for any free one"
+            ) from None
+        raise InputError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); use --host 127.0.0.1, or "
+            "0.0.0.0 for every network of this computer"
+        ) from None
     sock.listen(64)
     sock.set_inheritable(True)
     return sock
@@ -77,8 +92,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         from formcheck.serve import ServeSettings, create_app
     except ImportError as exc:
-        raise InputError(f"formcheck serve needs its web server ({exc.name} is missing): "
-                         "pip install 'formcheck[serve]'") from None
+        raise InputError(
+            f"formcheck serve needs its web server ({exc.name} is missing): pip install 'formcheck[serve]'"
+        ) from None
     if args.max_upload_mb < 1:
         raise InputError(f"--max-upload-mb must be at least 1, got {args.max_upload_mb}")
     out = Path(args.out)
@@ -102,8 +118,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         local = f"http://{args.host}:{port}/?token={token}"
     print(f"On this computer: {local}\nCtrl-C to stop.", flush=True)
     app = create_app(settings)
-    config = uvicorn.Config(app, log_level="info" if args.debug else "warning", access_log=args.debug,
-                            timeout_graceful_shutdown=3)
+    config = uvicorn.Config(
+        app, log_level="info" if args.debug else "warning", access_log=args.debug, timeout_graceful_shutdown=3
+    )
     server = uvicorn.Server(config)
     if args.open:
         import threading

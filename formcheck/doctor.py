@@ -9,23 +9,26 @@
 
 Exit 0 when the essentials work (the model, and OpenCV reading video), else 1.
 """
+
 from __future__ import annotations
 
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
 
 FRAMES, SIZE, FPS = 6, (128, 96), 30.0
-FFMPEG_CODECS = (("H.264", ".mp4", ("-c:v", "libx264", "-pix_fmt", "yuv420p")),
-                 ("HEVC", ".mp4", ("-c:v", "libx265", "-pix_fmt", "yuv420p", "-x265-params", "log-level=none")),
-                 ("VP9", ".webm", ("-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8")),
-                 ("AV1", ".mp4", ("-c:v", "libaom-av1", "-cpu-used", "8", "-b:v", "200k")))
+FFMPEG_CODECS = (
+    ("H.264", ".mp4", ("-c:v", "libx264", "-pix_fmt", "yuv420p")),
+    ("HEVC", ".mp4", ("-c:v", "libx265", "-pix_fmt", "yuv420p", "-x265-params", "log-level=none")),
+    ("VP9", ".webm", ("-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8")),
+    ("AV1", ".mp4", ("-c:v", "libaom-av1", "-cpu-used", "8", "-b:v", "200k")),
+)
 OPENCV_CODECS = (("MPEG-4 (written by OpenCV)", ".mp4", "mp4v"), ("Motion JPEG (written by OpenCV)", ".avi", "MJPG"))
 
 
@@ -77,8 +80,12 @@ def check_model() -> Check:
     where, match = ("bundled ", " (matches)") if info.bundled else ("", "")
     if pose.found:
         return Check("pose model", False, f"{info.path.name} finds a person in a blank picture", essential=True)
-    return Check("pose model", True, f"{where}{info.path.name}, sha256 {info.sha256[:12]}...{match}, loads and runs",
-                 essential=True)
+    return Check(
+        "pose model",
+        True,
+        f"{where}{info.path.name}, sha256 {info.sha256[:12]}...{match}, loads and runs",
+        essential=True,
+    )
 
 
 def check_opencv() -> Check:
@@ -86,9 +93,13 @@ def check_opencv() -> Check:
 
     backends = [reg.getBackendName(b) for b in reg.getStreamBackends() if reg.hasBackend(b)]
     ok = reg.hasBackend(cv2.CAP_FFMPEG)
-    return Check("OpenCV", ok, f"{cv2.__version__}, video file backends: {', '.join(backends) or 'none'}"
-                 + ("" if ok else " (no FFmpeg backend: mp4/mov cannot be read; pip install opencv-contrib-python)"),
-                 essential=True)
+    return Check(
+        "OpenCV",
+        ok,
+        f"{cv2.__version__}, video file backends: {', '.join(backends) or 'none'}"
+        + ("" if ok else " (no FFmpeg backend: mp4/mov cannot be read; pip install opencv-contrib-python)"),
+        essential=True,
+    )
 
 
 def check_opencv_codec(folder: Path, name: str, suffix: str, fourcc: str) -> Check:
@@ -119,13 +130,20 @@ def check_ffmpeg_codec(ffmpeg: str, folder: Path, name: str, suffix: str, args: 
         for i in range(FRAMES):
             writer.write(check_frame(i))
         writer.release()
-    proc = subprocess.run([ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-i", str(src), *args, str(path)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-i", str(src), *args, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if proc.returncode or not path.exists():
         return Check(f"{name} decoding", False, "not checked: this ffmpeg cannot encode it")
     problem = read_back(path)
-    return Check(f"{name} decoding", problem is None,
-                 f"{problem}: re-encode such clips to H.264" if problem else "OpenCV decodes it")
+    return Check(
+        f"{name} decoding",
+        problem is None,
+        f"{problem}: re-encode such clips to H.264" if problem else "OpenCV decodes it",
+    )
 
 
 def check_cameras() -> Check:
@@ -134,15 +152,16 @@ def check_cameras() -> Check:
     found = list_cameras()
     if found:
         return Check("cameras", True, "working: " + ", ".join(f"#{i}" for i in found))
-    return Check("cameras", False, f"none found (tried #{CAMERA_INDICES[0]}-#{CAMERA_INDICES[-1]}); only live mode "
-                 "needs one")
+    return Check(
+        "cameras", False, f"none found (tried #{CAMERA_INDICES[0]}-#{CAMERA_INDICES[-1]}); only live mode needs one"
+    )
 
 
 def safely(name: str, essential: bool, check: Callable[[], Check | list[Check]]) -> list[Check]:
     """A check that raises becomes a failed line, never a traceback."""
     try:
         result = check()
-    except Exception as exc:  # noqa: BLE001 - the doctor reports every failure
+    except Exception as exc:
         return [Check(name, False, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", essential)]
     return result if isinstance(result, list) else [result]
 
@@ -153,11 +172,26 @@ def run_checks() -> list[Check]:
     with tempfile.TemporaryDirectory(prefix="formcheck-doctor-") as tmp:
         folder = Path(tmp)
         for name, suffix, fourcc in OPENCV_CODECS:
-            checks += safely(name, fourcc == "mp4v", lambda: check_opencv_codec(folder, name, suffix, fourcc))
-        checks.append(Check("ffmpeg", ffmpeg is not None, ffmpeg or "not found: only the tests, the renderer and "
-                            "the codec checks below need it (pip install imageio-ffmpeg)"))
+            checks += safely(
+                name,
+                fourcc == "mp4v",
+                lambda name=name, suffix=suffix, fourcc=fourcc: check_opencv_codec(folder, name, suffix, fourcc),
+            )
+        checks.append(
+            Check(
+                "ffmpeg",
+                ffmpeg is not None,
+                ffmpeg
+                or "not found: only the tests, the renderer and "
+                "the codec checks below need it (pip install imageio-ffmpeg)",
+            )
+        )
         for name, suffix, args in FFMPEG_CODECS if ffmpeg else ():
-            checks += safely(f"{name} decoding", False, lambda: check_ffmpeg_codec(ffmpeg, folder, name, suffix, args))
+            checks += safely(
+                f"{name} decoding",
+                False,
+                lambda name=name, suffix=suffix, args=args: check_ffmpeg_codec(ffmpeg, folder, name, suffix, args),
+            )
     return checks + safely("cameras", False, check_cameras)
 
 

@@ -1,4 +1,5 @@
 """One error hierarchy. Every message is one line that says what is wrong and how to fix it."""
+
 from __future__ import annotations
 
 

@@ -113,7 +113,7 @@ def _run_model(
         with frame_progress(f"pose {source.path.name}", total, enabled=show_progress) as advance:
             last = [-1]
 
-            def progress(frame, pose) -> None:  # noqa: ANN001 - counts source frames, skipped ones too
+            def progress(frame, pose) -> None:
                 advance(frame.index - last[0])
                 last[0] = frame.index
                 if on_progress is not None:

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -140,7 +141,7 @@ def _analyze_all(
             handoff.put(Analyzed(frame, state, times, time.perf_counter()))
             if control.stop_after(frame):
                 return
-    except BaseException as exc:  # noqa: BLE001 - raised in the calling thread
+    except BaseException as exc:
         failed.append(exc)
     finally:
         handoff.close()

@@ -7,14 +7,16 @@ events are appended to the output folder on every frame (formcheck.io.recorder),
 kill loses nothing; on exit the whole session is analyzed like `formcheck analyze` (report.json,
 reps.csv, report.html) with the live figures added under "live".
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -58,13 +60,19 @@ class LiveStats:
 
     def to_dict(self) -> dict[str, Any]:
         lat = np.asarray(self.latency_ms, float)
-        pct = (lambda q: round(float(np.percentile(lat, q)), 1) if lat.size else None)  # noqa: E731
+        pct = lambda q: round(float(np.percentile(lat, q)), 1) if lat.size else None
         fps = self.frames_processed / self.duration_s if self.duration_s > 0 else None
-        return {"frames_read": self.frames_read, "frames_processed": self.frames_processed,
-                "frames_dropped": self.frames_dropped, "duration_s": round(self.duration_s, 3),
-                "latency_ms": {"p50": pct(50), "p95": pct(95), "max": pct(100)}, "live_reps": self.live_reps,
-                "analyzed_fps": None if fps is None else round(fps, 2), "stages_ms": stage_summary(self.stages),
-                "pose_rechecks": self.pose_rechecks}
+        return {
+            "frames_read": self.frames_read,
+            "frames_processed": self.frames_processed,
+            "frames_dropped": self.frames_dropped,
+            "duration_s": round(self.duration_s, 3),
+            "latency_ms": {"p50": pct(50), "p95": pct(95), "max": pct(100)},
+            "live_reps": self.live_reps,
+            "analyzed_fps": None if fps is None else round(fps, 2),
+            "stages_ms": stage_summary(self.stages),
+            "pose_rechecks": self.pose_rechecks,
+        }
 
 
 @dataclass
@@ -101,9 +109,9 @@ class _Replay:
 def open_frames(opts: LiveOptions) -> tuple[Any, Any]:
     """(source, frames): a camera read on a background thread (newest frame only), a video file, or a
     landmarks CSV replayed without the pose model."""
+    from formcheck.inputs import is_landmarks_csv
     from formcheck.io.live_source import LatestFrames, ReplayFrames, SyncFrames
     from formcheck.io.video import CameraSource, VideoFileSource
-    from formcheck.inputs import is_landmarks_csv
 
     if opts.source is not None and is_landmarks_csv(opts.source):
         replay = _Replay(opts.source)
@@ -129,8 +137,9 @@ def event_record(ev: LiveEvent) -> dict[str, Any]:
 class LiveSession:
     """One live session: feed frames with step(); stop with finish()."""
 
-    def __init__(self, opts: LiveOptions, out_dir: Path, width: int, height: int, fps: float,
-                 refined: bool = False) -> None:
+    def __init__(
+        self, opts: LiveOptions, out_dir: Path, width: int, height: int, fps: float, refined: bool = False
+    ) -> None:
         """refined: frames come with refined feet (tracked, or replayed from a CSV that has them)."""
         self.opts, self.out_dir = opts, out_dir
         self.width, self.height = width, height
@@ -158,8 +167,16 @@ class LiveSession:
         for ev in update.events:
             self._on_event(ev)
         self.stats.frames_processed += 1
-        state = live_state(update, xy, pose.vis, self.width, self.height, self.banners,
-                           min_vis=self.opts.config.cleaning.min_visibility, smoother=self.smoother)
+        state = live_state(
+            update,
+            xy,
+            pose.vis,
+            self.width,
+            self.height,
+            self.banners,
+            min_vis=self.opts.config.cleaning.min_visibility,
+            smoother=self.smoother,
+        )
         return update, state
 
     def _with_refined_feet(self, t: float, xy: np.ndarray, refined: np.ndarray | None) -> np.ndarray:
@@ -228,11 +245,24 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
     source, frames = open_frames(opts)
     try:
         with _estimator(opts, frames) as estimator:
-            session = LiveSession(opts, out_dir, source.info.width, source.info.height, source.info.fps,
-                                  refined=_records_refined(opts, source))
-            session.recorder.event({"event": "start", "source": opts.source or f"camera {opts.camera or 0}",
-                                    "width": source.info.width, "height": source.info.height, "fps": source.info.fps,
-                                    "started": datetime.now().astimezone().isoformat(timespec="seconds")})
+            session = LiveSession(
+                opts,
+                out_dir,
+                source.info.width,
+                source.info.height,
+                source.info.fps,
+                refined=_records_refined(opts, source),
+            )
+            session.recorder.event(
+                {
+                    "event": "start",
+                    "source": opts.source or f"camera {opts.camera or 0}",
+                    "width": source.info.width,
+                    "height": source.info.height,
+                    "fps": source.info.fps,
+                    "started": datetime.now().astimezone().isoformat(timespec="seconds"),
+                }
+            )
             try:
                 _run_frames(session, frames, estimator, window, on_frame)
             except KeyboardInterrupt:
@@ -281,14 +311,22 @@ def _estimator(opts: LiveOptions, frames: Any) -> Any:
     return PoseEstimator(opts.model, PoseConfig(num_poses=opts.people), quiet=opts.quiet_native)
 
 
-def _run_frames(session: LiveSession, frames: Any, estimator: Any, window: Any,
-                on_frame: Callable[[np.ndarray], None] | None) -> None:
+def _run_frames(
+    session: LiveSession, frames: Any, estimator: Any, window: Any, on_frame: Callable[[np.ndarray], None] | None
+) -> None:
     """The frames through the pipeline: analysis on a thread of its own, overlay and window here."""
     max_s = session.opts.max_seconds
-    control = Control(paused=lambda: session.paused, skipped=lambda n: _add_paused(session, n),
-                      stop_after=lambda f: max_s is not None and f.t - session.first_t >= max_s)
-    run_pipeline(frames, _analyzer(session, estimator, _foot_tracker(session.opts, frames)),
-                 _shower(session, window, on_frame), control)
+    control = Control(
+        paused=lambda: session.paused,
+        skipped=lambda n: _add_paused(session, n),
+        stop_after=lambda f: max_s is not None and f.t - session.first_t >= max_s,
+    )
+    run_pipeline(
+        frames,
+        _analyzer(session, estimator, _foot_tracker(session.opts, frames)),
+        _shower(session, window, on_frame),
+        control,
+    )
 
 
 def _add_paused(session: LiveSession, n: int) -> None:
@@ -367,12 +405,19 @@ def analyze_session(result: LiveResult, opts: LiveOptions) -> Any:
     except NothingToAnalyzeError as exc:
         result.warnings.append(f"the recorded session could not be analyzed: {exc}")
         return None
-    live = {**result.stats.to_dict(), "source": opts.source or f"camera {opts.camera or 0}",
-            "realtime": bool(opts.realtime or opts.source is None), "people": opts.people, "reps": result.reps}
+    live = {
+        **result.stats.to_dict(),
+        "source": opts.source or f"camera {opts.camera or 0}",
+        "realtime": bool(opts.realtime or opts.source is None),
+        "people": opts.people,
+        "reps": result.reps,
+    }
     data = analysis.data
     data["live"] = live
     if len(result.reps) != data["rep_count"]:
-        data["warnings"].append(f"the live count ({len(result.reps)} reps) differs from the full analysis of the "
-                                f"recording ({data['rep_count']} reps); the report gives the full analysis")
+        data["warnings"].append(
+            f"the live count ({len(result.reps)} reps) differs from the full analysis of the "
+            f"recording ({data['rep_count']} reps); the report gives the full analysis"
+        )
     write_report_files(data, result.out_dir)
     return analysis

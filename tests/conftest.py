@@ -1,4 +1,5 @@
 """Shared fixtures: small videos the tests write themselves (no shipped third-party media)."""
+
 from __future__ import annotations
 
 import os

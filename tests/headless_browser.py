@@ -8,32 +8,45 @@ test can assert the page attempted none; console messages are collected.
         assert not page.console_errors() and not page.external_requests()
         page.screenshot("shot.png")            # the whole page
 
-Tests use the `browser` fixture (conftest.py: one Chromium per session, `load()` a page per test), which skips when Chromium is missing unless
+Tests use the `browser` fixture (conftest.py: one Chromium per session, `load()` a page per test), which skips
+when Chromium is missing unless
 FORMCHECK_REQUIRE_BROWSER=1 (CI), where a missing browser fails instead.
 Dev: python3 tests/headless_browser.py PAGE.html OUT.png [--size 390x844]
 """
+
 from __future__ import annotations
 
 import base64
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 CHROMIUM = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 CHROMEDRIVER = "/usr/bin/chromedriver"
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:", "chrome:", "chrome-untrusted:", "devtools:")
-FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-         "--disable-default-apps", "--hide-scrollbars", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>")
+FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--hide-scrollbars",
+    "--proxy-server=127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+)
 
 
 def browser_missing() -> str | None:
     """Why headless Chromium cannot run here, or None."""
     try:
-        import selenium  # noqa: F401
+        import selenium  # noqa: F401 - only whether it imports
     except ImportError:
         return "selenium not installed (pip install -e '.[test]')"
     if not any(Path(p).exists() for p in CHROMIUM) or not Path(CHROMEDRIVER).exists():
@@ -42,7 +55,7 @@ def browser_missing() -> str | None:
 
 
 class Page:
-    def __init__(self, driver) -> None:  # noqa: ANN001 - selenium WebDriver
+    def __init__(self, driver) -> None:
         self.driver = driver
         self._perf: list[dict] = []
 
@@ -68,7 +81,7 @@ class Page:
 
         return len(self.driver.find_elements(By.CSS_SELECTOR, css))
 
-    def js(self, script: str):  # noqa: ANN201
+    def js(self, script: str):
         return self.driver.execute_script(script)
 
     def screenshot(self, path: str | Path | None = None, full: bool = True) -> bytes:
@@ -76,8 +89,11 @@ class Page:
         if full:
             m = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
             clip = {"x": 0, "y": 0, "width": m["width"], "height": m["height"], "scale": 1}
-            png = base64.b64decode(self.driver.execute_cdp_cmd(
-                "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})["data"])
+            png = base64.b64decode(
+                self.driver.execute_cdp_cmd(
+                    "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+                )["data"]
+            )
         else:
             png = self.driver.get_screenshot_as_png()
         if path is not None:
@@ -105,26 +121,29 @@ def chromium(size: tuple[int, int] = (1280, 900), loopback: bool = False) -> Ite
     try:
         driver.execute_cdp_cmd("Network.enable", {})
         if not loopback:
-            driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["http://*", "https://*", "ws://*", "wss://*",
-                                                                       "ftp://*"]})
+            driver.execute_cdp_cmd(
+                "Network.setBlockedURLs", {"urls": ["http://*", "https://*", "ws://*", "wss://*", "ftp://*"]}
+            )
         yield driver
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def load(driver, path: str | Path, size: tuple[int, int] | None = None) -> Page:  # noqa: ANN001
+def load(driver, path: str | Path, size: tuple[int, int] | None = None) -> Page:
     """Open a local file in an existing browser (optionally resizing the viewport) and wait for load."""
     if size is not None:
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": size[0] < 600})
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": size[0] < 600},
+        )
     driver.get_log("browser")
     driver.get_log("performance")  # forget what came before this page
     driver.get(Path(path).resolve().as_uri())
     return Page(driver)
 
 
-def png_to_rgb(png: bytes):  # noqa: ANN201 - numpy array
+def png_to_rgb(png: bytes):
     """A PNG screenshot as an RGB array (height, width, 3)."""
     import cv2
     import numpy as np
@@ -134,11 +153,11 @@ def png_to_rgb(png: bytes):  # noqa: ANN201 - numpy array
     return image[:, :, ::-1]
 
 
-def count_color(image, hex_color: str, tol: int = 12) -> int:  # noqa: ANN001 - numpy array
+def count_color(image, hex_color: str, tol: int = 12) -> int:
     """Pixels of an RGB array within tol (per channel) of a #rrggbb colour."""
     import numpy as np
 
-    rgb = np.array([int(hex_color[i:i + 2], 16) for i in (1, 3, 5)])
+    rgb = np.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)])
     return int(np.all(np.abs(image.astype(int) - rgb) <= tol, axis=2).sum())
 
 

@@ -1,4 +1,5 @@
 """The analysis core end to end on synthetic sets with exact truth (formcheck.synth)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,8 +17,9 @@ PHASES = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s")
 
 def tempo_errors(analysis, truth) -> dict[str, float]:
     n = min(len(analysis.reps), len(truth.reps))
-    return {k: float(np.median([analysis.reps[i].metrics[k] - getattr(truth.reps[i], k) for i in range(n)]))
-            for k in PHASES}
+    return {
+        k: float(np.median([analysis.reps[i].metrics[k] - getattr(truth.reps[i], k) for i in range(n)])) for k in PHASES
+    }
 
 
 @pytest.mark.parametrize("name", ["clean_side", "faults_side", "front_faults", "step_on_off", "fatigue"])
@@ -34,8 +36,9 @@ def test_rep_count_side_and_tempo_match_the_truth(name, view):
     np.testing.assert_allclose(starts, [r.t_start for r in truth.reps], atol=0.35)  # every single rep
 
 
-@pytest.mark.parametrize("view, expected", [("side", "side"), ("front", "front"), ("back", "back"),
-                                            ("three_quarter", "front")])
+@pytest.mark.parametrize(
+    "view, expected", [("side", "side"), ("front", "front"), ("back", "back"), ("three_quarter", "front")]
+)
 def test_view_is_detected(view, expected):
     series, _ = make_series(preset("clean_side"), view=view, corruption=MEDIAPIPE_LIKE, seed=1)
     a = analyze_series(series)
@@ -51,8 +54,14 @@ def test_step_on_and_off_are_not_reps():
 
 
 def shifted(series: LandmarkSeries, dt: float = 0.0, scale: float = 1.0) -> LandmarkSeries:
-    return dataclasses.replace(series, t=series.t + dt, xy=series.xy * scale, z=series.z * scale,
-                               width=int(series.width * scale), height=int(series.height * scale))
+    return dataclasses.replace(
+        series,
+        t=series.t + dt,
+        xy=series.xy * scale,
+        z=series.z * scale,
+        width=int(series.width * scale),
+        height=int(series.height * scale),
+    )
 
 
 def test_time_shift_and_camera_distance_change_nothing():
@@ -63,15 +72,17 @@ def test_time_shift_and_camera_distance_change_nothing():
         assert len(a.reps) == len(base.reps)
         for r0, r1 in zip(base.reps, a.reps):
             assert r1.metrics["eccentric_s"] == pytest.approx(r0.metrics["eccentric_s"], abs=0.02)
-            assert r1.metrics["heel_range"]["shank_frac"] == pytest.approx(r0.metrics["heel_range"]["shank_frac"],
-                                                                           abs=0.01)
+            assert r1.metrics["heel_range"]["shank_frac"] == pytest.approx(
+                r0.metrics["heel_range"]["shank_frac"], abs=0.01
+            )
 
 
 def test_walking_across_the_frame_has_no_reps():
     series, _ = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=4)
     drift = (series.t - series.t[0])[:, None] * 1.5 * 150  # ~1.5 shank lengths per second
-    walking = dataclasses.replace(series, xy=series.xy + np.stack([drift, 0 * drift], axis=-1),
-                                  width=int(series.width + drift.max()))  # a wide shot: the walker stays in view
+    walking = dataclasses.replace(
+        series, xy=series.xy + np.stack([drift, 0 * drift], axis=-1), width=int(series.width + drift.max())
+    )  # a wide shot: the walker stays in view
     a = analyze_series(walking)
     assert a.reps == [] and any("no calf raise found" in w for w in a.warnings)
 
@@ -85,7 +96,7 @@ def test_heel_range_in_degrees_and_cm_in_side_view():
     heel, toe = truth.landmarks_px[:, 29 + 1], truth.landmarks_px[:, 31 + 1]  # right heel, right foot index
     line = np.degrees(np.arctan2(toe[:, 1] - heel[:, 1], np.abs(toe[:, 0] - heel[:, 0])))
     for rep, tr in zip(a.reps, truth.reps):
-        at = lambda t0, t1: line[(truth.t >= t0) & (truth.t <= t1)]  # noqa: E731
+        at = lambda t0, t1: line[(truth.t >= t0) & (truth.t <= t1)]
         want = at(tr.t_top_start, tr.t_top_end).max() - at(tr.t_start - 0.3, tr.t_start).min()
         assert rep.metrics["heel_range"]["foot_angle_deg"] == pytest.approx(want, abs=2.0)
     assert all(r.metrics["heel_range"]["cm_source"] == "foot_cm" for r in a.reps)
@@ -108,8 +119,9 @@ def test_no_legs_in_view_is_nothing_to_analyze():
 
 def test_long_gap_splits_the_set_and_is_reported():
 
-    series, truth = make_series(preset("clean_side"), view="side", seed=8,
-                                corruption=dataclasses.replace(MEDIAPIPE_LIKE, gaps=((9.0, 10.5),)))
+    series, truth = make_series(
+        preset("clean_side"), view="side", seed=8, corruption=dataclasses.replace(MEDIAPIPE_LIKE, gaps=((9.0, 10.5),))
+    )
     a = analyze_series(series)
     assert any("no person found" in w for w in a.warnings)
     assert truth.n_reps - 1 <= len(a.reps) <= truth.n_reps
@@ -129,20 +141,32 @@ def with_vis(series: LandmarkSeries, names: tuple[str, ...], value: float) -> La
 FEET = tuple(f"{s}_{p}" for s in ("left", "right") for p in ("ankle", "heel", "foot_index"))
 
 
-@pytest.mark.parametrize("n, message", [
-    (1, "too short: the input has 1 frame; a set needs at least 2 s of video: film the whole set"),
-    (15, "too short: the input lasts 0.50 s and a set needs at least 2 s; film the whole set"),
-])
+@pytest.mark.parametrize(
+    "n, message",
+    [
+        (1, "too short: the input has 1 frame; a set needs at least 2 s of video: film the whole set"),
+        (15, "too short: the input lasts 0.50 s and a set needs at least 2 s; film the whole set"),
+    ],
+)
 def test_too_short_is_nothing_to_analyze(n, message):
     series, _ = make_series(preset("clean_side"), view="side", seed=30)  # no corruption: exact 30 fps
     with pytest.raises(NothingToAnalyzeError, match=message):
         analyze_series(series.slice(0, n))
 
 
-@pytest.mark.parametrize("foot_vis, message", [
-    (0.1, "hips, knees and feet are in view together in only 0% of the frames; the hips to the feet must be in view"),
-    (0.4, r"the feet are barely visible to the pose model \(visibility 0\.40, it needs 0\.5: it is probably guessing"),
-])
+@pytest.mark.parametrize(
+    "foot_vis, message",
+    [
+        (
+            0.1,
+            "hips, knees and feet are in view together in only 0% of the frames; the hips to the feet must be in view",
+        ),
+        (
+            0.4,
+            r"the feet are barely visible to the pose model \(visibility 0\.40, it needs 0\.5: it is probably guessing",
+        ),
+    ],
+)
 def test_a_body_seen_with_faint_feet_never_gives_reps(foot_vis, message):
     """MediaPipe 'finds' a body in a close-up of feet with foot visibility 0.1-0.4 (the real afya clip: < 0.2)."""
     series, truth = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=31)
@@ -155,18 +179,25 @@ def test_legs_outside_the_frame_are_not_in_view():
     """Only the upper body filmed: MediaPipe extrapolates the legs below the frame with high visibility."""
     series, _ = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=32)
     cropped = dataclasses.replace(series, height=int(np.nanmedian(series.xy[:, 25, 1])) - 20)  # above the knees
-    with pytest.raises(NothingToAnalyzeError, match="hips, knees and feet are in view together in only 0% of the "
-                                                    "frames; the hips to the feet must be in view: film side-on"):
+    with pytest.raises(
+        NothingToAnalyzeError,
+        match="hips, knees and feet are in view together in only 0% of the "
+        "frames; the hips to the feet must be in view: film side-on",
+    ):
         analyze_series(cropped)
 
 
 def test_no_reps_with_the_legs_mostly_out_of_view_blames_the_framing():
     series, _ = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=33)
     drift = (series.t - series.t[0])[:, None] * 1.5 * 150
-    walking = dataclasses.replace(series, xy=series.xy + np.stack([drift, 0 * drift], axis=-1),
-                                  width=int(series.width + 0.4 * drift.max()))  # walks out of the shot at 40 %
-    with pytest.raises(NothingToAnalyzeError, match=r"no calf raise found, and the hips to the feet are in view in "
-                                                    r"only 4\d% of the frames"):
+    walking = dataclasses.replace(
+        series, xy=series.xy + np.stack([drift, 0 * drift], axis=-1), width=int(series.width + 0.4 * drift.max())
+    )  # walks out of the shot at 40 %
+    with pytest.raises(
+        NothingToAnalyzeError,
+        match=r"no calf raise found, and the hips to the feet are in view in "
+        r"only 4\d% of the frames",
+    ):
         analyze_series(walking)
 
 
@@ -176,8 +207,15 @@ def test_variable_frame_rate_with_jumps_gives_the_same_reps():
     keep = rng.random(len(series)) > 0.3  # a phone dropping ~30 % of frames irregularly
     keep[(series.t > 5.4) & (series.t < 5.8)] = False  # and one 0.4 s jump in rep 1's bottom pause
     vfr = series.slice(0, len(series))
-    vfr = LandmarkSeries(t=vfr.t[keep], xy=vfr.xy[keep], z=vfr.z[keep], vis=vfr.vis[keep], width=vfr.width,
-                         height=vfr.height, frame=vfr.frame[keep])
+    vfr = LandmarkSeries(
+        t=vfr.t[keep],
+        xy=vfr.xy[keep],
+        z=vfr.z[keep],
+        vis=vfr.vis[keep],
+        width=vfr.width,
+        height=vfr.height,
+        frame=vfr.frame[keep],
+    )
     a = analyze_series(vfr)
     assert len(a.reps) == truth.n_reps
     assert all(abs(e) <= 0.3 for e in tempo_errors(a, truth).values()), tempo_errors(a, truth)

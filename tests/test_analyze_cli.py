@@ -1,4 +1,5 @@
 """`formcheck analyze`: outputs, report.json vs reps.csv, --json, config files, errors."""
+
 from __future__ import annotations
 
 import csv
@@ -48,8 +49,12 @@ def test_analyze_csv_writes_the_outputs_that_agree(landmarks_csv, tmp_path, caps
 
 def test_json_flag_prints_the_report(landmarks_csv, tmp_path):
     path, truth = landmarks_csv
-    proc = subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(path), "-o", str(tmp_path), "--json"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "formcheck", "analyze", str(path), "-o", str(tmp_path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["rep_count"] == truth.n_reps
 
@@ -66,12 +71,15 @@ def test_default_config_file_documents_exactly_the_defaults():
     assert load_config(ROOT / "formcheck" / "default_config.toml") == AnalysisConfig()
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[reps]\nhysteresis = 0.3\n", "unknown config key 'reps.hysteresis'"),
-    ("[reps]\nhysteresis_frac = 'high'\n", "must be a number"),
-    ("side = 'up'\n", "side must be"),
-    ("[reps\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[reps]\nhysteresis = 0.3\n", "unknown config key 'reps.hysteresis'"),
+        ("[reps]\nhysteresis_frac = 'high'\n", "must be a number"),
+        ("side = 'up'\n", "side must be"),
+        ("[reps\n", "not valid TOML"),
+    ],
+)
 def test_bad_config_is_a_clear_error(tmp_path, text, message):
     path = tmp_path / "c.toml"
     path.write_text(text)

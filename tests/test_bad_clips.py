@@ -4,18 +4,19 @@ leaving and coming back, two people, rotated, 4K and tiny frames.
 
 Clips are short (10 fps, 1-3 s) to keep MediaPipe's time modest.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import ffmpeg
+
 from formcheck.cli import main
 from formcheck.core.landmarks import INDEX
-from formcheck.io.landmarks_csv import load_landmarks_csv
 from formcheck.inputs import extract_video
+from formcheck.io.landmarks_csv import load_landmarks_csv
 from formcheck.synth import load_truth
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
@@ -41,8 +42,10 @@ def leg_error(xy: np.ndarray, t_src: np.ndarray, truth, dx: float = 0.0) -> floa
     want = truth.landmarks_px[frames][:, [INDEX[n] for n in LEG]] + (dx, 0.0)
     got = xy[:, [INDEX[n] for n in LEG]]
     tl = truth.landmarks_px[frames]
-    leg = np.median(np.hypot(*(tl[:, INDEX["right_hip"]] - tl[:, INDEX["right_knee"]]).T)
-                    + np.hypot(*(tl[:, INDEX["right_knee"]] - tl[:, INDEX["right_ankle"]]).T))
+    leg = np.median(
+        np.hypot(*(tl[:, INDEX["right_hip"]] - tl[:, INDEX["right_knee"]]).T)
+        + np.hypot(*(tl[:, INDEX["right_knee"]] - tl[:, INDEX["right_ankle"]]).T)
+    )
     return float(np.nanmedian(np.hypot(*(got - want).T)) / leg)
 
 
@@ -58,8 +61,15 @@ def test_part_of_the_body_in_frame_is_refused_with_how_to_film(tmp_path, capsys,
     clip = derive(tmp_path / f"{name}.mp4", 2.0, 2.5, f"{crop},fps=10")
     line = refused(clip, tmp_path / "out", capsys)
     assert FILMING in line
-    assert any(reason in line for reason in ("no person found in", "in view together in only",
-                                             "the feet are barely visible", "no calf raise found, and"))
+    assert any(
+        reason in line
+        for reason in (
+            "no person found in",
+            "in view together in only",
+            "the feet are barely visible",
+            "no calf raise found, and",
+        )
+    )
     assert len(load_landmarks_csv(tmp_path / "out" / "landmarks.csv")) == 25  # the extraction is kept
 
 
@@ -70,10 +80,13 @@ def test_no_person_is_refused(tmp_path, capsys):
     assert line == f"formcheck: error: no person found in 100% of the frames; {FILMING}, in good light"
 
 
-@pytest.mark.parametrize("seconds, frames, message", [
-    (1.0, 1, "too short: the input has 1 frame; a set needs at least 2 s of video: film the whole set"),
-    (0.5, 15, "too short: the input lasts 0.50 s and a set needs at least 2 s; film the whole set"),
-])
+@pytest.mark.parametrize(
+    "seconds, frames, message",
+    [
+        (1.0, 1, "too short: the input has 1 frame; a set needs at least 2 s of video: film the whole set"),
+        (0.5, 15, "too short: the input lasts 0.50 s and a set needs at least 2 s; film the whole set"),
+    ],
+)
 def test_too_short_clips_are_refused_and_keep_their_landmarks(tmp_path, capsys, seconds, frames, message):
     clip = derive(tmp_path / "short.mp4", 3.0, seconds, "fps=30", CLEAN, "-frames:v", str(frames))
     assert message in refused(clip, tmp_path / "out", capsys)
@@ -83,9 +96,19 @@ def test_too_short_clips_are_refused_and_keep_their_landmarks(tmp_path, capsys, 
 
 def test_the_person_leaves_and_comes_back(tmp_path, truth):
     clip = tmp_path / "away.mp4"
-    ffmpeg("-i", str(CLEAN), "-f", "lavfi", "-i", "color=c=0xb4b0a6:s=540x960:r=10:d=1.5", "-filter_complex",
-           "[0:v]trim=1.0:2.5,setpts=PTS-STARTPTS,fps=10,setsar=1[a];[0:v]trim=4.0:5.5,setpts=PTS-STARTPTS,fps=10,"
-           "setsar=1[b];[1:v]setsar=1[c];[a][c][b]concat=n=3:v=1:a=0,format=yuv420p", *ENCODE, str(clip))
+    ffmpeg(
+        "-i",
+        str(CLEAN),
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0xb4b0a6:s=540x960:r=10:d=1.5",
+        "-filter_complex",
+        "[0:v]trim=1.0:2.5,setpts=PTS-STARTPTS,fps=10,setsar=1[a];[0:v]trim=4.0:5.5,setpts=PTS-STARTPTS,fps=10,"
+        "setsar=1[b];[1:v]setsar=1[c];[a][c][b]concat=n=3:v=1:a=0,format=yuv420p",
+        *ENCODE,
+        str(clip),
+    )
     result = extract_video(clip, show_progress=False)
     s = result.series
     assert len(s) == 45
@@ -97,8 +120,24 @@ def test_the_person_leaves_and_comes_back(tmp_path, truth):
 
 def test_two_people_it_stays_on_one_of_them(tmp_path, truth):
     clip = tmp_path / "two.mp4"
-    ffmpeg("-ss", "2", "-t", "1.5", "-i", str(CLEAN), "-ss", "2", "-t", "1.5", "-i", str(OTHER), "-filter_complex",
-           "[0:v][1:v]hstack=inputs=2,fps=10", *ENCODE, str(clip))
+    ffmpeg(
+        "-ss",
+        "2",
+        "-t",
+        "1.5",
+        "-i",
+        str(CLEAN),
+        "-ss",
+        "2",
+        "-t",
+        "1.5",
+        "-i",
+        str(OTHER),
+        "-filter_complex",
+        "[0:v][1:v]hstack=inputs=2,fps=10",
+        *ENCODE,
+        str(clip),
+    )
     s = extract_video(clip, show_progress=False).series
     found = np.flatnonzero(s.found)
     assert len(found) >= 12
@@ -132,8 +171,10 @@ def test_4k_frames_give_landmarks_in_4k_pixels(tmp_path, truth):
 def test_tiny_frames_are_warned(tmp_path, truth):
     clip = derive(tmp_path / "tiny.mp4", 2.0, 1.0, "scale=50:90,pad=160:90:55:0,fps=10")
     result = extract_video(clip, show_progress=False)
-    assert ("the video is only 160x90 pixels: the pose model needs the body larger than that; film at 720p or more"
-            in result.warnings)
+    assert (
+        "the video is only 160x90 pixels: the pose model needs the body larger than that; film at 720p or more"
+        in result.warnings
+    )
     s = result.series  # MediaPipe still finds the 90 px person here, coarsely: a warning, not a refusal
     k = np.flatnonzero(s.found)
     assert len(k) >= 5

@@ -1,5 +1,6 @@
 """`formcheck batch`: same reports as one by one (2 local workers, a Dask LocalCluster), resuming,
 failing clips, output folders, index.html and summary.csv."""
+
 from __future__ import annotations
 
 import builtins
@@ -60,8 +61,10 @@ def local_run(clips, tmp_path_factory) -> tuple[Path, int, str]:
 
 
 def rows_by_input(out: Path, clips: Path) -> dict[str, dict[str, str]]:
-    return {Path(r["input"]).relative_to(clips).as_posix(): r
-            for r in csv.DictReader((out / "summary.csv").open(encoding="utf-8"))}
+    return {
+        Path(r["input"]).relative_to(clips).as_posix(): r
+        for r in csv.DictReader((out / "summary.csv").open(encoding="utf-8"))
+    }
 
 
 def test_two_workers_give_the_same_reports_as_one_by_one(clips, local_run, tmp_path):
@@ -75,7 +78,10 @@ def test_two_workers_give_the_same_reports_as_one_by_one(clips, local_run, tmp_p
             assert (out / row["folder"] / name).read_bytes() == (one.out_dir / name).read_bytes(), (rel, name)
         report = one.data
         assert (int(row["reps"]), int(row["clean_reps"]), row["side"]) == (
-            report["rep_count"], report["summary"]["clean_reps"], report["side"])
+            report["rep_count"],
+            report["summary"]["clean_reps"],
+            report["side"],
+        )
         assert row["main_fault"] == (report["summary"]["most_frequent_fault"] or "")
         assert row["stop_set_rep"] == str((report["stop_set"] or {}).get("rep") or "")
     assert rows["b/set.csv"]["main_fault"] and rows["b/set.csv"]["stop_set_rep"]  # the faulty set shows them
@@ -86,7 +92,12 @@ def test_a_failing_clip_is_reported_and_the_others_finish(clips, local_run):
     rows = rows_by_input(out, clips)
     assert code == 7
     assert {k: r["status"] for k, r in rows.items()} == {
-        "fatigue.csv": "ok", "legs_unseen.csv": "failed", "a/set.csv": "ok", "b/broken.mp4": "failed", "b/set.csv": "ok"}
+        "fatigue.csv": "ok",
+        "legs_unseen.csv": "failed",
+        "a/set.csv": "ok",
+        "b/broken.mp4": "failed",
+        "b/set.csv": "ok",
+    }
     assert rows["b/broken.mp4"]["exit_code"] == "2" and "broken.mp4 is a text file" in rows["b/broken.mp4"]["error"]
     assert rows["legs_unseen.csv"]["exit_code"] == "3" and "\n" not in rows["legs_unseen.csv"]["error"]
     assert "5 inputs: 3 analyzed, 0 already done, 2 failed" in stdout
@@ -110,7 +121,7 @@ class _Links(HTMLParser):
         super().__init__()
         self.hrefs: list[str] = []
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         self.hrefs += [v for k, v in attrs if tag == "a" and k == "href"]
 
 
@@ -130,14 +141,17 @@ def test_resuming_skips_done_clips_and_redoes_changed_ones(clips, local_run, tmp
     again = run_batch([clips / "a", clips / "b" / "set.csv", clips / "fatigue.csv"], out, workers=1)
     assert [r.status for r in again.results] == ["skipped"] * 3  # nothing ran: no worker process was started
     assert (out / rows["b/set.csv"]["folder"] / "report.json").stat().st_mtime_ns == stamp
-    assert [r["reps"] for r in csv.DictReader((out / "summary.csv").open())] == \
-        [rows[rel]["reps"] for rel in ("a/set.csv", "b/set.csv", "fatigue.csv")]
+    assert [r["reps"] for r in csv.DictReader((out / "summary.csv").open())] == [
+        rows[rel]["reps"] for rel in ("a/set.csv", "b/set.csv", "fatigue.csv")
+    ]
 
     [job], _ = plan_jobs([clips / "b" / "set.csv"])
     same = make_settings(out)
     assert load_done(job, same)["rep_count"] == int(rows["b/set.csv"]["reps"])
-    for other in (make_settings(out, load_config(None, side="left")),  # another setting: redone
-                  dataclasses.replace(same, mediapipe_version="0.0.1")):  # another pose engine: redone for videos
+    for other in (
+        make_settings(out, load_config(None, side="left")),  # another setting: redone
+        dataclasses.replace(same, mediapipe_version="0.0.1"),
+    ):  # another pose engine: redone for videos
         changed = other.fingerprint("video") != same.fingerprint("video")
         assert changed and (load_done(job, other) is None) == (other.config != same.config)
     record = (out / job.name / DONE_FILE).read_text()
@@ -151,15 +165,18 @@ def test_resuming_skips_done_clips_and_redoes_changed_ones(clips, local_run, tmp
 
 def test_dask_local_cluster_gives_the_same_reports(clips, local_run, tmp_path):
     import distributed  # in the test extra: CI must have it (no skip)
+
     out = tmp_path / "dask"
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         outcome = run_batch([clips / "a", clips / "b"], out, scheduler=cluster.scheduler_address)
     local = {k: r for k, r in rows_by_input(local_run[0], clips).items() if k[:2] in ("a/", "b/")}
     remote = rows_by_input(out, clips)
     ignore = {"seconds"}  # wall time per clip; nothing in the clips' folders differs
-    assert {k: {c: v for c, v in r.items() if c not in ignore} for k, r in remote.items()} == \
-        {k: {c: v for c, v in r.items() if c not in ignore} for k, r in local.items()}
+    assert {k: {c: v for c, v in r.items() if c not in ignore} for k, r in remote.items()} == {
+        k: {c: v for c, v in r.items() if c not in ignore} for k, r in local.items()
+    }
     assert outcome.count("ok") == 2 and outcome.count("failed") == 1 and len(remote) == 3
     for rel in ("a/set.csv", "b/set.csv"):
         folder = local[rel]["folder"]
@@ -173,7 +190,7 @@ def test_dask_local_cluster_gives_the_same_reports(clips, local_run, tmp_path):
 def test_missing_dask_is_one_clear_line(clips, tmp_path, monkeypatch, capsys):
     real_import = builtins.__import__
 
-    def no_dask(name, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+    def no_dask(name, *args, **kwargs):
         if name == "distributed" or name.startswith("distributed."):
             raise ImportError("No module named 'distributed'")
         return real_import(name, *args, **kwargs)
@@ -198,6 +215,7 @@ def test_bad_batch_options_fail_before_any_work(clips, tmp_path, capsys):
 
 # --- a worker process that dies ------------------------------------------------------------------
 
+
 def test_a_clip_that_kills_its_worker_fails_alone(clips, tmp_path):
     from workers import crash_on_b
 
@@ -212,8 +230,9 @@ def test_a_clip_that_kills_its_worker_fails_alone(clips, tmp_path):
 def test_a_clip_over_the_time_limit_fails_and_its_worker_is_replaced(clips, tmp_path):
     import time
 
-    from formcheck.batch.executors import TIMED_OUT
     from workers import hang_on_slow
+
+    from formcheck.batch.executors import TIMED_OUT
 
     slow = tmp_path / "in" / "slow.csv"
     slow.parent.mkdir()
@@ -222,11 +241,17 @@ def test_a_clip_over_the_time_limit_fails_and_its_worker_is_replaced(clips, tmp_
     jobs, _ = plan_jobs(inputs)
     settings = BatchSettings(str(tmp_path / "out"))
     start = time.monotonic()
-    results = {Path(r.job.path).name if "slow" in r.job.path else Path(r.job.path).relative_to(clips).as_posix(): r
-               for r in run_local(jobs, settings, 1, hang_on_slow, clip_timeout=20)}
+    results = {
+        Path(r.job.path).name if "slow" in r.job.path else Path(r.job.path).relative_to(clips).as_posix(): r
+        for r in run_local(jobs, settings, 1, hang_on_slow, clip_timeout=20)
+    }
     took = time.monotonic() - start
-    assert {k: r.status for k, r in results.items()} == {"slow.csv": "failed", "a/set.csv": "ok", "b/set.csv": "ok",
-                                                         "fatigue.csv": "ok"}  # one worker: replaced, not blocked
+    assert {k: r.status for k, r in results.items()} == {
+        "slow.csv": "failed",
+        "a/set.csv": "ok",
+        "b/set.csv": "ok",
+        "fatigue.csv": "ok",
+    }  # one worker: replaced, not blocked
     assert results["slow.csv"].exit_code == TIMED_OUT
     assert "--clip-timeout" in results["slow.csv"].error and "\n" not in results["slow.csv"].error
     assert took < 600  # the hung clip sleeps an hour
@@ -237,8 +262,21 @@ def test_clip_timeout_options_are_checked(tmp_path, capsys):
 
     assert main(["batch", str(tmp_path), "-o", str(tmp_path / "o"), "--clip-timeout", "0"]) == 2
     assert "--clip-timeout must be" in capsys.readouterr().err
-    assert main(["batch", str(tmp_path), "-o", str(tmp_path / "o"), "--clip-timeout", "5",
-                 "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert (
+        main(
+            [
+                "batch",
+                str(tmp_path),
+                "-o",
+                str(tmp_path / "o"),
+                "--clip-timeout",
+                "5",
+                "--scheduler",
+                "tcp://127.0.0.1:1",
+            ]
+        )
+        == 2
+    )
     assert "local workers" in capsys.readouterr().err
 
 
@@ -247,7 +285,7 @@ def test_the_summary_is_current_while_the_batch_runs(clips, tmp_path):
 
     seen = []
 
-    def look(result) -> None:  # noqa: ANN001 - runs in this process as each clip finishes
+    def look(result) -> None:
         seen.append([r["status"] for r in csv.DictReader((tmp_path / "summary.csv").open())])
 
     inputs = [clips / rel for rel in GOOD]
@@ -259,6 +297,7 @@ def test_the_summary_is_current_while_the_batch_runs(clips, tmp_path):
 
 # --- one real video, saved to the history --------------------------------------------------------
 
+
 def test_a_real_video_batch_runs_the_model_resumes_and_saves(tmp_path, capsys):
     from conftest import ffmpeg
 
@@ -266,11 +305,36 @@ def test_a_real_video_batch_runs_the_model_resumes_and_saves(tmp_path, capsys):
 
     clip = tmp_path / "in" / "short.mp4"
     clip.parent.mkdir()
-    ffmpeg("-i", str(ROOT / "sample_videos" / "clean_side.mp4"), "-t", "2.5", "-vf", "scale=270:480", "-c:v", "mpeg4",
-           "-q:v", "4", "-metadata", "creation_time=2024-06-01T08:30:00Z", str(clip))
+    ffmpeg(
+        "-i",
+        str(ROOT / "sample_videos" / "clean_side.mp4"),
+        "-t",
+        "2.5",
+        "-vf",
+        "scale=270:480",
+        "-c:v",
+        "mpeg4",
+        "-q:v",
+        "4",
+        "-metadata",
+        "creation_time=2024-06-01T08:30:00Z",
+        str(clip),
+    )
     out, db = tmp_path / "out", tmp_path / "h.sqlite"
-    args = ["batch", str(clip.parent), "-o", str(out), "--workers", "1", "--quiet", "--save", "--athlete", "kim",
-            "--history", str(db)]
+    args = [
+        "batch",
+        str(clip.parent),
+        "-o",
+        str(out),
+        "--workers",
+        "1",
+        "--quiet",
+        "--save",
+        "--athlete",
+        "kim",
+        "--history",
+        str(db),
+    ]
     assert main(args) == 0
     [folder] = [p for p in out.iterdir() if p.is_dir()]
     report = json.loads((folder / "report.json").read_text())
@@ -280,7 +344,10 @@ def test_a_real_video_batch_runs_the_model_resumes_and_saves(tmp_path, capsys):
     assert report["input"]["frames"] == rows == 75 and report["input"]["detection_rate"] > 0.9
     [saved] = load_sets(db)
     assert (saved.athlete, saved.time_source, saved.performed_at.isoformat()) == (
-        "kim", "metadata", "2024-06-01T08:30:00+00:00")
+        "kim",
+        "metadata",
+        "2024-06-01T08:30:00+00:00",
+    )
     capsys.readouterr()
     assert main(args) == 0  # same video, same model and settings: skipped, saved again without a second copy
     assert "1 inputs: 0 analyzed, 1 already done, 0 failed" in capsys.readouterr().out

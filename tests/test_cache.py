@@ -1,32 +1,52 @@
 """The landmark cache: same video, model and settings -> no model run; damaged entries are redone."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import write_clip
+
 from formcheck.core.landmarks import LandmarkSeries
+from formcheck.inputs import extract_video
 from formcheck.io import cache
 from formcheck.io.extract import ExtractConfig
 from formcheck.io.video import VideoInfo
-from formcheck.inputs import extract_video
 
-INFO = VideoInfo(path="a.mp4", kind="file", fps=29.97, frame_count=3, width=640, height=360, rotation=90,
-                 duration_s=0.1, codec="avc1")
+INFO = VideoInfo(
+    path="a.mp4",
+    kind="file",
+    fps=29.97,
+    frame_count=3,
+    width=640,
+    height=360,
+    rotation=90,
+    duration_s=0.1,
+    codec="avc1",
+)
 
 
 def series(n: int = 3) -> LandmarkSeries:
     rng = np.random.default_rng(0)
     xy = np.round(rng.uniform(0, 600, (n, 33, 2)), 3)
     xy[1] = np.nan
-    return LandmarkSeries(t=np.arange(n) / 29.97, xy=xy, z=rng.normal(size=(n, 33)), vis=rng.uniform(size=(n, 33)),
-                          width=640, height=360, frame=np.arange(n) * 2, presence=rng.uniform(size=(n, 33)),
-                          world=rng.normal(size=(n, 33, 3)))
+    return LandmarkSeries(
+        t=np.arange(n) / 29.97,
+        xy=xy,
+        z=rng.normal(size=(n, 33)),
+        vis=rng.uniform(size=(n, 33)),
+        width=640,
+        height=360,
+        frame=np.arange(n) * 2,
+        presence=rng.uniform(size=(n, 33)),
+        world=rng.normal(size=(n, 33, 3)),
+    )
 
 
 def same(a: LandmarkSeries, b: LandmarkSeries) -> bool:
-    return all(np.array_equal(getattr(a, k), getattr(b, k), equal_nan=k != "frame")
-               for k in ("t", "xy", "z", "vis", "frame", "presence", "world")) and (a.width, a.height) == (b.width, b.height)
+    return all(
+        np.array_equal(getattr(a, k), getattr(b, k), equal_nan=k != "frame")
+        for k in ("t", "xy", "z", "vis", "frame", "presence", "world")
+    ) and (a.width, a.height) == (b.width, b.height)
 
 
 def test_an_entry_reads_back_exactly_with_its_video_info_and_warnings(landmark_cache_in_tmp):
@@ -48,7 +68,7 @@ def test_a_damaged_entry_is_ignored(landmark_cache_in_tmp, damage):
 
 
 def test_the_key_changes_with_input_model_and_settings():
-    key = lambda i, m, s: cache.cache_key(i, m, s)  # noqa: E731
+    key = lambda i, m, s: cache.cache_key(i, m, s)
     base = key("a" * 64, "b" * 64, ExtractConfig().key())
     assert base == key("a" * 64, "b" * 64, ExtractConfig().key())
     assert base != key("c" * 64, "b" * 64, ExtractConfig().key())
@@ -114,7 +134,7 @@ def _set_used(path, t: float) -> None:
 def test_the_cache_keeps_under_its_cap_least_recently_used_out_first(landmark_cache_in_tmp, monkeypatch):
     one = cache.save_entry("a", series(200), INFO, []).stat().st_size
     monkeypatch.setenv(cache.MAX_ENV_VAR, str(3.5 * one / (1 << 20)))  # room for three entries
-    for n, key in enumerate(("b", "c")):
+    for key in ("b", "c"):
         cache.save_entry(key, series(200), INFO, [])
     for n, key in enumerate(("a", "b", "c")):
         _set_used(cache.entry_path(key), 1000 + n)  # a oldest, c newest

@@ -1,4 +1,5 @@
 """Cameras: a missing or busy camera is one line (exit 5) that lists the cameras that do work."""
+
 from __future__ import annotations
 
 import cv2
@@ -19,7 +20,7 @@ class FakeCapture:
         self.state = self.STATES.get(index, "missing")
         self.frames = 0
 
-    def isOpened(self) -> bool:  # noqa: N802 - cv2's name
+    def isOpened(self) -> bool:
         return self.state != "missing"
 
     def read(self):
@@ -52,16 +53,20 @@ def test_a_busy_camera_names_the_ones_that_work(cameras):
     with pytest.raises(CameraError) as info:
         CameraSource(0)
     assert info.value.exit_code == 5
-    assert str(info.value) == ("camera #0 opened but gives no picture (busy in another program, or switched off); "
-                               "working cameras: #1, #3: pass --camera 1")
+    assert str(info.value) == (
+        "camera #0 opened but gives no picture (busy in another program, or switched off); "
+        "working cameras: #1, #3: pass --camera 1"
+    )
 
 
 def test_no_camera_at_all(cameras):
     cameras({})
     with pytest.raises(CameraError) as info:
         CameraSource(0)
-    assert str(info.value) == ("camera #0 was not found, and no working camera was found (tried #0-#3); connect one "
-                               "and close other programs that use it, or analyze a video file instead")
+    assert str(info.value) == (
+        "camera #0 was not found, and no working camera was found (tried #0-#3); connect one "
+        "and close other programs that use it, or analyze a video file instead"
+    )
 
 
 def test_a_missing_camera_when_another_works(cameras):

@@ -1,12 +1,13 @@
 """The command line: one-line errors with exit codes, extract writes the documented CSV."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
 
 import numpy as np
-
 from conftest import write_clip
+
 from formcheck.cli import main
 from formcheck.io.landmarks_csv import load_landmarks_csv
 
@@ -42,9 +43,11 @@ def test_missing_model_exit_code_4(tmp_path, capsys):
 
 
 def test_core_never_imports_cv2_or_mediapipe():
-    code = ("import sys, pkgutil, importlib, formcheck.core as c\n"
-            "for m in pkgutil.walk_packages(c.__path__, 'formcheck.core.'): importlib.import_module(m.name)\n"
-            "bad = [m for m in ('cv2', 'mediapipe') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, pkgutil, importlib, formcheck.core as c\n"
+        "for m in pkgutil.walk_packages(c.__path__, 'formcheck.core.'): importlib.import_module(m.name)\n"
+        "bad = [m for m in ('cv2', 'mediapipe') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -88,15 +91,29 @@ def test_ctrl_c_during_extraction_keeps_the_landmarks_and_says_how_to_use_them(t
     from pathlib import Path
 
     import pytest
-
     from conftest import ffmpeg
+
     from formcheck.synth import load_truth
 
     pytest.importorskip("pty")
     samples = Path(__file__).resolve().parents[1] / "sample_videos"
     clip = tmp_path / "set.mp4"
-    ffmpeg("-t", "7.5", "-i", str(samples / "clean_side.mp4"), "-vf", "fps=10", "-an", "-c:v", "libx264",
-           "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(clip))  # 75 frames
+    ffmpeg(
+        "-t",
+        "7.5",
+        "-i",
+        str(samples / "clean_side.mp4"),
+        "-vf",
+        "fps=10",
+        "-an",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        str(clip),
+    )  # 75 frames
     out = tmp_path / "out"
     code, err = run_until_frames(["analyze", str(clip), "-o", str(out)], frames=66)
     saved = out / "landmarks.csv"
@@ -104,8 +121,10 @@ def test_ctrl_c_during_extraction_keeps_the_landmarks_and_says_how_to_use_them(t
     assert code == 130 and len(lines) == 1, err
     n = len(load_landmarks_csv(saved))
     assert 66 <= n < 75
-    assert lines[0] == (f"formcheck: error: interrupted after {n} frames ({(n - 1) / 10:.1f} s of video); the landmarks "
-                        f"so far are saved in {saved}; see the reps so far with: formcheck analyze {saved}")
+    assert lines[0] == (
+        f"formcheck: error: interrupted after {n} frames ({(n - 1) / 10:.1f} s of video); the landmarks "
+        f"so far are saved in {saved}; see the reps so far with: formcheck analyze {saved}"
+    )
     assert not (out / "report.json").exists() and not list(out.glob(".*tmp*"))
     # the partial result, as the message says: rep 1 (2.8-6.1 s) is in it
     assert main(["analyze", str(saved), "-o", str(tmp_path / "partial"), "--quiet"]) == 0

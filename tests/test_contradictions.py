@@ -31,8 +31,10 @@ def number(rep: dict, measure: str) -> float | None:
 def conditions(fid: str, rep: dict, cfg: FaultConfig) -> list[tuple[str, bool, float]]:
     """(measure, fires above?, threshold) of each condition of the fault, from the config as documented."""
     if fid == "bounce":
-        return [("bottom_pause_s", False, cfg.bounce_max_hold_s),
-                ("lowering_speed_vs_set", True, cfg.bounce_min_speed_ratio)]
+        return [
+            ("bottom_pause_s", False, cfg.bounce_max_hold_s),
+            ("lowering_speed_vs_set", True, cfg.bounce_min_speed_ratio),
+        ]
     if fid == "fast_lowering":
         limit = cfg.min_lower_s
         if rep["concentric_s"] is not None:
@@ -40,13 +42,15 @@ def conditions(fid: str, rep: dict, cfg: FaultConfig) -> list[tuple[str, bool, f
         return [("eccentric_s", False, round(limit, 3))]
     if fid == "torso_help":  # either the lean or the hip shift
         return [("trunk_lean_change_deg", True, cfg.max_lean_change_deg)]
-    return [{
-        "shallow_bottom": ("bottom_above_set", True, cfg.shallow_bottom_frac),
-        "short_top": ("rise_vs_best", False, cfg.short_top_frac),
-        "no_top_pause": ("top_pause_s", False, cfg.min_top_hold_s),
-        "knee_drive": ("knee_flexion_range_deg", True, cfg.max_knee_range_deg),
-        "free_leg_assist": ("free_foot_min_gap_shank", False, cfg.free_foot_touch),
-    }[fid]]
+    return [
+        {
+            "shallow_bottom": ("bottom_above_set", True, cfg.shallow_bottom_frac),
+            "short_top": ("rise_vs_best", False, cfg.short_top_frac),
+            "no_top_pause": ("top_pause_s", False, cfg.min_top_hold_s),
+            "knee_drive": ("knee_flexion_range_deg", True, cfg.max_knee_range_deg),
+            "free_leg_assist": ("free_foot_min_gap_shank", False, cfg.free_foot_touch),
+        }[fid]
+    ]
 
 
 def crosses(value: float | None, above: bool, threshold: float) -> bool:
@@ -56,7 +60,8 @@ def crosses(value: float | None, above: bool, threshold: float) -> bool:
 def fires(fid: str, rep: dict, cfg: FaultConfig) -> bool:
     if fid == "torso_help":
         return crosses(rep["trunk_lean_change_deg"], True, cfg.max_lean_change_deg) or crosses(
-            rep["hip_forward_travel_leg_frac"], True, cfg.max_hip_travel)
+            rep["hip_forward_travel_leg_frac"], True, cfg.max_hip_travel
+        )
     return all(crosses(number(rep, m), above, thr) for m, above, thr in conditions(fid, rep, cfg))
 
 
@@ -80,16 +85,27 @@ def contradictions(report: dict, cfg: FaultConfig) -> list[str]:
 def golden(name: str) -> LandmarkSeries:
     g = np.load(GOLDEN / f"{name}.landmarks.npz")
     w, h = (int(v) for v in g["size"])
-    return LandmarkSeries(t=g["t"], xy=g["xy"].astype(float), z=g["z"].astype(float), vis=g["vis"].astype(float),
-                          width=w, height=h, frame=g["frame"])
+    return LandmarkSeries(
+        t=g["t"],
+        xy=g["xy"].astype(float),
+        z=g["z"].astype(float),
+        vis=g["vis"].astype(float),
+        width=w,
+        height=h,
+        frame=g["frame"],
+    )
 
 
 def synthetic_inputs():
     for name in PRESETS:
         for view in VIEWS:
             for seed, fps in ((0, 30.0), (1, 60.0)):
-                yield f"{name}/{view}/{seed}/{fps:g}", make_series(
-                    dataclasses.replace(preset(name), fps=fps), view=view, seed=seed, corruption=MEDIAPIPE_LIKE)[0]
+                yield (
+                    f"{name}/{view}/{seed}/{fps:g}",
+                    make_series(
+                        dataclasses.replace(preset(name), fps=fps), view=view, seed=seed, corruption=MEDIAPIPE_LIKE
+                    )[0],
+                )
 
 
 @pytest.mark.parametrize("name", ["faults_side", "front_faults", "step_on_off"])
@@ -109,8 +125,10 @@ def test_the_check_sees_a_contradiction():
     fault = {"id": "no_top_pause", "measure": "top_pause_s", "value": 0.6}
     only = {fid: "" for fid in SPECS if fid != "no_top_pause"}
     rep = {"index": 1, "top_pause_s": 0.6, "faults": [fault], "uncertain": [], "not_checked": list(only)}
-    assert contradictions({"reps": [rep]}, FaultConfig()) == ["rep 1 no_top_pause but its numbers do not cross the "
-                                                              "threshold"]
+    assert contradictions({"reps": [rep]}, FaultConfig()) == [
+        "rep 1 no_top_pause but its numbers do not cross the threshold"
+    ]
     rep = {**rep, "top_pause_s": 0.05, "faults": []}
-    assert contradictions({"reps": [rep]}, FaultConfig()) == ["rep 1: its numbers cross no_top_pause's threshold "
-                                                              "but it is not flagged"]
+    assert contradictions({"reps": [rep]}, FaultConfig()) == [
+        "rep 1: its numbers cross no_top_pause's threshold but it is not flagged"
+    ]

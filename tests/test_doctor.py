@@ -1,4 +1,5 @@
 """`formcheck doctor`: real checks of the model, video decoding, ffmpeg and cameras; exit 1 when an essential fails."""
+
 from __future__ import annotations
 
 import subprocess
@@ -16,8 +17,9 @@ def test_doctor_on_this_machine_finds_the_essentials_working():
     lines = proc.stdout.splitlines()
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stderr == ""  # no traceback, no MediaPipe or OpenCV log lines
-    assert lines[0] == ("ok    pose model: bundled pose_landmarker_full.task, sha256 b034e623eea1... (matches), "
-                        "loads and runs")
+    assert lines[0] == (
+        "ok    pose model: bundled pose_landmarker_full.task, sha256 b034e623eea1... (matches), loads and runs"
+    )
     assert lines[1].startswith(f"ok    OpenCV: {cv2.__version__}, video file backends: FFMPEG")
     assert "ok    MPEG-4 (written by OpenCV): written and read back" in lines
     assert "ok    H.264 decoding: OpenCV decodes it" in lines  # imageio-ffmpeg (a test dependency) made the clip
@@ -40,8 +42,10 @@ def test_a_corrupt_bundled_model_fails_the_doctor(tmp_path, monkeypatch, capsys)
     assert code == 1
     assert lines[0].startswith("FAIL  pose model: ModelError: the bundled pose model is corrupt (sha256 ")
     assert "ok    cameras: working: #0" in lines
-    assert "--    ffmpeg: not found: only the tests, the renderer and the codec checks below need it " \
-           "(pip install imageio-ffmpeg)" in lines
+    assert (
+        "--    ffmpeg: not found: only the tests, the renderer and the codec checks below need it "
+        "(pip install imageio-ffmpeg)" in lines
+    )
     assert lines[-1] == "essentials broken: pose model"
 
 
@@ -50,7 +54,7 @@ def test_opencv_that_cannot_read_video_fails_the_doctor(monkeypatch, capsys):
         def __init__(self, *a):
             pass
 
-        def isOpened(self):  # noqa: N802 - cv2's name
+        def isOpened(self):
             return False
 
         def release(self):

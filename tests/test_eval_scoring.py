@@ -1,4 +1,5 @@
 """bench/eval_scoring.py on hand-made cases with known answers: rep matching, fault and tempo tallies."""
+
 from __future__ import annotations
 
 import sys
@@ -8,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from eval_scoring import (  # noqa: E402
+from eval_scoring import (
     Scored,
     Tally,
     TrueRep,
@@ -29,10 +30,19 @@ def true_rep(t0: float, faults=None, rise=1.0, top=0.5, low=2.0, bottom=0.5, **k
 
 
 def det(t0: float, faults=(), rise=1.0, top=0.5, low=2.0, bottom=0.5, not_checked=()) -> dict:
-    return {"t_start": t0, "t_top_start": t0 + rise, "t_top_end": t0 + rise + top,
-            "t_bottom": t0 + rise + top + low, "t_end": t0 + rise + top + low + bottom, "concentric_s": rise,
-            "top_pause_s": top, "eccentric_s": low, "bottom_pause_s": bottom,
-            "faults": [{"id": f} for f in faults], "not_checked": list(not_checked)}
+    return {
+        "t_start": t0,
+        "t_top_start": t0 + rise,
+        "t_top_end": t0 + rise + top,
+        "t_bottom": t0 + rise + top + low,
+        "t_end": t0 + rise + top + low + bottom,
+        "concentric_s": rise,
+        "top_pause_s": top,
+        "eccentric_s": low,
+        "bottom_pause_s": bottom,
+        "faults": [{"id": f} for f in faults],
+        "not_checked": list(not_checked),
+    }
 
 
 def report(*reps, not_checked=()) -> dict:
@@ -53,18 +63,28 @@ def test_a_top_just_before_the_true_start_still_matches():
 
 
 def test_fault_tallies_known_answer():
-    truth = [true_rep(0.0), true_rep(4.0, {"bounce": ("moderate", 2.7)}), true_rep(8.0, {"knee_drive": ("subtle", 9)}),
-             true_rep(12.0, {"bounce": ("subtle", 1.7)}), true_rep(16.0)]
-    detected = [det(0.0, ("torso_help",)), det(4.0, ("bounce",)), det(8.0, (), not_checked=("knee_drive",)),
-                det(16.0, ()), det(20.0, ("bounce",))]  # true rep 4 missed; the last is an extra rep
+    truth = [
+        true_rep(0.0),
+        true_rep(4.0, {"bounce": ("moderate", 2.7)}),
+        true_rep(8.0, {"knee_drive": ("subtle", 9)}),
+        true_rep(12.0, {"bounce": ("subtle", 1.7)}),
+        true_rep(16.0),
+    ]
+    detected = [
+        det(0.0, ("torso_help",)),
+        det(4.0, ("bounce",)),
+        det(8.0, (), not_checked=("knee_drive",)),
+        det(16.0, ()),
+        det(20.0, ("bounce",)),
+    ]  # true rep 4 missed; the last is an extra rep
     clip = Scored("renders", "c", "tune", "side", truth, report(*detected), naive_count=4)
     t = Tally()
     score(clip, t)
     assert recall_by(t, "bounce", "side", "moderate") == (1, 1, 0)
-    assert recall_by(t, "bounce", "side", "subtle") == (0, 1, 0)   # on a missed rep
+    assert recall_by(t, "bounce", "side", "subtle") == (0, 1, 0)  # on a missed rep
     assert recall_by(t, "bounce") == (1, 2, 0)
-    assert recall_by(t, "knee_drive", "side") == (0, 1, 1)           # missed and marked not checked
-    assert precision_by(t, "bounce", "side") == (1, 2)               # the extra rep's flag is false
+    assert recall_by(t, "knee_drive", "side") == (0, 1, 1)  # missed and marked not checked
+    assert precision_by(t, "bounce", "side") == (1, 2)  # the extra rep's flag is false
     assert precision_by(t, "torso_help") == (0, 1)
     assert t.clean_n["side"] == 2 and t.clean_any["side"] == 1 and t.clean_fault[("torso_help", "side")] == 1
     assert t.counts == [("c", "side", 5, 5, 4, None)]
@@ -82,7 +102,7 @@ def test_tempo_errors_and_summary():
 
 
 def test_dont_care_flags_count_neither_way():
-    quick = true_rep(0.0, top=0.15, low=0.9)   # a demo rep: short hold, quick lowering
+    quick = true_rep(0.0, top=0.15, low=0.9)  # a demo rep: short hold, quick lowering
     assert dont_care(quick) == {"no_top_pause", "fast_lowering"}
     assert dont_care(true_rep(0.0, {"fast_lowering": ("moderate", 0.6)}, low=0.6)) == set()
     t = Tally()
@@ -93,13 +113,14 @@ def test_dont_care_flags_count_neither_way():
 def test_hand_labels_possible_and_unlisted_faults_are_neither():
     rep = true_rep(0.0, {"bounce": ("clear", None)}, dont_care={"knee_drive"}, absent={"torso_help"})
     t = Tally()
-    clip = Scored("real", "r", "all", "real", [rep], report(det(0.0, ("bounce", "knee_drive", "torso_help",
-                                                                        "short_top"))))
+    clip = Scored(
+        "real", "r", "all", "real", [rep], report(det(0.0, ("bounce", "knee_drive", "torso_help", "short_top")))
+    )
     score(clip, t)
     assert precision_by(t, "bounce") == (1, 1)
-    assert precision_by(t, "knee_drive") == (0, 0)   # labelled "possible"
-    assert precision_by(t, "short_top") == (0, 0)    # not judged by the labeller
-    assert precision_by(t, "torso_help") == (0, 1)   # checked absent
+    assert precision_by(t, "knee_drive") == (0, 0)  # labelled "possible"
+    assert precision_by(t, "short_top") == (0, 0)  # not judged by the labeller
+    assert precision_by(t, "torso_help") == (0, 1)  # checked absent
     assert t.clean_n.get("real", 0) == 0
 
 
@@ -112,8 +133,11 @@ def test_a_refused_clip_misses_every_fault():
 
 def test_smallest_reliable_grade():
     t = Tally()
-    rows = [("subtle", 1.5, [True, False, False]), ("moderate", 2.7, [True, True, True, True, False]),
-            ("blatant", 4.5, [True, True, True])]
+    rows = [
+        ("subtle", 1.5, [True, False, False]),
+        ("moderate", 2.7, [True, True, True, True, False]),
+        ("blatant", 4.5, [True, True, True]),
+    ]
     for grade, size, hits in rows:
         for hit in hits:
             t.sizes.append(("bounce", "side", grade, size, hit))
@@ -130,8 +154,23 @@ def test_bench_scores_a_few_synthetic_series_and_draws_the_curves(tmp_path, caps
     import evaluate
 
     out = tmp_path / "figures.json"
-    assert evaluate.main(["--sources", "synth", "--synth-seeds", "2", "--split", "report", "--plots",
-                          str(tmp_path), "--json", str(out)]) == 0
+    assert (
+        evaluate.main(
+            [
+                "--sources",
+                "synth",
+                "--synth-seeds",
+                "2",
+                "--split",
+                "report",
+                "--plots",
+                str(tmp_path),
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "landmark-level synthetic series" in text and ": 55 clips" in text and "lowering" in text
     png = tmp_path / "detection_curves_report.png"
@@ -143,8 +182,7 @@ def test_bench_scores_a_few_synthetic_series_and_draws_the_curves(tmp_path, caps
 
 def test_partial_hand_labels_leave_unlisted_reps_unjudged():
     rep = true_rep(0.0, absent={"bounce"})
-    clip = Scored("real", "r", "all", "real", [rep], report(det(0.0, ("bounce",)), det(4.0, ("bounce",))),
-                  true_count=2)
+    clip = Scored("real", "r", "all", "real", [rep], report(det(0.0, ("bounce",)), det(4.0, ("bounce",))), true_count=2)
     t = Tally()
     score(clip, t)
     assert precision_by(t, "bounce") == (0, 1) and t.neither[("bounce", "real")] == 1

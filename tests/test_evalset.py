@@ -1,5 +1,6 @@
 """The evaluation set: the manifest is a pure function of its seed, tune/report pairs carry the same faults,
 the stored landmarks load and belong to their manifest entry, and the storage round trip is faithful."""
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset  # noqa: E402
-from tools.evalset.manifest import VIEW_GROUPS, make_manifest, manifest_to_json  # noqa: E402
-from tools.evalset.store import STORE, load_clip, load_meta, save_clip  # noqa: E402
+from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset  # noqa: E402 - after the repository root is put on sys.path
+from tools.evalset.manifest import VIEW_GROUPS, make_manifest, manifest_to_json  # noqa: E402 - after the repository root is put on sys.path
+from tools.evalset.store import STORE, load_clip, load_meta, save_clip  # noqa: E402 - after the repository root is put on sys.path
 
 
 @pytest.fixture(scope="module")

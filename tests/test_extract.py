@@ -1,10 +1,11 @@
 """Frame selection for the model (--max-fps), model images and extraction settings."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import write_clip
+
 from formcheck.errors import InputError
 from formcheck.io.extract import ExtractConfig, keep_at_most, select_frames
 from formcheck.io.pose import model_image, model_size

@@ -48,8 +48,14 @@ def test_levels_and_the_lowering_speed_of_a_known_rep():
 def test_posture_numbers_are_the_changes_from_the_rise_start_to_the_top_facing_either_way():
     t, h, p = rep_signal()
     rising = np.clip((t - p.t_start) / (p.t_top_start - p.t_start), 0, 1)
-    b = body(t, lean_deg=2.0 + 6.0 * rising, hip_x=0.5 + 0.08 * rising, hip_drop=0.04 * rising,
-             knee_deg=12 + 9 * np.sin(np.pi * rising), free_gap=0.5 - 0.4 * np.sin(np.pi * rising))
+    b = body(
+        t,
+        lean_deg=2.0 + 6.0 * rising,
+        hip_x=0.5 + 0.08 * rising,
+        hip_drop=0.04 * rising,
+        knee_deg=12 + 9 * np.sin(np.pi * rising),
+        free_gap=0.5 - 0.4 * np.sin(np.pi * rising),
+    )
     for forward in (1.0, -1.0):
         n = measure_rep(RepSignals(b, h, h, gradient(t, h)), p, "side", math.nan, forward, ScaleConfig())
         assert n.trunk_lean_change_deg == pytest.approx(6.0 * forward, abs=0.1)
@@ -109,8 +115,9 @@ def test_confidence_grows_with_the_margin_over_the_sets_scatter_and_falls_with_t
     near = flagged(0.52)  # just over: about even
     assert 0.5 < near["confidence"] < 0.7
     assert flagged(0.8, quality=0.5)["confidence"] == pytest.approx(0.5, abs=0.01)
-    report = detect_faults(clean + [MeasuredRep(p, "side", clean[0].numbers, 0.5)], math.nan,
-                           FaultConfig(min_top_hold_s=0.8))
+    report = detect_faults(
+        clean + [MeasuredRep(p, "side", clean[0].numbers, 0.5)], math.nan, FaultConfig(min_top_hold_s=0.8)
+    )
     assert all(f["id"] != "no_top_pause" for f in report.faults[-1])  # under 0.6: only "uncertain"
     assert any(f["id"] == "no_top_pause" for f in report.uncertain[-1])
     assert cfg.min_top_hold_s < 0.45

@@ -1,16 +1,16 @@
 """Fault detectors on synthetic sets with a fault injected at a known rep (formcheck.synth)."""
+
 from __future__ import annotations
 
 import dataclasses
 import warnings
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
 
 from formcheck.core.analyze import Analysis, analyze_series
-from formcheck.core.config import AnalysisConfig
-from formcheck.core.config import FaultConfig
+from formcheck.core.config import AnalysisConfig, FaultConfig
 from formcheck.core.faults.catalogue import FAULT_IDS, FAULTS, SPECS
 from formcheck.core.faults.rules import RULES
 from formcheck.synth import MEDIAPIPE_LIKE, RepScript, SetScript, make_series, preset
@@ -40,7 +40,7 @@ def five_reps(faults_at: dict[int, tuple[str, ...]] | None = None, **rep) -> Set
 OBLIQUE = {"oblique": ("side", -25.0), "oblique_back": ("side", 25.0)}  # the side camera turned 25 deg
 
 
-@lru_cache(maxsize=None)
+@cache
 def analyze(script: SetScript, view: str = "side", seed: int = 0, cfg: FaultConfig | None = None) -> Analysis:
     named, offset = OBLIQUE.get(view, (view, 0.0))
     series, _ = make_series(script, view=named, corruption=MEDIAPIPE_LIKE, seed=seed, azimuth_offset_deg=offset)
@@ -100,11 +100,14 @@ def test_threshold_just_beyond_the_measured_value_does_not_fire(fault):
     assert fault in ids(rep) | {f["id"] for f in rep.uncertain}  # (so near the threshold: maybe uncertain)
 
 
-@pytest.mark.parametrize("rep, quiet", [
-    (dict(lower_s=1.1, rise_s=0.8), "fast_lowering"),  # a little slower down than up: fine
-    (dict(top_pause_s=0.3), "no_top_pause"),  # a short but real hold
-    (dict(bottom_pause_s=0.3, lower_s=1.0), "bounce"),  # brisk but with a pause at the bottom
-])
+@pytest.mark.parametrize(
+    "rep, quiet",
+    [
+        (dict(lower_s=1.1, rise_s=0.8), "fast_lowering"),  # a little slower down than up: fine
+        (dict(top_pause_s=0.3), "no_top_pause"),  # a short but real hold
+        (dict(bottom_pause_s=0.3, lower_s=1.0), "bounce"),  # brisk but with a pause at the bottom
+    ],
+)
 def test_near_misses_do_not_fire(rep, quiet):
     a = analyze(five_reps(**rep))
     assert all(quiet not in ids(r) for r in a.reps)
@@ -136,9 +139,21 @@ def test_every_fault_has_a_cue_and_is_checked_or_says_why():
 
 def test_faults_side_set_is_read_rep_by_rep():
     a = analyze(preset("faults_side"), "side")
-    expected = [set(f) for f in (
-        (), ("bounce",), ("fast_lowering",), ("shallow_bottom",), ("short_top",), (), ("no_top_pause",),
-        ("torso_help",), ("knee_drive",), ("free_leg_assist",))]
+    expected = [
+        set(f)
+        for f in (
+            (),
+            ("bounce",),
+            ("fast_lowering",),
+            ("shallow_bottom",),
+            ("short_top",),
+            (),
+            ("no_top_pause",),
+            ("torso_help",),
+            ("knee_drive",),
+            ("free_leg_assist",),
+        )
+    ]
     assert [ids(r) for r in a.reps] == expected
 
 
@@ -156,8 +171,15 @@ def test_not_checked_names_the_view_that_would_show_it():
     back = {d["id"]: d["reason"] for d in analyze(preset("clean_side"), "back").faults_not_checked}
     assert set(side) == {"hips_not_level", "arch_collapse", "roll_out"}
     assert "MediaPipe" in side["hips_not_level"] and side["hips_not_level"] == front["hips_not_level"]
-    assert set(front) == {"shallow_bottom", "torso_help", "knee_drive", "no_top_pause", "arch_collapse", "roll_out",
-                          "hips_not_level"}
+    assert set(front) == {
+        "shallow_bottom",
+        "torso_help",
+        "knee_drive",
+        "no_top_pause",
+        "arch_collapse",
+        "roll_out",
+        "hips_not_level",
+    }
     assert all("side view" in front[k] for k in ("shallow_bottom", "torso_help", "knee_drive", "no_top_pause"))
     assert "no_top_pause" in back
     assert "MediaPipe" in side["arch_collapse"] and "MediaPipe" in front["roll_out"]
@@ -206,15 +228,22 @@ def test_each_rep_lists_the_faults_its_view_could_not_show():
     from formcheck.core.landmarks import LandmarkSeries
     from formcheck.core.report import analysis_to_dict, partly_checked
 
-    cut_mid_set = lambda lead_in, lead_out: dataclasses.replace(five_reps(), lead_in_s=lead_in, lead_out_s=lead_out)  # noqa: E731
+    cut_mid_set = lambda lead_in, lead_out: dataclasses.replace(five_reps(), lead_in_s=lead_in, lead_out_s=lead_out)
     side, _ = make_series(cut_mid_set(1.0, 0.0), "side", corruption=MEDIAPIPE_LIKE)
     front, _ = make_series(cut_mid_set(0.0, 1.0), "front", corruption=MEDIAPIPE_LIKE)
     dt = float(side.t[1] - side.t[0])
-    cat = lambda a, b: None if a is None else np.concatenate([a, b])  # noqa: E731
-    series = LandmarkSeries(t=np.concatenate([side.t, side.t[-1] + dt + front.t]), xy=cat(side.xy, front.xy),
-                            z=cat(side.z, front.z), vis=cat(side.vis, front.vis), width=side.width,
-                            height=side.height, frame=np.arange(len(side) + len(front)),
-                            presence=cat(side.presence, front.presence), world=cat(side.world, front.world))
+    cat = lambda a, b: None if a is None else np.concatenate([a, b])
+    series = LandmarkSeries(
+        t=np.concatenate([side.t, side.t[-1] + dt + front.t]),
+        xy=cat(side.xy, front.xy),
+        z=cat(side.z, front.z),
+        vis=cat(side.vis, front.vis),
+        width=side.width,
+        height=side.height,
+        frame=np.arange(len(side) + len(front)),
+        presence=cat(side.presence, front.presence),
+        world=cat(side.world, front.world),
+    )
     a = analyze_series(series)
     assert [r.view for r in a.reps] == ["side"] * 5 + ["front"] * 5
     side_only = [fid for fid in RULES if SPECS[fid].views == ("side", "oblique")]

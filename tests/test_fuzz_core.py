@@ -4,6 +4,7 @@ JSON-safe report or is refused with one of formcheck's own errors; never another
 Runs deterministically (derandomized) in CI.  For a long random hunt:
     FORMCHECK_FUZZ_EXAMPLES=2000 FORMCHECK_FUZZ_RANDOM=1 python3 -m pytest tests/test_fuzz_core.py
 """
+
 from __future__ import annotations
 
 import json
@@ -16,20 +17,31 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from formcheck.core.analyze import analyze_series
-from formcheck.core.signal.filters import grid_pieces
 from formcheck.core.landmarks import N_LANDMARKS, LandmarkSeries
 from formcheck.core.report import analysis_to_dict
+from formcheck.core.signal.filters import grid_pieces
 from formcheck.errors import FormcheckError
 from formcheck.io.report_files import report_json_text
 from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
 
-BASES = [make_series(preset(p), view=v, corruption=MEDIAPIPE_LIKE, seed=40)[0] for p, v in
-         (("clean_side", "side"), ("faults_side", "front"), ("step_on_off", "three_quarter"), ("front_faults", "back"))]
+BASES = [
+    make_series(preset(p), view=v, corruption=MEDIAPIPE_LIKE, seed=40)[0]
+    for p, v in (
+        ("clean_side", "side"),
+        ("faults_side", "front"),
+        ("step_on_off", "three_quarter"),
+        ("front_faults", "back"),
+    )
+]
 FPS = (0.5, 2.0, 10.0, 30.0, 60.0, 240.0, 1000.0, 1e6)
 SCALES = (1e-9, 1e-3, 1.0, 1e3, 1e9)
 EXAMPLES = int(os.environ.get("FORMCHECK_FUZZ_EXAMPLES", "0"))
-FUZZ = dict(deadline=None, database=None, derandomize=not os.environ.get("FORMCHECK_FUZZ_RANDOM"),
-            suppress_health_check=list(HealthCheck))
+FUZZ = dict(
+    deadline=None,
+    database=None,
+    derandomize=not os.environ.get("FORMCHECK_FUZZ_RANDOM"),
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @st.composite
@@ -63,8 +75,15 @@ def _spikes(rng: np.random.Generator, xy: np.ndarray, count: int, size: float) -
             xy[i, k] += rng.normal(size=(len(k), 2)) * size
 
 
-VIS_MODES = {"keep": None, "random": lambda r, v: r.uniform(0, 1, v.shape), "zero": 0.0, "one": 1.0,
-             "nan": np.nan, "half": 0.5, "wild": lambda r, v: r.uniform(-10, 10, v.shape)}
+VIS_MODES = {
+    "keep": None,
+    "random": lambda r, v: r.uniform(0, 1, v.shape),
+    "zero": 0.0,
+    "one": 1.0,
+    "nan": np.nan,
+    "half": 0.5,
+    "wild": lambda r, v: r.uniform(-10, 10, v.shape),
+}
 
 
 @st.composite
@@ -72,11 +91,14 @@ def landmark_series(draw, deep: bool = False) -> LandmarkSeries:
     """A window of a realistic synthetic set, then NaN runs, frozen or constant signals, spikes (up to inf),
     tiny and huge scales, odd visibilities and timestamps."""
     base = draw(st.sampled_from(BASES))
-    n = (draw(st.integers(len(base) // 3, len(base))) if deep else
-         draw(st.one_of(st.integers(0, 6), st.integers(0, 120), st.integers(0, len(base)))))
+    n = (
+        draw(st.integers(len(base) // 3, len(base)))
+        if deep
+        else draw(st.one_of(st.integers(0, 6), st.integers(0, 120), st.integers(0, len(base))))
+    )
     start = draw(st.integers(0, len(base) - n))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    xy, z, vis = (a[start:start + n].copy() for a in (base.xy, base.z, base.vis))
+    xy, z, vis = (a[start : start + n].copy() for a in (base.xy, base.z, base.vis))
     width, height = base.width, base.height
     if draw(st.booleans()):
         s = draw(st.sampled_from(SCALES))
@@ -127,8 +149,7 @@ def test_a_time_jump_in_a_densely_sampled_series_does_not_hang(jump_s):
     base = BASES[0].slice(300, 360)
     dt = np.full(60, 1e-6)
     dt[30] += jump_s
-    series = LandmarkSeries(t=np.cumsum(dt), xy=base.xy, z=base.z, vis=base.vis, width=base.width,
-                            height=base.height)
+    series = LandmarkSeries(t=np.cumsum(dt), xy=base.xy, z=base.z, vis=base.vis, width=base.width, height=base.height)
     check_analysis(series)
     assert grid_pieces(series.t) == [(0, 30), (30, 60)]
 

@@ -1,4 +1,5 @@
 """The training history: round trip, re-saving, schema migration, two concurrent writers, clip times."""
+
 from __future__ import annotations
 
 import copy
@@ -50,16 +51,21 @@ def test_a_saved_set_reads_back_exactly(tmp_path, faults_report):
     [rec] = load_sets(db)
     assert (rec.athlete, rec.side, rec.performed_at, rec.source) == ("sam", "left", when, "/clips/sam-left.mp4")
     summary = faults_report["summary"]
-    assert (rec.rep_count, rec.clean_reps, rec.main_fault) == (faults_report["rep_count"], summary["clean_reps"],
-                                                              summary["most_frequent_fault"])
+    assert (rec.rep_count, rec.clean_reps, rec.main_fault) == (
+        faults_report["rep_count"],
+        summary["clean_reps"],
+        summary["most_frequent_fault"],
+    )
     assert rec.stop_set_rep == (faults_report["stop_set"] or {}).get("rep")
     assert len(rec.reps) == faults_report["rep_count"] > 5
     for got, rep in zip(rec.reps, faults_report["reps"]):
         assert got.index == rep["index"]
         for key in ("t_start", "concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s", "time_under_tension_s"):
             assert getattr(got, key) == rep[key]
-        assert (got.heel_angle_deg, got.heel_shank_frac) == (rep["heel_range"]["foot_angle_deg"],
-                                                             rep["heel_range"]["shank_frac"])
+        assert (got.heel_angle_deg, got.heel_shank_frac) == (
+            rep["heel_range"]["foot_angle_deg"],
+            rep["heel_range"]["shank_frac"],
+        )
         assert got.faults == tuple(f["id"] for f in rep["faults"])
         for f in rep["faults"]:
             assert rec.fault_severity[(rep["index"], f["id"])] == f["severity"]
@@ -95,15 +101,34 @@ def test_a_report_without_input_sha_is_keyed_by_its_content(tmp_path, faults_rep
 
 def _insert_v1_set(conn: sqlite3.Connection, report: dict, key: str) -> None:
     """What formcheck's first history schema stored (fault ids joined by ';')."""
-    cur = conn.execute("INSERT INTO sets (set_key, athlete, side, performed_at, source, rep_count, clean_reps,"
-                       " stop_set_rep, main_fault, report_json, saved_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                       (key, "old", report["side"], "2023-03-04T05:06:07+00:00", None, report["rep_count"],
-                        report["summary"]["clean_reps"], None, report["summary"]["most_frequent_fault"],
-                        json.dumps(report), "2023-03-04T05:06:07+00:00"))
+    cur = conn.execute(
+        "INSERT INTO sets (set_key, athlete, side, performed_at, source, rep_count, clean_reps,"
+        " stop_set_rep, main_fault, report_json, saved_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            key,
+            "old",
+            report["side"],
+            "2023-03-04T05:06:07+00:00",
+            None,
+            report["rep_count"],
+            report["summary"]["clean_reps"],
+            None,
+            report["summary"]["most_frequent_fault"],
+            json.dumps(report),
+            "2023-03-04T05:06:07+00:00",
+        ),
+    )
     for rep in report["reps"]:
-        conn.execute("INSERT INTO reps (set_id, rep_index, eccentric_s, heel_angle_deg, faults) VALUES (?,?,?,?,?)",
-                     (cur.lastrowid, rep["index"], rep["eccentric_s"], rep["heel_range"]["foot_angle_deg"],
-                      ";".join(f["id"] for f in rep["faults"])))
+        conn.execute(
+            "INSERT INTO reps (set_id, rep_index, eccentric_s, heel_angle_deg, faults) VALUES (?,?,?,?,?)",
+            (
+                cur.lastrowid,
+                rep["index"],
+                rep["eccentric_s"],
+                rep["heel_range"]["foot_angle_deg"],
+                ";".join(f["id"] for f in rep["faults"]),
+            ),
+        )
 
 
 def test_an_old_schema_database_is_migrated_and_keeps_its_sets(tmp_path, faults_report):
@@ -117,7 +142,11 @@ def test_an_old_schema_database_is_migrated_and_keeps_its_sets(tmp_path, faults_
     with open_history(db) as conn:
         assert schema_version(conn) == SCHEMA_VERSION
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert (old.athlete, old.time_source, old.performed_at) == ("old", "unknown", datetime(2023, 3, 4, 5, 6, 7, tzinfo=UTC))
+    assert (old.athlete, old.time_source, old.performed_at) == (
+        "old",
+        "unknown",
+        datetime(2023, 3, 4, 5, 6, 7, tzinfo=UTC),
+    )
     expected = {(r["index"], f["id"]): f["severity"] for r in faults_report["reps"] for f in r["faults"]}
     assert old.fault_severity == expected and len(expected) > 0  # backfilled from the stored report
     assert [r.eccentric_s for r in old.reps] == [r["eccentric_s"] for r in faults_report["reps"]]
@@ -158,6 +187,7 @@ def test_two_processes_writing_at_once_never_corrupt_it(tmp_path, faults_report)
 
 # --- when a clip was filmed ---------------------------------------------------------------------
 
+
 def _box(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I4s", 8 + len(body), kind) + body
 
@@ -175,20 +205,27 @@ def test_mvhd_creation_time_after_a_large_mdat(tmp_path, version):
     when = datetime(2024, 2, 29, 18, 30, 5, tzinfo=UTC)
     seconds = int((when - MP4_EPOCH).total_seconds())
     large_mdat = struct.pack(">I4sQ", 1, b"mdat", 16 + 3000) + bytes(3000)  # 64-bit size form
-    data = _box(b"ftyp", b"isom" + bytes(4)) + large_mdat + _box(b"moov", _box(b"udta", bytes(12)) + _mvhd(seconds, version))
+    data = (
+        _box(b"ftyp", b"isom" + bytes(4))
+        + large_mdat
+        + _box(b"moov", _box(b"udta", bytes(12)) + _mvhd(seconds, version))
+    )
     path = tmp_path / "clip.mp4"
     path.write_bytes(data)
     assert mp4_creation_time(path) == when
     assert clip_time(path) == (when, "metadata")
 
 
-@pytest.mark.parametrize("content", [
-    b"",  # empty
-    b"not a video at all, just text",
-    _box(b"ftyp", b"isom") + _box(b"moov", _mvhd(0)),  # creation time unset
-    _box(b"ftyp", b"isom") + _box(b"moov", _mvhd(5)),  # 1904: garbage
-    _box(b"ftyp", b"isom") + struct.pack(">I4s", 9999, b"moov"),  # truncated
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",  # empty
+        b"not a video at all, just text",
+        _box(b"ftyp", b"isom") + _box(b"moov", _mvhd(0)),  # creation time unset
+        _box(b"ftyp", b"isom") + _box(b"moov", _mvhd(5)),  # 1904: garbage
+        _box(b"ftyp", b"isom") + struct.pack(">I4s", 9999, b"moov"),  # truncated
+    ],
+)
 def test_no_usable_metadata_falls_back_to_the_file_time(tmp_path, content):
     path = tmp_path / "clip.mp4"
     path.write_bytes(content)

@@ -1,5 +1,6 @@
 """`formcheck history`: per-side progress, the left-vs-right asymmetry (known answers), the HTML page
 in headless Chromium, and the --save path of `formcheck analyze`."""
+
 from __future__ import annotations
 
 import copy
@@ -9,8 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from headless_browser import count_color, load, png_to_rgb
+
 from formcheck.api import analyze
 from formcheck.cli import main
 from formcheck.history import load_sets, save_set
@@ -31,22 +32,41 @@ def _no_real_history(tmp_path, monkeypatch):
 def stat(side: str, day: int, **values) -> SetStats:
     base = dict(reps=10, clean_reps=8, heel_deg=20.0, heel_shank=0.2, eccentric_s=2.0)
     base.update(values)
-    return SetStats(day, "sam", side, DAY0 + timedelta(days=day), base["reps"], base["clean_reps"], base["heel_deg"],
-                    base["heel_shank"], base["eccentric_s"], None, None, None)
+    return SetStats(
+        day,
+        "sam",
+        side,
+        DAY0 + timedelta(days=day),
+        base["reps"],
+        base["clean_reps"],
+        base["heel_deg"],
+        base["heel_shank"],
+        base["eccentric_s"],
+        None,
+        None,
+        None,
+    )
 
 
-@pytest.mark.parametrize("left, right, pct", [(10, 9, 10.0), (11, 9, 2 / 11 * 100), (0, 0, 0.0), (20, 25, 20.0),
-                                              (None, 3, None)])
+@pytest.mark.parametrize(
+    "left, right, pct", [(10, 9, 10.0), (11, 9, 2 / 11 * 100), (0, 0, 0.0), (20, 25, 20.0), (None, 3, None)]
+)
 def test_asymmetry_is_the_difference_over_the_larger(left, right, pct):
     assert asymmetry_pct(left, right) == (None if pct is None else pytest.approx(pct))
 
 
 def test_compare_sides_uses_the_median_of_the_latest_three_sets_and_flags_above_ten_percent():
-    sets = [stat("left", 0, reps=30),  # old: outside the latest three
-            stat("left", 2, reps=12), stat("left", 4, reps=10), stat("left", 6, reps=11),
-            stat("right", 1, reps=10), stat("right", 3, reps=9), stat("right", 5, reps=9, heel_deg=None),
-            stat("right", 7, reps=9, heel_deg=15.0, eccentric_s=1.8),
-            stat("both", 8, reps=1)]  # both feet: not compared
+    sets = [
+        stat("left", 0, reps=30),  # old: outside the latest three
+        stat("left", 2, reps=12),
+        stat("left", 4, reps=10),
+        stat("left", 6, reps=11),
+        stat("right", 1, reps=10),
+        stat("right", 3, reps=9),
+        stat("right", 5, reps=9, heel_deg=None),
+        stat("right", 7, reps=9, heel_deg=15.0, eccentric_s=1.8),
+        stat("both", 8, reps=1),
+    ]  # both feet: not compared
     rows = {c.measure: c for c in compare_sides(sets)}
     assert (rows["reps"].left, rows["reps"].right) == (11, 9)
     assert rows["reps"].asymmetry_pct == pytest.approx(2 / 11 * 100) and rows["reps"].flagged
@@ -86,7 +106,7 @@ class _Resources(HTMLParser):
         super().__init__()
         self.fetches: list[str] = []
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         for key, value in attrs:
             if key in ("src", "href", "srcset", "data", "poster", "action") or (tag == "link"):
                 self.fetches.append(f"{tag} {key}={value}")
@@ -137,8 +157,23 @@ def test_analyze_save_then_history_cli(tmp_path, capsys):
     db = tmp_path / "cli.sqlite"
     assert main(["analyze", str(csv_path), "-o", str(tmp_path / "o"), "--quiet", "--athlete", "kim"]) == 2
     assert "add --save" in capsys.readouterr().err
-    assert main(["analyze", str(csv_path), "-o", str(tmp_path / "o"), "--quiet", "--save", "--athlete", "kim",
-                 "--history", str(db)]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                str(csv_path),
+                "-o",
+                str(tmp_path / "o"),
+                "--quiet",
+                "--save",
+                "--athlete",
+                "kim",
+                "--history",
+                str(db),
+            ]
+        )
+        == 0
+    )
     assert "saved to" in capsys.readouterr().err
     [rec] = load_sets(db)
     assert (rec.athlete, rec.side, rec.rep_count, rec.time_source) == ("kim", truth.side, truth.n_reps, "file_mtime")

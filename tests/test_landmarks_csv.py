@@ -1,4 +1,5 @@
 """The landmarks CSV: exact round trip, documented header, clear errors."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -32,8 +33,9 @@ def random_series(n: int = 50, seed: int = 0, extras: bool = True) -> LandmarkSe
     if extras:
         world[gaps] = np.nan
         presence[gaps] = np.nan
-    return LandmarkSeries(t=t, xy=xy, z=z, vis=vis, width=1080, height=1920, frame=np.arange(n) + 7,
-                          presence=presence, world=world)
+    return LandmarkSeries(
+        t=t, xy=xy, z=z, vis=vis, width=1080, height=1920, frame=np.arange(n) + 7, presence=presence, world=world
+    )
 
 
 def assert_same(a: LandmarkSeries, b: LandmarkSeries) -> None:
@@ -69,8 +71,16 @@ def test_refined_feet_round_trip_in_their_own_columns_empty_where_not_tracked(tm
     series = replace(base, refined=refined)
     text = format_csv(series)
     header = text.splitlines()[0].split(",")
-    assert header[-8:] == ["left_heel_fx", "left_heel_fy", "right_heel_fx", "right_heel_fy", "left_foot_index_fx",
-                           "left_foot_index_fy", "right_foot_index_fx", "right_foot_index_fy"]
+    assert header[-8:] == [
+        "left_heel_fx",
+        "left_heel_fy",
+        "right_heel_fx",
+        "right_heel_fy",
+        "left_foot_index_fx",
+        "left_foot_index_fy",
+        "right_foot_index_fx",
+        "right_foot_index_fy",
+    ]
     assert text.splitlines()[3].split(",")[-6:-4] == ["", ""]
     back = load_landmarks_csv(save_landmarks_csv(series, tmp_path / "lm.csv"))
     assert_same(series, back)
@@ -142,15 +152,21 @@ def edited(source: LandmarkSeries | str, row: int, column: str, value: str) -> s
 def test_duplicate_timestamps_are_refused():
     series = random_series(6, extras=False)
     text = edited(series, 4, "t", repr(float(series.t[2])))  # the file's row 5 repeats row 4's time
-    with pytest.raises(InputError, match=r"row 5: timestamps must be strictly increasing \(sort by t and drop "
-                                         r"duplicate rows\)"):
+    with pytest.raises(
+        InputError,
+        match=r"row 5: timestamps must be strictly increasing \(sort by t and drop "
+        r"duplicate rows\)",
+    ):
         parse_landmarks_csv(text)
 
 
 @pytest.mark.parametrize("value", ["", "nan", "inf"])
 def test_a_row_without_a_usable_time_is_named(value):
-    with pytest.raises(InputError, match=r"landmarks CSV row 3 has no usable timestamp t \((nan|inf)\); every row "
-                                         r"needs t in seconds"):
+    with pytest.raises(
+        InputError,
+        match=r"landmarks CSV row 3 has no usable timestamp t \((nan|inf)\); every row "
+        r"needs t in seconds",
+    ):
         parse_landmarks_csv(edited(random_series(6, extras=False), 2, "t", value))
 
 
@@ -180,6 +196,8 @@ def test_bad_csv_on_the_command_line_is_one_line_exit_2(tmp_path, capsys):
     path.write_text(edited(random_series(6, extras=False), 3, "right_knee_y", "12,5".replace(",", ";")))
     assert main(["analyze", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"formcheck: error: hand_edited.csv row 4 column {REQUIRED_COLUMNS.index('right_knee_y') + 1} "
-                   "is not a number ('12;5')"]
+    assert err == [
+        f"formcheck: error: hand_edited.csv row 4 column {REQUIRED_COLUMNS.index('right_knee_y') + 1} "
+        "is not a number ('12;5')"
+    ]
     assert not (tmp_path / "out").exists()

@@ -1,5 +1,6 @@
 """The live tracker (formcheck.core.live.tracker) on synthetic sets with exact truth: the same reps as batch
 analysis, counted while the heel is lowered, tempo placed like batch, warnings as faults happen."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,9 +36,17 @@ def faults_side():
     return series, truth, tracker, events
 
 
-@pytest.mark.parametrize("name, view, seed", [("clean_side", "side", 1), ("faults_side", "side", 2),
-                                              ("front_faults", "front", 3), ("step_on_off", "side", 4),
-                                              ("clean_side", "three_quarter", 5), ("clean_side", "back", 6)])
+@pytest.mark.parametrize(
+    "name, view, seed",
+    [
+        ("clean_side", "side", 1),
+        ("faults_side", "side", 2),
+        ("front_faults", "front", 3),
+        ("step_on_off", "side", 4),
+        ("clean_side", "three_quarter", 5),
+        ("clean_side", "back", 6),
+    ],
+)
 def test_live_counts_the_reps_batch_counts_with_the_same_tempo(name, view, seed):
     series, truth = make_series(preset(name), view=view, corruption=MEDIAPIPE_LIKE, seed=seed)
     batch = analyze_series(series)
@@ -157,12 +166,15 @@ def test_junk_frames_never_crash(seed, nan_frac, scale):
         assert update.count >= 0 and (update.gauge is None or math.isfinite(update.gauge))
 
 
-@pytest.mark.parametrize("cut, expected", [
-    (None, None),
-    ("feet", "your feet are not in the picture"),
-    ("hips", "your hips are not in the picture"),
-    ("all", "no one is in view"),
-])
+@pytest.mark.parametrize(
+    "cut, expected",
+    [
+        (None, None),
+        ("feet", "your feet are not in the picture"),
+        ("hips", "your hips are not in the picture"),
+        ("all", "no one is in view"),
+    ],
+)
 def test_framing_hints(cut, expected):
     series, _ = make_series(preset("clean_side"), view="side", seed=11)
     xy, vis = series.xy[30].copy(), np.ones(N_LANDMARKS)
@@ -182,8 +194,10 @@ def test_the_drawn_leg_is_smoothed_causally_and_follows_real_motion():
 
     rng = np.random.default_rng(0)
     smoother = LegSmoother()
-    still = [smoother(k / 30, tuple((100.0 + rng.normal(0, 2), 200.0 + rng.normal(0, 2)) for _ in range(5)))
-             for k in range(60)]
+    still = [
+        smoother(k / 30, tuple((100.0 + rng.normal(0, 2), 200.0 + rng.normal(0, 2)) for _ in range(5)))
+        for k in range(60)
+    ]
     jitter = np.std([p[0][0] for p in still[30:]])
     assert jitter < 1.0  # raw jitter: 2 px
     moved = [smoother(2 + k / 30, tuple((100.0 + 10 * k, 200.0) for _ in range(5))) for k in range(10)]
@@ -199,10 +213,16 @@ def test_a_rest_standing_flat_mid_set_is_not_a_rep(rest_s, seed):
     first, _ = make_series(dataclasses.replace(sc, lead_out_s=rest_s / 2), corruption=MEDIAPIPE_LIKE, seed=seed)
     second, _ = make_series(dataclasses.replace(sc, lead_in_s=rest_s / 2), corruption=MEDIAPIPE_LIKE, seed=seed + 10)
     dt = float(first.t[1] - first.t[0])
-    cat = lambda a, b: None if a is None else np.concatenate([a, b])  # noqa: E731
-    series = LandmarkSeries(t=np.concatenate([first.t, first.t[-1] + dt + second.t]), xy=cat(first.xy, second.xy),
-                            z=cat(first.z, second.z), vis=cat(first.vis, second.vis), width=first.width,
-                            height=first.height, frame=np.arange(len(first) + len(second)))
+    cat = lambda a, b: None if a is None else np.concatenate([a, b])
+    series = LandmarkSeries(
+        t=np.concatenate([first.t, first.t[-1] + dt + second.t]),
+        xy=cat(first.xy, second.xy),
+        z=cat(first.z, second.z),
+        vis=cat(first.vis, second.vis),
+        width=first.width,
+        height=first.height,
+        frame=np.arange(len(first) + len(second)),
+    )
     tracker, events = run(series)
     assert len(analyze_series(series).reps) == 12
     assert len([e for e in events if e.kind == "rep_counted"]) == len(tracker.reps) == 12

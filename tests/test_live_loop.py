@@ -28,14 +28,14 @@ class Record:
         self.analyzed: list[tuple[int, float]] = []  # (frame index, when its analysis finished)
         self.shown: list[tuple[int, float]] = []  # (frame index, when it was taken for the display)
 
-    def analyze(self, frame, times):  # noqa: ANN001 - LiveFrame
+    def analyze(self, frame, times):
         clock = StageClock(times)
         time.sleep(self.analyze_s)
         clock.lap("model")
         self.analyzed.append((frame.index, time.perf_counter()))
         return frame.index
 
-    def show(self, item) -> bool:  # noqa: ANN001 - Analyzed
+    def show(self, item) -> bool:
         self.shown.append((item.frame.index, time.perf_counter()))
         assert item.state == item.frame.index  # the state drawn is the frame's own
         time.sleep(self.show_s)
@@ -74,7 +74,7 @@ def test_a_file_played_as_fast_as_possible_shows_every_frame_in_order():
 
 
 def test_an_error_in_the_analysis_reaches_the_caller_and_stop_after_ends_the_run():
-    def broken(frame, times):  # noqa: ANN001
+    def broken(frame, times):
         if frame.index == 5:
             raise ValueError("model exploded")
         return frame.index
@@ -91,7 +91,7 @@ def test_while_paused_live_frames_are_skipped_not_dropped_and_quit_stops():
     paused = {"on": False, "skipped": 0}
     rec = Record(0.002, 0.0)
 
-    def show(item) -> bool:  # noqa: ANN001
+    def show(item) -> bool:
         rec.show(item)
         if item.frame.index == 5:
             paused["on"] = True  # space pressed: hold for 0.3 s (about 9 camera frames)

@@ -9,7 +9,8 @@ What live cannot know yet, and where it may differ (listed, not hidden):
 - a stance's first and last frames: live reads the stance from the frame its foot became still, batch from the
   frame the whole clip says, so the filters' edges differ slightly: phase times within a few hundredths of a
   second (a frame or two), except the last rep of a set that flows into stepping off (ndnam: where its
-  lowering ends, and so whether it was fast, depends on where each says the foot started to step away). A number a frame from its threshold can then fall on either side of it: such a fault is judged with
+  lowering ends, and so whether it was fast, depends on where each says the foot started to step away). A number a
+  frame from its threshold can then fall on either side of it: such a fault is judged with
   little confidence, so one of them may call it "uncertain" ("look at this rep") where the other calls it a
   fault or says nothing: every fault of one is a fault or an uncertain note of the other, and a note on one
   side only is an uncertain one.
@@ -29,8 +30,13 @@ from formcheck.core.live.tracker import LiveTracker
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
 SHARED = ROOT.parent / "shared" / "videos"
-REAL = ("umali_standing_calf_raises", "merged_single_leg_standing_calf_raise", "pw4u_dumbbell_calf_raise",
-        "ndnam_calf_raises", "sports2d_demo")
+REAL = (
+    "umali_standing_calf_raises",
+    "merged_single_leg_standing_calf_raise",
+    "pw4u_dumbbell_calf_raise",
+    "ndnam_calf_raises",
+    "sports2d_demo",
+)
 TWO_LEG = {"pw4u_dumbbell_calf_raise"}  # a two-leg raise: live may time the other leg (see above)
 TIME_KEYS = ("t_start", "t_top_start", "t_top_end", "t_bottom", "t_end")
 
@@ -38,8 +44,15 @@ TIME_KEYS = ("t_start", "t_top_start", "t_top_end", "t_bottom", "t_end")
 def golden(name: str) -> LandmarkSeries:
     g = np.load(GOLDEN / f"{name}.landmarks.npz")
     w, h = (int(v) for v in g["size"])
-    return LandmarkSeries(t=g["t"], xy=g["xy"].astype(float), z=g["z"].astype(float), vis=g["vis"].astype(float),
-                          width=w, height=h, frame=g["frame"])
+    return LandmarkSeries(
+        t=g["t"],
+        xy=g["xy"].astype(float),
+        z=g["z"].astype(float),
+        vis=g["vis"].astype(float),
+        width=w,
+        height=h,
+        frame=g["frame"],
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """`formcheck live`: the live path on the sample videos against `analyze`, recording that survives a
 kill, the window and its keys (under Xvfb), frames dropped instead of lagging, camera errors."""
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,15 @@ def golden_csv(name: str, folder: Path) -> Path:
 
     g = np.load(GOLDEN / f"{name}.landmarks.npz")
     w, h = (int(v) for v in g["size"])
-    series = LandmarkSeries(t=g["t"], xy=g["xy"].astype(float), z=g["z"].astype(float), vis=g["vis"].astype(float),
-                            width=w, height=h, frame=g["frame"])
+    series = LandmarkSeries(
+        t=g["t"],
+        xy=g["xy"].astype(float),
+        z=g["z"].astype(float),
+        vis=g["vis"].astype(float),
+        width=w,
+        height=h,
+        frame=g["frame"],
+    )
     return save_landmarks_csv(series, folder / f"{name}.csv")
 
 
@@ -92,9 +100,23 @@ def test_live_records_the_landmarks_analyze_extracts(live_run, clean_side_report
 
 def test_a_killed_session_keeps_what_it_recorded(tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "live", "--source", str(SAMPLES / "clean_side.mp4"),
-                             "--no-window", "--record", "-o", str(out)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "formcheck",
+            "live",
+            "--source",
+            str(SAMPLES / "clean_side.mp4"),
+            "--no-window",
+            "--record",
+            "-o",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and _rows(out / "landmarks.csv") < 320 and proc.poll() is None:
@@ -111,8 +133,9 @@ def test_a_killed_session_keeps_what_it_recorded(tmp_path):
     counted = [e for e in events if e["event"] == "rep_counted"]
     truth = load_truth(SAMPLES / "clean_side.truth.json")
     assert 1 <= len(counted) and all(e["t"] <= series.t[-1] for e in counted)
-    assert len(counted) == sum(1 for r in truth.reps if r.t_bottom <= series.t[-1] - 0.3) or \
-        len(counted) == sum(1 for r in truth.reps if r.t_bottom <= series.t[-1] + 0.3)
+    assert len(counted) == sum(1 for r in truth.reps if r.t_bottom <= series.t[-1] - 0.3) or len(counted) == sum(
+        1 for r in truth.reps if r.t_bottom <= series.t[-1] + 0.3
+    )
     assert not (out / "report.json").exists()  # the kill came before the end
     assert main(["analyze", str(out / "landmarks.csv"), "-o", str(tmp_path / "after"), "--quiet"]) == 0
     report = json.loads((tmp_path / "after" / "report.json").read_text())
@@ -194,8 +217,11 @@ def xvfb(monkeypatch):
             pytest.fail("FORMCHECK_REQUIRE_DISPLAY=1 but Xvfb is missing: apt-get install -y xvfb xdotool")
         pytest.skip("no Xvfb: apt-get install -y xvfb xdotool")
     display = f":{90 + os.getpid() % 50}"
-    proc = subprocess.Popen([exe, display, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, display, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(1.0)
     monkeypatch.setenv("DISPLAY", display)
     yield display
@@ -236,8 +262,12 @@ def test_q_in_the_real_window_ends_the_session(xvfb, replay_csv, tmp_path):
             pytest.fail("FORMCHECK_REQUIRE_DISPLAY=1 but xdotool is missing: apt-get install -y xdotool")
         pytest.skip("no xdotool: apt-get install -y xdotool")
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "live", "--source", str(replay_csv), "-o", str(out)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "live", "--source", str(replay_csv), "-o", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120
         while _rows(out / "landmarks.csv") < 120 and proc.poll() is None and time.monotonic() < deadline:
@@ -257,12 +287,15 @@ def test_q_in_the_real_window_ends_the_session(xvfb, replay_csv, tmp_path):
     assert json.loads((out / "report.json").read_text())["live"]["frames_processed"] == rows
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--realtime"], "--realtime paces a file"),
-    (["--source", "x.csv", "--people", "7"], "--people must be 1 to 4"),
-    (["--source", "x.csv", "--max-seconds", "0"], "--max-seconds must be a positive"),
-    (["--source", "nowhere.mp4", "--no-window"], "not found"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--realtime"], "--realtime paces a file"),
+        (["--source", "x.csv", "--people", "7"], "--people must be 1 to 4"),
+        (["--source", "x.csv", "--max-seconds", "0"], "--max-seconds must be a positive"),
+        (["--source", "nowhere.mp4", "--no-window"], "not found"),
+    ],
+)
 def test_bad_live_options_are_one_line_errors(args, message, tmp_path, capsys):
     assert main(["live", *args, "-o", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -282,8 +315,25 @@ def test_live_save_stores_the_session_in_the_history(replay_csv, tmp_path, capsy
     from formcheck.history import load_sets
 
     db = tmp_path / "h.sqlite"
-    assert main(["live", "--source", str(replay_csv), "--no-window", "-o", str(tmp_path / "s"), "--save",
-                 "--athlete", "ana", "--history", str(db), "--json"]) == 0
+    assert (
+        main(
+            [
+                "live",
+                "--source",
+                str(replay_csv),
+                "--no-window",
+                "-o",
+                str(tmp_path / "s"),
+                "--save",
+                "--athlete",
+                "ana",
+                "--history",
+                str(db),
+                "--json",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     [saved] = load_sets(db)
     assert (saved.athlete, saved.rep_count) == ("ana", report["rep_count"]) and report["rep_count"] == 6

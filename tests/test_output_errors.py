@@ -1,4 +1,5 @@
 """Outputs: atomic writes, full disks, unwritable folders, nothing already computed lost."""
+
 from __future__ import annotations
 
 import errno
@@ -7,8 +8,8 @@ import os
 
 import cv2
 import pytest
-
 from conftest import write_clip
+
 from formcheck.cli import main
 from formcheck.errors import OutputError
 from formcheck.io.landmarks_csv import load_landmarks_csv, save_landmarks_csv, save_landmarks_or_rescue

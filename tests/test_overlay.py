@@ -1,12 +1,26 @@
 """The overlay annotators on blank frames: each draws where it should and nowhere else."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from formcheck.viz.overlay import (FaultBannerAnnotator, HeelGaugeAnnotator, HintAnnotator, OverlayState,
-                                   PhaseAnnotator, RepCounterAnnotator, SkeletonAnnotator, banner_top, counter_box,
-                                   draw_overlay, gauge_box, layout_for, leg_points, phase_box)
+from formcheck.viz.overlay import (
+    FaultBannerAnnotator,
+    HeelGaugeAnnotator,
+    HintAnnotator,
+    OverlayState,
+    PhaseAnnotator,
+    RepCounterAnnotator,
+    SkeletonAnnotator,
+    banner_top,
+    counter_box,
+    draw_overlay,
+    gauge_box,
+    layout_for,
+    leg_points,
+    phase_box,
+)
 
 SIZES = [(480, 640), (1920, 1080), (720, 1280)]  # (h, w): webcam, phone portrait, 720p
 
@@ -61,7 +75,7 @@ def test_gauge_fill_follows_the_heel(h, w):
         out = HeelGaugeAnnotator().annotate(blank(h, w), OverlayState(gauge=g))
         mask = changed(out)
         assert inside(mask, (x0 - lay.margin, y0 - 3 * lay.margin, x1, y1))
-        column = out[y0 + 2:y1 - 2, (x0 + x1) // 2]
+        column = out[y0 + 2 : y1 - 2, (x0 + x1) // 2]
         fills.append(np.mean(np.all(column == HeelGaugeAnnotator().colour, axis=1)))
     assert fills[0] == pytest.approx(0.25, abs=0.03) and fills[1] == pytest.approx(0.75, abs=0.03)
     assert not changed(HeelGaugeAnnotator().annotate(blank(h, w), OverlayState(gauge=None))).any()
@@ -77,7 +91,7 @@ def test_counter_and_phase_stay_in_their_boxes(h, w):
     assert mask.any() and inside(mask, phase_box(lay))
     cue = changed(PhaseAnnotator().annotate(blank(h, w), OverlayState(phase="lower", phase_s=1.0, tempo_cue="slower")))
     px1 = phase_box(lay)[2]
-    assert cue[:, px1 + 1:].any() and not cue[phase_box(lay)[3] + 2:].any()
+    assert cue[:, px1 + 1 :].any() and not cue[phase_box(lay)[3] + 2 :].any()
     assert not changed(PhaseAnnotator().annotate(blank(h, w), OverlayState(phase=None))).any()
 
 
@@ -94,7 +108,7 @@ def test_banners_stack_under_the_counter_in_severity_colours(h, w):
     out = FaultBannerAnnotator().annotate(blank(h, w), state)
     mask = changed(out)
     top = banner_top(lay)
-    assert not mask[:top - 1].any() and not mask[int(0.5 * h):].any()
+    assert not mask[: top - 1].any() and not mask[int(0.5 * h) :].any()
     rows = np.nonzero(mask.any(axis=1))[0]
     first, last = out[rows[0] + 1, lay.margin + 1], out[rows[-1] - 1, lay.margin + 1]
     assert first[2] > 2 * first[0] and first[2] > 2 * first[1]  # major: red (BGR)
@@ -108,38 +122,57 @@ def test_long_banner_text_wraps_inside_a_narrow_frame():
     mask = changed(out)
     one = changed(FaultBannerAnnotator().annotate(blank(480, 270), OverlayState(faults=(("Rep 1: x", "minor"),))))
     assert mask.any(axis=1).sum() > 1.6 * one.any(axis=1).sum()  # two lines or more
-    assert not mask[:, -layout_for(480, 270).margin + 1:].any()
+    assert not mask[:, -layout_for(480, 270).margin + 1 :].any()
 
 
 @pytest.mark.parametrize("h, w", SIZES)
 def test_hints_sit_at_the_bottom_left(h, w):
     out = HintAnnotator().annotate(blank(h, w), OverlayState(hints=("side view: hip level not checked",)))
     mask = changed(out)
-    assert mask.any() and not mask[: int(0.8 * h)].any() and not mask[:, int(0.8 * w):].any()
+    assert mask.any() and not mask[: int(0.8 * h)].any() and not mask[:, int(0.8 * w) :].any()
     assert not changed(HintAnnotator().annotate(blank(h, w), OverlayState())).any()
 
 
 def test_draw_overlay_applies_every_annotator_in_place():
     h, w = 720, 1280
-    state = OverlayState(leg=leg_for(h, w), gauge=0.5, reps=3, phase="top", phase_s=0.3, tempo_cue="hold",
-                         faults=(("Rep 3: no pause at the top", "minor"),), hints=("front view: depth not checked",))
+    state = OverlayState(
+        leg=leg_for(h, w),
+        gauge=0.5,
+        reps=3,
+        phase="top",
+        phase_s=0.3,
+        tempo_cue="hold",
+        faults=(("Rep 3: no pause at the top", "minor"),),
+        hints=("front view: depth not checked",),
+    )
     frame = blank(h, w)
     out = draw_overlay(frame, state)
     assert out is frame
     expected = blank(h, w)
-    for ann in (SkeletonAnnotator(), HeelGaugeAnnotator(), RepCounterAnnotator(), PhaseAnnotator(),
-                FaultBannerAnnotator(), HintAnnotator()):
+    for ann in (
+        SkeletonAnnotator(),
+        HeelGaugeAnnotator(),
+        RepCounterAnnotator(),
+        PhaseAnnotator(),
+        FaultBannerAnnotator(),
+        HintAnnotator(),
+    ):
         expected = ann.annotate(expected, state)
     np.testing.assert_array_equal(out, expected)
     with pytest.raises(ValueError, match="BGR uint8"):
         draw_overlay(np.zeros((10, 10, 3), float), state)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"gauge": 1.5}, "gauge must be in"), ({"phase": "up"}, "phase must be one of"),
-    ({"faults": (("x", "fatal"),)}, "severity"), ({"leg": ((1.0, 2.0),)}, "leg must hold 5 points"),
-    ({"reps": -1}, "reps must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"gauge": 1.5}, "gauge must be in"),
+        ({"phase": "up"}, "phase must be one of"),
+        ({"faults": (("x", "fatal"),)}, "severity"),
+        ({"leg": ((1.0, 2.0),)}, "leg must hold 5 points"),
+        ({"reps": -1}, "reps must be"),
+    ],
+)
 def test_state_validates_itself(kwargs, message):
     with pytest.raises(ValueError, match=message):
         OverlayState(**kwargs)

@@ -203,8 +203,8 @@ def walk_through(tmp_path_factory) -> tuple[Path, list[int]]:
 
 def on_whom(path: Path, source_index: list[int], pose_config: PoseConfig) -> str:
     """Per frame: 'o' on the first person, 'X' on someone else, '.' no pose."""
-    from formcheck.io.extract import ExtractConfig
     from formcheck.inputs import extract_video
+    from formcheck.io.extract import ExtractConfig
     from formcheck.synth import load_truth
 
     s = extract_video(

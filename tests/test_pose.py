@@ -1,5 +1,6 @@
 """The pose edge: bundled model identity, model errors, no person -> no pose, masking a model image
 (the person lock itself: tests/test_person_lock.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -75,8 +76,18 @@ def test_the_time_scale_weakens_mediapipes_own_filter():
     lag = {}
     for scale in (1.0, 30.0):
         with PoseEstimator(config=PoseConfig(time_scale=scale)) as est:
-            x = np.array([Identity.of(est.detect(cv2.warpAffine(rgb, np.float32([[1, 0, dx], [0, 1, 0]]), (w, h),
-                                                                borderMode=cv2.BORDER_REPLICATE), k / 30).xy).centre[0]
-                          for k, dx in enumerate(shifts)])
+            x = np.array(
+                [
+                    Identity.of(
+                        est.detect(
+                            cv2.warpAffine(
+                                rgb, np.float32([[1, 0, dx], [0, 1, 0]]), (w, h), borderMode=cv2.BORDER_REPLICATE
+                            ),
+                            k / 30,
+                        ).xy
+                    ).centre[0]
+                    for k, dx in enumerate(shifts)
+                ]
+            )
         lag[scale] = float(np.mean(np.array(shifts[15:]) - (x[15:] - x[14])))
     assert lag[1.0] > 1.2 and lag[30.0] < 1.0 and lag[1.0] > 2 * lag[30.0], lag

@@ -3,6 +3,7 @@
 Regenerate (after a deliberate model or wrapper change) with:
     python tests/test_pose_golden.py --update
 """
+
 from __future__ import annotations
 
 import json
@@ -54,6 +55,7 @@ def test_golden_landmarks_are_near_the_truth():
 
 if __name__ == "__main__" and "--update" in sys.argv:
     GOLDEN.parent.mkdir(exist_ok=True)
-    GOLDEN.write_text(json.dumps({"video": VIDEO.name, "frames": N_FRAMES,
-                                  "xy": np.round(first_frames_landmarks(), 2).tolist()}))
+    GOLDEN.write_text(
+        json.dumps({"video": VIDEO.name, "frames": N_FRAMES, "xy": np.round(first_frames_landmarks(), 2).tolist()})
+    )
     print(f"wrote {GOLDEN}")

@@ -1,4 +1,5 @@
 """The decoding thread: order kept, errors raised where they happened, bounded, stops with its consumer."""
+
 from __future__ import annotations
 
 import threading

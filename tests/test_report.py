@@ -1,5 +1,6 @@
 """The output folder of `formcheck analyze`: annotated.mp4 against the truth of an injected fault,
 report.html in headless Chromium (network off), reps.csv vs report.json, --no-video, --open."""
+
 from __future__ import annotations
 
 import csv
@@ -10,14 +11,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
 from conftest import ffmpeg
+from headless_browser import load
+
 from formcheck.cli import main
 from formcheck.io.landmarks_csv import save_landmarks_csv
 from formcheck.pipeline import AnalyzeResult, analyze_to_folder, write_visual_outputs
 from formcheck.synth import MEDIAPIPE_LIKE, load_truth, make_series, preset
 from formcheck.viz.overlay import banner_top, layout_for
-from headless_browser import load
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 CUT_S, CUT_FPS = 8.6, 15  # faults_side's first three reps: clean, bounce (major), fast lowering (minor);
@@ -31,8 +32,21 @@ def cut_run(tmp_path_factory):
     """The first 8.6 s of sample_videos/faults_side.mp4 at 15 fps, analyzed to a folder (one MediaPipe pass)."""
     folder = tmp_path_factory.mktemp("cut")
     video = folder / "faults_cut.mp4"
-    ffmpeg("-i", str(SAMPLES / "faults_side.mp4"), "-t", str(CUT_S), "-r", str(CUT_FPS), "-c:v", "libx264", "-pix_fmt", "yuv420p",
-           "-crf", "18", str(video))
+    ffmpeg(
+        "-i",
+        str(SAMPLES / "faults_side.mp4"),
+        "-t",
+        str(CUT_S),
+        "-r",
+        str(CUT_FPS),
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-crf",
+        "18",
+        str(video),
+    )
     return video, analyze_to_folder(video, folder / "out")
 
 
@@ -62,7 +76,7 @@ def banner_colour(frame: np.ndarray) -> str | None:
     h, w = frame.shape[:2]
     lay = layout_for(h, w)
     top = banner_top(lay)
-    strip = frame[top + 3:top + 3 + max(3, lay.margin // 2), lay.margin + 2:w - lay.margin - 2].astype(int)
+    strip = frame[top + 3 : top + 3 + max(3, lay.margin // 2), lay.margin + 2 : w - lay.margin - 2].astype(int)
     b, g, r = strip[..., 0], strip[..., 1], strip[..., 2]
     if np.mean((r > 150) & (g < 100) & (b < 100)) > 0.5:
         return "major"
@@ -75,8 +89,12 @@ def test_the_folder_holds_every_output_and_nothing_else(cut_run):
     _, result = cut_run
     assert {p.name for p in result.out_dir.iterdir()} == OUTPUTS  # no temporary files left
     assert {k: p.name for k, p in result.files.items()} == {
-        "landmarks": "landmarks.csv", "report_json": "report.json", "reps_csv": "reps.csv",
-        "annotated_video": "annotated.mp4", "report_html": "report.html"}
+        "landmarks": "landmarks.csv",
+        "report_json": "report.json",
+        "reps_csv": "reps.csv",
+        "annotated_video": "annotated.mp4",
+        "report_html": "report.html",
+    }
 
 
 def test_annotated_video_has_the_inputs_frames_duration_and_size(cut_run):
@@ -114,9 +132,11 @@ def test_reps_csv_and_report_json_agree_on_every_field(cut_run):
     assert len(rows) == len(reps) == 3
     for row, rep in zip(rows, reps):
         lists, nested = ("faults", "uncertain", "not_checked"), ("heel_range", "vs_set")
-        flat = {**{k: v for k, v in rep.items() if k not in lists + nested},
-                **{f"{name}_{k}": v for name in nested for k, v in rep[name].items()},
-                **{name: ";".join(f if isinstance(f, str) else f["id"] for f in rep[name]) for name in lists}}
+        flat = {
+            **{k: v for k, v in rep.items() if k not in lists + nested},
+            **{f"{name}_{k}": v for name in nested for k, v in rep[name].items()},
+            **{name: ";".join(f if isinstance(f, str) else f["id"] for f in rep[name]) for name in lists},
+        }
         assert set(row) == set(flat)
         for key, value in flat.items():
             if value is None:
@@ -147,7 +167,10 @@ def check_page_renders(browser, path: Path, size: tuple[int, int], shot: Path) -
     assert page.console_errors() == []
     assert page.external_requests() == []
     assert page.count("svg.heel-plot polyline") >= 1 and page.count("svg.tempo-bars rect") >= 1
-    assert page.count("table#reps tbody tr[id^=rep-]") == json.loads((path.parent / "report.json").read_text())["rep_count"]
+    assert (
+        page.count("table#reps tbody tr[id^=rep-]")
+        == json.loads((path.parent / "report.json").read_text())["rep_count"]
+    )
     assert page.js("return document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
     png = cv2.imdecode(np.frombuffer(page.screenshot(shot), np.uint8), cv2.IMREAD_COLOR)
     assert png.shape[1] == size[0] and png.shape[0] > size[1]  # the whole page, taller than the screen
@@ -169,11 +192,15 @@ def test_video_report_renders_in_chromium_offline(browser, cut_run, size, tmp_pa
         from selenium.webdriver.support.ui import WebDriverWait
 
         page.js("const v = document.querySelector('video'); v.preload = 'auto'; v.load();")
-        WebDriverWait(page.driver, 30).until(lambda d: d.execute_script(
-            "const v = document.querySelector('video'); return v.readyState >= 2 || v.error !== null"))
+        WebDriverWait(page.driver, 30).until(
+            lambda d: d.execute_script(
+                "const v = document.querySelector('video'); return v.readyState >= 2 || v.error !== null"
+            )
+        )
         assert page.js("return document.querySelector('video').error") is None
         assert page.js("return document.querySelector('video').duration") == pytest.approx(
-            result.data["input"]["duration_s"], abs=0.1)
+            result.data["input"]["duration_s"], abs=0.1
+        )
         assert page.console_errors() == []
 
 

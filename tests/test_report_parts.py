@@ -1,5 +1,6 @@
 """The report's building blocks: SVG primitives escape, charts show each rep's phases and faults,
 landmark quality counts gaps, heel range text."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,8 +9,8 @@ import re
 import numpy as np
 import pytest
 
-from formcheck.core.landmarks import INDEX
 from formcheck.core.context.quality import landmark_quality
+from formcheck.core.landmarks import INDEX
 from formcheck.synth import make_series, preset
 from formcheck.viz.html import heel_range_text
 from formcheck.viz.plots import heel_plot, tempo_bars
@@ -18,15 +19,38 @@ from formcheck.viz.svg import pct, rect, stretched_polyline, text
 
 def rep(i: int, t0: float, rise: float, top: float, lower: float, bottom: float, faults=()) -> dict:
     ts = np.cumsum([t0, rise, top, lower, bottom])
-    return {"index": i, "t_start": ts[0], "t_top_start": ts[1], "t_top_end": ts[2], "t_bottom": ts[3], "t_end": ts[4],
-            "concentric_s": rise, "top_pause_s": top, "eccentric_s": lower, "bottom_pause_s": bottom,
-            "bottom_pause_estimated": False, "faults": list(faults)}
+    return {
+        "index": i,
+        "t_start": ts[0],
+        "t_top_start": ts[1],
+        "t_top_end": ts[2],
+        "t_bottom": ts[3],
+        "t_end": ts[4],
+        "concentric_s": rise,
+        "top_pause_s": top,
+        "eccentric_s": lower,
+        "bottom_pause_s": bottom,
+        "bottom_pause_estimated": False,
+        "faults": list(faults),
+    }
 
 
-REPS = [rep(1, 1.0, 0.8, 0.4, 1.6, 0.5),
-        rep(2, 4.3, 0.8, 0.4, 0.4, 0.5, [{"id": "fast_lowering", "severity": "minor", "t_start": 5.5, "t_end": 5.9}]),
-        rep(3, 6.4, 0.8, 0.0, 0.3, 0.0, [{"id": "bounce", "severity": "major", "t_start": 7.2, "t_end": 7.8},
-                                          {"id": "no_top_pause", "severity": "minor", "t_start": 7.0, "t_end": 7.4}])]
+REPS = [
+    rep(1, 1.0, 0.8, 0.4, 1.6, 0.5),
+    rep(2, 4.3, 0.8, 0.4, 0.4, 0.5, [{"id": "fast_lowering", "severity": "minor", "t_start": 5.5, "t_end": 5.9}]),
+    rep(
+        3,
+        6.4,
+        0.8,
+        0.0,
+        0.3,
+        0.0,
+        [
+            {"id": "bounce", "severity": "major", "t_start": 7.2, "t_end": 7.8},
+            {"id": "no_top_pause", "severity": "minor", "t_start": 7.0, "t_end": 7.4},
+        ],
+    ),
+]
 
 
 def test_svg_text_and_attributes_are_escaped():
@@ -76,8 +100,10 @@ def test_landmark_quality_counts_gaps_of_the_working_leg():
 def test_heel_range_text_prefers_the_foot_angle():
     reps = [{"heel_range": {"foot_angle_deg": a, "shank_frac": 0.2}} for a in (20.0, 24.0, 30.0)]
     assert heel_range_text(reps) == "median 24 deg (20-30) foot angle"
-    assert heel_range_text([{"heel_range": {"shank_frac": s}} for s in (0.1, 0.3)]) == \
-        "median 0.20 shank lengths (0.10-0.30)"
+    assert (
+        heel_range_text([{"heel_range": {"shank_frac": s}} for s in (0.1, 0.3)])
+        == "median 0.20 shank lengths (0.10-0.30)"
+    )
     assert heel_range_text([]) is None
 
 
@@ -90,13 +116,32 @@ def test_reps_judged_on_fewer_faults_are_marked_in_the_table_and_the_page():
     from formcheck.viz.html import render_report_html, report_context
 
     side_only = ["shallow_bottom", "no_top_pause", "torso_help", "knee_drive"]
-    reps = [dict(r, view=v, not_checked=nc) for r, v, nc in zip(
-        REPS, ("front", "front", "side"), (side_only, side_only, []))]
-    data = {"input": {"path": "cut.mp4", "kind": "video", "sha256": "0" * 64, "rotation": 0, "codec": "h264", "duration_s": 9.0, "fps": 30.0, "frames": 270,
-                      "width": 540, "height": 960}, "rep_count": 3, "reps": reps, "side": "right",
-            "views": [{"view": "front", "t_start": 0.0, "t_end": 6.0}, {"view": "side", "t_start": 6.0, "t_end": 9.0}],
-            "faults_not_checked": [], "summary": {}, "warnings": [],
-            "versions": {"formcheck": "0", "mediapipe": "0", "model_sha256": "0"}}
+    reps = [
+        dict(r, view=v, not_checked=nc)
+        for r, v, nc in zip(REPS, ("front", "front", "side"), (side_only, side_only, []))
+    ]
+    data = {
+        "input": {
+            "path": "cut.mp4",
+            "kind": "video",
+            "sha256": "0" * 64,
+            "rotation": 0,
+            "codec": "h264",
+            "duration_s": 9.0,
+            "fps": 30.0,
+            "frames": 270,
+            "width": 540,
+            "height": 960,
+        },
+        "rep_count": 3,
+        "reps": reps,
+        "side": "right",
+        "views": [{"view": "front", "t_start": 0.0, "t_end": 6.0}, {"view": "side", "t_start": 6.0, "t_end": 9.0}],
+        "faults_not_checked": [],
+        "summary": {},
+        "warnings": [],
+        "versions": {"formcheck": "0", "mediapipe": "0", "model_sha256": "0"},
+    }
     assert partly_checked(data) == {1: ("front", side_only), 2: ("front", side_only)}  # the side rep: all judged
     console = Console(width=300, record=True, color_system=None)
     print_report(data, console=console)
@@ -111,8 +156,13 @@ def test_reps_judged_on_fewer_faults_are_marked_in_the_table_and_the_page():
     assert "clean*" in page and "knee" in notes[1]
     # a clip seen from one view only: nothing marked
     plain = {**data, "reps": [dict(r, not_checked=side_only) for r in reps]}
-    assert partly_checked(plain) == {} and "unchecked" not in render_report_html(
-        report_context(plain, np.linspace(0, 9, 50), np.zeros(50))).split("<h2>Reps</h2>")[1].split("</table>")[0]
+    assert (
+        partly_checked(plain) == {}
+        and "unchecked"
+        not in render_report_html(report_context(plain, np.linspace(0, 9, 50), np.zeros(50)))
+        .split("<h2>Reps</h2>")[1]
+        .split("</table>")[0]
+    )
 
 
 def test_report_json_text_is_json_text_even_for_exponent_floats():

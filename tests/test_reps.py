@@ -1,4 +1,5 @@
 """The rep state machine: exact counts on known signals, batch == frame by frame, hypothesis properties."""
+
 from __future__ import annotations
 
 import math
@@ -14,8 +15,9 @@ from formcheck.core.reps.timing import phase_times
 from formcheck.core.signal.filters import gradient
 
 
-def raised_cosine_set(n_reps: int, fps: float = 30.0, rise=0.8, top=0.5, lower=1.6, bottom=0.6, lead=1.0,
-                      amp=1.0, offset=0.0):
+def raised_cosine_set(
+    n_reps: int, fps: float = 30.0, rise=0.8, top=0.5, lower=1.6, bottom=0.6, lead=1.0, amp=1.0, offset=0.0
+):
     """Heel height with exact phase times: flat lead, then reps of (rise, top hold, lower, bottom hold)."""
     period = rise + top + lower + bottom
     t = np.arange(0, lead * 2 + n_reps * period, 1 / fps)

@@ -1,4 +1,5 @@
 """End to end on the rendered sample videos: video -> MediaPipe -> reps, against exact truth."""
+
 from __future__ import annotations
 
 from pathlib import Path

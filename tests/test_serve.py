@@ -17,27 +17,32 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("starlette")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from formcheck.cli import demo_clip  # noqa: E402
-from formcheck.serve import ServeSettings, create_app  # noqa: E402
-from formcheck.serve.jobs import INTERRUPTED, Job, JobStore  # noqa: E402
-from formcheck.serve.upload import display_name  # noqa: E402
+from formcheck.cli import demo_clip
+from formcheck.serve import ServeSettings, create_app
+from formcheck.serve.jobs import INTERRUPTED, Job, JobStore
+from formcheck.serve.upload import display_name
 
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def client(out: Path, worker: bool = False, max_mb: int = 1024, history: Path | None = None,
-           save: bool = False) -> TestClient:
+def client(
+    out: Path, worker: bool = False, max_mb: int = 1024, history: Path | None = None, save: bool = False
+) -> TestClient:
     settings = ServeSettings(out, TOKEN, max_mb, str(history) if history else None, save=save)
     return TestClient(create_app(settings, start_worker=worker))
 
 
 def post_video(c: TestClient, name: str, data: bytes, headers: dict | None = None, **fields: str):
-    return c.post("/api/analyze", headers=AUTH if headers is None else headers,
-                  files={"video": (name, data, "video/mp4")}, data=fields)
+    return c.post(
+        "/api/analyze",
+        headers=AUTH if headers is None else headers,
+        files={"video": (name, data, "video/mp4")},
+        data=fields,
+    )
 
 
 def store_of(c: TestClient) -> JobStore:
@@ -52,8 +57,10 @@ def demo_bytes() -> bytes:
 # --- nobody let in ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/", "/api/jobs", "/api/jobs/20260101-000000-abcdef12", "/history",
-                                  "/jobs/20260101-000000-abcdef12/report.html"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/api/jobs", "/api/jobs/20260101-000000-abcdef12", "/history", "/jobs/20260101-000000-abcdef12/report.html"],
+)
 @pytest.mark.parametrize("how", ["none", "wrong query", "wrong bearer", "wrong cookie", "prefix"])
 def test_every_request_without_the_token_is_refused(tmp_path: Path, path: str, how: str) -> None:
     headers, url = {}, path
@@ -91,10 +98,13 @@ def test_the_token_is_taken_from_the_query_then_from_its_cookie(tmp_path: Path) 
         assert c.get("/api/jobs", headers=AUTH).json() == {"jobs": []}
 
 
-@pytest.mark.parametrize("server_save,form,expected", [(False, {}, False), (False, {"save": "1"}, True),
-                                                       (True, {}, True), (True, {"save": "0"}, False)])
-def test_save_follows_the_form_else_the_servers_save_option(tmp_path: Path, demo_bytes: bytes, server_save: bool,
-                                                            form: dict, expected: bool) -> None:
+@pytest.mark.parametrize(
+    "server_save,form,expected",
+    [(False, {}, False), (False, {"save": "1"}, True), (True, {}, True), (True, {"save": "0"}, False)],
+)
+def test_save_follows_the_form_else_the_servers_save_option(
+    tmp_path: Path, demo_bytes: bytes, server_save: bool, form: dict, expected: bool
+) -> None:
     with client(tmp_path, save=server_save) as c:
         page = c.get("/", headers=AUTH).text
         job = store_of(c).get(post_video(c, "set.mp4", demo_bytes, **form).json()["id"])
@@ -169,8 +179,9 @@ def test_an_upload_is_written_as_it_streams(tmp_path: Path) -> None:
     assert sink.read_bytes() == b"".join(bytes([i]) * 100_000 for i in range(5))
 
 
-@pytest.mark.parametrize("name", ["../../escape.mp4", "/etc/cron.d/escape.mp4", "..\\..\\escape.mp4",
-                                  ".hidden/../escape.mp4", "a\x00b.mp4"])
+@pytest.mark.parametrize(
+    "name", ["../../escape.mp4", "/etc/cron.d/escape.mp4", "..\\..\\escape.mp4", ".hidden/../escape.mp4", "a\x00b.mp4"]
+)
 def test_the_senders_file_name_is_never_a_path(tmp_path: Path, name: str, demo_bytes: bytes) -> None:
     out = tmp_path / "out"
     with client(out) as c:
@@ -185,10 +196,13 @@ def test_the_senders_file_name_is_never_a_path(tmp_path: Path, name: str, demo_b
     assert display_name(name) in ("escape.mp4", "ab.mp4")
 
 
-@pytest.mark.parametrize("name,data,message", [
-    ("notes.mp4", b"these are my notes about the set\n" * 40, "notes.mp4 is a text file, not a video"),
-    ("photo.mp4", b"\x89PNG\r\n\x1a\n" + b"\0" * 200, "photo.mp4 is a picture (PNG), not a video"),
-])
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("notes.mp4", b"these are my notes about the set\n" * 40, "notes.mp4 is a text file, not a video"),
+        ("photo.mp4", b"\x89PNG\r\n\x1a\n" + b"\0" * 200, "photo.mp4 is a picture (PNG), not a video"),
+    ],
+)
 def test_a_non_video_gets_the_clis_one_line_message(tmp_path: Path, name: str, data: bytes, message: str) -> None:
 
     cli_input = tmp_path / name
@@ -202,16 +216,23 @@ def test_a_non_video_gets_the_clis_one_line_message(tmp_path: Path, name: str, d
     assert body["exit_code"] == 2
     assert list((tmp_path / "out" / ".serve" / "uploads").iterdir()) == []
     # the same words as the CLI says for the same file
-    proc = subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(cli_input), "-o", str(tmp_path / "o")],
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "formcheck", "analyze", str(cli_input), "-o", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"formcheck: error: {body['error']}"
 
 
-@pytest.mark.parametrize("form,status,words", [
-    ({"side": "middle"}, 400, "side must be auto, left, right or both"),
-    ({"athlete": "x" * 5000}, 400, "too long"),
-])
+@pytest.mark.parametrize(
+    "form,status,words",
+    [
+        ({"side": "middle"}, 400, "side must be auto, left, right or both"),
+        ({"athlete": "x" * 5000}, 400, "too long"),
+    ],
+)
 def test_bad_form_fields_are_refused(tmp_path: Path, demo_bytes: bytes, form: dict, status: int, words: str) -> None:
     with client(tmp_path) as c:
         r = post_video(c, "set.mp4", demo_bytes, **form)
@@ -232,19 +253,36 @@ def test_a_form_without_a_video_or_not_a_form_is_refused(tmp_path: Path) -> None
 def test_job_files_are_only_the_outputs(tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("no")
     with client(tmp_path) as c:
-        for url in ("/jobs/..%2Fsecret.txt/report.html", "/jobs/20260101-000000-abcdef12/..%2F..%2Fsecret.txt",
-                    "/jobs/20260101-000000-abcdef12/report.html", "/api/jobs/nope"):
+        for url in (
+            "/jobs/..%2Fsecret.txt/report.html",
+            "/jobs/20260101-000000-abcdef12/..%2F..%2Fsecret.txt",
+            "/jobs/20260101-000000-abcdef12/report.html",
+            "/api/jobs/nope",
+        ):
             assert c.get(url, headers=AUTH).status_code == 404, url
 
 
 def test_a_restart_keeps_finished_jobs_and_fails_the_interrupted_one(tmp_path: Path) -> None:
     store = JobStore(tmp_path)
     t = time.time()
-    for n, (status, extra) in enumerate([("done", {"rep_count": 6, "finished": t}),
-                                         ("running", {"started": t}),
-                                         ("failed", {"error": "notes.mp4 is a text file", "exit_code": 2})]):
-        store.add(Job(f"20260101-00000{n}-abcdef1{n}", f"clip{n}.mp4", str(tmp_path / "x"), 10, status=status,
-                      created=t + n, **extra))
+    for n, (status, extra) in enumerate(
+        [
+            ("done", {"rep_count": 6, "finished": t}),
+            ("running", {"started": t}),
+            ("failed", {"error": "notes.mp4 is a text file", "exit_code": 2}),
+        ]
+    ):
+        store.add(
+            Job(
+                f"20260101-00000{n}-abcdef1{n}",
+                f"clip{n}.mp4",
+                str(tmp_path / "x"),
+                10,
+                status=status,
+                created=t + n,
+                **extra,
+            )
+        )
     with client(tmp_path) as c:
         jobs = c.get("/api/jobs", headers=AUTH).json()["jobs"]
     assert [j["filename"] for j in jobs] == ["clip2.mp4", "clip1.mp4", "clip0.mp4"]  # newest first
@@ -330,13 +368,19 @@ def test_a_crashed_analysis_fails_its_job_and_the_next_one_runs(tmp_path: Path, 
     assert second["status"] == "done" and second["rep_count"] == 4
 
 
-def test_ctrl_c_stops_the_server_cleanly_and_the_running_job_is_marked_failed(tmp_path: Path,
-                                                                             demo_bytes: bytes) -> None:
+def test_ctrl_c_stops_the_server_cleanly_and_the_running_job_is_marked_failed(
+    tmp_path: Path, demo_bytes: bytes
+) -> None:
     import httpx
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "serve", "--port", "0", "--out", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "serve", "--port", "0", "--out", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         url = None
         for line in proc.stdout:
@@ -368,8 +412,13 @@ def test_ctrl_c_stops_the_server_cleanly_and_the_running_job_is_marked_failed(tm
 
 def _serve_lines(*args: str) -> tuple[subprocess.Popen, list[str]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "serve", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     lines = []
     for line in proc.stdout:
         lines.append(line)
@@ -408,12 +457,18 @@ def test_the_default_host_is_this_computer_only_and_a_busy_port_is_one_line(tmp_
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        proc = subprocess.run([sys.executable, "-m", "formcheck", "serve", "--port", str(port), "--out",
-                               str(tmp_path)], capture_output=True, text=True, timeout=60,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.run(
+            [sys.executable, "-m", "formcheck", "serve", "--port", str(port), "--out", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
     assert proc.returncode == 2
-    assert proc.stderr.strip() == (f"formcheck: error: port {port} is already in use (another formcheck serve?); "
-                                   "pass another --port, or --port 0 for any free one")
+    assert proc.stderr.strip() == (
+        f"formcheck: error: port {port} is already in use (another formcheck serve?); "
+        "pass another --port, or --port 0 for any free one"
+    )
 
 
 def test_without_the_serve_extra_it_says_how_to_install_it(monkeypatch, capsys, tmp_path: Path) -> None:
@@ -423,12 +478,13 @@ def test_without_the_serve_extra_it_says_how_to_install_it(monkeypatch, capsys, 
 
     real = builtins.__import__
 
-    def no_uvicorn(name, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def no_uvicorn(name, *args, **kwargs):
         if name.split(".")[0] == "uvicorn":
             raise ImportError("No module named 'uvicorn'", name="uvicorn")
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_uvicorn)
     assert main(["serve", "--port", "0", "--out", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.strip() == ("formcheck: error: formcheck serve needs its web server (uvicorn is "
-                                               "missing): pip install 'formcheck[serve]'")
+    assert capsys.readouterr().err.strip() == (
+        "formcheck: error: formcheck serve needs its web server (uvicorn is missing): pip install 'formcheck[serve]'"
+    )

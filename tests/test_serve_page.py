@@ -20,8 +20,13 @@ PHONE = (390, 844)
 def start_server(out: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     """`formcheck serve --port 0` as a process; (the process, the URL it printed for this computer)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "serve", "--port", "0", "--out", str(out), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "serve", "--port", "0", "--out", str(out), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     for line in proc.stdout:
         if line.startswith("On this computer: "):
             return proc, line.split(": ", 1)[1].strip()
@@ -49,8 +54,10 @@ def phone_browser():
             pytest.fail(f"FORMCHECK_REQUIRE_BROWSER=1 but {why}")
         pytest.skip(why)
     with chromium(PHONE, loopback=True) as driver:
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                               {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True})
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True},
+        )
         yield driver
 
 
@@ -68,8 +75,9 @@ def test_choose_the_sample_video_on_a_phone_and_read_its_report(server: str, pho
     assert driver.find_element(By.ID, "pick").text.startswith("Record or choose a video")
     driver.find_element(By.ID, "side").send_keys("right")
     driver.find_element(By.ID, "video").send_keys(str(demo_clip()))
-    WebDriverWait(driver, 600).until(lambda d: d.find_element(By.ID, "result").is_displayed()
-                                     or d.find_element(By.ID, "message").is_displayed())
+    WebDriverWait(driver, 600).until(
+        lambda d: d.find_element(By.ID, "result").is_displayed() or d.find_element(By.ID, "message").is_displayed()
+    )
     assert not driver.find_element(By.ID, "message").is_displayed(), driver.find_element(By.ID, "message").text
     assert driver.find_element(By.ID, "rep-count").text == "4"
     # the report itself, in the page: its own rep count and the annotated video the phone plays
@@ -80,7 +88,9 @@ def test_choose_the_sample_video_on_a_phone_and_read_its_report(server: str, pho
     playable = driver.execute_async_script(
         "const v = arguments[0], done = arguments[1];"
         "v.preload = 'auto'; v.onloadeddata = () => done(v.videoWidth + 'x' + v.videoHeight);"
-        "v.onerror = () => done('error ' + (v.error && v.error.code)); v.load();", video)
+        "v.onerror = () => done('error ' + (v.error && v.error.code)); v.load();",
+        video,
+    )
     assert playable == "540x960"  # annotated.mp4 (H.264), decoded by the browser through the token cookie
     driver.switch_to.default_content()
     # past analyses list it; nothing sideways on a phone
@@ -105,8 +115,10 @@ def test_the_page_refuses_a_picture_with_the_clis_message(server: str, phone_bro
     WebDriverWait(driver, 60).until(lambda d: d.find_element(By.ID, "message").is_displayed())
     assert driver.find_element(By.ID, "message").text.startswith("photo.mp4 is a picture (PNG), not a video")
     for width, height in ((360, 740), (430, 932), (1280, 800)):  # small and large phones, a laptop
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
         assert driver.execute_script("return document.documentElement.scrollWidth") <= width
         button = driver.find_element(By.ID, "pick").rect
         assert button["width"] >= min(width - 60, 300) and button["height"] >= 56  # one big button

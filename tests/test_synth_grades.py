@@ -1,5 +1,6 @@
 """Graded faults: each grade's scripted size is what the motion model really does (measured on the truth
 and the skeleton), and clean tempo draws stay in the real ranges."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,8 +18,12 @@ CLEAN = dict(rise_s=1.0, top_pause_s=0.5, lower_s=2.0, bottom_pause_s=0.6)
 def graded_set(fault: str, grade: str) -> SetScript:
     """clean, clean, the graded rep, clean: the graded rep is index 2."""
     size = grade_size(fault, grade)
-    reps = [RepScript(**CLEAN), RepScript(**CLEAN), RepScript(**CLEAN, faults=(fault,), sizes=(size,)),
-            RepScript(**CLEAN)]
+    reps = [
+        RepScript(**CLEAN),
+        RepScript(**CLEAN),
+        RepScript(**CLEAN, faults=(fault,), sizes=(size,)),
+        RepScript(**CLEAN),
+    ]
     return SetScript(reps=tuple(reps), top_cm=8.0, bottom_cm=4.0)
 
 
@@ -40,9 +45,14 @@ def _heel(script):
     return tl, t, heel_height(tl, t)
 
 
-@pytest.mark.parametrize("grade, speed, rebound, lower", [("subtle", (1.5, 2.0), (0.8, 1.3), (2.0, 2.0)),
-                                                          ("moderate", (2.5, 3.0), (2.0, 3.0), (1.0, 1.3)),
-                                                          ("blatant", (4.0, 5.0), (3.0, 4.0), (0.4, 0.4))])
+@pytest.mark.parametrize(
+    "grade, speed, rebound, lower",
+    [
+        ("subtle", (1.5, 2.0), (0.8, 1.3), (2.0, 2.0)),
+        ("moderate", (2.5, 3.0), (2.0, 3.0), (1.0, 1.3)),
+        ("blatant", (4.0, 5.0), (3.0, 4.0), (0.4, 0.4)),
+    ],
+)
 def test_bounce_speed_rebound_and_lowering(grade, speed, rebound, lower):
     tl, t, h = _heel(graded_set("bounce", grade))
     v = np.gradient(h, t)
@@ -76,8 +86,9 @@ def test_depth_and_height_grades(truths):
     for grade, (lo, hi) in (("subtle", (0.8, 0.85)), ("moderate", (0.5, 0.7)), ("blatant", (0.4, 0.4))):
         rep = truths[("short_top", grade)].reps[2]
         ref = truths[("short_top", grade)].reps[1]
-        frac = (rep.heel_back_top_vs_flat_cm - ref.heel_back_bottom_vs_flat_cm) / \
-            (ref.heel_back_top_vs_flat_cm - ref.heel_back_bottom_vs_flat_cm)
+        frac = (rep.heel_back_top_vs_flat_cm - ref.heel_back_bottom_vs_flat_cm) / (
+            ref.heel_back_top_vs_flat_cm - ref.heel_back_bottom_vs_flat_cm
+        )
         assert lo - 1e-3 <= frac <= hi + 1e-3
 
 
@@ -88,13 +99,17 @@ def test_hold_and_body_fault_grades_measure_their_size(truths):
         assert rep.hip_forward_cm == pytest.approx(size.get("hip_cm"), abs=0.05)
         assert rep.trunk_lean_deg == pytest.approx(size.get("trunk_deg"), abs=0.05)
         assert truths[("knee_drive", grade)].reps[2].knee_range_deg == pytest.approx(
-            grade_size("knee_drive", grade).size, abs=0.3)
+            grade_size("knee_drive", grade).size, abs=0.3
+        )
         assert truths[("hips_not_level", grade)].reps[2].pelvis_drop_deg == pytest.approx(
-            grade_size("hips_not_level", grade).size, abs=0.05)
+            grade_size("hips_not_level", grade).size, abs=0.05
+        )
         assert truths[("arch_collapse", grade)].reps[2].foot_roll_deg == pytest.approx(
-            grade_size("arch_collapse", grade).size, abs=0.05)
+            grade_size("arch_collapse", grade).size, abs=0.05
+        )
         assert truths[("roll_out", grade)].reps[2].foot_roll_deg == pytest.approx(
-            -grade_size("roll_out", grade).size, abs=0.05)
+            -grade_size("roll_out", grade).size, abs=0.05
+        )
     assert truths[("no_top_pause", "subtle")].reps[2].top_pause_s == pytest.approx(0.1)
     assert truths[("no_top_pause", "moderate")].reps[2].top_pause_s <= 0.05
     clean = truths[("knee_drive", "subtle")].reps[1]
@@ -133,8 +148,10 @@ def test_grade_draws_stay_in_range_and_sizes_round_trip():
 @pytest.mark.parametrize("style", ["real", "demo"])
 def test_clean_tempo_draws(style):
     rng = np.random.default_rng(1)
-    lo, hi = {"real": ((0.6, 0.3, 1.2, 0.3), (1.5, 1.0, 3.0, 1.0)),
-              "demo": ((0.4, 0.15, 0.5, 0.05), (0.7, 0.3, 1.0, 0.25))}[style]
+    lo, hi = {
+        "real": ((0.6, 0.3, 1.2, 0.3), (1.5, 1.0, 3.0, 1.0)),
+        "demo": ((0.4, 0.15, 0.5, 0.05), (0.7, 0.3, 1.0, 0.25)),
+    }[style]
     for _ in range(200):
         d = draw_clean_tempo(rng, style)
         v = (d["rise_s"], d["top_pause_s"], d["lower_s"], d["bottom_pause_s"])

@@ -1,4 +1,5 @@
 """Synthetic landmark series: determinism, corruption knobs, truth file round trip."""
+
 from __future__ import annotations
 
 import time
@@ -7,7 +8,16 @@ import numpy as np
 import pytest
 
 from formcheck.core.landmarks import INDEX
-from formcheck.synth import MEDIAPIPE_LIKE, Corruption, RepScript, SetScript, load_truth, make_series, preset, save_truth
+from formcheck.synth import (
+    MEDIAPIPE_LIKE,
+    Corruption,
+    RepScript,
+    SetScript,
+    load_truth,
+    make_series,
+    preset,
+    save_truth,
+)
 
 
 def test_clean_series_equals_true_projection():

@@ -1,4 +1,5 @@
 """Motion model + truth: mechanics and injected faults, checked on real numbers."""
+
 from __future__ import annotations
 
 import subprocess
@@ -82,8 +83,15 @@ def test_faults_land_on_scripted_reps(faults):
     script, truth, _, _ = faults
     assert [r.faults for r in truth.reps] == [rep.faults for rep in script.reps]
     assert {f for r in truth.reps for f in r.faults} >= {
-        "bounce", "fast_lowering", "shallow_bottom", "short_top", "no_top_pause", "torso_help",
-        "knee_drive", "free_leg_assist"}
+        "bounce",
+        "fast_lowering",
+        "shallow_bottom",
+        "short_top",
+        "no_top_pause",
+        "torso_help",
+        "knee_drive",
+        "free_leg_assist",
+    }
 
 
 def _by_fault(truth, fault):
@@ -179,6 +187,8 @@ def test_script_json_roundtrip_and_errors():
 
 
 def test_synth_never_imports_cv2_mediapipe_or_moderngl():
-    code = ("import sys, formcheck.synth as s; s.make_series(s.preset('clean_side'));"
-            "bad=[m for m in sys.modules if m.split('.')[0] in ('cv2','mediapipe','moderngl')]; assert not bad, bad")
+    code = (
+        "import sys, formcheck.synth as s; s.make_series(s.preset('clean_side'));"
+        "bad=[m for m in sys.modules if m.split('.')[0] in ('cv2','mediapipe','moderngl')]; assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

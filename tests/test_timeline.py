@@ -1,4 +1,5 @@
 """Per-frame overlay states from an analysed synthetic set, against the set's exact truth."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -70,8 +71,10 @@ def test_fault_banners_show_on_faulty_reps_and_not_on_clean_ones(faults_set):
 
 
 def test_banners_stay_up_long_enough_to_read():
-    reps = [{"index": 1, "faults": [{"id": "bounce", "severity": "major", "t_start": 5.0, "t_end": 5.2}]},
-            {"index": 2, "faults": [{"id": "torso_help", "severity": "minor", "t_start": 7.0, "t_end": 9.0}]}]
+    reps = [
+        {"index": 1, "faults": [{"id": "bounce", "severity": "major", "t_start": 5.0, "t_end": 5.2}]},
+        {"index": 2, "faults": [{"id": "torso_help", "severity": "minor", "t_start": 7.0, "t_end": 9.0}]},
+    ]
     b = fault_banners(reps)
     assert [(x.t_from, x.t_to, x.severity) for x in b] == [(5.0, 5.0 + BANNER_MIN_S, "major"), (7.0, 9.0, "minor")]
     assert b[0].text.startswith("Rep 1: bounce")

@@ -1,12 +1,13 @@
 """The video edge: real timestamps, rotation, variable frame rate, broken files."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import ffmpeg, write_clip
+
 from formcheck.cli import main
 from formcheck.errors import InputError
 from formcheck.io.video import TimestampFixer, VideoFileSource
@@ -42,8 +43,19 @@ def test_variable_frame_rate_keeps_real_gaps(tmp_path):
     base = write_clip(tmp_path / "base.mp4", 60, 30.0)
     vfr = tmp_path / "vfr.mp4"
     # frames 0-29 at 30 fps, then a 0.5 s jump, then 30 fps again
-    ffmpeg("-i", str(base), "-vf", "setpts='(N/30+gte(N,30)*0.5)/TB'", "-fps_mode", "passthrough",
-           "-c:v", "libx264", "-pix_fmt", "yuv420p", str(vfr))
+    ffmpeg(
+        "-i",
+        str(base),
+        "-vf",
+        "setpts='(N/30+gte(N,30)*0.5)/TB'",
+        "-fps_mode",
+        "passthrough",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        str(vfr),
+    )
     t, _, _ = read_all(vfr)
     assert len(t) == 60
     dt = np.diff(t)
@@ -62,10 +74,13 @@ def test_truncated_file_reads_what_it_can_and_warns(tmp_path):
     assert any("ended early" in w for w in src.warnings)
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "empty"),
-    (b"this is not a video\n" * 50, "bad.mp4 is a text file, not a video"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        (b"this is not a video\n" * 50, "bad.mp4 is a text file, not a video"),
+    ],
+)
 def test_not_a_video_is_a_clear_error(tmp_path, content, message):
     path = tmp_path / "bad.mp4"
     path.write_bytes(content)
@@ -92,8 +107,18 @@ def test_timestamp_fixer_makes_strictly_increasing_and_counts():
 
 
 def h264_clip(path: Path, seconds: float = 4.0, faststart: bool = False) -> Path:
-    ffmpeg("-f", "lavfi", "-i", f"testsrc=size=320x240:rate=30:duration={seconds}", "-c:v", "libx264",
-           "-pix_fmt", "yuv420p", *(["-movflags", "+faststart"] if faststart else []), str(path))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size=320x240:rate=30:duration={seconds}",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        *(["-movflags", "+faststart"] if faststart else []),
+        str(path),
+    )
     return path
 
 
@@ -102,7 +127,7 @@ def mdat_span(data: bytes) -> tuple[int, int]:
 
     pos = 0
     while pos < len(data):
-        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind == b"mdat":
             return pos + 8, pos + size
         pos += size
@@ -166,8 +191,22 @@ def make_avs2(d: Path) -> Path:
 
     from conftest import ffmpeg_exe
 
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "quiet", "-y", "-f", "lavfi", "-i",
-                           "testsrc=size=320x256:rate=30:duration=0.3", "-c:v", "libxavs2", str(path)])
+    proc = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "quiet",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x256:rate=30:duration=0.3",
+            "-c:v",
+            "libxavs2",
+            str(path),
+        ]
+    )
     if proc.returncode or not path.exists() or path.stat().st_size == 0:
         pytest.skip("this ffmpeg has no AVS2 encoder")
     return path
@@ -180,16 +219,24 @@ NOT_VIDEOS = [
     (make_wav, "sound.wav is an audio file (WAV), not a video"),
     (make_cut_mp4, "cut.mp4 is cut off: it ends inside its 'mdat' data and the index (moov box) is missing; copy it"),
     (make_broken_structure, "damaged.mp4 is damaged (its MP4 structure breaks at byte"),
-    (make_garbage_frames, "noise.mp4 has no frame this OpenCV build can decode (H.264 (h264)): the file is damaged "
-                          "or the codec unsupported; re-encode it: ffmpeg -i noise.mp4"),
-    (make_avs2, "broadcast.ts (MPEG-TS, AVS2 video) cannot be opened: it is damaged or uses a codec this OpenCV "
-                "build lacks; check that it plays, or re-encode it: ffmpeg -i broadcast.ts -c:v libx264"),
+    (
+        make_garbage_frames,
+        "noise.mp4 has no frame this OpenCV build can decode (H.264 (h264)): the file is damaged "
+        "or the codec unsupported; re-encode it: ffmpeg -i noise.mp4",
+    ),
+    (
+        make_avs2,
+        "broadcast.ts (MPEG-TS, AVS2 video) cannot be opened: it is damaged or uses a codec this OpenCV "
+        "build lacks; check that it plays, or re-encode it: ffmpeg -i broadcast.ts -c:v libx264",
+    ),
 ]
 
 
-@pytest.mark.parametrize("make, message", NOT_VIDEOS, ids=[m for m in ("png", "jpeg", "audio-only mp4", "wav",
-                                                                      "cut mp4", "damaged mp4", "noise frames",
-                                                                      "avs2 codec")])
+@pytest.mark.parametrize(
+    "make, message",
+    NOT_VIDEOS,
+    ids=[m for m in ("png", "jpeg", "audio-only mp4", "wav", "cut mp4", "damaged mp4", "noise frames", "avs2 codec")],
+)
 def test_files_that_are_not_usable_videos_say_what_they_are(tmp_path, capsys, make, message):
     path = make(tmp_path)
     with pytest.raises(InputError) as info:
@@ -217,13 +264,24 @@ def test_a_damaged_stretch_is_skipped_and_the_rest_is_read(tmp_path):
 
 def test_a_raw_stream_without_timestamps_is_timed_at_its_nominal_rate(tmp_path):
     raw = tmp_path / "camera.h264"
-    ffmpeg("-i", str(h264_clip(tmp_path / "c.mp4", seconds=2.0)), "-c", "copy", "-bsf:v", "h264_mp4toannexb",
-           "-f", "h264", str(raw))
+    ffmpeg(
+        "-i",
+        str(h264_clip(tmp_path / "c.mp4", seconds=2.0)),
+        "-c",
+        "copy",
+        "-bsf:v",
+        "h264_mp4toannexb",
+        "-f",
+        "h264",
+        str(raw),
+    )
     t, _, src = read_all(raw)
     assert len(t) == 60
     np.testing.assert_allclose(t, np.arange(60) / 25.0, atol=1e-6)  # FFmpeg's rate for raw H.264: 25 fps
-    assert "59 of 60 frame timestamps were missing, repeated or out of order; assumed 25 fps for them: if the " \
-           "clip was filmed at another rate, all times are off by that ratio" in src.warnings
+    assert (
+        "59 of 60 frame timestamps were missing, repeated or out of order; assumed 25 fps for them: if the "
+        "clip was filmed at another rate, all times are off by that ratio" in src.warnings
+    )
 
 
 def test_an_absurd_frame_rate_claim_is_ignored(tmp_path):
@@ -231,8 +289,10 @@ def test_an_absurd_frame_rate_claim_is_ignored(tmp_path):
     t, _, src = read_all(path)
     np.testing.assert_allclose(t, np.arange(20) / 30.0, atol=1e-6)
     assert src.info.fps == 0.0 and src.info.claimed_fps == 5000.0
-    assert ("the file says 5000 fps, which no camera films: its timestamps were ignored and 30 fps assumed; if the "
-            "clip was filmed at another rate, all times are off by that ratio") in src.warnings
+    assert (
+        "the file says 5000 fps, which no camera films: its timestamps were ignored and 30 fps assumed; if the "
+        "clip was filmed at another rate, all times are off by that ratio"
+    ) in src.warnings
 
 
 def test_too_few_frames_per_second_and_too_few_pixels_are_warned(tmp_path):
@@ -240,6 +300,10 @@ def test_too_few_frames_per_second_and_too_few_pixels_are_warned(tmp_path):
     t, shapes, src = read_all(path)
     np.testing.assert_allclose(t, np.arange(6) * 2.0, atol=1e-3)  # real (slow) timestamps are kept
     assert set(shapes) == {(90, 160)}
-    assert ("the video is only 160x90 pixels: the pose model needs the body larger than that; film at 720p or more"
-            in src.warnings)
-    assert any(w.startswith("only 0.5 frames per second: rep phases cannot be timed below 10 fps") for w in src.warnings)
+    assert (
+        "the video is only 160x90 pixels: the pose model needs the body larger than that; film at 720p or more"
+        in src.warnings
+    )
+    assert any(
+        w.startswith("only 0.5 frames per second: rep phases cannot be timed below 10 fps") for w in src.warnings
+    )

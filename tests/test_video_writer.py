@@ -1,11 +1,12 @@
 """annotated.mp4's writer and the cheap frame pass, on small clips the tests write themselves."""
+
 from __future__ import annotations
 
 import cv2
 import numpy as np
 import pytest
-
 from conftest import ffmpeg, numbered_frame, write_clip
+
 from formcheck.errors import OutputError
 from formcheck.io.frame_grab import grab_frames
 from formcheck.io.video_writer import output_size, write_annotated_video
@@ -19,8 +20,13 @@ def probe(path) -> tuple[int, float, int, int, str]:
         n += 1
     fourcc = int(cap.get(cv2.CAP_PROP_FOURCC))
     codec = "".join(chr((fourcc >> (8 * i)) & 0xFF) for i in range(4))
-    out = (n, cap.get(cv2.CAP_PROP_FPS), int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
-           codec)
+    out = (
+        n,
+        cap.get(cv2.CAP_PROP_FPS),
+        int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+        int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+        codec,
+    )
     cap.release()
     return out
 
@@ -35,7 +41,9 @@ def test_same_frames_and_duration_as_the_input_in_h264(tmp_path, fps):
         seen.append(i)
         return OverlayState(reps=i % 10)
 
-    res = write_annotated_video(src, state_at, tmp_path / "o" / "annotated.mp4", on_frame=lambda i, im: hooked.append(i))
+    res = write_annotated_video(
+        src, state_at, tmp_path / "o" / "annotated.mp4", on_frame=lambda i, im: hooked.append(i)
+    )
     n, out_fps, w, h, codec = probe(res.path)
     assert (n, w, h) == (45, 160, 120) and res.frames == 45
     assert out_fps == pytest.approx(fps, rel=1e-4)  # so the duration n / fps is the input's
@@ -52,7 +60,7 @@ def test_overlay_is_drawn_on_the_frames(tmp_path):
     frames = [cap.read()[1] for _ in range(10)]
     cap.release()
     top = banner_top(layout_for(240, 320))
-    strip = np.s_[top + 2:top + 8, 20:300]
+    strip = np.s_[top + 2 : top + 8, 20:300]
     reds = [float(np.mean((f[strip][..., 2] > 150) & (f[strip][..., 1] < 100))) for f in frames]
     assert max(reds[:5]) < 0.05 and min(reds[5:]) > 0.5, reds
 
@@ -115,8 +123,14 @@ def test_a_large_input_is_scaled_down_and_drawn_at_the_output_size(tmp_path):
         drawn.append((frame.shape, state))
         return frame
 
-    res = write_annotated_video(src, lambda i: OverlayState(leg=leg), tmp_path / "a.mp4", draw=draw, max_side=320,
-                                on_frame=lambda i, im: raw.append(im.shape))
+    res = write_annotated_video(
+        src,
+        lambda i: OverlayState(leg=leg),
+        tmp_path / "a.mp4",
+        draw=draw,
+        max_side=320,
+        on_frame=lambda i, im: raw.append(im.shape),
+    )
     n, _, w, h, _ = probe(res.path)
     assert (n, w, h) == (6, 320, 240)
     assert raw == [(480, 640, 3)] * 6  # thumbnails still see the full frame
@@ -124,9 +138,17 @@ def test_a_large_input_is_scaled_down_and_drawn_at_the_output_size(tmp_path):
     assert drawn[0][1].leg == ((50.0, 100.0), None, (150.0, 200.0), (5.0, 10.0), (300.0, 230.0))
 
 
-@pytest.mark.parametrize("size, max_side, want", [
-    ((1920, 1080), 1280, (1280, 720)), ((1080, 1920), 1280, (720, 1280)), ((3840, 2160), 1280, (1280, 720)),
-    ((540, 960), 1280, (540, 960)), ((1920, 1080), None, (1920, 1080)), ((1920, 1080), 0, (1920, 1080)),
-    ((1001, 601), 500, (500, 300))])
+@pytest.mark.parametrize(
+    "size, max_side, want",
+    [
+        ((1920, 1080), 1280, (1280, 720)),
+        ((1080, 1920), 1280, (720, 1280)),
+        ((3840, 2160), 1280, (1280, 720)),
+        ((540, 960), 1280, (540, 960)),
+        ((1920, 1080), None, (1920, 1080)),
+        ((1920, 1080), 0, (1920, 1080)),
+        ((1001, 601), 500, (500, 300)),
+    ],
+)
 def test_output_size_keeps_the_aspect_never_upscales_and_stays_even(size, max_side, want):
     assert output_size(*size, max_side) == want

@@ -1,5 +1,6 @@
 """Functions that tests run in spawned processes: kept in a module with light imports so each
 child starts quickly (a child imports the module its function lives in)."""
+
 from __future__ import annotations
 
 import copy
@@ -7,7 +8,7 @@ import os
 from pathlib import Path
 
 
-def crash_on_b(job, settings):  # noqa: ANN001, ANN201 - formcheck.batch Job, BatchSettings -> JobResult
+def crash_on_b(job, settings):
     """A batch job function that kills its process on b/set.csv, as a segfault in native code would."""
     from formcheck.batch.jobs import JobResult
 
@@ -16,7 +17,7 @@ def crash_on_b(job, settings):  # noqa: ANN001, ANN201 - formcheck.batch Job, Ba
     return JobResult(job, "ok", data={"rep_count": 1})
 
 
-def write_many(db: str, report: dict, tag: str, n: int, barrier) -> None:  # noqa: ANN001 - a Barrier
+def write_many(db: str, report: dict, tag: str, n: int, barrier) -> None:
     """Save n sets of our own and replace one shared set n times, starting together with the other writer."""
     from formcheck.history import save_set
 
@@ -30,14 +31,14 @@ def write_many(db: str, report: dict, tag: str, n: int, barrier) -> None:  # noq
         save_set(db, shared, athlete=tag)
 
 
-def quick_ok(job, settings):  # noqa: ANN001, ANN201
+def quick_ok(job, settings):
     """A batch job function that analyzes nothing: for tests of the batch machinery itself."""
     from formcheck.batch.jobs import JobResult
 
     return JobResult(job, "ok", 0.01, data={"rep_count": len(Path(job.path).stem)})
 
 
-def hang_on_slow(job, settings):  # noqa: ANN001, ANN201
+def hang_on_slow(job, settings):
     """A batch job function that never returns on slow.csv (as a clip that makes the decoder spin would)."""
     import time
 

@@ -16,6 +16,7 @@ the .tflite files inside the mediapipe 0.10.21 wheel (Apache-2.0):
 Usage:  python tools/build_pose_model.py [--out formcheck/models/pose_landmarker_full.task]
 It prints the sha256 to record in formcheck/io/model.py.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,7 @@ LANDMARKER = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
 ZIP_TIME = (2025, 1, 31, 0, 0, 0)
 
 # Runs inside the throwaway venv: argv = detector_in landmarker_in out_dir
-WRITER_SCRIPT = r'''
+WRITER_SCRIPT = r"""
 import sys
 from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer as mw
 
@@ -48,7 +49,7 @@ def write(src, dst, name, mean, std, n_outputs):
 det, lmk, out = sys.argv[1:4]
 write(det, out + "/pose_detector.tflite", "pose_detector", [127.5], [127.5], 2)
 write(lmk, out + "/pose_landmarks_detector.tflite", "pose_landmarks_detector", [0.0], [255.0], 5)
-'''
+"""
 
 
 def run(cmd: list[str]) -> None:
@@ -58,9 +59,23 @@ def run(cmd: list[str]) -> None:
 
 def build(out: Path, work: Path) -> str:
     wheel_dir = work / "wheel"
-    run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-         "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64",
-         "-d", str(wheel_dir), WHEEL_SPEC])
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--python-version",
+            "3.11",
+            "--platform",
+            "manylinux_2_28_x86_64",
+            "-d",
+            str(wheel_dir),
+            WHEEL_SPEC,
+        ]
+    )
     wheel = next(wheel_dir.glob("mediapipe-*.whl"))
     venv = work / "venv"
     run([sys.executable, "-m", "venv", str(venv)])

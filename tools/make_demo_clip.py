@@ -24,9 +24,34 @@ def make_demo_clip(out: Path, source: Path = SOURCE, seconds: float = SECONDS) -
     import imageio_ffmpeg
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(source), "-t", f"{seconds:g}",
-           "-an", "-map_metadata", "-1", "-c:v", "libx264", "-preset", "slow", "-crf", "28", "-pix_fmt", "yuv420p",
-           "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact", str(out)]
+    cmd = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-loglevel",
+        "error",
+        "-i",
+        str(source),
+        "-t",
+        f"{seconds:g}",
+        "-an",
+        "-map_metadata",
+        "-1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "slow",
+        "-crf",
+        "28",
+        "-pix_fmt",
+        "yuv420p",
+        "-movflags",
+        "+faststart",
+        "-fflags",
+        "+bitexact",
+        "-flags:v",
+        "+bitexact",
+        str(out),
+    ]
     subprocess.run(cmd, check=True)
     size = out.stat().st_size
     if size > MAX_BYTES:

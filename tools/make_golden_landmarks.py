@@ -6,6 +6,7 @@ frame). Re-run after changing the sample videos, the model or the extraction set
 
     python3 tools/make_golden_landmarks.py faults_side front_faults step_on_off
 """
+
 from __future__ import annotations
 
 import sys
@@ -16,7 +17,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from formcheck.inputs import extract_video  # noqa: E402
+from formcheck.inputs import extract_video  # noqa: E402 - after the repository root is put on sys.path
 
 
 def main(names: list[str]) -> None:
@@ -24,8 +25,15 @@ def main(names: list[str]) -> None:
         result = extract_video(ROOT / "sample_videos" / f"{name}.mp4", show_progress=False, use_cache=False)
         s = result.series
         out = ROOT / "tests" / "golden" / f"{name}.landmarks.npz"
-        np.savez_compressed(out, t=s.t, frame=s.frame, xy=s.xy.astype(np.float32), z=s.z.astype(np.float32),
-                            vis=s.vis.astype(np.float32), size=np.array([s.width, s.height]))
+        np.savez_compressed(
+            out,
+            t=s.t,
+            frame=s.frame,
+            xy=s.xy.astype(np.float32),
+            z=s.z.astype(np.float32),
+            vis=s.vis.astype(np.float32),
+            size=np.array([s.width, s.height]),
+        )
         print(f"{out.relative_to(ROOT)}: {len(s)} frames, {out.stat().st_size / 1e3:.0f} kB")
 
 

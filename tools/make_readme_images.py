@@ -20,7 +20,7 @@ PHONE = (390, 844)
 REPORT_HEIGHT = 720  # css px of the report's top: title, reps, stop-set advice, tempo
 
 
-def _jpeg(image, path: Path, width: int = WIDTH) -> Path:  # noqa: ANN001 - a BGR numpy image
+def _jpeg(image, path: Path, width: int = WIDTH) -> Path:
     import cv2
 
     h, w = image.shape[:2]
@@ -30,7 +30,7 @@ def _jpeg(image, path: Path, width: int = WIDTH) -> Path:  # noqa: ANN001 - a BG
     return path
 
 
-def annotated_frame(video: Path, t: float):  # noqa: ANN201 - a BGR numpy image
+def annotated_frame(video: Path, t: float):
     import cv2
 
     cap = cv2.VideoCapture(str(video))
@@ -42,7 +42,7 @@ def annotated_frame(video: Path, t: float):  # noqa: ANN201 - a BGR numpy image
     return image
 
 
-def report_top(report_html: Path):  # noqa: ANN201 - a BGR numpy image
+def report_top(report_html: Path):
     import cv2
     import numpy as np
 
@@ -66,8 +66,10 @@ def main() -> None:
         result = analyze_to_folder(demo_clip(), Path(tmp) / "demo", use_cache=False)
         rep = json.loads((Path(tmp) / "demo" / "report.json").read_text())["reps"][1]
         t = (rep["t_top_start"] + rep["t_top_end"]) / 2
-        shots = [_jpeg(annotated_frame(result.files["annotated_video"], t), args.out / "annotated.jpg"),
-                 _jpeg(report_top(result.files["report_html"]), args.out / "report.jpg")]
+        shots = [
+            _jpeg(annotated_frame(result.files["annotated_video"], t), args.out / "annotated.jpg"),
+            _jpeg(report_top(result.files["report_html"]), args.out / "report.jpg"),
+        ]
     for path in shots:
         print(f"{path}: {path.stat().st_size} bytes")
 

@@ -35,7 +35,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from formcheck.io.video import Frame, VideoFileSource  # noqa: E402
+from formcheck.io.video import Frame, VideoFileSource  # noqa: E402 - after the repository root is put on sys.path
 
 SHARED = [ROOT.parent / "shared" / "videos", Path("/work/shared/videos")]
 FONT = cv2.FONT_HERSHEY_SIMPLEX

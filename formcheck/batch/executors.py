@@ -3,14 +3,15 @@
 Both yield one JobResult per job as the jobs finish, in any order. Each worker process builds
 its own pose model (analyze_to_folder opens one per clip); nothing is shared between workers.
 """
+
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
-from typing import Callable, Iterator
 
 from formcheck.batch.jobs import BatchSettings, Job, JobResult, run_job
 from formcheck.errors import InputError
@@ -28,14 +29,25 @@ def default_workers() -> int:
 
 
 def _crashed(job: Job, exc: BaseException) -> JobResult:
-    return JobResult(job, "failed", error=f"the worker process analyzing it crashed ({type(exc).__name__}: {exc}); "
-                     "analyze this clip alone with 'formcheck analyze --debug' to see why", exit_code=1)
+    return JobResult(
+        job,
+        "failed",
+        error=f"the worker process analyzing it crashed ({type(exc).__name__}: {exc}); "
+        "analyze this clip alone with 'formcheck analyze --debug' to see why",
+        exit_code=1,
+    )
 
 
 def _timed_out(job: Job, limit: float) -> JobResult:
-    return JobResult(job, "failed", limit, error=f"stopped after {limit:g} s (--clip-timeout): the analysis took "
-                     "too long; analyze this clip alone with 'formcheck analyze' to see how long it needs, or raise "
-                     "--clip-timeout", exit_code=TIMED_OUT)
+    return JobResult(
+        job,
+        "failed",
+        limit,
+        error=f"stopped after {limit:g} s (--clip-timeout): the analysis took "
+        "too long; analyze this clip alone with 'formcheck analyze' to see how long it needs, or raise "
+        "--clip-timeout",
+        exit_code=TIMED_OUT,
+    )
 
 
 def _kill(executor: ProcessPoolExecutor) -> None:
@@ -48,8 +60,13 @@ def _kill(executor: ProcessPoolExecutor) -> None:
     executor.shutdown(wait=False, cancel_futures=True)
 
 
-def run_local(jobs: list[Job], settings: BatchSettings, workers: int,
-              job_func: JobFunc = run_job, clip_timeout: float | None = None) -> Iterator[JobResult]:
+def run_local(
+    jobs: list[Job],
+    settings: BatchSettings,
+    workers: int,
+    job_func: JobFunc = run_job,
+    clip_timeout: float | None = None,
+) -> Iterator[JobResult]:
     """Jobs on `workers` spawned processes, one job at a time per process (each process is its own
     one-worker pool), so a clip that crashes its process (a segfault in native code) is known
     exactly: it alone fails, and a fresh process takes its place. A clip still running after
@@ -86,7 +103,7 @@ def run_local(jobs: list[Job], settings: BatchSettings, workers: int,
                 except BrokenProcessPool as exc:
                     executor.shutdown(wait=False)
                     executor, result = ProcessPoolExecutor(max_workers=1, mp_context=ctx), _crashed(job, exc)
-                except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled back
+                except Exception as exc:
                     result = _crashed(job, exc)
                 idle.append(executor)
                 yield result
@@ -95,22 +112,27 @@ def run_local(jobs: list[Job], settings: BatchSettings, workers: int,
             executor.shutdown(wait=True, cancel_futures=True)
 
 
-def connect_dask(address: str):  # noqa: ANN201 - distributed.Client (an optional dependency)
+def connect_dask(address: str):
     """A Client for the scheduler at address, or a one-line error saying how to fix it."""
     try:
         from distributed import Client
     except ImportError:
-        raise InputError("--scheduler needs Dask: pip install 'formcheck[dask]' (or leave out --scheduler "
-                         "to use local worker processes)") from None
+        raise InputError(
+            "--scheduler needs Dask: pip install 'formcheck[dask]' (or leave out --scheduler "
+            "to use local worker processes)"
+        ) from None
     try:
         return Client(address, timeout="15s")
     except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError(f"could not reach the Dask scheduler at {address} ({exc}); start one with "
-                         "'dask scheduler' and pass its tcp://HOST:PORT") from None
+        raise InputError(
+            f"could not reach the Dask scheduler at {address} ({exc}); start one with "
+            "'dask scheduler' and pass its tcp://HOST:PORT"
+        ) from None
 
 
-def run_dask(jobs: list[Job], settings: BatchSettings, address: str,
-             job_func: JobFunc = run_job) -> Iterator[JobResult]:
+def run_dask(
+    jobs: list[Job], settings: BatchSettings, address: str, job_func: JobFunc = run_job
+) -> Iterator[JobResult]:
     """The same jobs as tasks on a Dask cluster (the inputs and OUT must be at the same paths on the workers)."""
     if not jobs:
         return
@@ -125,7 +147,7 @@ def run_dask(jobs: list[Job], settings: BatchSettings, address: str,
             job = owner[fut.key]
             try:
                 yield fut.result()
-            except Exception as exc:  # noqa: BLE001 - KilledWorker (it crashed the worker), lost connection
+            except Exception as exc:
                 yield _crashed(job, exc)
     finally:
         if futures:

@@ -6,19 +6,21 @@ resumes however the inputs are passed), and a byte-identical copy is analyzed on
 `batch.json`, written last in that folder, records the input's sha256 and the settings
 fingerprint; a clip whose folder holds a matching one (and the files it lists) is skipped.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from formcheck.version import __version__
 from formcheck.core.config import AnalysisConfig
 from formcheck.errors import FormcheckError, InputError, OutputError
+from formcheck.version import __version__
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
 LANDMARKS_HEADER = "frame,t,width,height"
@@ -38,8 +40,9 @@ class BatchSettings:
     people: int = 1  # the pose model looks for this many people on every frame (--people)
 
     def fingerprint(self, kind: str) -> str:
-        return settings_fingerprint(self.config.to_dict(), kind, self.model_sha256, self.mediapipe_version,
-                                    __version__, self.people)
+        return settings_fingerprint(
+            self.config.to_dict(), kind, self.model_sha256, self.mediapipe_version, __version__, self.people
+        )
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,14 @@ class JobResult:
     duplicate_of: str | None = None
 
 
-def settings_fingerprint(config: dict[str, Any], kind: str, model_sha256: str | None, mediapipe: str | None,
-                         formcheck_version: str, people: int | None = None) -> str:
+def settings_fingerprint(
+    config: dict[str, Any],
+    kind: str,
+    model_sha256: str | None,
+    mediapipe: str | None,
+    formcheck_version: str,
+    people: int | None = None,
+) -> str:
     """sha256 (16 hex) of what decides a clip's report besides its bytes.
 
     The analysis config and the formcheck version always; for a video also the pose model's
@@ -78,11 +87,18 @@ def settings_fingerprint(config: dict[str, Any], kind: str, model_sha256: str | 
 def report_fingerprint(report: dict[str, Any]) -> str:
     """The settings fingerprint of a report.json (what its clip was analyzed with)."""
     v = report.get("versions") or {}
-    return settings_fingerprint(report["config"], report["input"]["kind"], v.get("model_sha256"), v.get("mediapipe"),
-                                v.get("formcheck"), report["input"].get("pose_people"))
+    return settings_fingerprint(
+        report["config"],
+        report["input"]["kind"],
+        v.get("model_sha256"),
+        v.get("mediapipe"),
+        v.get("formcheck"),
+        report["input"].get("pose_people"),
+    )
 
 
 # --- which files ----------------------------------------------------------------------------------
+
 
 def is_landmarks_file(path: Path) -> bool:
     """A CSV whose header starts like formcheck's landmarks CSV (reps.csv and summary.csv do not)."""
@@ -111,8 +127,12 @@ def find_inputs(paths: Iterable[str | Path], out_root: str | Path) -> list[Path]
             raise InputError(f"input not found: {raw}; pass video files, landmarks CSVs or folders")
     unique = list(dict.fromkeys(found))
     if not unique:
-        raise InputError("no videos (" + ", ".join(s[1:] for s in VIDEO_SUFFIXES) + ") or landmarks CSVs found in "
-                         + ", ".join(str(p) for p in paths))
+        raise InputError(
+            "no videos ("
+            + ", ".join(s[1:] for s in VIDEO_SUFFIXES)
+            + ") or landmarks CSVs found in "
+            + ", ".join(str(p) for p in paths)
+        )
     return unique
 
 
@@ -120,8 +140,9 @@ def _search(folder: Path, out: Path) -> list[Path]:
     found = []
     for root, dirs, files in os.walk(folder):
         here = Path(root)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d) != out
-                         and not (here / d / "report.json").is_file())
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and (here / d) != out and not (here / d / "report.json").is_file()
+        )
         for name in sorted(files):
             p = here / name
             if name.startswith("."):
@@ -132,6 +153,7 @@ def _search(folder: Path, out: Path) -> list[Path]:
 
 
 # --- planning and resuming -----------------------------------------------------------------------
+
 
 def file_kind(path: Path) -> str:
     return "landmarks" if path.suffix.lower() == ".csv" else "video"
@@ -152,8 +174,9 @@ def plan_jobs(inputs: list[Path]) -> tuple[list[Job], list[JobResult]]:
         job = Job(str(path), sha, file_kind(path), f"{_safe(stem)}-{sha[:NAME_HASH_CHARS]}")
         if sha in jobs:  # same bytes: same output folder, analyzed once
             first = jobs[sha]
-            duplicates.append(JobResult(Job(job.path, sha, first.kind, first.name), "duplicate",
-                                        duplicate_of=first.path))
+            duplicates.append(
+                JobResult(Job(job.path, sha, first.kind, first.name), "duplicate", duplicate_of=first.path)
+            )
         else:
             jobs[sha] = job
     return list(jobs.values()), duplicates
@@ -174,7 +197,10 @@ def load_done(job: Job, settings: BatchSettings) -> dict[str, Any] | None:
         return None
     if done.get("input_sha256") != job.sha256 or done.get("settings_fingerprint") != settings.fingerprint(job.kind):
         return None
-    if report.get("input", {}).get("sha256") != job.sha256 or report_fingerprint(report) != done["settings_fingerprint"]:
+    if (
+        report.get("input", {}).get("sha256") != job.sha256
+        or report_fingerprint(report) != done["settings_fingerprint"]
+    ):
         return None
     if not all((folder / name).is_file() for name in done.get("files", [])):
         return None
@@ -192,20 +218,40 @@ def run_job(job: Job, settings: BatchSettings) -> JobResult:
     folder = Path(settings.out_root) / job.name
     try:
         (folder / DONE_FILE).unlink(missing_ok=True)  # a half-rewritten folder must not look done
-        result = analyze_to_folder(job.path, folder, settings.config, model=settings.model, show_progress=False,
-                                   quiet_native=True, extract=ExtractConfig(pose=PoseConfig(num_poses=settings.people)))
-        done = {"input": job.path, "input_sha256": result.data["input"]["sha256"],
-                "settings_fingerprint": report_fingerprint(result.data),
-                "files": sorted(str(Path(p).relative_to(folder)) for p in result.files.values()),
-                "seconds": round(time.perf_counter() - start, 2)}
+        result = analyze_to_folder(
+            job.path,
+            folder,
+            settings.config,
+            model=settings.model,
+            show_progress=False,
+            quiet_native=True,
+            extract=ExtractConfig(pose=PoseConfig(num_poses=settings.people)),
+        )
+        done = {
+            "input": job.path,
+            "input_sha256": result.data["input"]["sha256"],
+            "settings_fingerprint": report_fingerprint(result.data),
+            "files": sorted(str(Path(p).relative_to(folder)) for p in result.files.values()),
+            "seconds": round(time.perf_counter() - start, 2),
+        }
         write_atomic(folder / DONE_FILE, report_json_text(done))
         return JobResult(job, "ok", time.perf_counter() - start, data=result.data)
     except FormcheckError as exc:
         return JobResult(job, "failed", time.perf_counter() - start, str(exc), exc.exit_code)
     except OSError as exc:
-        return JobResult(job, "failed", time.perf_counter() - start,
-                         f"could not write {folder} ({exc.strerror or exc}); check the -o folder", OutputError.exit_code)
-    except Exception as exc:  # noqa: BLE001 - a bug on one clip must not stop the others
-        return JobResult(job, "failed", time.perf_counter() - start,
-                         f"internal error: {type(exc).__name__}: {exc} (rerun this clip with "
-                         "'formcheck analyze --debug' and report it)", 1)
+        return JobResult(
+            job,
+            "failed",
+            time.perf_counter() - start,
+            f"could not write {folder} ({exc.strerror or exc}); check the -o folder",
+            OutputError.exit_code,
+        )
+    except Exception as exc:
+        return JobResult(
+            job,
+            "failed",
+            time.perf_counter() - start,
+            f"internal error: {type(exc).__name__}: {exc} (rerun this clip with "
+            "'formcheck analyze --debug' and report it)",
+            1,
+        )

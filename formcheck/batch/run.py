@@ -1,11 +1,12 @@
 """run_batch(): find the inputs, skip the done ones, run the rest locally or on Dask, write the batch outputs."""
+
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from formcheck.batch.executors import DEFAULT_CLIP_TIMEOUT, JobFunc, default_workers, run_dask, run_local
 from formcheck.batch.jobs import BatchSettings, Job, JobResult, find_inputs, load_done, plan_jobs, run_job
@@ -30,14 +31,20 @@ class BatchOutcome:
         return [r for r in self.results if r.status == "failed"]
 
 
-def make_settings(out_root: str | Path, config: AnalysisConfig | None = None, model: str | None = None,
-                  people: int = 1) -> BatchSettings:
+def make_settings(
+    out_root: str | Path, config: AnalysisConfig | None = None, model: str | None = None, people: int = 1
+) -> BatchSettings:
     from formcheck.io.model import resolve_model
 
     model_sha = resolve_model(model).sha256  # checks a --model file once, before any work
-    return BatchSettings(str(Path(out_root).absolute()), config or AnalysisConfig(),
-                         None if model is None else str(Path(model).absolute()), model_sha, _mediapipe_version(),
-                         people)
+    return BatchSettings(
+        str(Path(out_root).absolute()),
+        config or AnalysisConfig(),
+        None if model is None else str(Path(model).absolute()),
+        model_sha,
+        _mediapipe_version(),
+        people,
+    )
 
 
 def _mediapipe_version() -> str | None:
@@ -49,11 +56,20 @@ def _mediapipe_version() -> str | None:
         return None
 
 
-def run_batch(paths: list[str | Path], out_root: str | Path, config: AnalysisConfig | None = None,
-              model: str | None = None, workers: int | None = None, scheduler: str | None = None,
-              force: bool = False, show_progress: bool = False, on_result: OnResult | None = None,
-              job_func: JobFunc = run_job, people: int = 1,
-              clip_timeout: float | None = DEFAULT_CLIP_TIMEOUT) -> BatchOutcome:
+def run_batch(
+    paths: list[str | Path],
+    out_root: str | Path,
+    config: AnalysisConfig | None = None,
+    model: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    show_progress: bool = False,
+    on_result: OnResult | None = None,
+    job_func: JobFunc = run_job,
+    people: int = 1,
+    clip_timeout: float | None = DEFAULT_CLIP_TIMEOUT,
+) -> BatchOutcome:
     """Analyze every clip into OUT/<clip>/ and write OUT/summary.csv and OUT/index.html.
 
     Clips already done with the same settings are skipped (unless force). A failing clip is a
@@ -71,8 +87,11 @@ def run_batch(paths: list[str | Path], out_root: str | Path, config: AnalysisCon
     with _progress(len(todo), show_progress) as tick:
         for r in results.values():
             _notify(r, on_result)
-        runner = run_dask(todo, settings, scheduler, job_func) if scheduler else \
-            run_local(todo, settings, workers or default_workers(), job_func, clip_timeout)
+        runner = (
+            run_dask(todo, settings, scheduler, job_func)
+            if scheduler
+            else run_local(todo, settings, workers or default_workers(), job_func, clip_timeout)
+        )
         try:
             _finish(outcome, results, order, out, missing="pending")
             for result in runner:
@@ -82,14 +101,16 @@ def run_batch(paths: list[str | Path], out_root: str | Path, config: AnalysisCon
                 _finish(outcome, results, order, out, missing="pending")  # the index is current during a run
         except KeyboardInterrupt:
             _finish(outcome, results, order, out)
-            raise Interrupted(f"interrupted; the clips done so far are in {out} (run the same command again "
-                              "to resume)") from None
+            raise Interrupted(
+                f"interrupted; the clips done so far are in {out} (run the same command again to resume)"
+            ) from None
     _finish(outcome, results, order, out)
     return outcome
 
 
-def _plan(inputs: list[Path], settings: BatchSettings,
-          force: bool) -> tuple[dict[str, Job], list[Job], dict[str, JobResult]]:
+def _plan(
+    inputs: list[Path], settings: BatchSettings, force: bool
+) -> tuple[dict[str, Job], list[Job], dict[str, JobResult]]:
     """(every input's job in input order, the jobs to run, the results known already: done clips, duplicates)."""
     jobs, duplicates = plan_jobs(inputs)
     results: dict[str, JobResult] = {r.job.path: r for r in duplicates}
@@ -109,8 +130,9 @@ def _notify(result: JobResult, on_result: OnResult | None) -> None:
         on_result(result)
 
 
-def _finish(outcome: BatchOutcome, results: dict[str, JobResult], order: dict[str, Job], out: Path,
-            missing: str = "not_run") -> None:
+def _finish(
+    outcome: BatchOutcome, results: dict[str, JobResult], order: dict[str, Job], out: Path, missing: str = "not_run"
+) -> None:
     by_sha = {r.job.sha256: r for r in results.values() if r.status != "duplicate"}
     for r in results.values():
         if r.status == "duplicate":
@@ -127,20 +149,34 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[JobResult], None]
         return
     from rich.console import Console
     from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-        TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(file=sys.stderr)
-    columns = (TextColumn("clips"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("left"),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("clips"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("clips", total=total)
 
         def tick(r: JobResult) -> None:
             name = escape(r.job.name)
             if r.status == "ok":
-                progress.console.print(f"[green]ok[/]     {name}: {(r.data or {}).get('rep_count')} reps "
-                                       f"({r.seconds:.1f} s)", highlight=False)
+                progress.console.print(
+                    f"[green]ok[/]     {name}: {(r.data or {}).get('rep_count')} reps ({r.seconds:.1f} s)",
+                    highlight=False,
+                )
             else:
                 progress.console.print(f"[red]failed[/] {name}: {escape(r.error or '')}", highlight=False)
             progress.advance(task)

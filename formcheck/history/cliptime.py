@@ -4,6 +4,7 @@ Reads only box headers (a few hundred bytes, io/mp4box.py), so it needs no ffpro
 Phones and cameras write `mvhd` in MP4, MOV, M4V and 3GP files; other containers fall back to
 the file's modification time.
 """
+
 from __future__ import annotations
 
 import struct

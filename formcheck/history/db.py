@@ -4,6 +4,7 @@ Safe for several writers at once (two batch runs, batch and live): WAL journal, 
 timeout, and every write in one `BEGIN IMMEDIATE` transaction. The schema is versioned with
 `PRAGMA user_version`; a new database runs the same migration steps as an old one.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,10 +12,11 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from formcheck.errors import InputError, OutputError
 
@@ -33,6 +35,7 @@ def default_history_path() -> Path:
 
 
 # --- schema -------------------------------------------------------------------------------------
+
 
 def _v1(conn: sqlite3.Connection) -> None:
     """The first schema: sets, and their reps with the fault ids joined by ';'."""
@@ -81,6 +84,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 # --- connection ---------------------------------------------------------------------------------
 
+
 @contextmanager
 def open_history(path: str | Path | None = None, upto: int = SCHEMA_VERSION) -> Iterator[sqlite3.Connection]:
     """A connection to the history database, created or migrated to schema `upto` (tests pass older ones)."""
@@ -89,8 +93,9 @@ def open_history(path: str | Path | None = None, upto: int = SCHEMA_VERSION) -> 
         db.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
-        raise OutputError(f"could not open the history database {db} ({exc}); pass --history PATH "
-                          f"or set {ENV_HISTORY}") from None
+        raise OutputError(
+            f"could not open the history database {db} ({exc}); pass --history PATH or set {ENV_HISTORY}"
+        ) from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -99,12 +104,15 @@ def open_history(path: str | Path | None = None, upto: int = SCHEMA_VERSION) -> 
         yield conn
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
-            raise OutputError(f"the history database {db} stayed locked by another formcheck for "
-                              f"{BUSY_TIMEOUT_S:g} s; try again when it has finished") from None
+            raise OutputError(
+                f"the history database {db} stayed locked by another formcheck for "
+                f"{BUSY_TIMEOUT_S:g} s; try again when it has finished"
+            ) from None
         raise OutputError(f"could not use the history database {db} ({exc}); pass --history PATH") from None
     except sqlite3.DatabaseError as exc:
-        raise OutputError(f"the history database {db} is unusable ({exc}); move it aside or pass "
-                          "--history PATH") from None
+        raise OutputError(
+            f"the history database {db} is unusable ({exc}); move it aside or pass --history PATH"
+        ) from None
     finally:
         conn.close()
 
@@ -149,8 +157,10 @@ def _migrate(conn: sqlite3.Connection, db: Path, upto: int) -> None:
 def _check_not_newer(conn: sqlite3.Connection, db: Path) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise InputError(f"the history database {db} has schema {version}, newer than this formcheck knows "
-                         f"({SCHEMA_VERSION}); upgrade formcheck or pass another --history PATH")
+        raise InputError(
+            f"the history database {db} has schema {version}, newer than this formcheck knows "
+            f"({SCHEMA_VERSION}); upgrade formcheck or pass another --history PATH"
+        )
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
@@ -158,6 +168,7 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 
 # --- writing ------------------------------------------------------------------------------------
+
 
 def set_key(report: dict[str, Any]) -> str:
     """The input's sha256 (so re-saving the same clip replaces it), else a digest of the report itself."""
@@ -174,8 +185,9 @@ def to_utc_text(when: datetime) -> str:
     return when.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def write_set(conn: sqlite3.Connection, report: dict[str, Any], athlete: str, performed_at: datetime,
-              time_source: str) -> tuple[int, bool]:
+def write_set(
+    conn: sqlite3.Connection, report: dict[str, Any], athlete: str, performed_at: datetime, time_source: str
+) -> tuple[int, bool]:
     """Insert (or replace the set with the same key) in one transaction. Returns (set id, replaced)."""
     key = set_key(report)
     summary = report.get("summary") or {}
@@ -185,29 +197,58 @@ def write_set(conn: sqlite3.Connection, report: dict[str, Any], athlete: str, pe
         cur = conn.execute(
             "INSERT INTO sets (set_key, athlete, side, performed_at, time_source, source, rep_count, clean_reps,"
             " stop_set_rep, main_fault, report_json, saved_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (key, athlete, str(report.get("side") or "unknown"), to_utc_text(performed_at), time_source,
-             (report.get("input") or {}).get("path"), int(report.get("rep_count", len(report.get("reps", [])))),
-             summary.get("clean_reps"), stop.get("rep"), summary.get("most_frequent_fault"),
-             json.dumps(report, ensure_ascii=False, allow_nan=False), to_utc_text(datetime.now(timezone.utc))))
+            (
+                key,
+                athlete,
+                str(report.get("side") or "unknown"),
+                to_utc_text(performed_at),
+                time_source,
+                (report.get("input") or {}).get("path"),
+                int(report.get("rep_count", len(report.get("reps", [])))),
+                summary.get("clean_reps"),
+                stop.get("rep"),
+                summary.get("most_frequent_fault"),
+                json.dumps(report, ensure_ascii=False, allow_nan=False),
+                to_utc_text(datetime.now(timezone.utc)),
+            ),
+        )
         set_id = int(cur.lastrowid)
-        conn.executemany(f"INSERT INTO reps VALUES ({','.join('?' * 14)})",
-                         [_rep_row(set_id, rep) for rep in report.get("reps", [])])
+        conn.executemany(
+            f"INSERT INTO reps VALUES ({','.join('?' * 14)})", [_rep_row(set_id, rep) for rep in report.get("reps", [])]
+        )
         _insert_faults(conn, set_id, report.get("reps", []))
     return set_id, replaced
 
 
 def _rep_row(set_id: int, rep: dict[str, Any]) -> tuple:
     hr = rep.get("heel_range") or {}
-    return (set_id, rep["index"], rep.get("t_start"), rep.get("concentric_s"), rep.get("top_pause_s"),
-            rep.get("eccentric_s"), rep.get("bottom_pause_s"), rep.get("time_under_tension_s"),
-            hr.get("foot_angle_deg"), hr.get("shank_frac"), hr.get("cm"), rep.get("knee_flexion_range_deg"),
-            rep.get("view"), ";".join(f["id"] for f in rep.get("faults", [])))
+    return (
+        set_id,
+        rep["index"],
+        rep.get("t_start"),
+        rep.get("concentric_s"),
+        rep.get("top_pause_s"),
+        rep.get("eccentric_s"),
+        rep.get("bottom_pause_s"),
+        rep.get("time_under_tension_s"),
+        hr.get("foot_angle_deg"),
+        hr.get("shank_frac"),
+        hr.get("cm"),
+        rep.get("knee_flexion_range_deg"),
+        rep.get("view"),
+        ";".join(f["id"] for f in rep.get("faults", [])),
+    )
 
 
 def _insert_faults(conn: sqlite3.Connection, set_id: int, reps: list[dict[str, Any]]) -> None:
-    conn.executemany("INSERT OR REPLACE INTO rep_faults VALUES (?,?,?,?,?)",
-                     [(set_id, rep["index"], f["id"], f.get("severity"), _number(f.get("value")))
-                      for rep in reps for f in rep.get("faults", [])])
+    conn.executemany(
+        "INSERT OR REPLACE INTO rep_faults VALUES (?,?,?,?,?)",
+        [
+            (set_id, rep["index"], f["id"], f.get("severity"), _number(f.get("value")))
+            for rep in reps
+            for f in rep.get("faults", [])
+        ],
+    )
 
 
 def _number(x: Any) -> float | None:

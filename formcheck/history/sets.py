@@ -1,4 +1,5 @@
 """The history's function API: save_set() (analyze, batch and live call it) and load_sets()."""
+
 from __future__ import annotations
 
 import json
@@ -63,8 +64,13 @@ class SetRecord:
         return json.loads(row[0]) if row else {}
 
 
-def save_set(db_path: str | Path | None, report: dict[str, Any], *, athlete: str | None = None,
-             performed_at: datetime | None = None) -> SavedSet:
+def save_set(
+    db_path: str | Path | None,
+    report: dict[str, Any],
+    *,
+    athlete: str | None = None,
+    performed_at: datetime | None = None,
+) -> SavedSet:
     """Store one analyzed set (a report.json dict). Re-saving the same input replaces it, never double-counts.
 
     performed_at: when the set was done; by default the clip's creation time from its metadata
@@ -92,8 +98,10 @@ def _when(report: dict[str, Any], performed_at: datetime | None) -> tuple[dateti
 
 def load_sets(db_path: str | Path | None = None, athlete: str | None = None) -> list[SetRecord]:
     """Every stored set (of one athlete if given), oldest first, with its reps and their faults."""
-    query = ("SELECT id, set_key, athlete, side, performed_at, time_source, source, rep_count, clean_reps,"
-             " stop_set_rep, main_fault FROM sets")
+    query = (
+        "SELECT id, set_key, athlete, side, performed_at, time_source, source, rep_count, clean_reps,"
+        " stop_set_rep, main_fault FROM sets"
+    )
     args: tuple = ()
     if athlete is not None:
         query, args = query + " WHERE athlete = ?", (athlete,)
@@ -103,11 +111,27 @@ def load_sets(db_path: str | Path | None = None, athlete: str | None = None) -> 
         severity: dict[int, dict[tuple[int, str], str | None]] = {}
         for set_id, rep, fault, sev in conn.execute("SELECT set_id, rep_index, fault_id, severity FROM rep_faults"):
             severity.setdefault(set_id, {})[(rep, fault)] = sev
-    return [SetRecord(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8], r[9], r[10],
-                      tuple(reps.get(r[0], ())), severity.get(r[0], {})) for r in rows]
+    return [
+        SetRecord(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            datetime.fromisoformat(r[4]),
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            r[10],
+            tuple(reps.get(r[0], ())),
+            severity.get(r[0], {}),
+        )
+        for r in rows
+    ]
 
 
-def _reps_by_set(conn) -> dict[int, list[RepRecord]]:  # noqa: ANN001 - sqlite3.Connection
+def _reps_by_set(conn) -> dict[int, list[RepRecord]]:
     out: dict[int, list[RepRecord]] = {}
     for row in conn.execute("SELECT * FROM reps ORDER BY set_id, rep_index"):
         faults = tuple(f for f in row[13].split(";") if f)

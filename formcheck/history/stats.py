@@ -6,13 +6,14 @@ RECENT_SETS sets (sets with no value for the measure are left out); the asymmetr
 symmetry index (smaller side / larger side). It is flagged when above ASYMMETRY_FLAG_PCT.
 Sets on both feet at once (side 'both') are shown over time but not compared.
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import mean, median
-from typing import Iterable
 
 from formcheck.history.sets import SetRecord
 
@@ -68,9 +69,20 @@ def _mean(values: Iterable[float | None]) -> float | None:
 
 def set_stats(record: SetRecord) -> SetStats:
     reps = record.reps
-    return SetStats(record.set_id, record.athlete, record.side, record.performed_at, record.rep_count,
-                    record.clean_reps, _mean(r.heel_angle_deg for r in reps), _mean(r.heel_shank_frac for r in reps),
-                    _mean(r.eccentric_s for r in reps), record.main_fault, record.stop_set_rep, record.source)
+    return SetStats(
+        record.set_id,
+        record.athlete,
+        record.side,
+        record.performed_at,
+        record.rep_count,
+        record.clean_reps,
+        _mean(r.heel_angle_deg for r in reps),
+        _mean(r.heel_shank_frac for r in reps),
+        _mean(r.eccentric_s for r in reps),
+        record.main_fault,
+        record.stop_set_rep,
+        record.source,
+    )
 
 
 def by_side(stats: Iterable[SetStats]) -> dict[str, list[SetStats]]:
@@ -96,8 +108,9 @@ def asymmetry_pct(left: float | None, right: float | None) -> float | None:
     return 0.0 if big == 0 else abs(left - right) / big * 100.0
 
 
-def compare_sides(stats: Iterable[SetStats], recent: int = RECENT_SETS,
-                  flag_pct: float = ASYMMETRY_FLAG_PCT) -> list[SideComparison]:
+def compare_sides(
+    stats: Iterable[SetStats], recent: int = RECENT_SETS, flag_pct: float = ASYMMETRY_FLAG_PCT
+) -> list[SideComparison]:
     """Left vs right on every measure (see the module doc for the exact definition)."""
     sides = by_side(stats)
     latest = {side: sides.get(side, [])[-recent:] for side in SIDES}
@@ -107,6 +120,18 @@ def compare_sides(stats: Iterable[SetStats], recent: int = RECENT_SETS,
         left, right = (float(median(vals[s])) if vals[s] else None for s in SIDES)
         pct = asymmetry_pct(left, right)
         lower = None if pct in (None, 0.0) else ("left" if left < right else "right")
-        rows.append(SideComparison(attr, label, unit, left, right, pct, pct is not None and pct > flag_pct,
-                                   lower, len(vals["left"]), len(vals["right"])))
+        rows.append(
+            SideComparison(
+                attr,
+                label,
+                unit,
+                left,
+                right,
+                pct,
+                pct is not None and pct > flag_pct,
+                lower,
+                len(vals["left"]),
+                len(vals["right"]),
+            )
+        )
     return rows

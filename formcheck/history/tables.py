@@ -1,4 +1,5 @@
 """The history on the terminal: sets per side over time and the left-vs-right comparison (rich tables)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,24 +28,51 @@ def heel_text(s: SetStats) -> str:
 
 
 def sets_table(view: dict) -> Table:
-    table = Table(title=f"{view['name']}: sets over time", title_justify="left", header_style="bold",
-                  box=box.SIMPLE_HEAD)
-    for col, just in (("date", "left"), ("side", "left"), ("reps", "right"), ("clean", "right"), ("heel", "right"),
-                      ("lower s", "right"), ("main fault", "left"), ("stop", "right"), ("clip", "left")):
+    table = Table(
+        title=f"{view['name']}: sets over time", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD
+    )
+    for col, just in (
+        ("date", "left"),
+        ("side", "left"),
+        ("reps", "right"),
+        ("clean", "right"),
+        ("heel", "right"),
+        ("lower s", "right"),
+        ("main fault", "left"),
+        ("stop", "right"),
+        ("clip", "left"),
+    ):
         table.add_column(col, justify=just, no_wrap=col != "clip", overflow="ellipsis")
     for s in view["sets"]:
-        table.add_row(s.performed_at.astimezone().strftime("%Y-%m-%d"), s.side, str(s.reps), _f(s.clean_reps),
-                      heel_text(s), _f(s.eccentric_s, 1), s.main_fault or "-", _f(s.stop_set_rep),
-                      Path(s.source).name if s.source else "-")
+        table.add_row(
+            s.performed_at.astimezone().strftime("%Y-%m-%d"),
+            s.side,
+            str(s.reps),
+            _f(s.clean_reps),
+            heel_text(s),
+            _f(s.eccentric_s, 1),
+            s.main_fault or "-",
+            _f(s.stop_set_rep),
+            Path(s.source).name if s.source else "-",
+        )
     return table
 
 
 def comparison_table(view: dict) -> Table:
-    table = Table(title=f"{view['name']}: left vs right (median of the latest {RECENT_SETS} sets per side; "
-                        f"flagged above {ASYMMETRY_FLAG_PCT:g} %)",
-                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
-    for col, just in (("measure", "left"), ("left", "right"), ("right", "right"), ("asymmetry", "right"),
-                      ("flag", "left")):
+    table = Table(
+        title=f"{view['name']}: left vs right (median of the latest {RECENT_SETS} sets per side; "
+        f"flagged above {ASYMMETRY_FLAG_PCT:g} %)",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+    )
+    for col, just in (
+        ("measure", "left"),
+        ("left", "right"),
+        ("right", "right"),
+        ("asymmetry", "right"),
+        ("flag", "left"),
+    ):
         table.add_column(col, justify=just, no_wrap=col != "measure")
     for c in view["comparison"]:
         pct = "-" if c.asymmetry_pct is None else f"{c.asymmetry_pct:.0f} %"

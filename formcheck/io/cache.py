@@ -9,6 +9,7 @@ is ignored (and rewritten by the next extraction). Interrupted extractions are n
 The cache holds at most 1 GB (``$FORMCHECK_CACHE_MAX_MB`` to change it, 0 for no cache): after each new
 entry the least recently used ones go first (an entry's modification time is set when it is read).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -118,8 +119,13 @@ def cache_key(input_sha256: str, model_sha256: str, settings: dict[str, Any]) ->
     """A hex digest of everything that decides the landmarks."""
     from formcheck.io.pose import mediapipe_version
 
-    ident = {"format": FORMAT, "input": input_sha256, "model": model_sha256, "mediapipe": mediapipe_version(),
-             "settings": settings}
+    ident = {
+        "format": FORMAT,
+        "input": input_sha256,
+        "model": model_sha256,
+        "mediapipe": mediapipe_version(),
+        "settings": settings,
+    }
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
 
 
@@ -138,7 +144,7 @@ def load_entry(key: str, folder: Path | None = None) -> tuple[LandmarkSeries, Vi
             arrays = {k: data[k] for k in ARRAYS if k in data.files}
         series = LandmarkSeries(width=meta["width"], height=meta["height"], **arrays)
         hit = series, VideoInfo(**meta["info"]), list(meta["warnings"])
-    except Exception:  # noqa: BLE001 - any damage (truncated zip, bad JSON, wrong shapes) means: not cached
+    except Exception:
         return None
     try:
         os.utime(path)  # used now: the last to go when the cache is over its size cap
@@ -146,8 +152,10 @@ def load_entry(key: str, folder: Path | None = None) -> tuple[LandmarkSeries, Vi
         pass
     return hit
 
-def save_entry(key: str, series: LandmarkSeries, info: VideoInfo, warnings: list[str],
-               folder: Path | None = None) -> Path | None:
+
+def save_entry(
+    key: str, series: LandmarkSeries, info: VideoInfo, warnings: list[str], folder: Path | None = None
+) -> Path | None:
     """Write the entry atomically, then keep the cache under its size cap; None (and nothing written) if the
     cache folder is not writable or the cap is 0."""
     limit = max_bytes()

@@ -1,4 +1,5 @@
 """The live window (OpenCV's HighGUI): show a frame, read a key. Only the live view opens it."""
+
 from __future__ import annotations
 
 import os
@@ -25,16 +26,19 @@ class Window:
 
     def __init__(self) -> None:
         if not display_available():
-            raise InputError("no screen to open the live window on (DISPLAY is not set); run it on a desktop, "
-                             "or use --no-window to record without a window")
+            raise InputError(
+                "no screen to open the live window on (DISPLAY is not set); run it on a desktop, "
+                "or use --no-window to record without a window"
+            )
         import cv2
 
         self._cv2 = cv2
         try:
             cv2.namedWindow(self.name, cv2.WINDOW_NORMAL)
         except cv2.error as exc:
-            raise InputError(f"could not open the live window ({str(exc).strip().splitlines()[-1]}); "
-                             "use --no-window") from None
+            raise InputError(
+                f"could not open the live window ({str(exc).strip().splitlines()[-1]}); use --no-window"
+            ) from None
         self._shown = False
 
     def show(self, image: np.ndarray, wait_ms: int = 1) -> str | None:

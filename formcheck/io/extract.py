@@ -3,10 +3,12 @@
 Frames are decoded, scaled down to what the model needs and colour-converted in a
 background thread (formcheck.io.prefetch) while the model runs on the previous ones.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -79,8 +81,9 @@ def select_frames(frames: Iterable[Frame], max_fps: float | None) -> Iterator[Fr
 
 def model_frames(frames: Iterable[Frame], config: ExtractConfig) -> Iterator[tuple[Frame, ModelImage]]:
     """(frame, the model's image of it), decoded and prepared in a background thread."""
-    return prefetch(((f, model_image(f.image, config.max_side)) for f in select_frames(frames, config.max_fps)),
-                    config.ahead)
+    return prefetch(
+        ((f, model_image(f.image, config.max_side)) for f in select_frames(frames, config.max_fps)), config.ahead
+    )
 
 
 @dataclass
@@ -125,16 +128,28 @@ class SeriesBuilder:
         n = len(self._t)
         if n == 0:
             return LandmarkSeries.empty(0, self.width, self.height)
-        stack = lambda name: np.stack([getattr(p, name) for p in self._poses])  # noqa: E731
-        return LandmarkSeries(t=np.array(self._t), xy=stack("xy"), z=stack("z"), vis=stack("vis"),
-                              width=self.width, height=self.height, frame=np.array(self._frame),
-                              presence=stack("presence"), world=stack("world"),
-                              refined=None if self._refined is None else np.stack(self._refined))
+        stack = lambda name: np.stack([getattr(p, name) for p in self._poses])
+        return LandmarkSeries(
+            t=np.array(self._t),
+            xy=stack("xy"),
+            z=stack("z"),
+            vis=stack("vis"),
+            width=self.width,
+            height=self.height,
+            frame=np.array(self._frame),
+            presence=stack("presence"),
+            world=stack("world"),
+            refined=None if self._refined is None else np.stack(self._refined),
+        )
 
 
-def extract_landmarks(frames: Iterable[Frame], info: VideoInfo, estimator: PoseEstimator,
-                      on_frame: Callable[[Frame, PoseFrame], None] | None = None,
-                      config: ExtractConfig | None = None) -> Extraction:
+def extract_landmarks(
+    frames: Iterable[Frame],
+    info: VideoInfo,
+    estimator: PoseEstimator,
+    on_frame: Callable[[Frame, PoseFrame], None] | None = None,
+    config: ExtractConfig | None = None,
+) -> Extraction:
     """Pose per frame, and with config.foot_track the heels and toes refined from the picture.
     Ctrl-C stops early and keeps what was extracted (interrupted=True)."""
     config = config or ExtractConfig()
@@ -154,7 +169,9 @@ def extract_landmarks(frames: Iterable[Frame], info: VideoInfo, estimator: PoseE
     finally:
         stream.close()  # stops and joins the decoding thread
     lock = getattr(estimator, "lock", None)
-    return Extraction(series=builder.build(), info=info, interrupted=interrupted,
-                      pose_rechecks=lock.rechecks if lock is not None else 0)
-
-
+    return Extraction(
+        series=builder.build(),
+        info=info,
+        interrupted=interrupted,
+        pose_rechecks=lock.rechecks if lock is not None else 0,
+    )

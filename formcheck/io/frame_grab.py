@@ -1,8 +1,9 @@
 """A cheap pass over a video for a few frames (thumbnails without the annotated video)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import cv2
 import numpy as np

@@ -7,6 +7,7 @@ z = MediaPipe's normalized z x frame width; visibility), then optional extras
 refined from the video itself, ``NAME_fx,NAME_fy`` (pixels, empty where not tracked).
 Empty cells where no pose was found.  Readers ignore columns they don't need.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,13 @@ def to_rows(series: LandmarkSeries) -> np.ndarray:
     """(T, C) float table in the column order of header(series)."""
     n = len(series)
     pose = np.concatenate([series.xy, series.z[..., None], series.vis[..., None]], axis=2).reshape(n, -1)
-    parts = [series.frame[:, None].astype(float), series.t[:, None],
-             np.full((n, 1), float(series.width)), np.full((n, 1), float(series.height)), pose]
+    parts = [
+        series.frame[:, None].astype(float),
+        series.t[:, None],
+        np.full((n, 1), float(series.width)),
+        np.full((n, 1), float(series.height)),
+        pose,
+    ]
     if series.presence is not None:
         parts.append(series.presence)
     if series.world is not None:
@@ -62,8 +68,10 @@ def format_csv(series: LandmarkSeries) -> str:
     """
     table = to_rows(series)
     size = f",{int(series.width)},{int(series.height)},"
-    lines = [f"{frame},{t!r}{size}" + ",".join(map(repr, row))
-             for frame, t, row in zip(series.frame.tolist(), table[:, 1].tolist(), table[:, 4:].tolist())]
+    lines = [
+        f"{frame},{t!r}{size}" + ",".join(map(repr, row))
+        for frame, t, row in zip(series.frame.tolist(), table[:, 1].tolist(), table[:, 4:].tolist())
+    ]
     return ",".join(header(series)) + "\n" + "\n".join(lines).replace("nan", "") + "\n"
 
 
@@ -84,8 +92,9 @@ def save_landmarks_or_rescue(series: LandmarkSeries, path: str | Path) -> Path:
             save_landmarks_csv(series, rescue)
         except OutputError:
             raise exc from None
-        raise OutputError(f"{exc}; the landmarks were saved to {rescue} instead "
-                          f"(analyze them later with: formcheck analyze {rescue})") from None
+        raise OutputError(
+            f"{exc}; the landmarks were saved to {rescue} instead (analyze them later with: formcheck analyze {rescue})"
+        ) from None
 
 
 def load_landmarks_csv(path: str | Path) -> LandmarkSeries:
@@ -94,7 +103,9 @@ def load_landmarks_csv(path: str | Path) -> LandmarkSeries:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path} as a landmarks CSV ({exc}); pass a file written by formcheck extract") from None
+        raise InputError(
+            f"cannot read {path} as a landmarks CSV ({exc}); pass a file written by formcheck extract"
+        ) from None
     return parse_landmarks_csv(text, name=path.name)
 
 
@@ -104,13 +115,17 @@ def parse_landmarks_csv(text: str, name: str = "landmarks CSV") -> LandmarkSerie
         raise InputError(f"{name} is empty; pass a landmarks CSV written by formcheck extract")
     cols = [c.strip().lstrip("\ufeff") for c in lines[0].split(",")]
     if len(cols) == 1 and lines[0].count(";") >= len(BASE_COLUMNS):
-        raise InputError(f"{name} uses ';' between cells (a spreadsheet's regional setting); save it with commas, "
-                         "as formcheck extract writes it")
+        raise InputError(
+            f"{name} uses ';' between cells (a spreadsheet's regional setting); save it with commas, "
+            "as formcheck extract writes it"
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]
     if missing:
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
-        raise InputError(f"{name} is not a formcheck landmarks CSV: column '{missing[0]}'{more} missing "
-                         "(see docs/outputs.md, 'Landmarks CSV')")
+        raise InputError(
+            f"{name} is not a formcheck landmarks CSV: column '{missing[0]}'{more} missing "
+            "(see docs/outputs.md, 'Landmarks CSV')"
+        )
     known = [c for c in REQUIRED_COLUMNS + PRESENCE_COLUMNS + WORLD_COLUMNS + REFINED_COLUMNS if c in cols]
     index = [cols.index(c) for c in known]
     table = _parse_table(lines[1:], len(cols), index, name)
@@ -123,8 +138,9 @@ def _parse_table(rows: list[str], width: int, index: list[int], name: str) -> np
         raise InputError(f"{name} has a header but no rows; extract landmarks from a video first")
     for i, row in enumerate(rows):
         if row.count(",") != width - 1:
-            raise InputError(f"{name} row {i + 2} has {row.count(',') + 1} cells, the header has {width}; "
-                             "the file is damaged")
+            raise InputError(
+                f"{name} row {i + 2} has {row.count(',') + 1} cells, the header has {width}; the file is damaged"
+            )
     fast = _parse_numbers(rows, width)
     if fast is not None:
         return fast[:, index]
@@ -176,16 +192,22 @@ def _series_from_table(table: np.ndarray, pos: dict[str, int], name: str) -> Lan
         raise InputError(f"{name} row {row} has no usable timestamp t ({t[row - 2]}); every row needs t in seconds")
     if n > 1 and not np.all(np.diff(t) > 0):
         row = int(np.argmax(np.diff(t) <= 0)) + 3
-        raise InputError(f"{name} row {row}: timestamps must be strictly increasing (sort by t and drop duplicate rows)")
+        raise InputError(
+            f"{name} row {row}: timestamps must be strictly increasing (sort by t and drop duplicate rows)"
+        )
     size = take(("width", "height"))
     if np.isnan(size).any() or (size <= 0).any():
         raise InputError(f"{name}: width and height must be positive numbers on every row")
     frame = table[:, pos["frame"]]
     pose = take(POSE_COLUMNS).reshape(n, N_LANDMARKS, 4)
-    has = lambda cols: all(c in pos for c in cols)  # noqa: E731
+    has = lambda cols: all(c in pos for c in cols)
     return LandmarkSeries(
-        t=t, xy=pose[:, :, :2], z=pose[:, :, 2], vis=pose[:, :, 3],
-        width=int(size[0, 0]), height=int(size[0, 1]),
+        t=t,
+        xy=pose[:, :, :2],
+        z=pose[:, :, 2],
+        vis=pose[:, :, 3],
+        width=int(size[0, 0]),
+        height=int(size[0, 1]),
         frame=np.where(np.isnan(frame), np.arange(n), frame).astype(int),
         presence=take(PRESENCE_COLUMNS) if has(PRESENCE_COLUMNS) else None,
         world=take(WORLD_COLUMNS).reshape(n, N_LANDMARKS, 3) if has(WORLD_COLUMNS) else None,

@@ -5,12 +5,14 @@
 and keeps only the newest frame: when processing is slower than the source, older frames are
 dropped and counted instead of piling up, so the view never lags behind.
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -95,7 +97,7 @@ class LatestFrames:
                         self.dropped += 1
                     self._slot = frame
                     self._cond.notify()
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+        except BaseException as exc:
             self.error = exc
         finally:
             with self._cond:

@@ -1,4 +1,5 @@
 """The pose model: the bundled .task file (checked by sha256) or one the user passes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,13 +35,17 @@ def resolve_model(path: str | Path | None = None) -> ModelInfo:
     model = BUNDLED_MODEL if bundled else Path(path)
     if not model.is_file():
         if bundled:
-            raise ModelError(f"the bundled pose model is missing ({model}); reinstall formcheck "
-                             "or rebuild it with: python tools/build_pose_model.py")
+            raise ModelError(
+                f"the bundled pose model is missing ({model}); reinstall formcheck "
+                "or rebuild it with: python tools/build_pose_model.py"
+            )
         raise ModelError(f"model file not found: {model}; pass a MediaPipe pose_landmarker .task file to --model")
     digest = file_sha256(model)
     if bundled and digest != BUNDLED_SHA256:
-        raise ModelError(f"the bundled pose model is corrupt (sha256 {digest[:12]}..., expected "
-                         f"{BUNDLED_SHA256[:12]}...); reinstall formcheck or run: python tools/build_pose_model.py")
+        raise ModelError(
+            f"the bundled pose model is corrupt (sha256 {digest[:12]}..., expected "
+            f"{BUNDLED_SHA256[:12]}...); reinstall formcheck or run: python tools/build_pose_model.py"
+        )
     _check_task_bundle(model)
     return ModelInfo(path=model, sha256=digest, bundled=bundled)
 
@@ -50,9 +55,13 @@ def _check_task_bundle(model: Path) -> None:
         with zipfile.ZipFile(model) as zf:
             names = set(zf.namelist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ModelError(f"{model} is not a MediaPipe .task bundle ({exc}); pass an official "
-                         "pose_landmarker_lite/full/heavy.task file to --model") from None
+        raise ModelError(
+            f"{model} is not a MediaPipe .task bundle ({exc}); pass an official "
+            "pose_landmarker_lite/full/heavy.task file to --model"
+        ) from None
     missing = [m for m in REQUIRED_MEMBERS if m not in names]
     if missing:
-        raise ModelError(f"{model} is not a pose landmarker model (missing {', '.join(missing)}); pass an "
-                         "official pose_landmarker_lite/full/heavy.task file to --model")
+        raise ModelError(
+            f"{model} is not a pose landmarker model (missing {', '.join(missing)}); pass an "
+            "official pose_landmarker_lite/full/heavy.task file to --model"
+        )

@@ -3,6 +3,7 @@
 No dependencies: shared by io/probe.py (why a clip will not open) and history/cliptime.py (when it
 was filmed).
 """
+
 from __future__ import annotations
 
 import struct

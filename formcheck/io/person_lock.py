@@ -66,7 +66,7 @@ class Identity:
     legs: float  # the longer leg's hip-knee-ankle length / torso length (NaN when not seen)
 
     @classmethod
-    def of(cls, xy: np.ndarray) -> "Identity":
+    def of(cls, xy: np.ndarray) -> Identity:
         hips, shoulders = xy[HIPS].mean(axis=0), xy[SHOULDERS].mean(axis=0)
         torso = float(np.hypot(*(shoulders - hips)))
         legs = [float(np.hypot(*(xy[h] - xy[k])) + np.hypot(*(xy[k] - xy[a]))) for h, k, a in LEGS]

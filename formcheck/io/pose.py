@@ -7,13 +7,15 @@ by default the model runs for one person and the person lock (formcheck.io.perso
 checks every pose and searches a frame for several people only when needed; with
 `num_poses` > 1 the model looks for that many people on every frame (about 1.5x the cost).
 """
+
 from __future__ import annotations
 
 import contextlib
 import math
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import cv2
 import numpy as np
@@ -63,7 +65,7 @@ class PoseFrame:
     world: np.ndarray  # (33, 3) metres
 
     @classmethod
-    def missing(cls) -> "PoseFrame":
+    def missing(cls) -> PoseFrame:
         nan = np.full(N_LANDMARKS, np.nan)
         return cls(np.full((N_LANDMARKS, 2), np.nan), nan, nan.copy(), nan.copy(), np.full((N_LANDMARKS, 3), np.nan))
 
@@ -126,8 +128,9 @@ class PoseEstimator:
     """Wraps mediapipe's PoseLandmarker in VIDEO mode (with num_poses 1, a second one in IMAGE mode searches
     the frames the person lock rechecks for several people).  Use as a context manager."""
 
-    def __init__(self, model: str | ModelInfo | None = None, config: PoseConfig | None = None,
-                 quiet: bool = True) -> None:
+    def __init__(
+        self, model: str | ModelInfo | None = None, config: PoseConfig | None = None, quiet: bool = True
+    ) -> None:
         self.model = model if isinstance(model, ModelInfo) else resolve_model(model)
         self.config = config or PoseConfig()
         self._quiet = quiet
@@ -141,7 +144,7 @@ class PoseEstimator:
             self._recheck = self._create(video=False, num_poses=cfg.recheck_poses) if self.lock else None
         self._warmed: set[str] = set()
 
-    def _create(self, video: bool, num_poses: int):  # noqa: ANN202 - mediapipe type
+    def _create(self, video: bool, num_poses: int):
         try:
             from mediapipe.tasks.python import BaseOptions, vision
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -158,10 +161,12 @@ class PoseEstimator:
         try:
             return vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"could not load the pose model {self.model.path.name} ({str(exc).splitlines()[0]}); "
-                             "pass an official MediaPipe pose_landmarker .task file to --model") from None
+            raise ModelError(
+                f"could not load the pose model {self.model.path.name} ({str(exc).splitlines()[0]}); "
+                "pass an official MediaPipe pose_landmarker .task file to --model"
+            ) from None
 
-    def __enter__(self) -> "PoseEstimator":
+    def __enter__(self) -> PoseEstimator:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -205,8 +210,12 @@ class PoseEstimator:
             result = run()
         self._warmed.add(which)
         w, h = prepared.width, prepared.height
-        return [_to_pose_frame(lms, world, w, h) for lms, world in
-                zip(result.pose_landmarks, _pad(result.pose_world_landmarks, len(result.pose_landmarks)), strict=True)]
+        return [
+            _to_pose_frame(lms, world, w, h)
+            for lms, world in zip(
+                result.pose_landmarks, _pad(result.pose_world_landmarks, len(result.pose_landmarks)), strict=True
+            )
+        ]
 
 
 def masked(prepared: ModelImage, boxes: list[Box]) -> ModelImage:
@@ -228,12 +237,15 @@ def _pad(items: list, n: int) -> list:
     return list(items) + [None] * (n - len(items))
 
 
-def _to_pose_frame(landmarks, world, width: int, height: int) -> PoseFrame:  # noqa: ANN001 - mediapipe types
+def _to_pose_frame(landmarks, world, width: int, height: int) -> PoseFrame:
     arr = np.array([(p.x, p.y, p.z, _or_nan(p.visibility), _or_nan(p.presence)) for p in landmarks], dtype=float)
     xy = np.round(arr[:, :2] * (width, height), 3)
     z = np.round(arr[:, 2] * width, 3)
-    w = (np.full((N_LANDMARKS, 3), np.nan) if world is None else
-         np.round(np.array([(p.x, p.y, p.z) for p in world], dtype=float), 5))
+    w = (
+        np.full((N_LANDMARKS, 3), np.nan)
+        if world is None
+        else np.round(np.array([(p.x, p.y, p.z) for p in world], dtype=float), 5)
+    )
     return PoseFrame(xy=xy, z=z, vis=np.round(arr[:, 3], 4), presence=np.round(arr[:, 4], 4), world=w)
 
 
@@ -246,5 +258,5 @@ def mediapipe_version() -> str:
         from importlib.metadata import version
 
         return version("mediapipe")
-    except Exception:  # noqa: BLE001 - metadata may be missing in odd installs
+    except Exception:
         return "unknown"

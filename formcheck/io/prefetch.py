@@ -5,11 +5,13 @@ OpenCV and mediapipe code that releases the GIL, so a decoding thread overlaps t
 model running in the caller's thread. The queue is bounded: memory stays flat however long
 the clip, and the producer stops as soon as the consumer does (end, error, Ctrl-C).
 """
+
 from __future__ import annotations
 
 import queue
 import threading
-from typing import Iterable, Iterator, TypeVar
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 T = TypeVar("T")
 _END = object()
@@ -54,7 +56,7 @@ def _produce(items: Iterable[T], q: queue.Queue, stop: threading.Event) -> None:
             if not _put(q, item, stop):
                 return
         _put(q, _END, stop)
-    except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+    except BaseException as exc:
         _put(q, _Failed(exc), stop)
     finally:
         close = getattr(it, "close", None)

@@ -5,37 +5,84 @@ audio file, text) and, for MP4/MOV (what phones record), its box tree: a missing
 or an unfinished recording), no video track (audio only), or the video codec's name.  It reads at most
 a few megabytes and never decodes anything.
 """
+
 from __future__ import annotations
 
 import contextlib
 import struct
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import cv2
 
 from formcheck.io.mp4box import box_header
 
-STILL_IMAGES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"II*\x00", "TIFF"),
-                (b"MM\x00*", "TIFF"), (b"BM", "BMP"))
-AUDIO = ((b"ID3", "MP3"), (b"fLaC", "FLAC"), (b"#!AMR", "AMR"), (b"\xff\xfb", "MP3"), (b"\xff\xf3", "MP3"),
-         (b"\xff\xf1", "AAC"), (b"\xff\xf9", "AAC"))
+STILL_IMAGES = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"BM", "BMP"),
+)
+AUDIO = (
+    (b"ID3", "MP3"),
+    (b"fLaC", "FLAC"),
+    (b"#!AMR", "AMR"),
+    (b"\xff\xfb", "MP3"),
+    (b"\xff\xf3", "MP3"),
+    (b"\xff\xf1", "AAC"),
+    (b"\xff\xf9", "AAC"),
+)
 IMAGE_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"mif1": "HEIF", b"msf1": "HEIF", b"avif": "AVIF"}
 AUDIO_BRANDS = {b"M4A ": "M4A", b"M4B ": "M4A", b"F4A ": "M4A"}
 MOTION_JPEG_SUFFIXES = {".mjpeg", ".mjpg"}
-CODEC_NAMES = {"avc1": "H.264", "avc3": "H.264", "hvc1": "HEVC", "hev1": "HEVC", "dvh1": "Dolby Vision",
-               "dvhe": "Dolby Vision", "av01": "AV1", "vp08": "VP8", "vp09": "VP9", "mp4v": "MPEG-4",
-               "apch": "ProRes", "apcn": "ProRes", "apcs": "ProRes", "apco": "ProRes", "ap4h": "ProRes",
-               "rle ": "QuickTime Animation", "SVQ1": "Sorenson Video", "SVQ3": "Sorenson Video 3",
-               "jpeg": "Motion JPEG", "mjpa": "Motion JPEG", "apv1": "APV", "vvc1": "H.266/VVC",
-               # the fourccs OpenCV reports
-               "h264": "H.264", "hevc": "HEVC", "AV01": "AV1", "VP80": "VP8", "VP90": "VP9", "FMP4": "MPEG-4",
-               "MJPG": "Motion JPEG"}
+CODEC_NAMES = {
+    "avc1": "H.264",
+    "avc3": "H.264",
+    "hvc1": "HEVC",
+    "hev1": "HEVC",
+    "dvh1": "Dolby Vision",
+    "dvhe": "Dolby Vision",
+    "av01": "AV1",
+    "vp08": "VP8",
+    "vp09": "VP9",
+    "mp4v": "MPEG-4",
+    "apch": "ProRes",
+    "apcn": "ProRes",
+    "apcs": "ProRes",
+    "apco": "ProRes",
+    "ap4h": "ProRes",
+    "rle ": "QuickTime Animation",
+    "SVQ1": "Sorenson Video",
+    "SVQ3": "Sorenson Video 3",
+    "jpeg": "Motion JPEG",
+    "mjpa": "Motion JPEG",
+    "apv1": "APV",
+    "vvc1": "H.266/VVC",
+    # the fourccs OpenCV reports
+    "h264": "H.264",
+    "hevc": "HEVC",
+    "AV01": "AV1",
+    "VP80": "VP8",
+    "VP90": "VP9",
+    "FMP4": "MPEG-4",
+    "MJPG": "Motion JPEG",
+}
 CONTAINERS = ((b"\x1a\x45\xdf\xa3", "Matroska/WebM"), (b"RIFF", "RIFF/AVI"), (b"OggS", "Ogg"))
 TS_PACKET = 188
-TS_VIDEO_TYPES = {0x01: "MPEG-1", 0x02: "MPEG-2", 0x10: "MPEG-4", 0x1B: "H.264", 0x24: "HEVC", 0x33: "H.266/VVC",
-                  0x42: "AVS", 0xD2: "AVS2", 0xD4: "AVS3", 0xEA: "VC-1"}
+TS_VIDEO_TYPES = {
+    0x01: "MPEG-1",
+    0x02: "MPEG-2",
+    0x10: "MPEG-4",
+    0x1B: "H.264",
+    0x24: "HEVC",
+    0x33: "H.266/VVC",
+    0x42: "AVS",
+    0xD2: "AVS2",
+    0xD4: "AVS3",
+    0xEA: "VC-1",
+}
 ISO_TOP = {b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"uuid", b"pdin", b"moof", b"mfra", b"meta"}
 MAX_MOOV = 64 << 20
 SNIFF = 4096
@@ -109,7 +156,7 @@ def _children(data: bytes, start: int = 0, end: int | None = None) -> dict[bytes
     out: dict[bytes, list[tuple[int, int]]] = {}
     pos = start
     while pos + 8 <= end:
-        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if size < 8 or pos + size > end:
             break
         out.setdefault(kind, []).append((pos + 8, pos + size))
@@ -133,8 +180,8 @@ def _track(moov: bytes, start: int, end: int) -> tuple[str | None, str | None]:
         return None, None
     hdlr = _find(moov, mdia, (b"hdlr",))
     stsd = _find(moov, mdia, (b"minf", b"stbl", b"stsd"))
-    handler = moov[hdlr[0] + 8:hdlr[0] + 12].decode("latin-1") if hdlr and hdlr[1] - hdlr[0] >= 12 else None
-    codec = moov[stsd[0] + 12:stsd[0] + 16].decode("latin-1") if stsd and stsd[1] - stsd[0] >= 16 else None
+    handler = moov[hdlr[0] + 8 : hdlr[0] + 12].decode("latin-1") if hdlr and hdlr[1] - hdlr[0] >= 12 else None
+    codec = moov[stsd[0] + 12 : stsd[0] + 16].decode("latin-1") if stsd and stsd[1] - stsd[0] >= 16 else None
     return handler, codec
 
 
@@ -170,19 +217,27 @@ def explain_mp4(path: Path) -> str | None:
     info = mp4_info(path)
     name = path.name
     if not info.has_moov and info.broken_at is not None:
-        return (f"{name} is damaged (its MP4 structure breaks at byte {info.broken_at}); copy it from the phone "
-                "again, or if it was damaged in recording try a repair tool such as untrunc")
+        return (
+            f"{name} is damaged (its MP4 structure breaks at byte {info.broken_at}); copy it from the phone "
+            "again, or if it was damaged in recording try a repair tool such as untrunc"
+        )
     if not info.has_moov:
         if info.cut_in:
-            return (f"{name} is cut off: it ends inside its '{info.cut_in}' data and the index (moov box) is missing; "
-                    "copy it from the phone again, or if the recording was interrupted try a repair tool such as untrunc")
-        return (f"{name} has no index (moov box): the recording was not finished; record again, or try a repair "
-                "tool such as untrunc")
+            return (
+                f"{name} is cut off: it ends inside its '{info.cut_in}' data and the index (moov box) is missing; "
+                "copy it from the phone again, or if the recording was interrupted try a repair tool such as untrunc"
+            )
+        return (
+            f"{name} has no index (moov box): the recording was not finished; record again, or try a repair "
+            "tool such as untrunc"
+        )
     if "vide" not in info.handlers:
         tracks = ", ".join({"soun": "audio"}.get(h, h) for h in info.handlers) or "none"
         return f"{name} has no video track (tracks: {tracks}); pass the video of the set, not an audio recording"
-    return (f"the video in {name} ({codec_name(info.video_codec)}) cannot be decoded here: the file is damaged or this "
-            f"OpenCV build lacks the codec; re-encode it: {reencode_command(path)}")
+    return (
+        f"the video in {name} ({codec_name(info.video_codec)}) cannot be decoded here: the file is damaged or this "
+        f"OpenCV build lacks the codec; re-encode it: {reencode_command(path)}"
+    )
 
 
 def reencode_command(path: Path) -> str:
@@ -210,10 +265,14 @@ def explain_unreadable(path: str | Path) -> str:
         codec = ts_video_codec(head(path, 512 * TS_PACKET))
         container = "MPEG-TS" + (f", {codec} video" if codec else "")
     if container:
-        return (f"{path.name} ({container}) cannot be opened: it is damaged or uses a codec this OpenCV build "
-                f"lacks; check that it plays, or re-encode it: {reencode_command(path)}")
-    return (f"cannot open {path.name} as a video: not a format this OpenCV build reads (it reads mp4, mov, avi, mkv, "
-            f"webm); check that it plays, or re-encode it: {reencode_command(path)}")
+        return (
+            f"{path.name} ({container}) cannot be opened: it is damaged or uses a codec this OpenCV build "
+            f"lacks; check that it plays, or re-encode it: {reencode_command(path)}"
+        )
+    return (
+        f"cannot open {path.name} as a video: not a format this OpenCV build reads (it reads mp4, mov, avi, mkv, "
+        f"webm); check that it plays, or re-encode it: {reencode_command(path)}"
+    )
 
 
 def is_mpeg_ts(data: bytes) -> bool:
@@ -233,8 +292,8 @@ def _ts_section(pkt: bytes) -> bytes | None:
 
 def ts_video_codec(data: bytes) -> str | None:
     """The video codec an MPEG-TS stream declares in its program map (PAT -> PMT -> stream types)."""
-    packets = [data[i:i + TS_PACKET] for i in range(0, len(data) - TS_PACKET + 1, TS_PACKET) if data[i] == 0x47]
-    pid = lambda p: ((p[1] & 0x1F) << 8) | p[2]  # noqa: E731
+    packets = [data[i : i + TS_PACKET] for i in range(0, len(data) - TS_PACKET + 1, TS_PACKET) if data[i] == 0x47]
+    pid = lambda p: ((p[1] & 0x1F) << 8) | p[2]
     pat = next((s for p in packets if pid(p) == 0 and (s := _ts_section(p)) and s[0] == 0x00), None)
     if pat is None or len(pat) < 12:
         return None
@@ -296,11 +355,16 @@ def list_cameras(indices: Iterable[int] = CAMERA_INDICES) -> list[int]:
 
 def camera_error(index: int, state: str) -> str:
     """One line for a camera that failed: what happened to it and which cameras do work."""
-    what = (f"camera #{index} opened but gives no picture (busy in another program, or switched off)" if state == "busy"
-            else f"camera #{index} was not found")
+    what = (
+        f"camera #{index} opened but gives no picture (busy in another program, or switched off)"
+        if state == "busy"
+        else f"camera #{index} was not found"
+    )
     working = [i for i in list_cameras() if i != index]
     if working:
         return f"{what}; working cameras: {', '.join(f'#{i}' for i in working)}: pass --camera {working[0]}"
     tried = f"#{CAMERA_INDICES[0]}-#{CAMERA_INDICES[-1]}"
-    return (f"{what}, and no working camera was found (tried {tried}); connect one and close other programs that "
-            "use it, or analyze a video file instead")
+    return (
+        f"{what}, and no working camera was found (tried {tried}); connect one and close other programs that "
+        "use it, or analyze a video file instead"
+    )

@@ -1,9 +1,10 @@
 """A progress bar for long runs (frames done, frames/s, time left); off with --quiet."""
+
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
@@ -11,7 +12,7 @@ from rich.text import Text
 
 
 class _FpsColumn(ProgressColumn):
-    def render(self, task) -> Text:  # noqa: ANN001 - rich's Task
+    def render(self, task) -> Text:
         speed = task.finished_speed or task.speed
         return Text(f"{speed:5.1f} frames/s" if speed else "   -- frames/s", style="cyan")
 
@@ -23,8 +24,14 @@ def frame_progress(label: str, total: int | None, enabled: bool = True) -> Itera
         yield lambda n=1: None
         return
     console = Console(file=sys.stderr)
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _FpsColumn(),
-               TextColumn("left"), TimeRemainingColumn()]
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _FpsColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    ]
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(label, total=total or None)
         yield lambda n=1: progress.advance(task, n)

@@ -7,6 +7,7 @@
 - raw.mkv (with --record): the camera image, H.264 in Matroska written by a separate ffmpeg process
   that finishes the file if we die; a Matroska file cut anywhere still plays up to the cut.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,18 @@ def _cell(x: float) -> str:
     return "" if not math.isfinite(x) else repr(float(x))
 
 
-def landmark_row(index: int, t: float, width: int, height: int, xy: np.ndarray, z: np.ndarray, vis: np.ndarray,
-                 presence: np.ndarray, world: np.ndarray, refined: np.ndarray | None = None) -> str:
+def landmark_row(
+    index: int,
+    t: float,
+    width: int,
+    height: int,
+    xy: np.ndarray,
+    z: np.ndarray,
+    vis: np.ndarray,
+    presence: np.ndarray,
+    world: np.ndarray,
+    refined: np.ndarray | None = None,
+) -> str:
     """One landmarks CSV line (with the presence and world columns, and the refined feet when given);
     NaN is an empty cell."""
     pose = np.concatenate([xy, z[:, None], vis[:, None]], axis=1).ravel()
@@ -48,8 +59,9 @@ class AppendFile:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
         except OSError as exc:
-            raise OutputError(f"could not create {path} ({exc.strerror or exc}); choose a writable folder with -o") \
-                from None
+            raise OutputError(
+                f"could not create {path} ({exc.strerror or exc}); choose a writable folder with -o"
+            ) from None
         if first_line is not None:
             self.write(first_line)
 
@@ -57,7 +69,7 @@ class AppendFile:
         data = line.encode("utf-8")
         try:
             while data:
-                data = data[os.write(self._fd, data):]
+                data = data[os.write(self._fd, data) :]
         except OSError as exc:
             raise OutputError(f"could not write {self.path} ({exc.strerror or exc}); free some disk space") from None
 
@@ -74,8 +86,9 @@ class AppendFile:
 class SessionRecorder:
     """Appends a live session's landmarks, events and (optionally) raw video to out_dir."""
 
-    def __init__(self, out_dir: Path, width: int, height: int, fps: float, video: bool = False,
-                 refined: bool = False) -> None:
+    def __init__(
+        self, out_dir: Path, width: int, height: int, fps: float, video: bool = False, refined: bool = False
+    ) -> None:
         """refined: every frame() call gives the refined feet (the CSV gets their columns)."""
         self.out_dir = Path(out_dir)
         self.width, self.height = width, height
@@ -98,8 +111,20 @@ class SessionRecorder:
         feet ((4, 2), NaN where not tracked)."""
         if self.refined:
             refined = np.full((len(REFINED_COLUMNS) // 2, 2), np.nan) if refined is None else refined
-        self.landmarks.write(landmark_row(index, t, self.width, self.height, pose.xy, pose.z, pose.vis,
-                                          pose.presence, pose.world, refined if self.refined else None))
+        self.landmarks.write(
+            landmark_row(
+                index,
+                t,
+                self.width,
+                self.height,
+                pose.xy,
+                pose.z,
+                pose.vis,
+                pose.presence,
+                pose.world,
+                refined if self.refined else None,
+            )
+        )
         self.rows += 1
 
     def event(self, record: dict[str, Any]) -> None:

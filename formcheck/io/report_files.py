@@ -4,6 +4,7 @@
 the target, renamed over it only when complete, removed on any failure (disk full, Ctrl-C), so no
 half-written output is ever left.  OS errors become one-line OutputErrors that say how to fix them.
 """
+
 from __future__ import annotations
 
 import csv
@@ -13,17 +14,31 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 
 from formcheck.errors import OutputError
 
-REP_COLUMNS = ("index", "t_start", "t_top_start", "t_top_end", "t_bottom", "t_end", "concentric_s", "top_pause_s",
-               "eccentric_s", "bottom_pause_s", "time_under_tension_s", "eccentric_concentric_ratio",
-               "bottom_pause_estimated", "view")
+REP_COLUMNS = (
+    "index",
+    "t_start",
+    "t_top_start",
+    "t_top_end",
+    "t_bottom",
+    "t_end",
+    "concentric_s",
+    "top_pause_s",
+    "eccentric_s",
+    "bottom_pause_s",
+    "time_under_tension_s",
+    "eccentric_concentric_ratio",
+    "bottom_pause_estimated",
+    "view",
+)
 _EXPONENT = re.compile(r"\d[eE][+-]?\d")  # a float in exponent form (or such text in a string: harmless)
 NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 NO_PERMISSION = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -109,8 +124,15 @@ def report_json_text(report: dict[str, Any]) -> str:
 
 
 NESTED = {  # dicts of a rep flattened into prefixed columns
-    "heel_range": ("foot_angle_deg", "foot_length_frac", "shank_frac", "cm", "cm_source", "bottom_foot_angle_deg",
-                   "top_foot_angle_deg"),
+    "heel_range": (
+        "foot_angle_deg",
+        "foot_length_frac",
+        "shank_frac",
+        "cm",
+        "cm_source",
+        "bottom_foot_angle_deg",
+        "top_foot_angle_deg",
+    ),
     "vs_set": ("rise_vs_best", "bottom_above_set", "lowering_speed_vs_set"),
 }
 LISTS = ("faults", "uncertain", "not_checked")  # fault ids, ';'-joined
@@ -130,8 +152,12 @@ def reps_rows(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     rows = []
     for rep in reps:
         ids = [";".join(f if isinstance(f, str) else f["id"] for f in rep.get(key, [])) for key in LISTS]
-        rows.append([rep.get(k) for k in REP_COLUMNS] + [rep.get(k) for k in extra]
-                    + [(rep.get(name) or {}).get(k) for name, k in nested] + ids)
+        rows.append(
+            [rep.get(k) for k in REP_COLUMNS]
+            + [rep.get(k) for k in extra]
+            + [(rep.get(name) or {}).get(k) for name, k in nested]
+            + ids
+        )
     return header, rows
 
 

@@ -1,4 +1,5 @@
 """The terminal view of a report: a per-rep table and a short summary (rich)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,24 +17,49 @@ def _fmt(x: Any, nd: int = 2) -> str:
 def rep_table(report: dict[str, Any]) -> Table:
     partly = partly_checked(report)
     table = Table(title=f"{report['rep_count']} reps", title_justify="left", header_style="bold")
-    for col, just in (("rep", "right"), ("start s", "right"), ("rise s", "right"), ("top s", "right"),
-                      ("lower s", "right"), ("bottom s", "right"), ("heel range", "right"), ("faults", "left")):
+    for col, just in (
+        ("rep", "right"),
+        ("start s", "right"),
+        ("rise s", "right"),
+        ("top s", "right"),
+        ("lower s", "right"),
+        ("bottom s", "right"),
+        ("heel range", "right"),
+        ("faults", "left"),
+    ):
         table.add_column(col, justify=just)
     for rep in report["reps"]:
         hr = rep.get("heel_range") or {}
-        rng = (f"{hr['foot_angle_deg']:.0f} deg" if hr.get("foot_angle_deg") is not None
-               else f"{hr['shank_frac']:.2f} shank" if hr.get("shank_frac") is not None else "-")
+        rng = (
+            f"{hr['foot_angle_deg']:.0f} deg"
+            if hr.get("foot_angle_deg") is not None
+            else f"{hr['shank_frac']:.2f} shank"
+            if hr.get("shank_frac") is not None
+            else "-"
+        )
         if hr.get("cm") is not None:
             rng += f" ({hr['cm']:.1f} cm)"
         bottom = _fmt(rep.get("bottom_pause_s")) + ("~" if rep.get("bottom_pause_estimated") else "")
-        faults = ", ".join(f"[{'red' if f.get('severity') == 'major' else 'yellow'}]{f['id']}[/]"
-                           for f in rep.get("faults", [])) or "[green]ok[/]"
+        faults = (
+            ", ".join(
+                f"[{'red' if f.get('severity') == 'major' else 'yellow'}]{f['id']}[/]" for f in rep.get("faults", [])
+            )
+            or "[green]ok[/]"
+        )
         if rep.get("uncertain"):
             faults += " " + ", ".join(f"[dim]{f['id']}?[/]" for f in rep["uncertain"])
         if rep["index"] in partly:
             faults += "*"
-        table.add_row(str(rep["index"]), _fmt(rep["t_start"]), _fmt(rep["concentric_s"]), _fmt(rep["top_pause_s"]),
-                      _fmt(rep["eccentric_s"]), bottom, rng, faults)
+        table.add_row(
+            str(rep["index"]),
+            _fmt(rep["t_start"]),
+            _fmt(rep["concentric_s"]),
+            _fmt(rep["top_pause_s"]),
+            _fmt(rep["eccentric_s"]),
+            bottom,
+            rng,
+            faults,
+        )
     return table
 
 
@@ -50,15 +76,19 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         for f in rep.get("faults", []):
             lines.append(f"rep {rep['index']}: {f['id']}: {f.get('cue', '')}")
         for f in rep.get("uncertain", []):
-            lines.append(f"[dim]rep {rep['index']}: look at this rep: {f['id']} was measured too close to its "
-                         f"threshold to call (confidence {f['confidence']:.0%})[/]")
+            lines.append(
+                f"[dim]rep {rep['index']}: look at this rep: {f['id']} was measured too close to its "
+                f"threshold to call (confidence {f['confidence']:.0%})[/]"
+            )
     partly: dict[tuple[str, tuple[str, ...]], list[int]] = {}
     for index, (view, ids) in partly_checked(report).items():
         partly.setdefault((view, tuple(ids)), []).append(index)
     for (view, ids), indices in partly.items():
         reps = ", ".join(str(i) for i in indices)
-        lines.append(f"[dim]* rep{'s' if len(indices) > 1 else ''} {reps} ({view} view): "
-                     f"{', '.join(ids)} not checked (checked on the other reps)[/]")
+        lines.append(
+            f"[dim]* rep{'s' if len(indices) > 1 else ''} {reps} ({view} view): "
+            f"{', '.join(ids)} not checked (checked on the other reps)[/]"
+        )
     by_reason: dict[str, list[str]] = {}
     for f in report.get("faults_not_checked", []):
         by_reason.setdefault(f["reason"], []).append(f["id"])

@@ -5,13 +5,14 @@ monotonic clock for cameras, never from a rounded fps, and are made strictly
 increasing before anyone sees them.  Phone clips with rotation metadata come
 out upright (OpenCV's FFmpeg backend applies the display matrix).
 """
+
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -114,7 +115,7 @@ class _Capture:
 
     _cap: cv2.VideoCapture
 
-    def __enter__(self):  # noqa: ANN204 - the subclass
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -155,9 +156,11 @@ class VideoFileSource(_Capture):
         if not ok or image is None:
             codec = _fourcc(self._cap)
             self._cap.release()
-            raise InputError(f"{self.path.name} has no frame this OpenCV build can decode ({probe.codec_name(codec)}): "
-                             f"the file is damaged or the codec unsupported; re-encode it: "
-                             f"{probe.reencode_command(self.path)}")
+            raise InputError(
+                f"{self.path.name} has no frame this OpenCV build can decode ({probe.codec_name(codec)}): "
+                f"the file is damaged or the codec unsupported; re-encode it: "
+                f"{probe.reencode_command(self.path)}"
+            )
         self._first_t = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
         return image
 
@@ -169,9 +172,18 @@ class VideoFileSource(_Capture):
         rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360
         h, w = self._first.shape[:2]
         duration = count / fps if fps and count else 0.0
-        return VideoInfo(path=str(self.path), kind="file", fps=fps, frame_count=count, width=w, height=h,
-                         rotation=rotation, duration_s=duration, codec=_fourcc(cap),
-                         claimed_fps=claimed if math.isfinite(claimed) else 0.0)
+        return VideoInfo(
+            path=str(self.path),
+            kind="file",
+            fps=fps,
+            frame_count=count,
+            width=w,
+            height=h,
+            rotation=rotation,
+            duration_s=duration,
+            codec=_fourcc(cap),
+            claimed_fps=claimed if math.isfinite(claimed) else 0.0,
+        )
 
     def __iter__(self) -> Iterator[Frame]:
         return self.frames()
@@ -227,27 +239,40 @@ def source_warnings(info: VideoInfo, frames: int, skipped: int, stamps: Timestam
     out = []
     expected = info.frame_count
     if expected and frames + skipped < 0.98 * expected - 1:
-        out.append(f"the video ended early: {frames} of {expected} frames could be decoded (truncated or corrupt "
-                   "file); results cover the decoded part")
+        out.append(
+            f"the video ended early: {frames} of {expected} frames could be decoded (truncated or corrupt "
+            "file); results cover the decoded part"
+        )
     if skipped:
         out.append(f"{skipped} damaged frames could not be decoded and were skipped; the time they covered has no pose")
     fixed = stamps.repaired + stamps.pts_missing
     if _absurd_fps(info.claimed_fps):
-        out.append(f"the file says {info.claimed_fps:g} fps, which no camera films: its timestamps were ignored and "
-                   f"{stamps.assumed_fps:g} fps assumed; if the clip was filmed at another rate, all times are off by "
-                   "that ratio")
+        out.append(
+            f"the file says {info.claimed_fps:g} fps, which no camera films: its timestamps were ignored and "
+            f"{stamps.assumed_fps:g} fps assumed; if the clip was filmed at another rate, all times are off by "
+            "that ratio"
+        )
     elif fixed:
-        out.append(f"{fixed} of {frames} frame timestamps were missing, repeated or out of order; assumed "
-                   f"{stamps.assumed_fps:g} fps for them"
-                   + (": if the clip was filmed at another rate, all times are off by that ratio" if fixed > 0.1 * frames
-                      else ""))
+        out.append(
+            f"{fixed} of {frames} frame timestamps were missing, repeated or out of order; assumed "
+            f"{stamps.assumed_fps:g} fps for them"
+            + (
+                ": if the clip was filmed at another rate, all times are off by that ratio"
+                if fixed > 0.1 * frames
+                else ""
+            )
+        )
     if min(info.width, info.height) < MIN_SIDE_PX:
-        out.append(f"the video is only {info.width}x{info.height} pixels: the pose model needs the body larger than "
-                   f"that; film at 720p or more")
+        out.append(
+            f"the video is only {info.width}x{info.height} pixels: the pose model needs the body larger than "
+            f"that; film at 720p or more"
+        )
     span = stamps.last - stamps.first if frames > 1 else 0.0
     if frames > 2 and span > 0 and (frames - 1) / span < MIN_USEFUL_FPS:
-        out.append(f"only {(frames - 1) / span:.1f} frames per second: rep phases cannot be timed below "
-                   f"{MIN_USEFUL_FPS:g} fps; film at 30 fps or more (or fix the file's frame-rate metadata)")
+        out.append(
+            f"only {(frames - 1) / span:.1f} frames per second: rep phases cannot be timed below "
+            f"{MIN_USEFUL_FPS:g} fps; film at 30 fps or more (or fix the file's frame-rate metadata)"
+        )
     return out
 
 
@@ -271,8 +296,17 @@ class CameraSource(_Capture):
         self._first = image
         h, w = image.shape[:2]
         fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        self.info = VideoInfo(path=None, kind="camera", fps=fps if _plausible_fps(fps) else 0.0, frame_count=0,
-                              width=w, height=h, rotation=0, duration_s=0.0, codec=_fourcc(self._cap))
+        self.info = VideoInfo(
+            path=None,
+            kind="camera",
+            fps=fps if _plausible_fps(fps) else 0.0,
+            frame_count=0,
+            width=w,
+            height=h,
+            rotation=0,
+            duration_s=0.0,
+            codec=_fourcc(self._cap),
+        )
         self.warnings: list[str] = []
         self._stamps = TimestampFixer(self.info.fps)
         self.frames_read = 0

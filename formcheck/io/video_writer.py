@@ -11,13 +11,15 @@ Written to a temporary file and renamed, so a failed or interrupted run leaves n
 annotated.mp4. Without imageio-ffmpeg it falls back to OpenCV's MPEG-4 Part 2 writer
 (plays in desktop players, not in most browsers) and says so in the result's warnings.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -58,21 +60,34 @@ class VideoEncoder:
 
             pad = [] if width % 2 == 0 and height % 2 == 0 else ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"]
             self._gen = imageio_ffmpeg.write_frames(
-                str(path), (width, height), pix_fmt_in="bgr24", pix_fmt_out="yuv420p",
-                fps=Fraction(fps).limit_denominator(100000), codec="libx264", quality=None, macro_block_size=1,
+                str(path),
+                (width, height),
+                pix_fmt_in="bgr24",
+                pix_fmt_out="yuv420p",
+                fps=Fraction(fps).limit_denominator(100000),
+                codec="libx264",
+                quality=None,
+                macro_block_size=1,
                 ffmpeg_log_level="error",
-                output_params=(["-crf", str(CRF), "-preset", "ultrafast", "-f", "matroska", *pad] if streamable else
-                               ["-crf", str(CRF), "-preset", PRESET, "-movflags", "+faststart", "-f", "mp4", *pad]))
+                output_params=(
+                    ["-crf", str(CRF), "-preset", "ultrafast", "-f", "matroska", *pad]
+                    if streamable
+                    else ["-crf", str(CRF), "-preset", PRESET, "-movflags", "+faststart", "-f", "mp4", *pad]
+                ),
+            )
             self._gen.send(None)
             self.codec = "h264"
         except (ImportError, RuntimeError) as exc:  # no wheel for this platform, or no binary in it
             self._cv = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
             if not self._cv.isOpened():
-                raise OutputError(f"no video encoder available ({exc}); pip install imageio-ffmpeg, "
-                                  "or use --no-video") from None
+                raise OutputError(
+                    f"no video encoder available ({exc}); pip install imageio-ffmpeg, or use --no-video"
+                ) from None
             self.codec = "mp4v"
-            self.warnings.append(f"annotated.mp4 is MPEG-4 Part 2 (imageio-ffmpeg unavailable: {exc}); it may not "
-                                 "play in a browser: pip install imageio-ffmpeg for H.264")
+            self.warnings.append(
+                f"annotated.mp4 is MPEG-4 Part 2 (imageio-ffmpeg unavailable: {exc}); it may not "
+                "play in a browser: pip install imageio-ffmpeg for H.264"
+            )
 
     def write(self, frame: np.ndarray) -> None:
         if self._gen is not None:
@@ -87,11 +102,15 @@ class VideoEncoder:
             self._cv.release()
 
 
-def write_annotated_video(video_path: str | Path, state_at: Callable[[int], Any], out_path: str | Path,
-                          draw: Callable[[np.ndarray, Any], np.ndarray] | None = None,
-                          on_frame: FrameHook | None = None, show_progress: bool = False,
-                          max_side: int | None = VIDEO_MAX_SIDE,
-                          ) -> VideoWriteResult:
+def write_annotated_video(
+    video_path: str | Path,
+    state_at: Callable[[int], Any],
+    out_path: str | Path,
+    draw: Callable[[np.ndarray, Any], np.ndarray] | None = None,
+    on_frame: FrameHook | None = None,
+    show_progress: bool = False,
+    max_side: int | None = VIDEO_MAX_SIDE,
+) -> VideoWriteResult:
     """Decode video_path, draw draw(frame, state_at(index)) on each frame, encode to out_path atomically.
 
     draw defaults to formcheck.viz.overlay.draw_overlay. Frames are scaled down to max_side before
@@ -117,8 +136,10 @@ def write_annotated_video(video_path: str | Path, state_at: Callable[[int], Any]
     except OSError as exc:
         if encoder is not None:
             _close_quietly(encoder)
-        raise OutputError(f"could not write {out} ({getattr(exc, 'strerror', None) or exc}); free some disk space, "
-                          "choose another folder with -o, or use --no-video") from None
+        raise OutputError(
+            f"could not write {out} ({getattr(exc, 'strerror', None) or exc}); free some disk space, "
+            "choose another folder with -o, or use --no-video"
+        ) from None
     except BaseException:
         if encoder is not None:
             _close_quietly(encoder)
@@ -137,9 +158,15 @@ def output_size(width: int, height: int, max_side: int | None) -> tuple[int, int
     return max(2, round(size[0] / 2) * 2), max(2, round(size[1] / 2) * 2)  # even: yuv420p
 
 
-def _annotate_frames(source: VideoFileSource, encoder: VideoEncoder, size: tuple[int, int],
-                     state_at: Callable[[int], Any], draw: Callable[[np.ndarray, Any], np.ndarray],
-                     on_frame: FrameHook | None, show_progress: bool) -> int:
+def _annotate_frames(
+    source: VideoFileSource,
+    encoder: VideoEncoder,
+    size: tuple[int, int],
+    state_at: Callable[[int], Any],
+    draw: Callable[[np.ndarray, Any], np.ndarray],
+    on_frame: FrameHook | None,
+    show_progress: bool,
+) -> int:
     scale = size[0] / source.info.width
     if scale == 1.0:
         scaled = ((f, f.image) for f in source)
@@ -167,7 +194,7 @@ def _annotate_frames(source: VideoFileSource, encoder: VideoEncoder, size: tuple
 def _close_quietly(encoder: VideoEncoder) -> None:
     try:
         encoder.close()
-    except Exception:  # noqa: BLE001 - already failing: the first error is the one to report
+    except Exception:
         pass
 
 

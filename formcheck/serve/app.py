@@ -30,15 +30,21 @@ from formcheck.serve.jobs import Job, JobStore, Runner, is_job_id, new_job_id
 from formcheck.serve.upload import UploadError, receive_upload, too_large_message, upload_suffix
 
 COOKIE = "formcheck_token"
-JOB_FILES = {"report.html": "text/html; charset=utf-8", "annotated.mp4": "video/mp4",
-             "report.json": "application/json", "reps.csv": "text/csv; charset=utf-8",
-             "landmarks.csv": "text/csv; charset=utf-8"}
+JOB_FILES = {
+    "report.html": "text/html; charset=utf-8",
+    "annotated.mp4": "video/mp4",
+    "report.json": "application/json",
+    "reps.csv": "text/csv; charset=utf-8",
+    "landmarks.csv": "text/csv; charset=utf-8",
+}
 SIDES = {"": None, "auto": None, "left": "left", "right": "right", "both": "both"}
 # the token is in the page's address: never send it on in a Referer; files are what their type says
 SECURITY_HEADERS = ((b"referrer-policy", b"no-referrer"), (b"x-content-type-options", b"nosniff"))
 FORM_SLACK = 64 * 1024  # multipart headers and the text fields, on top of the video's own bytes
-NO_TOKEN = ("this formcheck server needs its access token: open the address that 'formcheck serve' printed "
-            "(it ends in ?token=...), or send Authorization: Bearer TOKEN")
+NO_TOKEN = (
+    "this formcheck server needs its access token: open the address that 'formcheck serve' printed "
+    "(it ends in ?token=...), or send Authorization: Bearer TOKEN"
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,11 @@ class TokenGate:
         given, in_query = self._given(scope)
         if given is None or not hmac.compare_digest(given, self.token):
             wants_html = b"text/html" in dict(scope.get("headers") or []).get(b"accept", b"")
-            response: Response = (HTMLResponse(f"<!doctype html><title>formcheck</title><p>{NO_TOKEN}</p>", 401)
-                                  if wants_html else JSONResponse({"error": NO_TOKEN}, 401))
+            response: Response = (
+                HTMLResponse(f"<!doctype html><title>formcheck</title><p>{NO_TOKEN}</p>", 401)
+                if wants_html
+                else JSONResponse({"error": NO_TOKEN}, 401)
+            )
             await response(scope, receive, send)
             return
         extra = list(SECURITY_HEADERS)
@@ -126,7 +135,7 @@ def create_app(settings: ServeSettings, start_worker: bool = True) -> Any:
     runner = Runner(store, settings.history)
 
     @asynccontextmanager
-    async def lifespan(app: Starlette):  # noqa: ANN202
+    async def lifespan(app: Starlette):
         if start_worker:
             runner.start()
         try:
@@ -173,8 +182,9 @@ def create_app(settings: ServeSettings, start_worker: bool = True) -> Any:
             return error(415, bad[0], bad[1])
         asked = fields.get("save", "").lower()
         save = asked in ("1", "true", "on", "yes") if asked else settings.save
-        job = Job(job_id, name, str(video), upload.size, side=SIDES[side], athlete=fields.get("athlete") or None,
-                  save=save)
+        job = Job(
+            job_id, name, str(video), upload.size, side=SIDES[side], athlete=fields.get("athlete") or None, save=save
+        )
         store.add(job)
         runner.submit(job_id)
         return JSONResponse({"id": job_id, "status_url": f"/api/jobs/{job_id}"}, 202)
@@ -220,6 +230,8 @@ def history_html(db: str | None) -> str:
 
     path = Path(db) if db else default_history_path()
     if not path.is_file():
-        return ("<!doctype html><meta name=viewport content='width=device-width'><title>formcheck history</title>"
-                "<p>No sets saved yet: tick <b>Save to my training history</b> before sending a video.</p>")
+        return (
+            "<!doctype html><meta name=viewport content='width=device-width'><title>formcheck history</title>"
+            "<p>No sets saved yet: tick <b>Save to my training history</b> before sending a video.</p>"
+        )
     return render_history_html(load_sets(path))

@@ -27,8 +27,10 @@ from formcheck.serve.worker import Task, worker_main
 
 STATES = ("queued", "running", "done", "failed")
 STATE_DIR = ".serve"
-INTERRUPTED = ("interrupted: the server stopped while this video was being analyzed; send the video again "
-               "(or run formcheck analyze on it)")
+INTERRUPTED = (
+    "interrupted: the server stopped while this video was being analyzed; send the video again "
+    "(or run formcheck analyze on it)"
+)
 POSE_SHARE = 0.8  # of the progress bar: the pose pass; the rest is the annotated video
 
 
@@ -39,8 +41,13 @@ def new_job_id() -> str:
 
 def is_job_id(text: str) -> bool:
     parts = text.split("-")
-    return (len(parts) == 3 and all(p.isalnum() and p.isascii() for p in parts)
-            and len(parts[0]) == 8 and len(parts[1]) == 6 and len(parts[2]) == 8)
+    return (
+        len(parts) == 3
+        and all(p.isalnum() and p.isascii() for p in parts)
+        and len(parts[0]) == 8
+        and len(parts[1]) == 6
+        and len(parts[2]) == 8
+    )
 
 
 @dataclass
@@ -70,21 +77,50 @@ class Job:
     def to_api(self) -> dict[str, Any]:
         """GET /api/jobs/{id}."""
         done = self.status == "done"
-        return {"id": self.id, "status": self.status, "progress": 1.0 if done else round(self.progress, 3),
-                "error": self.error, "exit_code": self.exit_code,
-                "report_url": f"/jobs/{self.id}/report.html" if done else None,
-                "rep_count": self.rep_count, "filename": self.filename, "side": self.side, "athlete": self.athlete,
-                "save": self.save, "saved": self.saved, "notes": self.notes, "stage": self.stage,
-                "frames_done": self.frames_done, "frames_total": self.frames_total,
-                "created": _iso(self.created), "finished": _iso(self.finished)}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "progress": 1.0 if done else round(self.progress, 3),
+            "error": self.error,
+            "exit_code": self.exit_code,
+            "report_url": f"/jobs/{self.id}/report.html" if done else None,
+            "rep_count": self.rep_count,
+            "filename": self.filename,
+            "side": self.side,
+            "athlete": self.athlete,
+            "save": self.save,
+            "saved": self.saved,
+            "notes": self.notes,
+            "stage": self.stage,
+            "frames_done": self.frames_done,
+            "frames_total": self.frames_total,
+            "created": _iso(self.created),
+            "finished": _iso(self.finished),
+        }
 
 
 def _iso(t: float | None) -> str | None:
     return None if t is None else datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")
 
 
-PERSISTED = ("id", "filename", "upload", "size", "side", "athlete", "save", "status", "created", "started",
-             "finished", "error", "exit_code", "rep_count", "saved", "notes")
+PERSISTED = (
+    "id",
+    "filename",
+    "upload",
+    "size",
+    "side",
+    "athlete",
+    "save",
+    "status",
+    "created",
+    "started",
+    "finished",
+    "error",
+    "exit_code",
+    "rep_count",
+    "saved",
+    "notes",
+)
 
 
 class JobStore:
@@ -192,8 +228,9 @@ class Runner:
 
     def _start_worker(self) -> None:
         self._tasks, self._events = self._ctx.Queue(), self._ctx.Queue()
-        self._proc = self._ctx.Process(target=worker_main, args=(self._tasks, self._events),
-                                       name="formcheck-serve-worker", daemon=True)
+        self._proc = self._ctx.Process(
+            target=worker_main, args=(self._tasks, self._events), name="formcheck-serve-worker", daemon=True
+        )
         self._proc.start()
 
     def _loop(self) -> None:
@@ -209,8 +246,9 @@ class Runner:
     def _run(self, job: Job) -> None:
         self.current = job.id
         self.store.update(job.id, status="running", started=time.time(), progress=0.0, stage="pose")
-        self._tasks.put(Task(job.id, job.upload, str(self.store.job_dir(job.id)), job.side, job.save, job.athlete,
-                             self.history))
+        self._tasks.put(
+            Task(job.id, job.upload, str(self.store.job_dir(job.id)), job.side, job.save, job.athlete, self.history)
+        )
         while not self._stopping.is_set():
             try:
                 event = self._events.get(timeout=0.5)
@@ -219,8 +257,12 @@ class Runner:
                     code = self._proc.exitcode
                     if self._stopping.is_set():
                         return
-                    self._finish_failed(job.id, f"the analysis process crashed (exit code {code}); analyze this "
-                                        "clip with 'formcheck analyze --debug' to see why", 1)
+                    self._finish_failed(
+                        job.id,
+                        f"the analysis process crashed (exit code {code}); analyze this "
+                        "clip with 'formcheck analyze --debug' to see why",
+                        1,
+                    )
                     self._start_worker()
                     return
                 continue
@@ -231,10 +273,19 @@ class Runner:
                 continue
             if event[0] == "done":
                 result = event[2]
-                notes = list(result.get("warnings") or []) + ([result["save_error"]] if result.get("save_error")
-                                                              else [])
-                self.store.update(job.id, status="done", finished=time.time(), progress=1.0, stage=None,
-                                  rep_count=result["rep_count"], saved=result.get("saved"), notes=notes)
+                notes = list(result.get("warnings") or []) + (
+                    [result["save_error"]] if result.get("save_error") else []
+                )
+                self.store.update(
+                    job.id,
+                    status="done",
+                    finished=time.time(),
+                    progress=1.0,
+                    stage=None,
+                    rep_count=result["rep_count"],
+                    saved=result.get("saved"),
+                    notes=notes,
+                )
             else:
                 self._finish_failed(job.id, event[2], event[3])
             self.current = None
@@ -243,13 +294,13 @@ class Runner:
     def _progress(self, job_id: str, stage: str, done: int, total: int | None) -> None:
         frac = min(1.0, done / total) if total else 0.0
         overall = POSE_SHARE * frac if stage == "pose" else POSE_SHARE + (1 - POSE_SHARE) * frac
-        self.store.update(job_id, persist=False, stage=stage, frames_done=done, frames_total=total,
-                          progress=min(overall, 0.99))
+        self.store.update(
+            job_id, persist=False, stage=stage, frames_done=done, frames_total=total, progress=min(overall, 0.99)
+        )
 
     def _finish_failed(self, job_id: str, message: str, code: int) -> None:
         job = self.store.get(job_id)
         if job is not None and job.status in ("queued", "running"):
-            self.store.update(job_id, status="failed", finished=time.time(), error=message, exit_code=code,
-                              stage=None)
+            self.store.update(job_id, status="failed", finished=time.time(), error=message, exit_code=code, stage=None)
         if self.current == job_id:
             self.current = None

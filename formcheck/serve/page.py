@@ -8,7 +8,7 @@ from formcheck.version import __version__
 
 
 @lru_cache(maxsize=1)
-def _template():  # noqa: ANN202 - a jinja2 Template
+def _template():
     from jinja2 import Environment, PackageLoader
 
     env = Environment(loader=PackageLoader("formcheck.serve", "templates"), autoescape=True)

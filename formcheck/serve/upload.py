@@ -53,8 +53,10 @@ def upload_suffix(name: str) -> str:
 
 
 def too_large_message(limit: int) -> str:
-    return (f"the video is larger than this server's limit of {limit >> 20} MB; trim the clip to the set itself, "
-            "or restart formcheck serve with a larger --max-upload-mb")
+    return (
+        f"the video is larger than this server's limit of {limit >> 20} MB; trim the clip to the set itself, "
+        "or restart formcheck serve with a larger --max-upload-mb"
+    )
 
 
 class _Receiver:
@@ -72,9 +74,15 @@ class _Receiver:
         self.files = 0
 
     def callbacks(self) -> dict:
-        return {"on_part_begin": self._part_begin, "on_part_data": self._part_data, "on_part_end": self._part_end,
-                "on_header_field": self._header_field_cb, "on_header_value": self._header_value_cb,
-                "on_header_end": self._header_end, "on_headers_finished": self._headers_finished}
+        return {
+            "on_part_begin": self._part_begin,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+            "on_header_field": self._header_field_cb,
+            "on_header_value": self._header_value_cb,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+        }
 
     def _part_begin(self) -> None:
         self._headers, self._name, self._is_file, self._value = {}, None, False, bytearray()

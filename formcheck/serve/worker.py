@@ -63,9 +63,14 @@ def run_task(task: Task, events: Queue | None = None) -> tuple:
         return ("done", task.id, {"rep_count": result.data["rep_count"], "warnings": result.warnings, **saved})
     except FormcheckError as exc:
         return ("failed", task.id, str(exc), exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 - a bug on one clip must not stop the server
-        return ("failed", task.id, f"internal error: {type(exc).__name__}: {exc} (analyze the clip with "
-                "'formcheck analyze --debug' and report it)", 1)
+    except Exception as exc:
+        return (
+            "failed",
+            task.id,
+            f"internal error: {type(exc).__name__}: {exc} (analyze the clip with "
+            "'formcheck analyze --debug' and report it)",
+            1,
+        )
 
 
 def _save(task: Task, data: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 script -> motion (3D skeleton, metres) -> camera -> MediaPipe-like landmark series + truth.
 """
+
 from formcheck.synth.camera import VIEWS, Camera, make_camera
 from formcheck.synth.grades import GRADE_NAMES, GRADES, PRIMARY, FaultSize, custom_size, draw_clean_tempo, grade_size
 from formcheck.synth.landmarks import MEDIAPIPE_LIKE, Corruption, make_series
@@ -11,11 +12,37 @@ from formcheck.synth.script import FAULT_IDS, RepScript, SetScript, effective_re
 from formcheck.synth.truth import RepTruth, Truth, compute_truth, load_truth, save_truth
 
 __all__ = [
-    "VIEWS", "Camera", "make_camera", "MEDIAPIPE_LIKE", "Corruption", "make_series", "POINT_NAMES",
-    "Body", "Skeleton", "compute_skeleton", "knee_flexion_deg", "PRESETS", "FAULT_IDS", "RepScript",
-    "SetScript", "effective_rep", "load_script", "RepTruth", "Truth", "compute_truth", "load_truth",
-    "save_truth", "preset", "GRADE_NAMES", "GRADES", "PRIMARY", "FaultSize", "custom_size", "draw_clean_tempo",
-    "grade_size", "scaled_body",
+    "VIEWS",
+    "Camera",
+    "make_camera",
+    "MEDIAPIPE_LIKE",
+    "Corruption",
+    "make_series",
+    "POINT_NAMES",
+    "Body",
+    "Skeleton",
+    "compute_skeleton",
+    "knee_flexion_deg",
+    "PRESETS",
+    "FAULT_IDS",
+    "RepScript",
+    "SetScript",
+    "effective_rep",
+    "load_script",
+    "RepTruth",
+    "Truth",
+    "compute_truth",
+    "load_truth",
+    "save_truth",
+    "preset",
+    "GRADE_NAMES",
+    "GRADES",
+    "PRIMARY",
+    "FaultSize",
+    "custom_size",
+    "draw_clean_tempo",
+    "grade_size",
+    "scaled_body",
 ]
 
 

@@ -3,6 +3,7 @@
 World axes as in :mod:`formcheck.synth.motion` (x forward, y up, z athlete's right).
 Image axes: x right, y down, pixels; the camera frames the whole athlete and the step.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,9 +59,17 @@ def parse_size(size: str) -> tuple[int, int]:
     return w, h
 
 
-def make_camera(view: str = "side", side: str = "right", width: int = 540, height: int = 960,
-                distance: float = 3.0, height_m: float = 1.0, azimuth_offset_deg: float = 0.0,
-                span_m: float | None = None, target_height_m: float | None = None) -> Camera:
+def make_camera(
+    view: str = "side",
+    side: str = "right",
+    width: int = 540,
+    height: int = 960,
+    distance: float = 3.0,
+    height_m: float = 1.0,
+    azimuth_offset_deg: float = 0.0,
+    span_m: float | None = None,
+    target_height_m: float | None = None,
+) -> Camera:
     """A camera for a named view that fits the athlete (about 2 m tall incl. step) in frame.
 
     side: the working side; "side" films that leg, "side_far" the other one.  span_m: metres of world
@@ -73,8 +82,9 @@ def make_camera(view: str = "side", side: str = "right", width: int = 540, heigh
     if distance < 1.0:
         raise InputError(f"camera distance must be at least 1 m, got {distance}")
     sgn = 1.0 if side == "right" else -1.0
-    az = {"side": 90.0 * sgn, "side_far": -90.0 * sgn, "front": 0.0, "back": 180.0,
-          "three_quarter": 45.0 * sgn}[view] + azimuth_offset_deg
+    az = {"side": 90.0 * sgn, "side_far": -90.0 * sgn, "front": 0.0, "back": 180.0, "three_quarter": 45.0 * sgn}[
+        view
+    ] + azimuth_offset_deg
     a = np.radians(az)
     target = np.array([-0.05, 0.93 if target_height_m is None else target_height_m, 0.0])
     pos = target + np.array([distance * np.cos(a), height_m - 1.0, distance * np.sin(a)])

@@ -6,6 +6,7 @@ Pipeline: motion model (3D, metres) -> pinhole camera (pixels) -> optional, seed
 MediaPipe-like corruption (:class:`Corruption`).  Everything is vectorized; 10 minutes
 of 30 fps take a fraction of a second.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -57,8 +58,9 @@ class Corruption:
             raise InputError(f"heel_compression must be in (0, 1.5], got {self.heel_compression}")
 
 
-MEDIAPIPE_LIKE = Corruption(noise_px=1.5, jitter_px=0.5, heel_compression=0.7, dt_jitter=0.1,
-                            gap_rate=0.02, glitch_rate=0.05)
+MEDIAPIPE_LIKE = Corruption(
+    noise_px=1.5, jitter_px=0.5, heel_compression=0.7, dt_jitter=0.1, gap_rate=0.02, glitch_rate=0.05
+)
 
 
 def frame_times(script: SetScript, duration: float, dt_jitter: float, rng: np.random.Generator) -> np.ndarray:
@@ -96,8 +98,9 @@ def _compress_heels(pts: np.ndarray, script: SetScript, c: float, body: Body | N
     return out
 
 
-def _corrupt(xy: np.ndarray, far: np.ndarray, t: np.ndarray, c: Corruption,
-             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _corrupt(
+    xy: np.ndarray, far: np.ndarray, t: np.ndarray, c: Corruption, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     n = len(t)
     sigma = np.where(far, c.noise_px * c.far_noise_scale, c.noise_px)
     xy = xy + rng.normal(size=xy.shape) * sigma[..., None]
@@ -113,17 +116,27 @@ def _corrupt(xy: np.ndarray, far: np.ndarray, t: np.ndarray, c: Corruption,
         lost |= (t >= t0) & (t < t1)
     for _ in range(rng.poisson(c.gap_rate * duration)):
         i = rng.integers(n)
-        lost[i: i + rng.integers(1, 6)] = True
+        lost[i : i + rng.integers(1, 6)] = True
     xy[lost] = np.nan
     vis[lost] = np.nan
     return xy, vis
 
 
-def make_series(script: SetScript, view: str = "side", noise_px: float = 0.0, seed: int | None = None,
-                corruption: Corruption | None = None, width: int = 540, height: int = 960,
-                distance: float = 3.0, camera_height_m: float = 1.0,
-                azimuth_offset_deg: float = 0.0, body: Body | None = None,
-                span_m: float | None = None, target_height_m: float | None = None) -> tuple[LandmarkSeries, Truth]:
+def make_series(
+    script: SetScript,
+    view: str = "side",
+    noise_px: float = 0.0,
+    seed: int | None = None,
+    corruption: Corruption | None = None,
+    width: int = 540,
+    height: int = 960,
+    distance: float = 3.0,
+    camera_height_m: float = 1.0,
+    azimuth_offset_deg: float = 0.0,
+    body: Body | None = None,
+    span_m: float | None = None,
+    target_height_m: float | None = None,
+) -> tuple[LandmarkSeries, Truth]:
     """Landmarks of a scripted set as MediaPipe would give them, and the exact truth.
 
     azimuth_offset_deg turns the camera about the athlete from the named view (e.g. "side" with
@@ -139,8 +152,9 @@ def make_series(script: SetScript, view: str = "side", noise_px: float = 0.0, se
     if noise_px:
         c = replace(c, noise_px=float(noise_px))
     rng = np.random.default_rng(script.seed if seed is None else seed)
-    cam = make_camera(view, script.side, width, height, distance, camera_height_m, azimuth_offset_deg, span_m,
-                      target_height_m)
+    cam = make_camera(
+        view, script.side, width, height, distance, camera_height_m, azimuth_offset_deg, span_m, target_height_m
+    )
     tl = tlm.build_timeline(script)
     t = frame_times(script, tl.duration, c.dt_jitter, rng)
     sk = compute_skeleton(script, t, body)

@@ -10,6 +10,7 @@ The rear foot rotates about the ball; the working hip stays straight above the f
 fixed knee bend (so the body rises vertically); faults add their envelopes (see
 :mod:`formcheck.synth.timeline`).  Knees are placed by two-bone inverse kinematics.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from formcheck.synth.script import SetScript
 
 EXTRA_POINTS = ("left_heel_back", "right_heel_back", "left_ball", "right_ball", "pelvis", "neck", "head")
 POINT_NAMES: tuple[str, ...] = LANDMARK_NAMES + EXTRA_POINTS
-PIVOT_X = 0.01          # ball of the working foot, 1 cm in from the step's back edge
-FLOOR_PIVOT_X = -0.24   # ball of a foot standing on the floor behind the step
+PIVOT_X = 0.01  # ball of the working foot, 1 cm in from the step's back edge
+FLOOR_PIVOT_X = -0.24  # ball of a foot standing on the floor behind the step
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,12 @@ def scaled_body(scale: float, width: float = 1.0, body: Body = Body()) -> Body:
 
 # (forward, up, right) of face points relative to the head joint, for the RIGHT side.
 _FACE = {
-    "nose": (0.115, 0.06, 0.0), "eye_inner": (0.09, 0.095, 0.018), "eye": (0.085, 0.095, 0.032),
-    "eye_outer": (0.075, 0.095, 0.048), "ear": (0.0, 0.075, 0.072), "mouth": (0.095, 0.025, 0.024),
+    "nose": (0.115, 0.06, 0.0),
+    "eye_inner": (0.09, 0.095, 0.018),
+    "eye": (0.085, 0.095, 0.032),
+    "eye_outer": (0.075, 0.095, 0.048),
+    "ear": (0.0, 0.075, 0.072),
+    "mouth": (0.095, 0.025, 0.024),
 }
 
 
@@ -112,11 +117,11 @@ def solve_knee(hip: np.ndarray, ankle: np.ndarray, thigh: float, shank: float, b
     d_vec = ankle - hip
     d = np.clip(np.linalg.norm(d_vec, axis=-1), abs(thigh - shank) + 1e-6, thigh + shank - 1e-9)
     u = d_vec / np.linalg.norm(d_vec, axis=-1, keepdims=True)
-    a = (thigh ** 2 - shank ** 2 + d ** 2) / (2 * d)
+    a = (thigh**2 - shank**2 + d**2) / (2 * d)
     b = np.broadcast_to(bend, u.shape)
     b = b - np.sum(b * u, axis=-1, keepdims=True) * u
     b /= np.linalg.norm(b, axis=-1, keepdims=True)
-    return hip + a[:, None] * u + np.sqrt(np.maximum(thigh ** 2 - a ** 2, 0))[:, None] * b
+    return hip + a[:, None] * u + np.sqrt(np.maximum(thigh**2 - a**2, 0))[:, None] * b
 
 
 def knee_flexion_deg(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
@@ -138,8 +143,9 @@ def _stepping(script: SetScript, tl: tlm.Timeline, t: np.ndarray) -> tuple[np.nd
 
 
 def _foot_points(body: Body, pivot: np.ndarray, r_rear: np.ndarray) -> dict[str, np.ndarray]:
-    out = {name: pivot + apply(r_rear, np.array([*getattr(body, name), 0.0]))
-           for name in ("heel_back", "heel_mp", "ankle")}
+    out = {
+        name: pivot + apply(r_rear, np.array([*getattr(body, name), 0.0])) for name in ("heel_back", "heel_mp", "ankle")
+    }
     out["ball"] = pivot
     out["toe"] = pivot + np.array([*body.toe, 0.0])
     return out
@@ -157,12 +163,13 @@ def _working_leg(script: SetScript, body: Body, tl: tlm.Timeline, t: np.ndarray,
     pivot[:, 1] += 0.1 * np.sin(np.pi * fu)
     foot = _foot_points(body, pivot, r_rear)
     kappa = np.radians(script.knee_bend_deg + sig["knee_drive"])
-    reach = np.sqrt(body.thigh ** 2 + body.shank ** 2 + 2 * body.thigh * body.shank * np.cos(kappa))
+    reach = np.sqrt(body.thigh**2 + body.shank**2 + 2 * body.thigh * body.shank * np.cos(kappa))
     ankle_on = p_step + apply(r_rear, np.array([*body.ankle, 0.0]))
-    hip_on = np.stack([PIVOT_X - 0.03 + sig["torso_help"], np.zeros_like(t),
-                       sgn * body.hip_half_width + sig["hip_z"]], axis=1)
+    hip_on = np.stack(
+        [PIVOT_X - 0.03 + sig["torso_help"], np.zeros_like(t), sgn * body.hip_half_width + sig["hip_z"]], axis=1
+    )
     dxz = np.hypot(hip_on[:, 0] - ankle_on[:, 0], hip_on[:, 2] - ankle_on[:, 2])
-    hip_on[:, 1] = ankle_on[:, 1] + np.sqrt(reach ** 2 - dxz ** 2)
+    hip_on[:, 1] = ankle_on[:, 1] + np.sqrt(reach**2 - dxz**2)
     hip_floor = np.array([FLOOR_PIVOT_X - 0.03, body.ankle[1] + 0.8, sgn * body.hip_half_width])
     hip = hip_floor + pu[:, None] * (hip_on - hip_floor)
     bend = np.stack([np.ones_like(t), np.zeros_like(t), -sgn * 1.5 * np.sin(phi)], axis=1)
@@ -188,8 +195,10 @@ def _free_leg(script: SetScript, body: Body, hip: np.ndarray, r_pelvis: np.ndarr
     ankle[:, 1] += 0.06 * np.sin(np.pi * fru)
     pitch = (np.radians(50.0) + (touch_pitch - np.radians(50.0)) * sig["free_leg_assist"]) * fru
     r_foot = rot(2, -pitch)
-    out = {name: ankle + apply(r_foot, np.array([*getattr(body, name), 0.0]) - ankle_rel)
-           for name in ("heel_back", "heel_mp", "toe")}
+    out = {
+        name: ankle + apply(r_foot, np.array([*getattr(body, name), 0.0]) - ankle_rel)
+        for name in ("heel_back", "heel_mp", "toe")
+    }
     out["ball"] = ankle + apply(r_foot, -ankle_rel)
     out["ankle"], out["hip"] = ankle, hip
     out["knee"] = solve_knee(hip, ankle, body.thigh, body.shank, np.array([1.0, 0.0, 0.0]))
@@ -206,8 +215,14 @@ def _arm(body: Body, sgn: float, abduct: float, flex: float, elbow: float) -> di
     fo /= np.linalg.norm(fo)
     wr = el + body.forearm * fo
     side = np.array([0.0, 0.0, sgn])
-    return {"shoulder": sh, "elbow": el, "wrist": wr, "index": wr + 0.085 * fo - 0.01 * side,
-            "pinky": wr + 0.075 * fo + 0.02 * side, "thumb": wr + 0.045 * fo + np.array([0.025, 0, 0])}
+    return {
+        "shoulder": sh,
+        "elbow": el,
+        "wrist": wr,
+        "index": wr + 0.085 * fo - 0.01 * side,
+        "pinky": wr + 0.075 * fo + 0.02 * side,
+        "thumb": wr + 0.045 * fo + np.array([0.025, 0, 0]),
+    }
 
 
 def _upper_body(script: SetScript, body: Body, center: np.ndarray, r_torso: np.ndarray) -> dict:
@@ -239,7 +254,8 @@ def fault_signals(tl: tlm.Timeline, t: np.ndarray, script: SetScript | None = No
         "trunk_lean": tlm.fault_amount(tl, t, "torso_help", "trunk_deg", rad),
         "free_leg_assist": tlm.fault_signal(tl, t, "free_leg_assist"),
         "hips_not_level": tlm.fault_amount(tl, t, "hips_not_level", "drop_deg", rad),
-        "hip_z": np.zeros_like(t), "free_foot": np.zeros_like(t),
+        "hip_z": np.zeros_like(t),
+        "free_foot": np.zeros_like(t),
     }
     if script is not None and script.sway > 0:
         sw = tlm.sway_signals(script.seed, script.sway, t)
@@ -270,8 +286,15 @@ def compute_skeleton(script: SetScript, t: np.ndarray, body: Body = Body()) -> S
     r_torso = rot(0, -sgn * 0.5 * psi) @ rot(2, -sig["trunk_lean"])
     pts = _upper_body(script, body, center, r_torso)
     for side, leg in ((script.side, work), (script.free_side, free)):
-        for k_mp, k in (("hip", "hip"), ("knee", "knee"), ("ankle", "ankle"), ("heel", "heel_mp"),
-                        ("foot_index", "toe"), ("heel_back", "heel_back"), ("ball", "ball")):
+        for k_mp, k in (
+            ("hip", "hip"),
+            ("knee", "knee"),
+            ("ankle", "ankle"),
+            ("heel", "heel_mp"),
+            ("foot_index", "toe"),
+            ("heel_back", "heel_back"),
+            ("ball", "ball"),
+        ):
             pts[f"{side}_{k_mp}"] = leg[k]
     pts["pelvis"] = center
     points = np.stack([pts[n] for n in POINT_NAMES], axis=1)

@@ -1,8 +1,9 @@
 """Named set scripts: the ones sample_videos/ was rendered from, and a few for tests."""
+
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from formcheck.errors import InputError
 from formcheck.synth.script import RepScript, SetScript, script_from_dict
@@ -11,8 +12,9 @@ CLEAN = RepScript(rise_s=0.8, top_pause_s=0.4, lower_s=1.6, bottom_pause_s=0.5)
 
 
 def _reps(*faults: tuple[str, ...]) -> tuple[RepScript, ...]:
-    return tuple(RepScript(CLEAN.rise_s, CLEAN.top_pause_s, CLEAN.lower_s, CLEAN.bottom_pause_s, 1.0, f)
-                 for f in faults)
+    return tuple(
+        RepScript(CLEAN.rise_s, CLEAN.top_pause_s, CLEAN.lower_s, CLEAN.bottom_pause_s, 1.0, f) for f in faults
+    )
 
 
 def clean_side() -> SetScript:
@@ -22,8 +24,18 @@ def clean_side() -> SetScript:
 
 def faults_side() -> SetScript:
     """Ten quicker reps on the left leg: eight faults on known reps, reps 1 and 6 clean."""
-    faults = ((), ("bounce",), ("fast_lowering",), ("shallow_bottom",), ("short_top",), (),
-              ("no_top_pause",), ("torso_help",), ("knee_drive",), ("free_leg_assist",))
+    faults = (
+        (),
+        ("bounce",),
+        ("fast_lowering",),
+        ("shallow_bottom",),
+        ("short_top",),
+        (),
+        ("no_top_pause",),
+        ("torso_help",),
+        ("knee_drive",),
+        ("free_leg_assist",),
+    )
     reps = tuple(RepScript(0.7, 0.35, 1.0, 0.4, 1.0, f) for f in faults)
     return SetScript(reps=reps, side="left", name="faults_side", lead_in_s=0.6, lead_out_s=0.6, seed=1)
 
@@ -36,8 +48,16 @@ def front_faults() -> SetScript:
 
 def step_on_off() -> SetScript:
     """Step onto the step, five clean reps, step off."""
-    return SetScript(reps=_reps(*[()] * 5), side="right", step_on=True, step_off=True, name="step_on_off",
-                     lead_in_s=0.5, lead_out_s=0.5, seed=3)
+    return SetScript(
+        reps=_reps(*[()] * 5),
+        side="right",
+        step_on=True,
+        step_off=True,
+        name="step_on_off",
+        lead_in_s=0.5,
+        lead_out_s=0.5,
+        seed=3,
+    )
 
 
 def fatigue() -> SetScript:
@@ -46,8 +66,11 @@ def fatigue() -> SetScript:
 
 
 PRESETS: dict[str, Callable[[], SetScript]] = {
-    "clean_side": clean_side, "faults_side": faults_side, "front_faults": front_faults,
-    "step_on_off": step_on_off, "fatigue": fatigue,
+    "clean_side": clean_side,
+    "faults_side": faults_side,
+    "front_faults": front_faults,
+    "step_on_off": step_on_off,
+    "fatigue": fatigue,
 }
 
 

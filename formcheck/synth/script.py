@@ -5,9 +5,9 @@ choices (working side, stepping on/off, fatigue, frame rate, seed).  Faults chan
 effective tempo and range of their rep (:func:`effective_rep`); the motion model and the
 truth both read the effective values, so they can never disagree.
 """
+
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -15,8 +15,17 @@ from formcheck.errors import InputError
 from formcheck.synth.grades import LEGACY, FaultSize
 
 FAULT_IDS: tuple[str, ...] = (
-    "bounce", "fast_lowering", "shallow_bottom", "short_top", "no_top_pause", "torso_help",
-    "knee_drive", "arch_collapse", "roll_out", "free_leg_assist", "hips_not_level",
+    "bounce",
+    "fast_lowering",
+    "shallow_bottom",
+    "short_top",
+    "no_top_pause",
+    "torso_help",
+    "knee_drive",
+    "arch_collapse",
+    "roll_out",
+    "free_leg_assist",
+    "hips_not_level",
 )
 SIDES = ("left", "right")
 
@@ -39,15 +48,18 @@ class RepScript:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "faults", tuple(self.faults))
-        object.__setattr__(self, "sizes", tuple(
-            s if isinstance(s, FaultSize) else FaultSize.from_dict(s) for s in self.sizes))
+        object.__setattr__(
+            self, "sizes", tuple(s if isinstance(s, FaultSize) else FaultSize.from_dict(s) for s in self.sizes)
+        )
         unknown = [f for f in self.faults if f not in FAULT_IDS]
         if unknown:
             raise InputError(f"unknown fault id(s) {unknown}; expected some of {list(FAULT_IDS)}")
         stray = [s.fault for s in self.sizes if s.fault not in self.faults]
         if stray or len({s.fault for s in self.sizes}) < len(self.sizes):
-            raise InputError(f"fault sizes must name faults of the rep, once each; got {[s.fault for s in self.sizes]}"
-                             f" for faults {list(self.faults)}")
+            raise InputError(
+                f"fault sizes must name faults of the rep, once each; got {[s.fault for s in self.sizes]}"
+                f" for faults {list(self.faults)}"
+            )
         if min(self.rise_s, self.lower_s) <= 0 or min(self.top_pause_s, self.bottom_pause_s) < 0:
             raise InputError("rise_s and lower_s must be > 0 and pauses >= 0 seconds")
         if not 0.1 <= self.range_scale <= 2.0:
@@ -86,8 +98,7 @@ class SetScript:
     sway: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "reps", tuple(
-            r if isinstance(r, RepScript) else RepScript(**r) for r in self.reps))
+        object.__setattr__(self, "reps", tuple(r if isinstance(r, RepScript) else RepScript(**r) for r in self.reps))
         if self.side not in SIDES:
             raise InputError(f"side must be 'left' or 'right', got {self.side!r}")
         if not self.reps:
@@ -166,8 +177,10 @@ def script_to_dict(script: SetScript) -> dict[str, Any]:
     d = asdict(script)
     if d["ramp"] == "min_jerk":
         del d["ramp"]
-    d["reps"] = [dict(r, faults=list(r["faults"]), sizes=[s.to_dict() for s in rep.sizes])
-                 for r, rep in zip(d["reps"], script.reps, strict=True)]
+    d["reps"] = [
+        dict(r, faults=list(r["faults"]), sizes=[s.to_dict() for s in rep.sizes])
+        for r, rep in zip(d["reps"], script.reps, strict=True)
+    ]
     return d
 
 
@@ -177,6 +190,8 @@ def script_from_dict(d: dict[str, Any]) -> SetScript:
     extra = set(d) - known
     if extra:
         raise InputError(f"unknown set-script key(s) {sorted(extra)}; expected some of {sorted(known)}")
-    reps = tuple(RepScript(**{**r, "faults": tuple(r.get("faults", ())), "sizes": tuple(r.get("sizes", ()))})
-                 for r in d.get("reps", ()))
+    reps = tuple(
+        RepScript(**{**r, "faults": tuple(r.get("faults", ())), "sizes": tuple(r.get("sizes", ()))})
+        for r in d.get("reps", ())
+    )
     return SetScript(**{**d, "reps": reps}) if reps else SetScript(**{k: v for k, v in d.items() if k != "reps"})

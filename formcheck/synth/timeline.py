@@ -4,6 +4,7 @@ Every signal is an exact, vectorized function of time, so the truth (phase times
 the trajectory come from the same numbers.  Heights are metres of the back of the heel
 relative to the flat-foot level (the step top); positive is up.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,11 +13,11 @@ import numpy as np
 
 from formcheck.synth.script import RepScript, SetScript, effective_rep, fault_param, rep_heights_m, size_of
 
-STEP_S = 2.4          # duration of stepping on or off the step
-SETUP_LOWER_S = 1.2   # flat foot -> first bottom, before rep 1
-FINISH_RISE_S = 1.0   # last bottom -> flat foot, after the last rep
-REBOUND_M = 0.02      # size of the bounce rebound
-REBOUND_S = 0.15      # duration of the rebound pop (the second dip takes as long)
+STEP_S = 2.4  # duration of stepping on or off the step
+SETUP_LOWER_S = 1.2  # flat foot -> first bottom, before rep 1
+FINISH_RISE_S = 1.0  # last bottom -> flat foot, after the last rep
+REBOUND_M = 0.02  # size of the bounce rebound
+REBOUND_S = 0.15  # duration of the rebound pop (the second dip takes as long)
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,15 @@ class Timeline:
     duration: float
     step_on: tuple[float, float] | None
     step_off: tuple[float, float] | None
-    set_start: float      # flat foot, about to lower into the first bottom
-    set_end: float        # back to flat foot after the last rep
+    set_start: float  # flat foot, about to lower into the first bottom
+    set_end: float  # back to flat foot after the last rep
     ramp: str = "min_jerk"  # the shape of a rise or lowering (RAMPS)
 
 
 def min_jerk(u: np.ndarray) -> np.ndarray:
     """0 -> 1 with zero velocity and acceleration at both ends (u clipped to [0, 1])."""
     u = np.clip(u, 0.0, 1.0)
-    return u ** 3 * (10 - 15 * u + 6 * u ** 2)
+    return u**3 * (10 - 15 * u + 6 * u**2)
 
 
 def cosine(u: np.ndarray) -> np.ndarray:
@@ -85,8 +86,9 @@ def build_timeline(script: SetScript) -> Timeline:
         t2 = t1 + rep.top_pause_s
         t3 = t2 + rep.lower_s
         t4 = t3 + rep.bottom_pause_s
-        reps.append(RepTiming(t0, t1, t2, t3, t4, tops[i], bottoms[i], start_m,
-                              tuple(raw.faults), "bounce" in raw.faults, raw))
+        reps.append(
+            RepTiming(t0, t1, t2, t3, t4, tops[i], bottoms[i], start_m, tuple(raw.faults), "bounce" in raw.faults, raw)
+        )
         start_m, t = bottoms[i], t4
     last_pause = 0.3 if reps[-1].bounce else 0.0
     set_end = t + last_pause + FINISH_RISE_S
@@ -115,7 +117,7 @@ def heel_height(tl: Timeline, t: np.ndarray) -> np.ndarray:
     h = np.zeros_like(t)
     first, last = tl.reps[0], tl.reps[-1]
     _ramp(h, t, tl.set_start, tl.set_start + SETUP_LOWER_S, 0.0, first.start_m)
-    h[np.searchsorted(t, tl.set_start + SETUP_LOWER_S):np.searchsorted(t, first.t_start)] = first.start_m
+    h[np.searchsorted(t, tl.set_start + SETUP_LOWER_S) : np.searchsorted(t, first.t_start)] = first.start_m
     for r in tl.reps:
         _ramp(h, t, r.t_start, r.t_top_start, r.start_m, r.top_m, RAMPS[tl.ramp])
         _ramp(h, t, r.t_top_start, r.t_top_end, r.top_m, r.top_m)
@@ -219,8 +221,14 @@ def fault_amount(tl: Timeline, t: np.ndarray, fault: str, param: str, convert=fl
 
 
 # sway component -> amplitude at sway = 1 (peak of the sum of three slow sines of random frequency and phase)
-SWAY = {"hip_x_m": 0.01, "hip_z_m": 0.01, "trunk_rad": float(np.radians(1.5)), "pelvis_rad": float(np.radians(1.0)),
-        "knee_deg": 2.0, "free_foot_m": 0.02}
+SWAY = {
+    "hip_x_m": 0.01,
+    "hip_z_m": 0.01,
+    "trunk_rad": float(np.radians(1.5)),
+    "pelvis_rad": float(np.radians(1.0)),
+    "knee_deg": 2.0,
+    "free_foot_m": 0.02,
+}
 
 
 def sway_signals(seed: int, amount: float, t: np.ndarray) -> dict[str, np.ndarray]:

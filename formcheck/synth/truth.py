@@ -1,4 +1,5 @@
 """Exact ground truth of a synthetic set, and NAME.truth.json read/write."""
+
 from __future__ import annotations
 
 import json
@@ -100,8 +101,10 @@ def foot_angle_deg(sk: Skeleton, side: str) -> np.ndarray:
 
 def truth_grid(tl: tlm.Timeline) -> np.ndarray:
     """A 10 ms grid plus every phase boundary and knee-drive peak, where extremes can sit."""
-    marks = [[r.t_start, r.t_top_start, r.t_top_end, r.t_bottom, r.t_end,
-              r.t_start + 0.3 * (r.t_top_start - r.t_start)] for r in tl.reps]
+    marks = [
+        [r.t_start, r.t_top_start, r.t_top_end, r.t_bottom, r.t_end, r.t_start + 0.3 * (r.t_top_start - r.t_start)]
+        for r in tl.reps
+    ]
     return np.unique(np.concatenate([np.arange(0.0, tl.duration, DENSE_DT), np.ravel(marks)]))
 
 
@@ -111,10 +114,12 @@ def _traces(sk: Skeleton, script: SetScript) -> dict[str, np.ndarray]:
     up = sk.frames["torso"][:, :, 1]
     hips = sk.point(f"{side}_hip") - sk.point(f"{free}_hip")
     return {
-        "hb": sk.point(f"{side}_heel_back")[:, 1] - step, "hm": sk.point(f"{side}_heel")[:, 1] - step,
+        "hb": sk.point(f"{side}_heel_back")[:, 1] - step,
+        "hm": sk.point(f"{side}_heel")[:, 1] - step,
         "foot": foot_angle_deg(sk, side),
         "knee": knee_flexion_deg(sk.point(f"{side}_hip"), sk.point(f"{side}_knee"), sk.point(f"{side}_ankle")),
-        "hip_x": sk.point(f"{side}_hip")[:, 0], "lean": np.degrees(np.arctan2(up[:, 0], up[:, 1])),
+        "hip_x": sk.point(f"{side}_hip")[:, 0],
+        "lean": np.degrees(np.arctan2(up[:, 0], up[:, 1])),
         "pelvis": np.degrees(np.arcsin(np.clip(hips[:, 1] / np.linalg.norm(hips, axis=1), -1, 1))),
         "roll": np.degrees(np.arcsin(np.clip(sgn * sk.frames[f"foot_{side}"][:, 1, 2], -1, 1))),
         "free_toe": sk.point(f"{free}_foot_index")[:, 1] - step,
@@ -124,9 +129,13 @@ def _traces(sk: Skeleton, script: SetScript) -> dict[str, np.ndarray]:
 def _body_sizes(i0: int, i_top: int, i2: int, tr: dict[str, np.ndarray]) -> tuple[float, ...]:
     moving = slice(i0 - 1, i2)
     roll = tr["roll"][moving]
-    return (100 * (tr["hip_x"][moving].max() - tr["hip_x"][i0 - 1]), tr["lean"][moving].max() - tr["lean"][i0 - 1],
-            tr["pelvis"][moving].max() - tr["pelvis"][i0 - 1], roll[np.argmax(np.abs(roll))],
-            100 * tr["free_toe"][i0 - 1:i_top].min())
+    return (
+        100 * (tr["hip_x"][moving].max() - tr["hip_x"][i0 - 1]),
+        tr["lean"][moving].max() - tr["lean"][i0 - 1],
+        tr["pelvis"][moving].max() - tr["pelvis"][i0 - 1],
+        roll[np.argmax(np.abs(roll))],
+        100 * tr["free_toe"][i0 - 1 : i_top].min(),
+    )
 
 
 def fault_records(rep: tlm.RepTiming, script: SetScript) -> tuple[dict, ...]:
@@ -153,8 +162,9 @@ def fault_records(rep: tlm.RepTiming, script: SetScript) -> tuple[dict, ...]:
     return tuple(out)
 
 
-def _rep_truth(i: int, r: tlm.RepTiming, t: np.ndarray, tr: dict[str, np.ndarray], body: Body,
-               script: SetScript) -> RepTruth:
+def _rep_truth(
+    i: int, r: tlm.RepTiming, t: np.ndarray, tr: dict[str, np.ndarray], body: Body, script: SetScript
+) -> RepTruth:
     i0, i1, i2, i3 = np.searchsorted(t, [r.t_start, r.t_top_end, r.t_bottom, r.t_end], side="right")
     i_top = int(np.searchsorted(t, r.t_top_start, side="right"))
     whole, moving, own_bottom = slice(i0 - 1, i3), slice(i0 - 1, i2), slice(i1 - 1, i3)
@@ -164,36 +174,87 @@ def _rep_truth(i: int, r: tlm.RepTiming, t: np.ndarray, tr: dict[str, np.ndarray
     top_m, bot_m = hm[whole].max(), hm[own_bottom].min()
     c = 100.0
     values = (
-        r.t_start, r.t_top_start, r.t_top_end, r.t_bottom, r.t_end,
-        r.t_top_start - r.t_start, r.t_top_end - r.t_top_start, r.t_bottom - r.t_top_end, r.t_end - r.t_bottom,
-        c * top_b, c * bot_b, c * (top_m - mp_flat), c * (bot_m - mp_flat), c * top_b, c * bot_b, c * top_m, c * bot_m,
-        foot[whole].max(), foot[own_bottom].min(), foot[whole].max() - foot[whole].min(),
+        r.t_start,
+        r.t_top_start,
+        r.t_top_end,
+        r.t_bottom,
+        r.t_end,
+        r.t_top_start - r.t_start,
+        r.t_top_end - r.t_top_start,
+        r.t_bottom - r.t_top_end,
+        r.t_end - r.t_bottom,
+        c * top_b,
+        c * bot_b,
+        c * (top_m - mp_flat),
+        c * (bot_m - mp_flat),
+        c * top_b,
+        c * bot_b,
+        c * top_m,
+        c * bot_m,
+        foot[whole].max(),
+        foot[own_bottom].min(),
+        foot[whole].max() - foot[whole].min(),
         knee[moving].max() - knee[moving].min(),
     )
     sizes = (round(float(v), 4) for v in _body_sizes(i0, i_top, i2, tr))
-    return RepTruth(i, *(round(float(v), 4) for v in values), tuple(r.faults), *sizes,
-                    fault_sizes=fault_records(r, script))
+    return RepTruth(
+        i, *(round(float(v), 4) for v in values), tuple(r.faults), *sizes, fault_sizes=fault_records(r, script)
+    )
 
 
-def compute_truth(script: SetScript, view: str = "none", width: int = 0, height: int = 0,
-                  t: np.ndarray | None = None, landmarks_px: np.ndarray | None = None,
-                  extra_px: dict | None = None, body: Body = Body()) -> Truth:
+def compute_truth(
+    script: SetScript,
+    view: str = "none",
+    width: int = 0,
+    height: int = 0,
+    t: np.ndarray | None = None,
+    landmarks_px: np.ndarray | None = None,
+    extra_px: dict | None = None,
+    body: Body = Body(),  # noqa: B008 - Body is frozen: one shared default is safe
+) -> Truth:
     """Rep-level truth from a dense (10 ms + phase times) evaluation of the motion model, plus per-frame 2D."""
     tl = tlm.build_timeline(script)
     dense = compute_skeleton(script, truth_grid(tl), body)
     traces = _traces(dense, script)
     reps = tuple(_rep_truth(i, r, dense.t, traces, body, script) for i, r in enumerate(tl.reps))
     return Truth(
-        name=script.name, view=view, side=script.side, fps=script.fps, width=width, height=height,
-        duration_s=tl.duration, reps=reps, step_on=tl.step_on, step_off=tl.step_off,
-        set_start=tl.set_start, set_end=tl.set_end, script=script_to_dict(script),
-        t=t, landmarks_px=landmarks_px, extra_px=dict(extra_px or {}),
+        name=script.name,
+        view=view,
+        side=script.side,
+        fps=script.fps,
+        width=width,
+        height=height,
+        duration_s=tl.duration,
+        reps=reps,
+        step_on=tl.step_on,
+        step_off=tl.step_off,
+        set_start=tl.set_start,
+        set_end=tl.set_end,
+        script=script_to_dict(script),
+        t=t,
+        landmarks_px=landmarks_px,
+        extra_px=dict(extra_px or {}),
     )
 
 
 def truth_to_dict(truth: Truth) -> dict[str, Any]:
-    d = {k: getattr(truth, k) for k in ("name", "view", "side", "fps", "width", "height", "duration_s",
-                                        "step_on", "step_off", "set_start", "set_end", "script")}
+    d = {
+        k: getattr(truth, k)
+        for k in (
+            "name",
+            "view",
+            "side",
+            "fps",
+            "width",
+            "height",
+            "duration_s",
+            "step_on",
+            "step_off",
+            "set_start",
+            "set_end",
+            "script",
+        )
+    }
     d["version"] = TRUTH_VERSION
     d["axes"] = "pixels: x right, y down, origin top-left of the upright frame"
     d["reps"] = [dict(asdict(r), faults=list(r.faults)) for r in truth.reps]
@@ -231,12 +292,22 @@ def truth_from_dict(d: dict[str, Any]) -> Truth:
     frames = d.get("frames", {})
     lm = frames.get("landmarks_px")
     return Truth(
-        name=d["name"], view=d["view"], side=d["side"], fps=d["fps"], width=d["width"], height=d["height"],
+        name=d["name"],
+        view=d["view"],
+        side=d["side"],
+        fps=d["fps"],
+        width=d["width"],
+        height=d["height"],
         duration_s=d["duration_s"],
-        reps=tuple(RepTruth(**{**r, "faults": tuple(r["faults"]), "fault_sizes": tuple(r.get("fault_sizes", ()))})
-                   for r in d["reps"]),
-        step_on=_pair(d["step_on"]), step_off=_pair(d["step_off"]), set_start=d["set_start"],
-        set_end=d["set_end"], script=d["script"],
+        reps=tuple(
+            RepTruth(**{**r, "faults": tuple(r["faults"]), "fault_sizes": tuple(r.get("fault_sizes", ()))})
+            for r in d["reps"]
+        ),
+        step_on=_pair(d["step_on"]),
+        step_off=_pair(d["step_off"]),
+        set_start=d["set_start"],
+        set_end=d["set_end"],
+        script=d["script"],
         t=np.asarray(frames["t"]) if "t" in frames else None,
         landmarks_px=None if lm is None else np.asarray(lm, dtype=float),
         extra_px={k: np.asarray(v, dtype=float) for k, v in frames.get("extra_px", {}).items()},

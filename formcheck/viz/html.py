@@ -4,6 +4,7 @@
 `render_report_html()` fills the jinja2 template (package data, autoescape on: every string from the
 input, such as file names, is escaped).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,17 +21,28 @@ TEMPO = (("rise", "concentric_s"), ("top", "top_pause_s"), ("lower", "eccentric_
 
 
 def _env() -> Environment:
-    return Environment(loader=PackageLoader("formcheck.viz", "templates"), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("formcheck.viz", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def render_report_html(context: dict[str, Any]) -> str:
     return _env().get_template("report.html.j2").render(**context)
 
 
-def report_context(data: dict[str, Any], t: np.ndarray, height: np.ndarray, quality: dict[str, Any] | None = None,
-                   thumbs: dict[int, dict[str, str]] | None = None, thumbs_note: str | None = None,
-                   video_name: str | None = None) -> dict[str, Any]:
+def report_context(
+    data: dict[str, Any],
+    t: np.ndarray,
+    height: np.ndarray,
+    quality: dict[str, Any] | None = None,
+    thumbs: dict[int, dict[str, str]] | None = None,
+    thumbs_note: str | None = None,
+    video_name: str | None = None,
+) -> dict[str, Any]:
     """Everything the template needs. height: the set-relative heel height (0 bottom, 1 top) at times t;
     thumbs: {rep: {"bottom": data URI, "top": data URI}}; thumbs_note: why there are none."""
     inp = data.get("input", {})
@@ -39,26 +51,34 @@ def report_context(data: dict[str, Any], t: np.ndarray, height: np.ndarray, qual
     partly = partly_checked(data)
     return {
         "title": Path(inp["path"]).name if inp.get("path") else "landmark series",
-        "input": inp, "versions": data.get("versions", {}), "side": data.get("side"),
-        "views": data.get("views", []), "rep_count": data.get("rep_count", len(reps)),
+        "input": inp,
+        "versions": data.get("versions", {}),
+        "side": data.get("side"),
+        "views": data.get("views", []),
+        "rep_count": data.get("rep_count", len(reps)),
         "clean_reps": summary.get("clean_reps", sum(1 for r in reps if not r.get("faults"))),
         "tempo": [(PHASE_NAMES[p], p, (summary.get("average_tempo_s") or {}).get(k)) for p, k in TEMPO],
-        "heel_range": heel_range_text(reps), "stop_set": data.get("stop_set"),
+        "heel_range": heel_range_text(reps),
+        "stop_set": data.get("stop_set"),
         "not_checked": [(fault_noun(f["id"]), f["id"], f["reason"]) for f in data.get("faults_not_checked", [])],
-        "quality": quality, "warnings": data.get("warnings", []),
+        "quality": quality,
+        "warnings": data.get("warnings", []),
         "reps": [rep_row(r, (thumbs or {}).get(r["index"]), partly.get(r["index"])) for r in reps],
         "heel_plot": heel_plot(t, height, reps) if len(t) > 1 else None,
         "tempo_bars": tempo_bars(reps) if reps else None,
-        "thumbs_note": thumbs_note, "has_thumbs": bool(thumbs), "video_name": video_name,
+        "thumbs_note": thumbs_note,
+        "has_thumbs": bool(thumbs),
+        "video_name": video_name,
         "phases": [(p, PHASE_NAMES[p]) for p, _ in TEMPO],
     }
 
 
 def heel_range_text(reps: list[dict[str, Any]]) -> str | None:
     """'median 23 deg (10-29 deg) foot angle', or in shank lengths when no foot angle was measured."""
+
     def spread(values: list[float], unit: str, nd: int) -> str:
-        return (f"median {np.median(values):.{nd}f} {unit} "
-                f"({min(values):.{nd}f}-{max(values):.{nd}f})")
+        return f"median {np.median(values):.{nd}f} {unit} ({min(values):.{nd}f}-{max(values):.{nd}f})"
+
     ranges = [r.get("heel_range") or {} for r in reps]
     angles = [h["foot_angle_deg"] for h in ranges if h.get("foot_angle_deg") is not None]
     cms = [h["cm"] for h in ranges if h.get("cm") is not None]
@@ -72,27 +92,54 @@ def heel_range_text(reps: list[dict[str, Any]]) -> str | None:
     return text + (f"; {spread(cms, 'cm', 1)}" if cms else "")
 
 
-def rep_row(rep: dict[str, Any], thumbs: dict[str, str] | None,
-            partly: tuple[str, list[str]] | None = None) -> dict[str, Any]:
+def rep_row(
+    rep: dict[str, Any], thumbs: dict[str, str] | None, partly: tuple[str, list[str]] | None = None
+) -> dict[str, Any]:
     """One rep's table row; partly: (view, faults checked on other reps but not this one)."""
     hr = rep.get("heel_range") or {}
-    rng = (f"{hr['foot_angle_deg']:.0f} deg" if hr.get("foot_angle_deg") is not None
-           else f"{hr['shank_frac']:.2f} shank" if hr.get("shank_frac") is not None else "-")
+    rng = (
+        f"{hr['foot_angle_deg']:.0f} deg"
+        if hr.get("foot_angle_deg") is not None
+        else f"{hr['shank_frac']:.2f} shank"
+        if hr.get("shank_frac") is not None
+        else "-"
+    )
     if hr.get("cm") is not None:
         rng += f" ({hr['cm']:.1f} cm)"
-    faults = [{"id": f["id"], "label": FAULT_BANNERS.get(f["id"], f["id"]).split(" - ")[0],
-               "severity": f.get("severity", "minor"), "cue": f.get("cue", "")} for f in rep.get("faults", [])]
-    look = [{"id": f["id"], "label": FAULT_BANNERS.get(f["id"], f["id"]).split(" - ")[0],
-             "confidence": f.get("confidence")} for f in rep.get("uncertain", [])]
-    return {"index": rep["index"], "t_start": rep.get("t_start"), "range": rng, "faults": faults, "look": look,
-            "tempo": [(p, rep.get(k)) for p, k in TEMPO], "estimated": bool(rep.get("bottom_pause_estimated")),
-            "ratio": rep.get("eccentric_concentric_ratio"), "thumbs": thumbs or {},
-            "unchecked": None if partly is None else
-            (partly[0], ", ".join(fault_noun(fid) for fid in partly[1]))}
+    faults = [
+        {
+            "id": f["id"],
+            "label": FAULT_BANNERS.get(f["id"], f["id"]).split(" - ")[0],
+            "severity": f.get("severity", "minor"),
+            "cue": f.get("cue", ""),
+        }
+        for f in rep.get("faults", [])
+    ]
+    look = [
+        {"id": f["id"], "label": FAULT_BANNERS.get(f["id"], f["id"]).split(" - ")[0], "confidence": f.get("confidence")}
+        for f in rep.get("uncertain", [])
+    ]
+    return {
+        "index": rep["index"],
+        "t_start": rep.get("t_start"),
+        "range": rng,
+        "faults": faults,
+        "look": look,
+        "tempo": [(p, rep.get(k)) for p, k in TEMPO],
+        "estimated": bool(rep.get("bottom_pause_estimated")),
+        "ratio": rep.get("eccentric_concentric_ratio"),
+        "thumbs": thumbs or {},
+        "unchecked": None if partly is None else (partly[0], ", ".join(fault_noun(fid) for fid in partly[1])),
+    }
 
 
-def report_html(report: Any, data: dict[str, Any], thumbs: dict[int, dict[str, str]] | None = None,
-                thumbs_note: str | None = None, video_name: str | None = None) -> str:
+def report_html(
+    report: Any,
+    data: dict[str, Any],
+    thumbs: dict[int, dict[str, str]] | None = None,
+    thumbs_note: str | None = None,
+    video_name: str | None = None,
+) -> str:
     """report.html's text for a formcheck.api.Report (data: its to_dict())."""
     from formcheck.core.context.quality import landmark_quality
     from formcheck.viz.timeline import gauge_signal

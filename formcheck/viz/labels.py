@@ -1,4 +1,5 @@
 """Short words for faults and phases, shared by the overlay, the HTML report and the live view."""
+
 from __future__ import annotations
 
 # What went wrong and what to do, short enough for a banner on a phone-portrait frame.
@@ -17,14 +18,25 @@ FAULT_BANNERS = {
 }
 # What a fault check looks at, for "not checked" notes.
 FAULT_NOUNS = {
-    "bounce": "bounce", "fast_lowering": "lowering speed", "shallow_bottom": "depth", "short_top": "rise height",
-    "no_top_pause": "top pause", "torso_help": "torso", "knee_drive": "knee", "free_leg_assist": "free leg",
-    "hips_not_level": "hip level", "arch_collapse": "arch", "roll_out": "rolling out",
+    "bounce": "bounce",
+    "fast_lowering": "lowering speed",
+    "shallow_bottom": "depth",
+    "short_top": "rise height",
+    "no_top_pause": "top pause",
+    "torso_help": "torso",
+    "knee_drive": "knee",
+    "free_leg_assist": "free leg",
+    "hips_not_level": "hip level",
+    "arch_collapse": "arch",
+    "roll_out": "rolling out",
 }
 # A word for the person during the phase a fault happens in (shown beside the phase timer).
 TEMPO_CUES = {
-    "fast_lowering": ("lower", "slower"), "bounce": ("lower", "slower"), "no_top_pause": ("top", "hold"),
-    "short_top": ("top", "higher"), "shallow_bottom": ("bottom", "deeper"),
+    "fast_lowering": ("lower", "slower"),
+    "bounce": ("lower", "slower"),
+    "no_top_pause": ("top", "hold"),
+    "short_top": ("top", "higher"),
+    "shallow_bottom": ("bottom", "deeper"),
 }
 PHASE_NAMES = {"rise": "rise", "top": "top pause", "lower": "lowering", "bottom": "bottom pause"}
 

@@ -1,4 +1,5 @@
 """The live overlay's state, frame by frame, from the live tracker (formcheck.core.live)."""
+
 from __future__ import annotations
 
 import math
@@ -30,7 +31,6 @@ class LiveBanners:
     def active(self, now: float) -> tuple[tuple[str, str], ...]:
         self._items = [item for item in self._items if item[0] > now]
         return tuple((text, sev) for _, text, sev in reversed(self._items))
-
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,17 @@ class LegSmoother:
         return tuple(out)
 
 
-def live_state(update, xy: np.ndarray, vis: np.ndarray, width: int, height: int,  # noqa: ANN001 - LiveUpdate
-               banners: LiveBanners, paused: bool = False, min_vis: float = 0.3,
-               smoother: LegSmoother | None = None) -> OverlayState:
+def live_state(
+    update,
+    xy: np.ndarray,
+    vis: np.ndarray,
+    width: int,
+    height: int,
+    banners: LiveBanners,
+    paused: bool = False,
+    min_vis: float = 0.3,
+    smoother: LegSmoother | None = None,
+) -> OverlayState:
     """What the live overlay shows for one processed frame."""
     hints = []
     framing = framing_hint(xy, vis, width, height, min_vis)
@@ -111,6 +119,14 @@ def live_state(update, xy: np.ndarray, vis: np.ndarray, width: int, height: int,
     leg = leg_points(xy, vis, update.side, min_vis) if update.side else None
     if smoother is not None:
         leg = smoother(update.t, leg)
-    return OverlayState(leg=leg, side=update.side,
-                        gauge=gauge, reps=update.count, phase=update.phase, phase_s=update.phase_s,
-                        tempo_cue=update.tempo_cue, faults=banners.active(update.t), hints=tuple(hints))
+    return OverlayState(
+        leg=leg,
+        side=update.side,
+        gauge=gauge,
+        reps=update.count,
+        phase=update.phase,
+        phase_s=update.phase_s,
+        tempo_cue=update.tempo_cue,
+        faults=banners.active(update.t),
+        hints=tuple(hints),
+    )

@@ -5,12 +5,14 @@ webcam view (built frame by frame from a causal tracker). OverlayState holds onl
 either side can build it. Drawing is plain cv2 on the frame in place (the frame is also returned),
 sized from the frame's shorter side so a 640x480 webcam and a 1080x1920 phone clip both read well.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -65,7 +67,7 @@ class OverlayState:
             if severity not in SEVERITIES:
                 raise ValueError(f"fault severity must be one of {SEVERITIES}, got {severity!r} for {text!r}")
 
-    def scaled(self, factor: float) -> "OverlayState":
+    def scaled(self, factor: float) -> OverlayState:
         """The same state on a frame scaled by factor (the leg's pixels scaled)."""
         if self.leg is None or factor == 1.0:
             return self
@@ -73,7 +75,9 @@ class OverlayState:
         return replace(self, leg=leg)
 
 
-def leg_points(xy: np.ndarray, vis: np.ndarray | None, side: str, min_vis: float = 0.3) -> tuple[Point | None, ...] | None:
+def leg_points(
+    xy: np.ndarray, vis: np.ndarray | None, side: str, min_vis: float = 0.3
+) -> tuple[Point | None, ...] | None:
     """One frame's working-leg points from a (33, 2) pixel row (and optional (33,) visibility), for OverlayState.leg."""
     pts: list[Point | None] = []
     for part in LEG_POINTS:
@@ -115,8 +119,9 @@ def _layout(frame: np.ndarray) -> Layout:
     return layout_for(int(frame.shape[0]), int(frame.shape[1]))
 
 
-def shade(frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, colour: tuple[int, int, int] = BLACK,
-          alpha: float = 0.55) -> None:
+def shade(
+    frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, colour: tuple[int, int, int] = BLACK, alpha: float = 0.55
+) -> None:
     """Blend a filled box into the frame (only the box's pixels are touched)."""
     h, w = frame.shape[:2]
     x0, x1, y0, y1 = max(0, x0), min(w, x1), max(0, y0), min(h, y1)
@@ -128,8 +133,14 @@ def shade(frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, colour: tuple[i
     cv2.addWeighted(roi, 1.0 - alpha, fill, alpha, 0.0, dst=roi)
 
 
-def put_text(frame: np.ndarray, text: str, org: tuple[int, int], lay: Layout, scale: float = 1.0,
-             colour: tuple[int, int, int] = WHITE) -> None:
+def put_text(
+    frame: np.ndarray,
+    text: str,
+    org: tuple[int, int],
+    lay: Layout,
+    scale: float = 1.0,
+    colour: tuple[int, int, int] = WHITE,
+) -> None:
     cv2.putText(frame, text, org, FONT, lay.font * scale, colour, lay.thick, cv2.LINE_AA)
 
 
@@ -191,7 +202,7 @@ class HeelGaugeAnnotator:
         shade(frame, x0, y0, x1, y1, BLACK, 0.5)
         fill = int(round((y1 - y0) * state.gauge))
         if fill > 0:
-            frame[y1 - fill:y1, x0:x1] = self.colour
+            frame[y1 - fill : y1, x0:x1] = self.colour
         cv2.rectangle(frame, (x0, y0), (x1 - 1, y1 - 1), WHITE, max(1, lay.thick // 2))
         label_w = lay.text_size("heel", 0.6)[0]
         put_text(frame, "heel", (max(0, x1 - label_w), y0 - lay.margin // 2), lay, 0.6)
@@ -290,17 +301,30 @@ class HintAnnotator:
         w = max(lay.text_size(ln, 0.7)[0] for ln in lines) + lay.margin
         shade(frame, lay.margin, y0, lay.margin + w, y1, BLACK, 0.5)
         for k, line in enumerate(lines):
-            put_text(frame, line, (lay.margin + lay.margin // 2, y0 + lay.margin // 3 + h + k * line_h), lay, 0.7,
-                     HINT_COLOUR)
+            put_text(
+                frame,
+                line,
+                (lay.margin + lay.margin // 2, y0 + lay.margin // 3 + h + k * line_h),
+                lay,
+                0.7,
+                HINT_COLOUR,
+            )
         return frame
 
 
-DEFAULT_ANNOTATORS: tuple[Annotator, ...] = (SkeletonAnnotator(), HeelGaugeAnnotator(), RepCounterAnnotator(),
-                                             PhaseAnnotator(), FaultBannerAnnotator(), HintAnnotator())
+DEFAULT_ANNOTATORS: tuple[Annotator, ...] = (
+    SkeletonAnnotator(),
+    HeelGaugeAnnotator(),
+    RepCounterAnnotator(),
+    PhaseAnnotator(),
+    FaultBannerAnnotator(),
+    HintAnnotator(),
+)
 
 
-def draw_overlay(frame: np.ndarray, state: OverlayState,
-                 annotators: Sequence[Annotator] = DEFAULT_ANNOTATORS) -> np.ndarray:
+def draw_overlay(
+    frame: np.ndarray, state: OverlayState, annotators: Sequence[Annotator] = DEFAULT_ANNOTATORS
+) -> np.ndarray:
     """Draw every overlay element on the frame (in place; also returned). BGR uint8 (H, W, 3)."""
     if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
         raise ValueError(f"frame must be a BGR uint8 array of shape (H, W, 3), got {frame.dtype} {frame.shape}")

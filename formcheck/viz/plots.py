@@ -1,8 +1,10 @@
 """The report's charts as inline SVG: heel height over time, and per-rep tempo bars."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from markupsafe import Markup
@@ -10,8 +12,12 @@ from markupsafe import Markup
 from formcheck.viz.labels import PHASE_NAMES, fault_banner
 from formcheck.viz.svg import circle, group, line, pct, rect, stretched_polyline, svg, text, title
 
-PHASE_SPANS = (("rise", "t_start", "t_top_start"), ("top", "t_top_start", "t_top_end"),
-               ("lower", "t_top_end", "t_bottom"), ("bottom", "t_bottom", "t_end"))
+PHASE_SPANS = (
+    ("rise", "t_start", "t_top_start"),
+    ("top", "t_top_start", "t_top_end"),
+    ("lower", "t_top_end", "t_bottom"),
+    ("bottom", "t_bottom", "t_end"),
+)
 MAX_POINTS = 1200
 # heel plot geometry (px)
 REP_ROW, PLOT_TOP, PLOT_H, AXIS_H = 18, 34, 170, 22
@@ -30,11 +36,11 @@ def heel_plot(t: np.ndarray, height: np.ndarray, reps: Sequence[dict[str, Any]])
     boundaries and numbers, faults marked where they happened (hover for the fault)."""
     t = np.asarray(t, float)
     t0, t1 = float(t[0]), float(t[-1]) if len(t) > 1 else float(t[0]) + 1.0
-    x = lambda v: 100.0 * (float(v) - t0) / (t1 - t0)  # noqa: E731 - % of the width
+    x = lambda v: 100.0 * (float(v) - t0) / (t1 - t0)
     finite = height[np.isfinite(height)]
     lo = min(-0.15, float(finite.min()) if finite.size else 0.0)
     hi = max(1.15, float(finite.max()) if finite.size else 1.0)
-    y = lambda v: PLOT_TOP + PLOT_H * (hi - v) / (hi - lo)  # noqa: E731 - px
+    y = lambda v: PLOT_TOP + PLOT_H * (hi - v) / (hi - lo)
     parts: list[Markup] = [rect(0, PLOT_TOP, "100%", PLOT_H, "plot-bg")]
     parts += _phase_shading(reps, x)
     for level, name in ((0.0, "bottom"), (1.0, "top")):
@@ -46,7 +52,9 @@ def heel_plot(t: np.ndarray, height: np.ndarray, reps: Sequence[dict[str, Any]])
     parts += _rep_marks(reps, x)
     parts += _fault_marks(reps, x)
     parts += _time_axis(t0, t1, x)
-    return svg(parts, PLOT_TOP + PLOT_H + AXIS_H, "heel height over time with reps, phases and faults", "chart heel-plot")
+    return svg(
+        parts, PLOT_TOP + PLOT_H + AXIS_H, "heel height over time with reps, phases and faults", "chart heel-plot"
+    )
 
 
 def _phase_shading(reps: Sequence[dict[str, Any]], x: Any) -> list[Markup]:
@@ -80,8 +88,16 @@ def _fault_marks(reps: Sequence[dict[str, Any]], x: Any) -> list[Markup]:
             tip = f"rep {r['index']}: {fault_banner(f['id'])} ({severity})"
             a, b = x(f["t_start"]), x(f["t_end"])
             yy = PLOT_TOP + 7 + 9 * k
-            out.append(group([title(tip), rect(pct(a), yy - 2, pct(max(b - a, 0.3)), 4, "fault-span"),
-                              circle(pct((a + b) / 2), yy, 5, "fault-dot")], f"fault {severity}"))
+            out.append(
+                group(
+                    [
+                        title(tip),
+                        rect(pct(a), yy - 2, pct(max(b - a, 0.3)), 4, "fault-span"),
+                        circle(pct((a + b) / 2), yy, 5, "fault-dot"),
+                    ],
+                    f"fault {severity}",
+                )
+            )
     return out
 
 
@@ -105,8 +121,9 @@ def tempo_bars(reps: Sequence[dict[str, Any]]) -> Markup:
     """Per rep two bars from the same start: up (rise, then top pause) over down (lowering, then bottom
     pause), so a lowering shorter than the rise shows at a glance; it is drawn as `fast` and a tick
     marks where the lowering should have reached."""
-    totals = [max(_s(r, "concentric_s") + _s(r, "top_pause_s"), _s(r, "eccentric_s") + _s(r, "bottom_pause_s"))
-              for r in reps]
+    totals = [
+        max(_s(r, "concentric_s") + _s(r, "top_pause_s"), _s(r, "eccentric_s") + _s(r, "bottom_pause_s")) for r in reps
+    ]
     scale = (100.0 - LABEL_W - 1) / max(max(totals, default=1.0), 1e-6)
     row = 2 * BAR_H + BAR_GAP + ROW_GAP
     parts: list[Markup] = []
@@ -121,8 +138,9 @@ def tempo_bars(reps: Sequence[dict[str, Any]]) -> Markup:
             yb = y0 + BAR_H + BAR_GAP
             parts.append(line(xr, yb - 1, xr, yb + BAR_H + 1, "should"))
     height = 4 + len(reps) * row
-    return svg(parts, max(height, 10), "per-rep tempo: rise and top pause over lowering and bottom pause",
-               "chart tempo-bars")
+    return svg(
+        parts, max(height, 10), "per-rep tempo: rise and top pause over lowering and bottom pause", "chart tempo-bars"
+    )
 
 
 def _s(rep: dict[str, Any], key: str) -> float:
@@ -133,8 +151,11 @@ def _s(rep: dict[str, Any], key: str) -> float:
 def _bar(rep: dict[str, Any], first: tuple[str, str], second: tuple[str, str], y: float, scale: float) -> list[Markup]:
     out = []
     x = LABEL_W
-    fast = rep.get("eccentric_s") is not None and rep.get("concentric_s") is not None and \
-        rep["eccentric_s"] < rep["concentric_s"]
+    fast = (
+        rep.get("eccentric_s") is not None
+        and rep.get("concentric_s") is not None
+        and rep["eccentric_s"] < rep["concentric_s"]
+    )
     for phase, key in (first, second):
         d = _s(rep, key)
         w = d * scale

@@ -4,10 +4,11 @@ Charts are width-responsive without scaling their text: x positions and widths a
 the chart's width (`pct`), y positions are pixels. Lines through data go in `stretched_polyline`, an
 inner SVG stretched to the plot area with non-scaling strokes.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from markupsafe import Markup, escape
 
@@ -27,8 +28,9 @@ def _value(v: Length) -> str:
 
 def element(tag: str, attrs: dict[str, Length | None], children: Iterable[Markup | str] = ()) -> Markup:
     """<tag a="v" ...>children</tag>; None attributes are left out; str children are escaped."""
-    attr = "".join(f' {k.rstrip("_").replace("_", "-")}="{escape(_value(v))}"' for k, v in attrs.items()
-                   if v is not None)
+    attr = "".join(
+        f' {k.rstrip("_").replace("_", "-")}="{escape(_value(v))}"' for k, v in attrs.items() if v is not None
+    )
     body = Markup("").join(escape(c) for c in children)
     return Markup(f"<{tag}{attr}>{body}</{tag}>") if body or tag in ("text", "svg", "g") else Markup(f"<{tag}{attr}/>")
 
@@ -39,18 +41,38 @@ def title(text: str) -> Markup:
 
 
 def svg(children: Sequence[Markup], height: int, label: str, class_: str | None = None) -> Markup:
-    return element("svg", {"xmlns": "http://www.w3.org/2000/svg", "width": "100%", "height": height, "role": "img",
-                           "aria-label": label, "class": class_}, children)
+    return element(
+        "svg",
+        {
+            "xmlns": "http://www.w3.org/2000/svg",
+            "width": "100%",
+            "height": height,
+            "role": "img",
+            "aria-label": label,
+            "class": class_,
+        },
+        children,
+    )
 
 
 def group(children: Sequence[Markup], class_: str | None = None) -> Markup:
     return element("g", {"class": class_}, children)
 
 
-def rect(x: Length, y: Length, width: Length, height: Length, class_: str | None = None, tip: str | None = None,
-         rx: float | None = None) -> Markup:
-    return element("rect", {"x": x, "y": y, "width": width, "height": height, "class": class_, "rx": rx},
-                   [title(tip)] if tip else [])
+def rect(
+    x: Length,
+    y: Length,
+    width: Length,
+    height: Length,
+    class_: str | None = None,
+    tip: str | None = None,
+    rx: float | None = None,
+) -> Markup:
+    return element(
+        "rect",
+        {"x": x, "y": y, "width": width, "height": height, "class": class_, "rx": rx},
+        [title(tip)] if tip else [],
+    )
 
 
 def line(x1: Length, y1: Length, x2: Length, y2: Length, class_: str | None = None) -> Markup:
@@ -61,13 +83,15 @@ def circle(cx: Length, cy: Length, r: float, class_: str | None = None, tip: str
     return element("circle", {"cx": cx, "cy": cy, "r": r, "class": class_}, [title(tip)] if tip else [])
 
 
-def text(x: Length, y: Length, content: str, class_: str | None = None, anchor: str | None = None,
-         dx: float | None = None) -> Markup:
+def text(
+    x: Length, y: Length, content: str, class_: str | None = None, anchor: str | None = None, dx: float | None = None
+) -> Markup:
     return element("text", {"x": x, "y": y, "dx": dx, "class": class_, "text-anchor": anchor}, [content])
 
 
-def stretched_polyline(xs: Sequence[float], ys: Sequence[float], y: int, height: int,
-                       class_: str | None = None) -> Markup:
+def stretched_polyline(
+    xs: Sequence[float], ys: Sequence[float], y: int, height: int, class_: str | None = None
+) -> Markup:
     """A data line in an inner SVG filling the chart's width and [y, y + height] px.
 
     xs and ys are fractions 0..1 of the width (left to right) and of the height (bottom to top); a
@@ -78,7 +102,23 @@ def stretched_polyline(xs: Sequence[float], ys: Sequence[float], y: int, height:
             runs[-1].append(f"{1000 * a:.1f},{1000 * (1 - b):.1f}")
         elif runs[-1]:
             runs.append([])
-    lines = [element("polyline", {"points": " ".join(r), "class": class_, "vector-effect": "non-scaling-stroke",
-                                  "fill": "none"}) for r in runs if len(r) > 1]
-    return element("svg", {"x": 0, "y": y, "width": "100%", "height": height, "viewBox": "0 0 1000 1000",
-                           "preserveAspectRatio": "none", "overflow": "visible"}, lines)
+    lines = [
+        element(
+            "polyline", {"points": " ".join(r), "class": class_, "vector-effect": "non-scaling-stroke", "fill": "none"}
+        )
+        for r in runs
+        if len(r) > 1
+    ]
+    return element(
+        "svg",
+        {
+            "x": 0,
+            "y": y,
+            "width": "100%",
+            "height": height,
+            "viewBox": "0 0 1000 1000",
+            "preserveAspectRatio": "none",
+            "overflow": "visible",
+        },
+        lines,
+    )

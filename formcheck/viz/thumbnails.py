@@ -4,6 +4,7 @@
 (during the annotation pass, or a cheap pass over only the needed frames); it keeps a small crop
 around the legs for the frames it was asked for, and nothing else, so memory stays small.
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,8 +28,9 @@ class ThumbRequest:
     box: tuple[int, int, int, int] | None  # crop (x0, y0, x1, y1) in pixels; None = whole frame
 
 
-def crop_box(points: np.ndarray, width: int, height: int, pad: float = 0.3,
-             aspect: float = 0.8) -> tuple[int, int, int, int] | None:
+def crop_box(
+    points: np.ndarray, width: int, height: int, pad: float = 0.3, aspect: float = 0.8
+) -> tuple[int, int, int, int] | None:
     """A box around the finite points, padded and widened to at least `aspect` (w/h), inside the frame."""
     pts = points[np.all(np.isfinite(points), axis=1)]
     if len(pts) < 2:
@@ -61,8 +63,11 @@ def encode_thumbnail(image: np.ndarray, box: tuple[int, int, int, int] | None, h
         x0, y0, x1, y1 = box
         image = image[y0:y1, x0:x1]
     scale = height / image.shape[0]
-    small = cv2.resize(image, (max(1, int(round(image.shape[1] * scale))), height),
-                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    small = cv2.resize(
+        image,
+        (max(1, int(round(image.shape[1] * scale))), height),
+        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+    )
     ok, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:  # pragma: no cover - cv2 always encodes a uint8 BGR image
         raise ValueError("could not encode a thumbnail")

@@ -6,6 +6,7 @@ completed so far, the phase from the reps' phase times and the time spent in it,
 BANNER_MIN_S so a person can read them) and hints (framing, faults the current view cannot show).
 Built from plain arrays and report dicts; numpy only.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,12 +39,23 @@ class StateTimeline:
     report's dicts.
     """
 
-    def __init__(self, frames: np.ndarray, t: np.ndarray, leg_xy: np.ndarray, found: np.ndarray, gauge: np.ndarray,
-                 reps: list[dict[str, Any]], views: list[dict[str, Any]], side: str | None = None) -> None:
+    def __init__(
+        self,
+        frames: np.ndarray,
+        t: np.ndarray,
+        leg_xy: np.ndarray,
+        found: np.ndarray,
+        gauge: np.ndarray,
+        reps: list[dict[str, Any]],
+        views: list[dict[str, Any]],
+        side: str | None = None,
+    ) -> None:
         n = len(t)
         if leg_xy.shape != (n, len(LEG_POINTS), 2) or frames.shape != (n,) or gauge.shape != (n,):
-            raise ValueError(f"frames, t, gauge must be (T,) and leg_xy (T, 5, 2) with T={n}, got "
-                             f"{frames.shape}, {gauge.shape}, {leg_xy.shape}")
+            raise ValueError(
+                f"frames, t, gauge must be (T,) and leg_xy (T, 5, 2) with T={n}, got "
+                f"{frames.shape}, {gauge.shape}, {leg_xy.shape}"
+            )
         self.frames, self.t, self.leg_xy, self.found, self.gauge = frames, t, leg_xy, found, gauge
         self.side = side
         self.reps = sorted(reps, key=lambda r: r["t_start"])
@@ -57,15 +69,23 @@ class StateTimeline:
         return len(self.t)
 
     @classmethod
-    def from_report(cls, report: Any, data: dict[str, Any] | None = None) -> "StateTimeline":
+    def from_report(cls, report: Any, data: dict[str, Any] | None = None) -> StateTimeline:
         """From a formcheck.api.Report (data: its to_dict(), if already made)."""
         data = data if data is not None else report.to_dict()
         a, series = report.analysis, report.series
         side = a.signal_side
         idx = [LEG_INDEX[side][p] for p in LEG_POINTS]
         gauge = gauge_signal(a.t, a.h, data["reps"])
-        return cls(np.asarray(series.frame), np.asarray(a.t), a.tracks.xy[:, idx], np.asarray(series.found), gauge,
-                   data["reps"], data["views"], side)
+        return cls(
+            np.asarray(series.frame),
+            np.asarray(a.t),
+            a.tracks.xy[:, idx],
+            np.asarray(series.found),
+            gauge,
+            data["reps"],
+            data["views"],
+            side,
+        )
 
     def row_of(self, frame_index: int) -> int:
         """The row of a source frame (the nearest earlier one if that frame has no row)."""
@@ -81,11 +101,26 @@ class StateTimeline:
         phase, phase_s, rep = self.phase_at(t)
         cue = None
         if rep is not None:
-            cue = next((word for f in rep.get("faults", []) for ph, word in [TEMPO_CUES.get(f["id"], ("", ""))]
-                        if ph == phase), None)
-        return OverlayState(leg=leg, side=self.side, gauge=g if np.isfinite(g) else None,
-                            reps=int(np.searchsorted(self._done, t, side="right")), phase=phase, phase_s=phase_s,
-                            tempo_cue=cue, faults=self.banners_at(t), hints=self.hints_at(i, t, leg))
+            cue = next(
+                (
+                    word
+                    for f in rep.get("faults", [])
+                    for ph, word in [TEMPO_CUES.get(f["id"], ("", ""))]
+                    if ph == phase
+                ),
+                None,
+            )
+        return OverlayState(
+            leg=leg,
+            side=self.side,
+            gauge=g if np.isfinite(g) else None,
+            reps=int(np.searchsorted(self._done, t, side="right")),
+            phase=phase,
+            phase_s=phase_s,
+            tempo_cue=cue,
+            faults=self.banners_at(t),
+            hints=self.hints_at(i, t, leg),
+        )
 
     def phase_at(self, t: float) -> tuple[str | None, float | None, dict[str, Any] | None]:
         """(phase, seconds in it, the rep) at time t; (None, None, None) outside reps."""
@@ -122,12 +157,26 @@ LEG_INDEX = _leg_index()
 
 def fault_banners(reps: list[dict[str, Any]], min_s: float = BANNER_MIN_S) -> list[Banner]:
     """One banner per fault, over its span and at least min_s long, in order of start."""
-    out = [Banner(float(f["t_start"]), max(float(f["t_end"]), float(f["t_start"]) + min_s),
-                  f"Rep {r['index']}: {fault_banner(f['id'])}", f.get("severity", "minor"))
-           for r in reps for f in r.get("faults", [])]
-    out += [Banner(float(f["t_start"]), max(float(f["t_end"]), float(f["t_start"]) + min_s),
-                   f"Rep {r['index']}: look - {fault_banner(f['id']).split(' - ')[0].lower()}?", "look")
-            for r in reps for f in r.get("uncertain", [])]
+    out = [
+        Banner(
+            float(f["t_start"]),
+            max(float(f["t_end"]), float(f["t_start"]) + min_s),
+            f"Rep {r['index']}: {fault_banner(f['id'])}",
+            f.get("severity", "minor"),
+        )
+        for r in reps
+        for f in r.get("faults", [])
+    ]
+    out += [
+        Banner(
+            float(f["t_start"]),
+            max(float(f["t_end"]), float(f["t_start"]) + min_s),
+            f"Rep {r['index']}: look - {fault_banner(f['id']).split(' - ')[0].lower()}?",
+            "look",
+        )
+        for r in reps
+        for f in r.get("uncertain", [])
+    ]
     return sorted(out, key=lambda b: b.t_from)
 
 
@@ -174,13 +223,17 @@ def _view_per_row(t: np.ndarray, reps: list[dict[str, Any]]) -> np.ndarray:
     return views[nearest]
 
 
-def key_frames(frames: np.ndarray, t: np.ndarray, h: np.ndarray, reps: list[dict[str, Any]]) -> dict[int, dict[str, int]]:
+def key_frames(
+    frames: np.ndarray, t: np.ndarray, h: np.ndarray, reps: list[dict[str, Any]]
+) -> dict[int, dict[str, int]]:
     """Each rep's top frame (highest heel in its top hold) and bottom frame (lowest heel in the bottom
     pause that ends it): {rep index: {"top": frame, "bottom": frame}}. Middle of the span if h is unknown."""
     out = {}
     for r in reps:
-        out[int(r["index"])] = {"top": _frame_of(frames, t, h, r["t_top_start"], r["t_top_end"], np.nanargmax),
-                                "bottom": _frame_of(frames, t, h, r["t_bottom"], r["t_end"], np.nanargmin)}
+        out[int(r["index"])] = {
+            "top": _frame_of(frames, t, h, r["t_top_start"], r["t_top_end"], np.nanargmax),
+            "bottom": _frame_of(frames, t, h, r["t_bottom"], r["t_end"], np.nanargmin),
+        }
     return out
 
 

@@ -8,6 +8,7 @@
 landmarks) and NAME.truth.json.gz; videos go to the cache ($FORMCHECK_EVALSET_CACHE or
 ~/.cache/formcheck-evalset).  Re-running skips clips whose stored landmarks match their spec.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tools.evalset.manifest import azimuth_offset, make_manifest, manifest_to_json  # noqa: E402
-from tools.evalset.store import STORE  # noqa: E402
+from tools.evalset.manifest import azimuth_offset, make_manifest, manifest_to_json  # noqa: E402 - after the repository root is put on sys.path
+from tools.evalset.store import STORE  # noqa: E402 - after the repository root is put on sys.path
 
 
 def _select(specs, only: str | None):
@@ -65,9 +66,11 @@ def cmd_list(args) -> int:
         script = s.set_script()
         faults = " ".join(f"{sz.fault}:{sz.grade[0]}" for r in script.reps for sz in r.sizes) or "-"
         cam = s.camera
-        print(f"{s.name:30s} {s.split:6s} {cam['view']:13s} az{azimuth_offset(cam, script.side):+6.1f} "
-              f"{cam['width']}x{cam['height']} {script.fps:.0f}fps {build_timeline(script).duration:5.1f}s "
-              f"{len(script.reps)} reps  {faults}")
+        print(
+            f"{s.name:30s} {s.split:6s} {cam['view']:13s} az{azimuth_offset(cam, script.side):+6.1f} "
+            f"{cam['width']}x{cam['height']} {script.fps:.0f}fps {build_timeline(script).duration:5.1f}s "
+            f"{len(script.reps)} reps  {faults}"
+        )
     return 0
 
 
@@ -89,26 +92,42 @@ def cmd_summary(args) -> int:
             clean += not r.faults
             for sz in r.sizes:
                 cells[(sz.fault, s.view_group, sz.grade)] += 1
-    print(f"{len(specs)} clips, {reps} reps ({clean} clean), "
-          f"{sum(build_timeline(s.set_script()).duration for s in specs) / 60:.1f} min of video")
+    print(
+        f"{len(specs)} clips, {reps} reps ({clean} clean), "
+        f"{sum(build_timeline(s.set_script()).duration for s in specs) / 60:.1f} min of video"
+    )
     print("faulty reps per fault x view (subtle/moderate/blatant), both splits:")
     print(f"  {'fault':16s}" + "".join(f"{v:>15s}" for v in VIEW_GROUPS))
     for f in FAULT_IDS:
         row = ["/".join(str(cells[(f, v, g)]) for g in GRADE_NAMES) for v in VIEW_GROUPS]
         print(f"  {f:16s}" + "".join(f"{c:>15s}" for c in row))
-    show = lambda c: ", ".join(f"{k} {v}" for k, v in sorted(c.items(), key=str))  # noqa: E731
+    show = lambda c: ", ".join(f"{k} {v}" for k, v in sorted(c.items(), key=str))
     print("clips per view:", show(Counter(s.view_group for s in specs)))
     print("cases:", show(Counter(s.case for s in specs)))
     print("fps:", show(Counter(s.set_script().fps for s in specs)))
     print("frame sizes:", show(Counter(f"{s.camera['width']}x{s.camera['height']}" for s in specs)))
-    print("people:", show(Counter("man" if s.body["gender"] > 0.5 else "woman" for s in specs)),
-          f"height {min(s.body['height_cm'] for s in specs):.0f}-{max(s.body['height_cm'] for s in specs):.0f} cm,",
-          "races:", show(Counter(s.body["race"] for s in specs)))
-    print("clothes:", show(Counter(s.look["legwear"] for s in specs)), "|",
-          show(Counter(s.look["feet"] for s in specs)), "| dark uniform leggings",
-          sum(max(s.look["shorts"]) < 0.2 and s.look["legwear"] == "leggings" for s in specs))
-    print("light: dim (gain < 0.75)", sum(s.light["gain"] < 0.75 for s in specs), "| tempo: demo sets",
-          sum(s.set_script().reps[0].lower_s < 1.1 for s in specs), "(lowering under 1.1 s)")
+    print(
+        "people:",
+        show(Counter("man" if s.body["gender"] > 0.5 else "woman" for s in specs)),
+        f"height {min(s.body['height_cm'] for s in specs):.0f}-{max(s.body['height_cm'] for s in specs):.0f} cm,",
+        "races:",
+        show(Counter(s.body["race"] for s in specs)),
+    )
+    print(
+        "clothes:",
+        show(Counter(s.look["legwear"] for s in specs)),
+        "|",
+        show(Counter(s.look["feet"] for s in specs)),
+        "| dark uniform leggings",
+        sum(max(s.look["shorts"]) < 0.2 and s.look["legwear"] == "leggings" for s in specs),
+    )
+    print(
+        "light: dim (gain < 0.75)",
+        sum(s.light["gain"] < 0.75 for s in specs),
+        "| tempo: demo sets",
+        sum(s.set_script().reps[0].lower_s < 1.1 for s in specs),
+        "(lowering under 1.1 s)",
+    )
     return 0
 
 

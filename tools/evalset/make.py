@@ -4,6 +4,7 @@ MediaPipe extraction on it (default settings) and store its landmarks and truth 
 A clip is skipped when its stored landmarks carry the same spec hash and extraction settings; a
 rendered video already in the cache (named by the spec hash) is reused.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,11 +36,22 @@ def render_config(spec: ClipSpec):
     cam = spec.camera
     look = Look(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in spec.look.items()})
     side = spec.script["side"]
-    return RenderConfig(view=cam["view"], width=cam["width"], height=cam["height"], distance=cam["distance"],
-                        camera_height_m=cam["height_m"], noise=spec.noise, crf=spec.crf, band=spec.band,
-                        azimuth_offset_deg=azimuth_offset(cam, side), span_m=cam["span_m"],
-                        target_height_m=cam["target_m"],
-                        body=BodyShape(**spec.body), look=look, light=Light(**spec.light))
+    return RenderConfig(
+        view=cam["view"],
+        width=cam["width"],
+        height=cam["height"],
+        distance=cam["distance"],
+        camera_height_m=cam["height_m"],
+        noise=spec.noise,
+        crf=spec.crf,
+        band=spec.band,
+        azimuth_offset_deg=azimuth_offset(cam, side),
+        span_m=cam["span_m"],
+        target_height_m=cam["target_m"],
+        body=BodyShape(**spec.body),
+        look=look,
+        light=Light(**spec.light),
+    )
 
 
 def extraction_meta() -> dict[str, Any]:
@@ -49,8 +61,11 @@ def extraction_meta() -> dict[str, Any]:
     from formcheck.io.extract import ExtractConfig
     from formcheck.io.model import BUNDLED_SHA256
 
-    return {"extract": json.loads(json.dumps(ExtractConfig().key(), default=str)), "model_sha256": BUNDLED_SHA256,
-            "mediapipe": mediapipe.__version__}
+    return {
+        "extract": json.loads(json.dumps(ExtractConfig().key(), default=str)),
+        "model_sha256": BUNDLED_SHA256,
+        "mediapipe": mediapipe.__version__,
+    }
 
 
 def render_clip(spec: ClipSpec, cache: Path, log=print) -> Path:
@@ -95,7 +110,7 @@ def make_all(specs: list[ClipSpec], cache: Path, store: Path = STORE) -> int:
         print(f"[{i}/{len(specs)}] {spec.name}", flush=True)
         try:
             print(f"  {make_clip(spec, cache, store)}", flush=True)
-        except Exception as exc:  # noqa: BLE001  (one clip's failure must not stop the set)
+        except Exception as exc:
             failed += 1
             print(f"  FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
     return failed

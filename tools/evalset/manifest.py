@@ -14,6 +14,7 @@ Design (see docs/evaluation.md):
   person sways to keep balance (formcheck.synth SetScript.sway 0.5-1.5) and each rep's tempo and range
   vary a little around the set's.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,26 +29,63 @@ from formcheck.synth.grades import grades_of
 from formcheck.synth.script import script_from_dict, script_to_dict
 
 VIEW_GROUPS = ("side", "side_turned", "three_quarter", "front", "back")
-SAGITTAL = ("bounce", "fast_lowering", "shallow_bottom", "short_top", "no_top_pause", "torso_help", "knee_drive",
-            "free_leg_assist")
+SAGITTAL = (
+    "bounce",
+    "fast_lowering",
+    "shallow_bottom",
+    "short_top",
+    "no_top_pause",
+    "torso_help",
+    "knee_drive",
+    "free_leg_assist",
+)
 FRONTAL = ("hips_not_level", "arch_collapse", "roll_out")
 TEMPO = ("bounce", "fast_lowering", "no_top_pause", "short_top", "shallow_bottom", "free_leg_assist")
 # the faults each view's clips carry (a view also gets faults it may not show: that is measured too)
-VIEW_FAULTS = {"side": SAGITTAL, "side_turned": SAGITTAL + ("hips_not_level",),
-               "three_quarter": SAGITTAL + FRONTAL, "front": FRONTAL + TEMPO, "back": FRONTAL + TEMPO}
+VIEW_FAULTS = {
+    "side": SAGITTAL,
+    "side_turned": SAGITTAL + ("hips_not_level",),
+    "three_quarter": SAGITTAL + FRONTAL,
+    "front": FRONTAL + TEMPO,
+    "back": FRONTAL + TEMPO,
+}
 # clip pairs per view: the faults x grades of the view are spread over them, two or three faulty reps a clip
 PAIRS = {"side": 8, "side_turned": 5, "three_quarter": 5, "front": 4, "back": 4}
 FAULTS_PER_CLIP = 3
 GRADE_PRIORITY = ("moderate", "subtle", "blatant")  # when a view has more cells than room, blatant goes first
 
-SKINS = ((0.95, 0.80, 0.69), (0.93, 0.76, 0.64), (0.80, 0.60, 0.45), (0.67, 0.48, 0.34), (0.55, 0.38, 0.26),
-         (0.36, 0.24, 0.17), (0.26, 0.17, 0.12))
+SKINS = (
+    (0.95, 0.80, 0.69),
+    (0.93, 0.76, 0.64),
+    (0.80, 0.60, 0.45),
+    (0.67, 0.48, 0.34),
+    (0.55, 0.38, 0.26),
+    (0.36, 0.24, 0.17),
+    (0.26, 0.17, 0.12),
+)
 HAIR = ((0.12, 0.08, 0.05), (0.05, 0.04, 0.04), (0.45, 0.3, 0.15), (0.75, 0.62, 0.4), (0.5, 0.5, 0.5))
-CLOTHES = ((0.15, 0.35, 0.75), (0.75, 0.2, 0.2), (0.2, 0.55, 0.3), (0.9, 0.9, 0.88), (0.95, 0.6, 0.1),
-           (0.45, 0.3, 0.6), (0.12, 0.12, 0.14), (0.55, 0.55, 0.58), (0.9, 0.45, 0.6), (0.3, 0.7, 0.75))
+CLOTHES = (
+    (0.15, 0.35, 0.75),
+    (0.75, 0.2, 0.2),
+    (0.2, 0.55, 0.3),
+    (0.9, 0.9, 0.88),
+    (0.95, 0.6, 0.1),
+    (0.45, 0.3, 0.6),
+    (0.12, 0.12, 0.14),
+    (0.55, 0.55, 0.58),
+    (0.9, 0.45, 0.6),
+    (0.3, 0.7, 0.75),
+)
 DARK = ((0.06, 0.06, 0.07), (0.1, 0.1, 0.12), (0.08, 0.09, 0.16), (0.14, 0.12, 0.12))
-WALLS = ((0.86, 0.85, 0.8), (0.7, 0.78, 0.85), (0.85, 0.8, 0.7), (0.75, 0.75, 0.75), (0.55, 0.55, 0.52),
-         (0.9, 0.9, 0.9), (0.6, 0.68, 0.6))
+WALLS = (
+    (0.86, 0.85, 0.8),
+    (0.7, 0.78, 0.85),
+    (0.85, 0.8, 0.7),
+    (0.75, 0.75, 0.75),
+    (0.55, 0.55, 0.52),
+    (0.9, 0.9, 0.9),
+    (0.6, 0.68, 0.6),
+)
 FLOORS = ((0.55, 0.45, 0.35), (0.35, 0.35, 0.37), (0.7, 0.62, 0.5), (0.2, 0.22, 0.25), (0.6, 0.6, 0.6))
 STEPS = ((0.35, 0.35, 0.38), (0.6, 0.45, 0.3), (0.1, 0.1, 0.1), (0.2, 0.35, 0.6), (0.8, 0.8, 0.78))
 SIZES = {"portrait": ((540, 960), (720, 1280)), "landscape": ((960, 540), (1280, 720))}
@@ -61,15 +99,15 @@ class ClipSpec:
     seed: int
     split: str
     view_group: str
-    case: str             # "graded" or the scripted case's name
-    camera: dict          # view, azimuth_offset_deg, distance, height_m, span_m, width, height
-    body: dict            # tools.render.mesh.BodyShape fields
-    look: dict            # tools.render.scene.Look fields
-    light: dict           # tools.render.scene.Light fields
+    case: str  # "graded" or the scripted case's name
+    camera: dict  # view, azimuth_offset_deg, distance, height_m, span_m, width, height
+    body: dict  # tools.render.mesh.BodyShape fields
+    look: dict  # tools.render.scene.Look fields
+    light: dict  # tools.render.scene.Light fields
     noise: float
     crf: int
     band: bool
-    script: dict          # formcheck.synth set script (script_to_dict)
+    script: dict  # formcheck.synth set script (script_to_dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -100,15 +138,25 @@ def _r(x: float, nd: int = 3) -> float:
 def draw_camera(rng: np.random.Generator, group: str) -> dict[str, Any]:
     """A camera for a view group: the named view, turned (turn_deg > 0: towards the athlete's front), placed
     and zoomed at random."""
-    view, turn = {"side": ("side", rng.uniform(-5, 5)),
-                    "side_turned": ("side", rng.choice([-1, 1]) * rng.uniform(10, 30)),
-                    "three_quarter": ("three_quarter", rng.uniform(-5, 5)),
-                    "front": ("front", rng.uniform(-6, 6)), "back": ("back", rng.uniform(-6, 6))}[group]
+    view, turn = {
+        "side": ("side", rng.uniform(-5, 5)),
+        "side_turned": ("side", rng.choice([-1, 1]) * rng.uniform(10, 30)),
+        "three_quarter": ("three_quarter", rng.uniform(-5, 5)),
+        "front": ("front", rng.uniform(-6, 6)),
+        "back": ("back", rng.uniform(-6, 6)),
+    }[group]
     orient = "landscape" if rng.random() < 0.35 else "portrait"
     w, h = _pick(rng, SIZES[orient])
     span = rng.uniform(2.3, 3.2) if orient == "portrait" else rng.uniform(2.15, 2.9)
-    return {"view": view, "turn_deg": _r(turn, 1), "distance": _r(rng.uniform(2.0, 4.0), 2),
-            "height_m": _r(rng.uniform(0.4, 1.3), 2), "span_m": _r(span, 2), "width": int(w), "height": int(h)}
+    return {
+        "view": view,
+        "turn_deg": _r(turn, 1),
+        "distance": _r(rng.uniform(2.0, 4.0), 2),
+        "height_m": _r(rng.uniform(0.4, 1.3), 2),
+        "span_m": _r(span, 2),
+        "width": int(w),
+        "height": int(h),
+    }
 
 
 def azimuth_offset(camera: dict[str, Any], side: str) -> float:
@@ -123,8 +171,13 @@ def draw_body(rng: np.random.Generator) -> dict[str, Any]:
     male = rng.random() < 0.5
     gender = rng.uniform(0.7, 1.0) if male else rng.uniform(0.0, 0.3)
     height = rng.uniform(165, 192) if male else rng.uniform(152, 175)
-    return {"gender": _r(gender, 2), "muscle": _r(rng.uniform(0.3, 0.8), 2), "weight": _r(rng.uniform(0.2, 0.85), 2),
-            "race": str(_pick(rng, ("african", "asian", "caucasian"))), "height_cm": _r(height, 1)}
+    return {
+        "gender": _r(gender, 2),
+        "muscle": _r(rng.uniform(0.3, 0.8), 2),
+        "weight": _r(rng.uniform(0.2, 0.85), 2),
+        "race": str(_pick(rng, ("african", "asian", "caucasian"))),
+        "height_cm": _r(height, 1),
+    }
 
 
 def draw_look(rng: np.random.Generator) -> dict[str, Any]:
@@ -138,31 +191,52 @@ def draw_look(rng: np.random.Generator) -> dict[str, Any]:
     feet = "barefoot" if rng.random() < 0.25 else "shoes"
     floor = _pick(rng, FLOORS)
     steps = [c for c in STEPS if np.abs(np.subtract(c, floor)).max() > 0.15]  # a step that shows on the floor
-    return {"skin": _pick(rng, SKINS), "hair": _pick(rng, HAIR), "shirt": shirt, "shorts": shorts, "shoes": shoes,
-            "wall": _pick(rng, WALLS), "floor": floor, "step": _pick(rng, steps),
-            "band": _pick(rng, ((0.85, 0.1, 0.15), (0.1, 0.5, 0.85), (0.2, 0.7, 0.3), (0.1, 0.1, 0.1))),
-            "legwear": legwear, "sleeves": "long" if rng.random() < 0.3 else "short", "feet": feet,
-            "sole": _pick(rng, ((0.92, 0.92, 0.9), (0.1, 0.1, 0.1), (0.5, 0.5, 0.5))) if feet == "shoes" else None,
-            "step_size": (_r(rng.uniform(0.28, 0.45), 2), _r(rng.uniform(0.5, 1.0), 2))}
+    return {
+        "skin": _pick(rng, SKINS),
+        "hair": _pick(rng, HAIR),
+        "shirt": shirt,
+        "shorts": shorts,
+        "shoes": shoes,
+        "wall": _pick(rng, WALLS),
+        "floor": floor,
+        "step": _pick(rng, steps),
+        "band": _pick(rng, ((0.85, 0.1, 0.15), (0.1, 0.5, 0.85), (0.2, 0.7, 0.3), (0.1, 0.1, 0.1))),
+        "legwear": legwear,
+        "sleeves": "long" if rng.random() < 0.3 else "short",
+        "feet": feet,
+        "sole": _pick(rng, ((0.92, 0.92, 0.9), (0.1, 0.1, 0.1), (0.5, 0.5, 0.5))) if feet == "shoes" else None,
+        "step_size": (_r(rng.uniform(0.28, 0.45), 2), _r(rng.uniform(0.5, 1.0), 2)),
+    }
 
 
 def draw_light(rng: np.random.Generator) -> dict[str, Any]:
     """Key light from anywhere in front of or beside the person; about one clip in five dim."""
     gain = rng.uniform(0.5, 0.7) if rng.random() < 0.2 else rng.uniform(0.8, 1.15)
-    return {"key": _r(rng.uniform(0.5, 0.7), 2), "fill": _r(rng.uniform(0.1, 0.25), 2),
-            "ambient": _r(rng.uniform(0.2, 0.4), 2), "gain": _r(gain, 2),
-            "key_azimuth_deg": _r(rng.uniform(-120, 120), 1), "key_elevation_deg": _r(rng.uniform(20, 70), 1)}
+    return {
+        "key": _r(rng.uniform(0.5, 0.7), 2),
+        "fill": _r(rng.uniform(0.1, 0.25), 2),
+        "ambient": _r(rng.uniform(0.2, 0.4), 2),
+        "gain": _r(gain, 2),
+        "key_azimuth_deg": _r(rng.uniform(-120, 120), 1),
+        "key_elevation_deg": _r(rng.uniform(20, 70), 1),
+    }
 
 
 def _rep(base: dict[str, float], rng: np.random.Generator, faults=(), sizes=()) -> RepScript:
     """One rep at the clip's tempo, each phase within +-8 %, its range within +-5 %."""
     jit = {k: _r(v * rng.uniform(0.92, 1.08), 2) for k, v in base.items()}
-    return RepScript(jit["rise_s"], jit["top_pause_s"], jit["lower_s"], jit["bottom_pause_s"],
-                     _r(rng.uniform(0.95, 1.05), 3), tuple(faults), tuple(sizes))
+    return RepScript(
+        jit["rise_s"],
+        jit["top_pause_s"],
+        jit["lower_s"],
+        jit["bottom_pause_s"],
+        _r(rng.uniform(0.95, 1.05), 3),
+        tuple(faults),
+        tuple(sizes),
+    )
 
 
-def draw_set(rng: np.random.Generator, faults: list[tuple[str, str]], name: str, seed: int,
-             fps: float) -> SetScript:
+def draw_set(rng: np.random.Generator, faults: list[tuple[str, str]], name: str, seed: int, fps: float) -> SetScript:
     """A set with the given (fault, grade) reps placed among clean ones (rep 1 always clean)."""
     style = "demo" if rng.random() < 0.2 else "real"
     tempo = draw_clean_tempo(rng, style)
@@ -177,10 +251,20 @@ def draw_set(rng: np.random.Generator, faults: list[tuple[str, str]], name: str,
             reps.append(_rep(tempo, rng, (fid,), (grade_size(fid, grade, rng, bottom_cm),)))
         else:
             reps.append(_rep(tempo, rng))
-    return SetScript(reps=tuple(reps), side=str(_pick(rng, ("left", "right"))), fps=fps, seed=seed,
-                     lead_in_s=_r(rng.uniform(0.6, 1.5), 2), lead_out_s=_r(rng.uniform(0.6, 1.5), 2),
-                     top_cm=top_cm, bottom_cm=bottom_cm, knee_bend_deg=_r(rng.uniform(5, 18), 1),
-                     step_height_m=_r(rng.uniform(0.12, 0.22), 3), name=name, sway=_r(rng.uniform(0.5, 1.5), 2))
+    return SetScript(
+        reps=tuple(reps),
+        side=str(_pick(rng, ("left", "right"))),
+        fps=fps,
+        seed=seed,
+        lead_in_s=_r(rng.uniform(0.6, 1.5), 2),
+        lead_out_s=_r(rng.uniform(0.6, 1.5), 2),
+        top_cm=top_cm,
+        bottom_cm=bottom_cm,
+        knee_bend_deg=_r(rng.uniform(5, 18), 1),
+        step_height_m=_r(rng.uniform(0.12, 0.22), 3),
+        name=name,
+        sway=_r(rng.uniform(0.5, 1.5), 2),
+    )
 
 
 def _cells(group: str) -> list[tuple[str, str]]:
@@ -219,8 +303,21 @@ def _graded_clip(group: str, pair: int, faults, clip_seed: int) -> ClipSpec:
     script = draw_set(rng, list(faults), name, clip_seed, fps)
     camera = frame_person(camera, body, script.step_height_m)
     noise = _r(2.0 + 3.0 * max(0.0, 1.0 - light["gain"]) + rng.uniform(0, 1.5), 2)
-    return ClipSpec(name, clip_seed, split_of(clip_seed), group, "graded", camera, body, look, light, noise,
-                    int(rng.integers(23, 29)), bool(rng.random() < 0.85), script_to_dict(script))
+    return ClipSpec(
+        name,
+        clip_seed,
+        split_of(clip_seed),
+        group,
+        "graded",
+        camera,
+        body,
+        look,
+        light,
+        noise,
+        int(rng.integers(23, 29)),
+        bool(rng.random() < 0.85),
+        script_to_dict(script),
+    )
 
 
 def _case_script(case: str, rng: np.random.Generator, name: str, seed: int, fps: float) -> SetScript:
@@ -231,8 +328,13 @@ def _case_script(case: str, rng: np.random.Generator, name: str, seed: int, fps:
     step_on = step_off = False
     if case == "stop_above_step":  # rep 3's lowering stops 0.6 cm above the step line
         size = custom_size("shallow_bottom", raise_cm=base.bottom_cm + 0.6)
-        reps[2] = RepScript(**{**reps[2].__dict__, "faults": ("shallow_bottom",),
-                               "sizes": (FaultSize("shallow_bottom", "moderate", size.params),)})
+        reps[2] = RepScript(
+            **{
+                **reps[2].__dict__,
+                "faults": ("shallow_bottom",),
+                "sizes": (FaultSize("shallow_bottom", "moderate", size.params),),
+            }
+        )
     elif case == "step_on_off":
         reps, step_on, step_off = reps[:4], True, True
     elif case == "slow_lowering":  # 3.0 s lowerings
@@ -254,8 +356,21 @@ def _case_clip(case: str, clip_seed: int) -> ClipSpec:
     camera, body, look, light = draw_camera(rng, "side"), draw_body(rng), draw_look(rng), draw_light(rng)
     script = _case_script(case, rng, name, clip_seed, fps)
     camera = frame_person(camera, body, script.step_height_m)
-    return ClipSpec(name, clip_seed, split_of(clip_seed), "side", case, camera, body, look, light, 2.0, 26, True,
-                    script_to_dict(script))
+    return ClipSpec(
+        name,
+        clip_seed,
+        split_of(clip_seed),
+        "side",
+        case,
+        camera,
+        body,
+        look,
+        light,
+        2.0,
+        26,
+        True,
+        script_to_dict(script),
+    )
 
 
 def make_manifest(seed: int = 0) -> list[ClipSpec]:
@@ -276,8 +391,11 @@ def make_manifest(seed: int = 0) -> list[ClipSpec]:
 
 
 def manifest_to_json(clips: list[ClipSpec], seed: int) -> str:
-    return json.dumps({"version": 1, "seed": seed, "clips": [dict(c.to_dict(), spec_hash=c.spec_hash) for c in clips]},
-                      indent=1, sort_keys=True)
+    return json.dumps(
+        {"version": 1, "seed": seed, "clips": [dict(c.to_dict(), spec_hash=c.spec_hash) for c in clips]},
+        indent=1,
+        sort_keys=True,
+    )
 
 
 def clip_from_dict(d: dict[str, Any]) -> ClipSpec:

@@ -12,6 +12,7 @@ bench/evalset/clips/NAME.npz           MediaPipe landmarks as formcheck extracte
                                        the size)
 bench/evalset/clips/NAME.truth.json.gz the rep-level truth (formcheck.synth truth, without per-frame arrays)
 """
+
 from __future__ import annotations
 
 import gzip
@@ -66,9 +67,14 @@ def save_clip(name: str, series: LandmarkSeries, truth: Truth, meta: dict[str, A
     npz, tj = clip_paths(name, store)
     npz.parent.mkdir(parents=True, exist_ok=True)
     frames = np.asarray(series.frame)
-    arrays = {"t": series.t, "frame": frames.astype(np.int32), **_q_delta(series.xy, "xy"),
-              "vis": _q_u8(series.vis), "size": np.array([series.width, series.height]),
-              "meta": np.array(json.dumps(meta, sort_keys=True))}
+    arrays = {
+        "t": series.t,
+        "frame": frames.astype(np.int32),
+        **_q_delta(series.xy, "xy"),
+        "vis": _q_u8(series.vis),
+        "size": np.array([series.width, series.height]),
+        "meta": np.array(json.dumps(meta, sort_keys=True)),
+    }
     if series.presence is not None:
         arrays["presence"] = _q_u8(series.presence)
     if series.refined is not None:
@@ -103,9 +109,16 @@ def load_clip(name: str, store: Path = STORE) -> tuple[LandmarkSeries, Truth, np
         w, h = (int(v) for v in z["size"])
         xy = _dq_delta(z, "xy")
         series = LandmarkSeries(
-            t=z["t"], xy=xy, z=np.where(np.isnan(xy[..., 0]), np.nan, 0.0), vis=_dq_u8(z["vis"]), width=w, height=h,
-            frame=z["frame"].astype(int), presence=_dq_u8(z["presence"]) if "presence" in z else None,
-            refined=_dq_delta(z, "refined") if "refined" in z else None)
+            t=z["t"],
+            xy=xy,
+            z=np.where(np.isnan(xy[..., 0]), np.nan, 0.0),
+            vis=_dq_u8(z["vis"]),
+            width=w,
+            height=h,
+            frame=z["frame"].astype(int),
+            presence=_dq_u8(z["presence"]) if "presence" in z else None,
+            refined=_dq_delta(z, "refined") if "refined" in z else None,
+        )
         true_leg = _dq_delta(z, "true_leg_xy") if "true_leg_xy" in z else None
     truth = truth_from_dict(json.loads(gzip.decompress(tj.read_bytes())))
     return series, truth, true_leg

@@ -1,4 +1,5 @@
 """python -m tools.render --script clean_side --view side --fps 30 --size 540x960 --out sample_videos/clean_side"""
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,19 @@ def main(argv: list[str] | None = None) -> int:
         script = load_script(a.script)
         script = replace(script, fps=a.fps, **({} if a.seed is None else {"seed": a.seed}))
         w, h = parse_size(a.size)
-        cfg = RenderConfig(a.view, w, h, a.distance, a.camera_height, a.noise, a.crf, not a.no_band, a.max_frames,
-                           azimuth_offset_deg=a.azimuth, span_m=a.span)
+        cfg = RenderConfig(
+            a.view,
+            w,
+            h,
+            a.distance,
+            a.camera_height,
+            a.noise,
+            a.crf,
+            not a.no_band,
+            a.max_frames,
+            azimuth_offset_deg=a.azimuth,
+            span_m=a.span,
+        )
     except FormcheckError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code

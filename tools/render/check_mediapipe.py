@@ -5,6 +5,7 @@
 Prints detection rate, working-leg errors (% of thigh+shank length), and the per-rep
 heel rise/drop ratio (MediaPipe heel point vs its truth, relative to the flat-foot level).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,9 @@ def detect(mp4: Path, every: int = 1) -> tuple[np.ndarray, np.ndarray]:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(MODEL)),
-                                        running_mode=vision.RunningMode.VIDEO)
+    opts = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(MODEL)), running_mode=vision.RunningMode.VIDEO
+    )
     cap = cv2.VideoCapture(str(mp4))
     fps = cap.get(cv2.CAP_PROP_FPS)
     idx, out = [], []
@@ -40,7 +42,9 @@ def detect(mp4: Path, every: int = 1) -> tuple[np.ndarray, np.ndarray]:
                 if i % every == 0:
                     h, w = bgr.shape[:2]
                     rgb = np.ascontiguousarray(bgr[:, :, ::-1])
-                    res = lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), int(round(i * 1000 / fps)))
+                    res = lm.detect_for_video(
+                        mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), int(round(i * 1000 / fps))
+                    )
                     xy = np.full((33, 2), np.nan)
                     if res.pose_landmarks:
                         xy = np.array([[p.x * w, p.y * h] for p in res.pose_landmarks[0]])
@@ -58,8 +62,9 @@ def report(stem: Path, every: int = 1) -> dict[str, float]:
     true = truth.landmarks_px[idx]
     s = truth.side
     found = ~np.isnan(xy[:, 0, 0])
-    leg = np.linalg.norm(true[:, INDEX[f"{s}_hip"]] - true[:, INDEX[f"{s}_knee"]], axis=1) + \
-        np.linalg.norm(true[:, INDEX[f"{s}_knee"]] - true[:, INDEX[f"{s}_ankle"]], axis=1)
+    leg = np.linalg.norm(true[:, INDEX[f"{s}_hip"]] - true[:, INDEX[f"{s}_knee"]], axis=1) + np.linalg.norm(
+        true[:, INDEX[f"{s}_knee"]] - true[:, INDEX[f"{s}_ankle"]], axis=1
+    )
     res = {"frames": float(len(idx)), "detected_pct": 100.0 * found.mean()}
     for part in ("hip", "knee", "ankle", "heel", "foot_index"):
         for side in (s, "left" if s == "right" else "right"):
@@ -74,8 +79,10 @@ def report(stem: Path, every: int = 1) -> dict[str, float]:
         top = found & (t >= r.t_top_start) & (t <= r.t_top_end + 1e-6)
         bot = found & (t >= r.t_bottom) & (t <= r.t_end + 1e-6)
         if top.any() and bot.any():
-            ratios.append((xy[bot, heel, 1].mean() - xy[top, heel, 1].mean()) /
-                          (true[bot, heel, 1].mean() - true[top, heel, 1].mean()))
+            ratios.append(
+                (xy[bot, heel, 1].mean() - xy[top, heel, 1].mean())
+                / (true[bot, heel, 1].mean() - true[top, heel, 1].mean())
+            )
     res["heel_range_ratio_median"] = float(np.median(ratios)) if ratios else float("nan")
     if flat.any():
         res["heel_flat_offset_px"] = float(np.mean(xy[flat, heel, 1] - true[flat, heel, 1]))

@@ -9,6 +9,7 @@ MakeHuman places it by.
 Coordinates are converted to formcheck.synth's world axes: x forward, y up, z the
 person's right, metres, sole at y = 0.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -124,8 +125,14 @@ def _load_raw() -> dict[str, np.ndarray]:
     for j, b in enumerate(bones):
         for vi, wv in wts.get(b, []):
             w[vi, j] = wv
-    raw = {"verts": verts, "tris": tris, "eye_faces": eye_faces, "weights": w, "bones": np.array(bones),
-           "rig": np.array(json.dumps(rig))}
+    raw = {
+        "verts": verts,
+        "tris": tris,
+        "eye_faces": eye_faces,
+        "weights": w,
+        "bones": np.array(bones),
+        "rig": np.array(json.dumps(rig)),
+    }
     raw.update({f"cube:{k}": v for k, v in cubes.items()})
     return raw
 
@@ -175,8 +182,9 @@ def morph(verts: np.ndarray, shape: BodyShape, body_idx: np.ndarray) -> np.ndarr
         return out
     h0 = np.ptp(out[body_idx, 1]) * 10
     kind = "maxheight" if shape.height_cm > h0 else "minheight"
-    step = sum(gw * _target(f"height/{g}-young-averagemuscle-averageweight-{kind}.target.gz", n)
-               for g, gw in genders.items())
+    step = sum(
+        gw * _target(f"height/{g}-young-averagemuscle-averageweight-{kind}.target.gz", n) for g, gw in genders.items()
+    )
     h1 = np.ptp((out + step)[body_idx, 1]) * 10
     return out + float(np.clip((shape.height_cm - h0) / (h1 - h0), 0.0, 1.0)) * step
 
@@ -215,5 +223,12 @@ def load_mesh(shape: BodyShape | None = None) -> RiggedMesh:
     shift = np.array([0.0, -sole, 0.0])
     w = raw["weights"][used].astype(np.float64)
     w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-9)
-    return RiggedMesh(v + shift, remap[tris_full].astype(np.int32), w, tuple(str(b) for b in raw["bones"]),
-                      heads + shift, tails + shift, eye)
+    return RiggedMesh(
+        v + shift,
+        remap[tris_full].astype(np.int32),
+        w,
+        tuple(str(b) for b in raw["bones"]),
+        heads + shift,
+        tails + shift,
+        eye,
+    )

@@ -1,4 +1,5 @@
 """Pose the rigged mesh from formcheck.synth's skeleton with linear blend skinning (numpy)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,16 +18,22 @@ def rest_center(mesh: RiggedMesh) -> np.ndarray:
 
 def body_from_rig(mesh: RiggedMesh) -> Body:
     """formcheck.synth Body whose lengths and offsets match this mesh (right side)."""
-    h = lambda b: mesh.heads[mesh.bone(b)]  # noqa: E731
+    h = lambda b: mesh.heads[mesh.bone(b)]
     c0 = rest_center(mesh)
     pivot = np.array([h("ball_r")[0], 0.0])
     foot = mesh.verts[(mesh.verts[:, 1] < 0.1) & (mesh.verts[:, 2] > 0.05)]
     heel_back = np.array([foot[:, 0].min() + 0.007, 0.0]) - pivot
     return Body(
-        thigh=float(np.linalg.norm(h("calf_r") - h("thigh_r"))), shank=float(np.linalg.norm(h("foot_r") - h("calf_r"))),
-        hip_half_width=float(h("thigh_r")[2]), heel_back=tuple(heel_back), heel_mp=tuple(heel_back + 0.03),
-        ankle=tuple(h("foot_r")[:2] - pivot), toe=(float(foot[:, 0].max() - pivot[0]), 0.015),
-        shoulder=tuple(h("upperarm_r") - c0), neck=tuple(h("neck_01") - c0), head=tuple(h("head") - c0),
+        thigh=float(np.linalg.norm(h("calf_r") - h("thigh_r"))),
+        shank=float(np.linalg.norm(h("foot_r") - h("calf_r"))),
+        hip_half_width=float(h("thigh_r")[2]),
+        heel_back=tuple(heel_back),
+        heel_mp=tuple(heel_back + 0.03),
+        ankle=tuple(h("foot_r")[:2] - pivot),
+        toe=(float(foot[:, 0].max() - pivot[0]), 0.015),
+        shoulder=tuple(h("upperarm_r") - c0),
+        neck=tuple(h("neck_01") - c0),
+        head=tuple(h("head") - c0),
         upper_arm=float(np.linalg.norm(h("lowerarm_r") - h("upperarm_r"))),
         forearm=float(np.linalg.norm(h("hand_r") - h("lowerarm_r"))),
     )
@@ -62,9 +69,13 @@ def bone_transforms(mesh: RiggedMesh, sk: Skeleton, work_side: str) -> np.ndarra
         put(b, r, c1 + np.einsum("tij,j->ti", r, mesh.heads[mesh.bone(b)] - c0))
     side_ref, fwd_ref = r_p @ z, r_t @ x
     for s, side in SIDES.items():
-        p = lambda n: sk.point(f"{side}_{n}")  # noqa: E731
-        chain = (("thigh", "hip", "knee", side_ref, z), ("calf", "knee", "ankle", side_ref, z),
-                 ("upperarm", "shoulder", "elbow", fwd_ref, x), ("lowerarm", "elbow", "wrist", fwd_ref, x))
+        p = lambda n, side=side: sk.point(f"{side}_{n}")
+        chain = (
+            ("thigh", "hip", "knee", side_ref, z),
+            ("calf", "knee", "ankle", side_ref, z),
+            ("upperarm", "shoulder", "elbow", fwd_ref, x),
+            ("lowerarm", "elbow", "wrist", fwd_ref, x),
+        )
         for bone, a, b, ref1, ref0 in chain:
             i = mesh.bone(f"{bone}_{s}")
             d0 = mesh.tails[i] - mesh.heads[i]
@@ -77,7 +88,11 @@ def bone_transforms(mesh: RiggedMesh, sk: Skeleton, work_side: str) -> np.ndarra
         la = mesh.bone(f"lowerarm_{s}")
         for b in mesh.bones:
             if b.endswith(f"_{s}") and b.split("_")[0] in ("hand", "thumb", "index", "middle", "ring", "pinky"):
-                put(b, rot[:, la], head1[:, la] + np.einsum("tij,j->ti", rot[:, la], mesh.heads[mesh.bone(b)] - mesh.heads[la]))
+                put(
+                    b,
+                    rot[:, la],
+                    head1[:, la] + np.einsum("tij,j->ti", rot[:, la], mesh.heads[mesh.bone(b)] - mesh.heads[la]),
+                )
     trans = head1 - np.einsum("tbij,bj->tbi", rot, mesh.heads)
     return np.concatenate([rot, trans[..., None]], axis=-1)
 

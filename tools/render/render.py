@@ -1,4 +1,5 @@
 """Render a scripted calf-raise set to NAME.mp4 + NAME.truth.json."""
+
 from __future__ import annotations
 
 import subprocess
@@ -18,8 +19,16 @@ from tools.render.pose import body_from_rig, bone_transforms, rest_normals, rigi
 from tools.render.scene import Light, Look, Scene, box, segment
 
 SKINS = ((0.93, 0.76, 0.64), (0.80, 0.60, 0.45), (0.55, 0.38, 0.26), (0.36, 0.24, 0.17))
-CLOTHES = ((0.15, 0.35, 0.75), (0.75, 0.2, 0.2), (0.2, 0.55, 0.3), (0.9, 0.9, 0.88), (0.95, 0.6, 0.1),
-           (0.45, 0.3, 0.6), (0.12, 0.12, 0.14), (0.55, 0.55, 0.58))
+CLOTHES = (
+    (0.15, 0.35, 0.75),
+    (0.75, 0.2, 0.2),
+    (0.2, 0.55, 0.3),
+    (0.9, 0.9, 0.88),
+    (0.95, 0.6, 0.1),
+    (0.45, 0.3, 0.6),
+    (0.12, 0.12, 0.14),
+    (0.55, 0.55, 0.58),
+)
 WALLS = ((0.86, 0.85, 0.8), (0.7, 0.78, 0.85), (0.85, 0.8, 0.7), (0.75, 0.75, 0.75))
 
 
@@ -48,9 +57,17 @@ class RenderConfig:
 def pick_look(seed: int) -> Look:
     rng = np.random.default_rng(seed)
     shirt, shorts, shoes = rng.choice(len(CLOTHES), 3, replace=False)
-    return Look(skin=SKINS[rng.integers(len(SKINS))], hair=(0.12, 0.08, 0.05), shirt=CLOTHES[shirt],
-                shorts=CLOTHES[shorts], shoes=CLOTHES[shoes], wall=WALLS[rng.integers(len(WALLS))],
-                floor=(0.55, 0.45, 0.35), step=(0.35, 0.35, 0.38), band=(0.85, 0.1, 0.15))
+    return Look(
+        skin=SKINS[rng.integers(len(SKINS))],
+        hair=(0.12, 0.08, 0.05),
+        shirt=CLOTHES[shirt],
+        shorts=CLOTHES[shorts],
+        shoes=CLOTHES[shoes],
+        wall=WALLS[rng.integers(len(WALLS))],
+        floor=(0.55, 0.45, 0.35),
+        step=(0.35, 0.35, 0.38),
+        band=(0.85, 0.1, 0.15),
+    )
 
 
 def _parts(mesh: RiggedMesh) -> dict[str, np.ndarray]:
@@ -64,12 +81,14 @@ def _parts(mesh: RiggedMesh) -> dict[str, np.ndarray]:
     rel = mesh.verts - head
     feet = np.isin(part, ("foot", "ball")) | ((part == "calf") & (y < 0.1))
     return {
-        "shirt": np.isin(part, ("spine", "clavicle")) | ((part == "upperarm") & (y > elbow_y + 0.12))
+        "shirt": np.isin(part, ("spine", "clavicle"))
+        | ((part == "upperarm") & (y > elbow_y + 0.12))
         | ((part == "neck") & (y < head[1] - 0.08)),
         "arms": np.isin(part, ("upperarm", "lowerarm")),
         "shorts": np.isin(part, ("pelvis", "Root")) | ((part == "thigh") & (y > knee_y + 0.15)),
         "legs": np.isin(part, ("pelvis", "Root", "thigh")) | ((part == "calf") & ~feet),
-        "feet": feet, "sole": feet & (y < 0.012),
+        "feet": feet,
+        "sole": feet & (y < 0.012),
         "hair": (part == "head") & ((rel[:, 1] > 0.12) | ((rel[:, 1] > 0.0) & (rel[:, 0] < -0.02))),
     }
 
@@ -133,13 +152,21 @@ def truth_points(mesh: RiggedMesh) -> dict[str, tuple[int, np.ndarray]]:
         foot = mesh.verts[(mesh.verts[:, 1] < 0.1) & (sg * mesh.verts[:, 2] > 0.05)]
         toe = foot[foot[:, 0].argmax()]
         hb = np.array([ball[0] + body.heel_back[0], 0.0, ank[2]])
-        for name, bone, p in (("hip", "thigh", h(f"thigh_{s}")), ("knee", "calf", h(f"calf_{s}")),
-                              ("ankle", "foot", ank), ("heel_back", "foot", hb), ("heel", "foot", hb + [0.03, 0.03, 0]),
-                              ("ball", "ball", np.array([ball[0], 0.0, ball[2]])),
-                              ("foot_index", "ball", np.array([toe[0], 0.015, toe[2]])),
-                              ("shoulder", "upperarm", h(f"upperarm_{s}")), ("elbow", "lowerarm", h(f"lowerarm_{s}")),
-                              ("wrist", "hand", h(f"hand_{s}")), ("pinky", "pinky_01", tl(f"pinky_01_{s}")),
-                              ("index", "index_01", tl(f"index_01_{s}")), ("thumb", "thumb_01", tl(f"thumb_01_{s}"))):
+        for name, bone, p in (
+            ("hip", "thigh", h(f"thigh_{s}")),
+            ("knee", "calf", h(f"calf_{s}")),
+            ("ankle", "foot", ank),
+            ("heel_back", "foot", hb),
+            ("heel", "foot", hb + [0.03, 0.03, 0]),
+            ("ball", "ball", np.array([ball[0], 0.0, ball[2]])),
+            ("foot_index", "ball", np.array([toe[0], 0.015, toe[2]])),
+            ("shoulder", "upperarm", h(f"upperarm_{s}")),
+            ("elbow", "lowerarm", h(f"lowerarm_{s}")),
+            ("wrist", "hand", h(f"hand_{s}")),
+            ("pinky", "pinky_01", tl(f"pinky_01_{s}")),
+            ("index", "index_01", tl(f"index_01_{s}")),
+            ("thumb", "thumb_01", tl(f"thumb_01_{s}")),
+        ):
             pts[f"{side}_{name}"] = (b(f"{bone}_{s}"), p)
         eye = mesh.verts[mesh.eye & (sg * mesh.verts[:, 2] > 0)].mean(axis=0)
         hd = b("head")
@@ -147,9 +174,13 @@ def truth_points(mesh: RiggedMesh) -> dict[str, tuple[int, np.ndarray]]:
         pts[f"{side}_eye_inner"] = (hd, eye - [0.0, 0.0, sg * 0.016])
         pts[f"{side}_eye_outer"] = (hd, eye + [-0.005, 0.0, sg * 0.016])
         pts[f"mouth_{side}"] = (hd, eye + [0.0, -0.065, -sg * 0.008])
-        ring = mesh.verts[(np.abs(mesh.verts[:, 1] - eye[1] + 0.02) < 0.015) & (np.abs(mesh.verts[:, 0] - h("head")[0] + 0.03) < 0.02)]
+        ring = mesh.verts[
+            (np.abs(mesh.verts[:, 1] - eye[1] + 0.02) < 0.015) & (np.abs(mesh.verts[:, 0] - h("head")[0] + 0.03) < 0.02)
+        ]
         pts[f"{side}_ear"] = (hd, np.array([h("head")[0] - 0.03, eye[1] - 0.02, sg * np.abs(ring[:, 2]).max()]))
-    face = mesh.verts[(np.abs(mesh.verts[:, 2]) < 0.01) & (mesh.verts[:, 1] > eye[1] - 0.06) & (mesh.verts[:, 1] < eye[1])]
+    face = mesh.verts[
+        (np.abs(mesh.verts[:, 2]) < 0.01) & (mesh.verts[:, 1] > eye[1] - 0.06) & (mesh.verts[:, 1] < eye[1])
+    ]
     pts["nose"] = (b("head"), face[face[:, 0].argmax()])
     return pts
 
@@ -157,9 +188,33 @@ def truth_points(mesh: RiggedMesh) -> dict[str, tuple[int, np.ndarray]]:
 def _encoder(path: Path, w: int, h: int, fps: float, crf: int) -> subprocess.Popen:
     import imageio_ffmpeg
 
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-           "-s", f"{w}x{h}", "-r", f"{fps}", "-i", "-", "-c:v", "libx264", "-preset", "medium", "-crf", str(crf),
-           "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path)]
+    cmd = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-loglevel",
+        "error",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{w}x{h}",
+        "-r",
+        f"{fps}",
+        "-i",
+        "-",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "medium",
+        "-crf",
+        str(crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-movflags",
+        "+faststart",
+        str(path),
+    ]
     return subprocess.Popen(cmd, stdin=subprocess.PIPE)
 
 
@@ -167,8 +222,17 @@ def render(script: SetScript, cfg: RenderConfig, out: Path, progress=None) -> tu
     """Write out.mp4 and out.truth.json; returns both paths."""
     mesh = load_mesh(cfg.body)
     body = body_from_rig(mesh)
-    cam = make_camera(cfg.view, script.side, cfg.width, cfg.height, cfg.distance, cfg.camera_height_m,
-                      cfg.azimuth_offset_deg, cfg.span_m, cfg.target_height_m)
+    cam = make_camera(
+        cfg.view,
+        script.side,
+        cfg.width,
+        cfg.height,
+        cfg.distance,
+        cfg.camera_height_m,
+        cfg.azimuth_offset_deg,
+        cfg.span_m,
+        cfg.target_height_m,
+    )
     tl = build_timeline(script)
     t = np.arange(int(np.floor(tl.duration * script.fps))) / script.fps
     if cfg.max_frames:
@@ -178,8 +242,9 @@ def render(script: SetScript, cfg: RenderConfig, out: Path, progress=None) -> tu
     pts3d = rigid_points(mats, truth_points(mesh))
     look = cfg.look or pick_look(script.seed)
     worn = mesh if cfg.look is None else dress(mesh, look)
-    scene = Scene(cam, mesh.tris, vertex_colors(mesh, look), static_scene(cam, look, script.step_height_m),
-                  light=cfg.light)
+    scene = Scene(
+        cam, mesh.tris, vertex_colors(mesh, look), static_scene(cam, look, script.step_height_m), light=cfg.light
+    )
     rng = np.random.default_rng(script.seed + 1000)
     out.parent.mkdir(parents=True, exist_ok=True)
     mp4 = out.with_suffix(".mp4")

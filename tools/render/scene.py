@@ -1,4 +1,5 @@
 """Offscreen OpenGL (moderngl + EGL, Mesa llvmpipe on CPU): body, step, floor, wall, band."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -63,9 +64,9 @@ class Look:
     floor: tuple[float, float, float]
     step: tuple[float, float, float]
     band: tuple[float, float, float]
-    legwear: str = "shorts"          # shorts | leggings (to the ankle)
-    sleeves: str = "short"           # short | long
-    feet: str = "shoes"              # shoes (coloured, thicker, a sole) | barefoot
+    legwear: str = "shorts"  # shorts | leggings (to the ankle)
+    sleeves: str = "short"  # short | long
+    feet: str = "shoes"  # shoes (coloured, thicker, a sole) | barefoot
     sole: tuple[float, float, float] | None = None  # shoes' sole colour (None: the shoe colour)
     step_size: tuple[float, float] = (0.34, 0.8)  # depth, width (m)
 
@@ -121,8 +122,15 @@ def segment(a: np.ndarray, b: np.ndarray, width: float, color) -> np.ndarray:
 class Scene:
     """One GL context and its buffers; render(verts, normals, extra) -> (H, W, 3) uint8."""
 
-    def __init__(self, cam: Camera, tris: np.ndarray, colors: np.ndarray, static: np.ndarray, samples: int = 4,
-                 light: Light | None = None):
+    def __init__(
+        self,
+        cam: Camera,
+        tris: np.ndarray,
+        colors: np.ndarray,
+        static: np.ndarray,
+        samples: int = 4,
+        light: Light | None = None,
+    ):
         import moderngl
 
         self.ctx = moderngl.create_standalone_context(backend="egl")
@@ -137,13 +145,17 @@ class Scene:
         self.vbo = self.ctx.buffer(reserve=n * 24)
         self.cbo = self.ctx.buffer(colors.astype("f4").tobytes())
         ibo = self.ctx.buffer(tris.astype("i4").tobytes())
-        self.body = self.ctx.vertex_array(self.prog, [(self.vbo, "3f 3f", "in_pos", "in_nrm"), (self.cbo, "3f", "in_col")], ibo)
+        self.body = self.ctx.vertex_array(
+            self.prog, [(self.vbo, "3f 3f", "in_pos", "in_nrm"), (self.cbo, "3f", "in_col")], ibo
+        )
         sbo = self.ctx.buffer(static.astype("f4").tobytes())
         self.static = self.ctx.vertex_array(self.prog, [(sbo, "3f 3f 3f", "in_pos", "in_nrm", "in_col")])
         self.extra_bo = self.ctx.buffer(reserve=64 * 36)
         self.extra = self.ctx.vertex_array(self.prog, [(self.extra_bo, "3f 3f 3f", "in_pos", "in_nrm", "in_col")])
         size = (cam.width, cam.height)
-        self.ms = self.ctx.framebuffer(self.ctx.renderbuffer(size, samples=samples), self.ctx.depth_renderbuffer(size, samples=samples))
+        self.ms = self.ctx.framebuffer(
+            self.ctx.renderbuffer(size, samples=samples), self.ctx.depth_renderbuffer(size, samples=samples)
+        )
         self.out = self.ctx.framebuffer(self.ctx.renderbuffer(size), self.ctx.depth_renderbuffer(size))
         self.ctx.enable(moderngl.DEPTH_TEST)
 

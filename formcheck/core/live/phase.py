@@ -60,7 +60,7 @@ class PhaseDisplay:
     def _still_since(times: list[float], h: list[float], start: float, end: float) -> bool:
         """The heel has barely moved since the fitted end of the move (against the move's own size)."""
         ts, hs = np.asarray(times), np.asarray(h)
-        at = lambda when: float(np.nanmedian(hs[max(0, int(np.searchsorted(ts, when)) - 1) :][:3]))  # noqa: E731
+        at = lambda when: float(np.nanmedian(hs[max(0, int(np.searchsorted(ts, when)) - 1) :][:3]))
         move = abs(at(end) - at(start))
         return bool(move > 0 and abs(hs[-1] - at(end)) < STILL_FRAC * move)
 

@@ -1,6 +1,7 @@
 """A number means one thing: no rep carries a fault that its own reported numbers contradict, and no rep whose
 reported numbers cross a fault's threshold goes without that fault (or its `uncertain` note), on every
-evaluation input: synthetic sets of every preset, view and grade, and the sample videos' model landmarks.
+evaluation input: synthetic sets of every preset and view, the sample videos' model landmarks, every rendered clip
+of the evaluation set (its stored model landmarks, bench/evalset) and its landmark-level series at every grade.
 
 The test reads report.json's dict only, and the thresholds from the config, so it checks the report as a
 person reads it (e.g. a 0.6 s top_pause_s can never come with no_top_pause)."""
@@ -119,6 +120,30 @@ def test_no_synthetic_set_contradicts_itself():
     found = {key: contradictions(analysis_to_dict(analyze_series(series)), cfg) for key, series in synthetic_inputs()}
     assert {k: v for k, v in found.items() if v} == {}
     assert len(found) == len(PRESETS) * len(VIEWS) * 2
+
+
+def test_no_clip_of_the_evaluation_set_contradicts_itself():
+    """Every rendered clip (both halves) and the landmark-level series of two seeds (both halves)."""
+    import sys
+
+    root = GOLDEN.parents[1]
+    sys.path[:0] = [p for p in (str(root), str(root / "bench")) if p not in sys.path]
+    from eval_sources import synth_one  # bench/: the evaluation's own series
+
+    from formcheck.synth.script import FAULT_IDS
+    from tools.evalset.manifest import VIEW_GROUPS
+    from tools.evalset.store import STORE, load_clip
+
+    cfg = FaultConfig()
+    names = sorted(p.name.removesuffix(".npz") for p in (STORE / "clips").glob("*.npz"))
+    assert len(names) >= 40
+    found = {name: contradictions(analysis_to_dict(analyze_series(load_clip(name)[0])), cfg) for name in names}
+    for seed in (0, 1):
+        for group in VIEW_GROUPS:
+            for fault in FAULT_IDS:
+                series, _, name = synth_one(seed, group, fault)
+                found[name] = contradictions(analysis_to_dict(analyze_series(series)), cfg)
+    assert {k: v for k, v in found.items() if v} == {}
 
 
 def test_the_check_sees_a_contradiction():

@@ -21,9 +21,8 @@ from typing import Any
 import numpy as np
 
 from formcheck.core.config import AnalysisConfig
-from formcheck.core.landmarks import INDEX, REFINED_POINTS
 from formcheck.core.live.tracker import LiveConfig, LiveEvent, LiveTracker, LiveUpdate
-from formcheck.core.signal.refined import FootFusion
+from formcheck.core.signal.refined import FootFusion, fuse_frame
 from formcheck.io.recorder import SessionRecorder
 from formcheck.live_loop import Analyze, Analyzed, Control, Show, StageClock, run_pipeline, stage_summary
 from formcheck.viz.live_view import LegSmoother, LiveBanners, live_state
@@ -182,14 +181,7 @@ class LiveSession:
     def _with_refined_feet(self, t: float, xy: np.ndarray, refined: np.ndarray | None) -> np.ndarray:
         """MediaPipe's landmarks with the heels and toes fused with the refined ones (not in front or back views,
         as analyze does: there the refined heel follows the front of the foot)."""
-        if refined is None:
-            return xy
-        if self.tracker.view in ("front", "back"):
-            refined = np.full_like(refined, np.nan)
-        idx = [INDEX[name] for name in REFINED_POINTS]
-        out = np.array(xy, float)
-        out[idx], _ = self.fusion.update(t, out[idx], refined)
-        return out
+        return fuse_frame(self.fusion, t, xy, refined, self.tracker.view in ("front", "back"))
 
     def _on_event(self, ev: LiveEvent) -> None:
         self.recorder.event(event_record(ev))

@@ -24,8 +24,10 @@ import numpy as np
 import pytest
 
 from formcheck.core.analyze import analyze_series
+from formcheck.core.faults.detect import UNCERTAIN_BELOW
 from formcheck.core.landmarks import LandmarkSeries
 from formcheck.core.live.tracker import LiveTracker
+from formcheck.core.signal.refined import FootFusion, fuse_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
@@ -66,15 +68,25 @@ def real_landmarks() -> dict[str, LandmarkSeries]:
 
 
 def replay(series: LandmarkSeries) -> LiveTracker:
-    tracker = LiveTracker()
+    """The series frame by frame through the live tracker, its refined feet fused as the live session fuses them."""
+    tracker, fusion = LiveTracker(), FootFusion()
     for k in range(len(series)):
-        tracker.update(float(series.t[k]), series.xy[k], series.vis[k])
+        refined = None if series.refined is None else series.refined[k]
+        xy = fuse_frame(fusion, float(series.t[k]), series.xy[k], refined, tracker.view in ("front", "back"))
+        tracker.update(float(series.t[k]), xy, series.vis[k])
     tracker.finish(float(series.t[-1]))
     return tracker
 
 
 def ids(faults) -> set[str]:
     return {f["id"] for f in faults}
+
+
+NEAR = 0.1  # of confidence above UNCERTAIN_BELOW
+
+
+def near_the_line(faults) -> set[str]:
+    return {f["id"] for f in faults if f["confidence"] < UNCERTAIN_BELOW + NEAR}
 
 
 def check_live_equals_batch(name: str, series: LandmarkSeries) -> None:
@@ -89,7 +101,9 @@ def check_live_equals_batch(name: str, series: LandmarkSeries) -> None:
         stepped_off = lr.index == len(live) and batch.stances[-1][1] < series.t[-1] - 0.5
         if stepped_off:
             continue  # (see above)
-        doubtful = ids(lr.uncertain) | ids(br.uncertain)
+        # a fault uncertain on either side, or judged within NEAR of the uncertain line (MediaPipe's landmarks vary
+        # a little from run to run, and live's signal is its own causal one), may fall either side
+        doubtful = ids(lr.uncertain) | ids(br.uncertain) | near_the_line(lr.faults) | near_the_line(br.faults)
         assert ids(lr.faults) ^ ids(br.faults) <= doubtful, where  # a fault on one side is uncertain on the other
         assert (ids(lr.faults) | ids(lr.uncertain)) ^ (ids(br.faults) | ids(br.uncertain)) <= doubtful, where
         if lr.index < len(live):  # (the set's last rep: see above)

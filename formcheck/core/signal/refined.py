@@ -108,6 +108,19 @@ class FootFusion:
         self._since[which] = t
 
 
+def fuse_frame(fusion: FootFusion, t: float, xy: np.ndarray, refined: np.ndarray | None, frontal: bool) -> np.ndarray:
+    """One frame's landmarks (33, 2) with the heels and toes fused with the refined ones, as fuse_series does for a
+    whole clip: not in front or back views (frontal), where the refined heel follows the front of the foot."""
+    if refined is None:
+        return xy
+    if frontal:
+        refined = np.full_like(refined, np.nan)
+    idx = [INDEX[name] for name in REFINED_POINTS]
+    out = np.array(xy, float)
+    out[idx], _ = fusion.update(t, out[idx], refined)
+    return out
+
+
 def fuse_series(series: LandmarkSeries, frontal: np.ndarray) -> tuple[LandmarkSeries, np.ndarray]:
     """The series with its heels and toes fused with the refined points (not in front or back views: frontal (T,)
     True there), and the refined points' weights (T, 4) in REFINED_POINTS order (zeros without refined points)."""

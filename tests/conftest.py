@@ -16,6 +16,26 @@ import pytest
 os.environ["FORMCHECK_VALIDATE_REPORTS"] = "1"
 
 
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def golden_series(name: str):
+    """The pose model's landmarks of a sample video, stored by tools/make_golden_landmarks.py (tests/golden)."""
+    from formcheck.core.landmarks import LandmarkSeries
+
+    g = np.load(GOLDEN / f"{name}.landmarks.npz")
+    w, h = (int(v) for v in g["size"])
+    return LandmarkSeries(
+        t=g["t"],
+        xy=g["xy"].astype(float),
+        z=g["z"].astype(float),
+        vis=g["vis"].astype(float),
+        width=w,
+        height=h,
+        frame=g["frame"],
+    )
+
+
 def numbered_frame(i: int, w: int = 160, h: int = 120) -> np.ndarray:
     """A frame whose mean brightness encodes its index (survives lossy coding)."""
     img = np.full((h, w, 3), (i * 8) % 250, np.uint8)

@@ -11,18 +11,17 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import numpy as np
 import pytest
+from conftest import golden_series
 
 from formcheck.core.analyze import analyze_series
 from formcheck.core.config import FaultConfig
 from formcheck.core.faults.catalogue import SPECS
 from formcheck.core.faults.rules import SUPERSEDED_BY
-from formcheck.core.landmarks import LandmarkSeries
 from formcheck.core.report import analysis_to_dict
 from formcheck.synth import MEDIAPIPE_LIKE, PRESETS, VIEWS, make_series, preset
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def number(rep: dict, measure: str) -> float | None:
@@ -83,20 +82,6 @@ def contradictions(report: dict, cfg: FaultConfig) -> list[str]:
     return out
 
 
-def golden(name: str) -> LandmarkSeries:
-    g = np.load(GOLDEN / f"{name}.landmarks.npz")
-    w, h = (int(v) for v in g["size"])
-    return LandmarkSeries(
-        t=g["t"],
-        xy=g["xy"].astype(float),
-        z=g["z"].astype(float),
-        vis=g["vis"].astype(float),
-        width=w,
-        height=h,
-        frame=g["frame"],
-    )
-
-
 def synthetic_inputs():
     for name in PRESETS:
         for view in VIEWS:
@@ -111,7 +96,7 @@ def synthetic_inputs():
 
 @pytest.mark.parametrize("name", ["faults_side", "front_faults", "step_on_off"])
 def test_the_sample_videos_reports_never_contradict_themselves(name):
-    report = analysis_to_dict(analyze_series(golden(name)))
+    report = analysis_to_dict(analyze_series(golden_series(name)))
     assert report["reps"] and contradictions(report, FaultConfig()) == []
 
 
@@ -126,7 +111,7 @@ def test_no_clip_of_the_evaluation_set_contradicts_itself():
     """Every rendered clip (both halves) and the landmark-level series of two seeds (both halves)."""
     import sys
 
-    root = GOLDEN.parents[1]
+    root = ROOT
     sys.path[:0] = [p for p in (str(root), str(root / "bench")) if p not in sys.path]
     from eval_sources import synth_one  # bench/: the evaluation's own series
 

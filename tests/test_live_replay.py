@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
+from conftest import golden_series
 
 from formcheck.core.analyze import analyze_series
 from formcheck.core.faults.detect import UNCERTAIN_BELOW
@@ -30,7 +30,6 @@ from formcheck.core.live.tracker import LiveTracker
 from formcheck.core.signal.refined import FootFusion, fuse_frame
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = ROOT / "tests" / "golden"
 SHARED = ROOT.parent / "shared" / "videos"
 REAL = (
     "umali_standing_calf_raises",
@@ -41,20 +40,6 @@ REAL = (
 )
 TWO_LEG = {"pw4u_dumbbell_calf_raise"}  # a two-leg raise: live may time the other leg (see above)
 TIME_KEYS = ("t_start", "t_top_start", "t_top_end", "t_bottom", "t_end")
-
-
-def golden(name: str) -> LandmarkSeries:
-    g = np.load(GOLDEN / f"{name}.landmarks.npz")
-    w, h = (int(v) for v in g["size"])
-    return LandmarkSeries(
-        t=g["t"],
-        xy=g["xy"].astype(float),
-        z=g["z"].astype(float),
-        vis=g["vis"].astype(float),
-        width=w,
-        height=h,
-        frame=g["frame"],
-    )
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +98,7 @@ def check_live_equals_batch(name: str, series: LandmarkSeries) -> None:
 
 @pytest.mark.parametrize("name", ["faults_side", "front_faults", "step_on_off"])
 def test_live_gives_each_rep_of_a_sample_video_the_reports_faults(name):
-    check_live_equals_batch(name, golden(name))
+    check_live_equals_batch(name, golden_series(name))
 
 
 @pytest.mark.parametrize("name", REAL)

@@ -29,26 +29,13 @@ SAMPLES = ROOT / "sample_videos"
 PHASES = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s")
 
 
-GOLDEN = ROOT / "tests" / "golden"
-
-
 def golden_csv(name: str, folder: Path) -> Path:
     """The pose model's landmarks of a sample video, stored by tools/make_golden_landmarks.py, as a CSV."""
-    from formcheck.core.landmarks import LandmarkSeries
+    from conftest import golden_series
+
     from formcheck.io.landmarks_csv import save_landmarks_csv
 
-    g = np.load(GOLDEN / f"{name}.landmarks.npz")
-    w, h = (int(v) for v in g["size"])
-    series = LandmarkSeries(
-        t=g["t"],
-        xy=g["xy"].astype(float),
-        z=g["z"].astype(float),
-        vis=g["vis"].astype(float),
-        width=w,
-        height=h,
-        frame=g["frame"],
-    )
-    return save_landmarks_csv(series, folder / f"{name}.csv")
+    return save_landmarks_csv(golden_series(name), folder / f"{name}.csv")
 
 
 @pytest.fixture(scope="module", params=["clean_side", "faults_side", "front_faults", "step_on_off"])

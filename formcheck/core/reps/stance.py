@@ -73,13 +73,13 @@ def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt: float
         return cycle  # the foot cannot be seen: keep the rep rather than drop it silently
     b0 = b0 + _nanargmin(tilt[b0 : top + 1])
     b1 = top + _nanargmin(tilt[top : b1 + 1])
-    if not tilt_rise(h, tilt, b0, top, b1) >= min_tilt * (h[top] - h[b0]):
+    if not tilt_rise(tilt, b0, b1) >= min_tilt * (h[top] - h[b0]):
         return None
     return Cycle(b0, top, b1)
 
 
-def tilt_rise(h: np.ndarray, tilt: np.ndarray, b0: int, top: int, b1: int) -> float:
-    """How far the foot tilts up over a cycle (NaN when it is not seen)."""
+def tilt_rise(tilt: np.ndarray, b0: int, b1: int) -> float:
+    """How far the foot tilts up from b0 over [b0, b1] (NaN when it is not seen)."""
     seen = tilt[b0 : b1 + 1]
     return float(np.fmax.reduce(seen) - tilt[b0]) if np.isfinite(seen).any() else math.nan
 
@@ -92,7 +92,7 @@ def tilt_per_rise(h: np.ndarray, tilt: np.ndarray, cycles: list[Cycle]) -> float
         b0 = c.bottom0 + _nanargmin(tilt[c.bottom0 : c.top + 1])
         rise = h[c.top] - h[b0]
         if rise > 0:
-            ratios.append(tilt_rise(h, tilt, b0, c.top, c.bottom1) / rise)
+            ratios.append(tilt_rise(tilt, b0, c.bottom1) / rise)
     ratios = [x for x in ratios if math.isfinite(x)]
     return min(1.0, max(float(np.median(ratios)), 0.0)) if ratios else 1.0
 

@@ -80,11 +80,12 @@ def fit_edge(t: np.ndarray, h: np.ndarray, start: float, end: float) -> tuple[fl
     t, h = t[seen], h[seen]
     if len(t) < 6:
         return start, end
-    step = max(1, int(round(EDGE_GRID_S / max(float(np.median(np.diff(t))), 1e-3))))
+    dt = max(float(np.median(np.diff(t))), 1e-3)
+    step = max(1, int(round(EDGE_GRID_S / dt)))
     coarse = best_ramp(t, h, t[::step], t[::step])
     if coarse is None:
         return start, end
-    reach = step * float(np.median(np.diff(t))) + 1e-9
+    reach = step * dt + 1e-9
     fine = best_ramp(t, h, t[np.abs(t - coarse[0]) <= reach], t[np.abs(t - coarse[1]) <= reach])
     return fine or coarse
 

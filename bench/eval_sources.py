@@ -218,10 +218,14 @@ def shared_renders(
     return out
 
 
-def _label_rep(r: dict[str, Any]) -> TrueRep:
+def label_rep(r: dict[str, Any]) -> TrueRep:
+    """A hand-labelled rep of bench/labels/real_clips.json as a TrueRep."""
     times = [r.get(k) for k in ("t_start", "t_top_start", "t_top_end", "t_bottom", "t_end")]
     ok = all(v is not None for v in times)
     phases = {k: (b - a if ok else None) for k, (a, b) in zip(PHASES, zip(times, times[1:], strict=False), strict=True)}
+    if r.get("end_kind", "next_rep") != "next_rep":
+        # the label's t_end is the clip's end or a step-off, not a next rise: it ends no bottom pause
+        phases["bottom_pause_s"] = None
     clear = {f["id"]: ("clear", None) for f in r.get("faults_seen", []) if f.get("certainty") == "clear"}
     unsure = {f["id"] for f in r.get("faults_seen", []) if f.get("certainty") != "clear"}
     unsure |= {f["id"] for f in r.get("faults_not_judgeable", [])}
@@ -249,7 +253,7 @@ def real(
             continue
         series = landmarks(video, cache).series
         report, error = run_analysis(series, config)
-        reps = [_label_rep(r) for r in lab.get("reps", [])]
+        reps = [label_rep(r) for r in lab.get("reps", [])]
         n_true = lab.get("rep_count")
         out.append(
             Scored(

@@ -34,10 +34,13 @@ from pathlib import Path
 
 import numpy as np
 from _common import ROOT, SAMPLES, landmarks
+from eval_scoring import match_reps
+from eval_sources import label_rep
 from speed import best, clip_facts, run
 
 from formcheck.core.analyze import analyze_series
 from formcheck.core.landmarks import INDEX, REFINED_POINTS
+from formcheck.core.report import analysis_to_dict
 from formcheck.core.signal.filters import lowpass
 from formcheck.errors import FormcheckError
 from formcheck.io.extract import ExtractConfig
@@ -255,12 +258,15 @@ def bench_clip(video: Path, tr: Truth, cache: Path | None, num_poses: int) -> tu
 
 # ---------------------------------------------------------------------- real clips
 def real_rows(cache: Path | None, labels: Path, videos: Path, num_poses: int) -> list[str]:
+    """Per labelled clip and track: the heel trace read by the bench's rule, and the analysis's own top hold and
+    bottom pause (what the report shows); then those durations' median |error| over the clips of each view."""
     if not labels.exists():
         return [
             f"(no hand labels at {labels.relative_to(ROOT) if labels.is_relative_to(ROOT) else labels}: "
             "real-clip timings skipped)"
         ]
     lines = []
+    errors: dict[tuple[str, str, str], list[float]] = {}  # (view group, track, phase) -> |error| per rep
     for name, lab in json.loads(labels.read_text())["clips"].items():
         reps = [r for r in lab.get("reps", []) if all(r.get(k) is not None for k in PHASE_KEYS)]
         video = videos / name
@@ -280,7 +286,31 @@ def real_rows(cache: Path | None, labels: Path, videos: Path, num_poses: int) ->
                 f"      {track:9s} {a.signal_side} heel, on refined {on:.2f}: "
                 + timing_cells(timing_errors(a.t, y, reps))
             )
+            for phase, (group, errs) in report_tempo_errors(a, reps).items():
+                errors.setdefault((group, track, phase), []).extend(errs)
+                per_rep = " ".join(f"{e:.2f}" for e in errs)
+                lines.append(f"      {'':9s} the report's {phase} ({group}): |error| per rep {per_rep}")
+    lines.append("  the report's durations against the labels, median |error| over the reps:")
+    for (group, track, phase), errs in sorted(errors.items()):
+        if errs:
+            lines.append(f"    {group:12s} {track:9s} {phase:14s} {np.median(errs):.2f} s ({len(errs)} reps)")
     return lines or ["(no labelled reps with all five times)"]
+
+
+def report_tempo_errors(a, labelled: list[dict]) -> dict[str, tuple[str, list[float]]]:
+    """|error| of the analysis's top_pause_s and bottom_pause_s against the matched labelled reps (a bottom pause
+    only where the label's rep ends with a next rise, as evaluate.py scores it), each with the view group the
+    analysis saw the clip in (front/back when most of its reps were)."""
+    reps = analysis_to_dict(a)["reps"]
+    frontal = sum(r.view in ("front", "back") for r in a.reps) > len(a.reps) / 2
+    group = "front/back" if frontal else "side/oblique"
+    truth = [label_rep(r) for r in labelled]
+    out: dict[str, tuple[str, list[float]]] = {"top_pause_s": (group, []), "bottom_pause_s": (group, [])}
+    for tr, k in zip(truth, match_reps(reps, truth), strict=True):
+        for phase, (_, errs) in out.items():
+            if k is not None and tr.phases.get(phase) is not None:
+                errs.append(abs(reps[k][phase] - tr.phases[phase]))
+    return out
 
 
 # ---------------------------------------------------------------------- front and back: the foot's roll

@@ -94,7 +94,7 @@ FAULTS: tuple[FaultSpec, ...] = (
         "Keep both hips level: don't let the free-side hip drop as you rise.",
         unchecked="not checked: MediaPipe shows a pelvic drop at a third to a half of its size; at the "
         "sizes people make it (8-12 degrees) the free-side hip's drop was found on 2 of 24 rendered reps "
-        "while flagging 2.8 % of the reps without it (bench/calibrate.py), so a reading would be a guess",
+        "while flagging 2.8 % of the reps without it (see docs/evaluation.md), so a reading would be a guess",
     ),
 )
 FAULT_IDS = tuple(f.id for f in FAULTS)

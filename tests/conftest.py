@@ -36,6 +36,26 @@ def golden_series(name: str):
     )
 
 
+def spliced(first, second):
+    """Two LandmarkSeries one after the other (the second's times moved to follow the first's), as one clip
+    that cuts from one camera or one set to the next."""
+    from formcheck.core.landmarks import LandmarkSeries
+
+    dt = float(first.t[1] - first.t[0])
+    cat = lambda a, b: None if a is None or b is None else np.concatenate([a, b])
+    return LandmarkSeries(
+        t=np.concatenate([first.t, first.t[-1] + dt + second.t]),
+        xy=cat(first.xy, second.xy),
+        z=cat(first.z, second.z),
+        vis=cat(first.vis, second.vis),
+        width=first.width,
+        height=first.height,
+        frame=np.arange(len(first) + len(second)),
+        presence=cat(first.presence, second.presence),
+        world=cat(first.world, second.world),
+    )
+
+
 def numbered_frame(i: int, w: int = 160, h: int = 120) -> np.ndarray:
     """A frame whose mean brightness encodes its index (survives lossy coding)."""
     img = np.full((h, w, 3), (i * 8) % 250, np.uint8)

@@ -6,8 +6,8 @@ import dataclasses
 import warnings
 from functools import cache
 
-import numpy as np
 import pytest
+from conftest import spliced
 
 from formcheck.core.analyze import Analysis, analyze_series
 from formcheck.core.config import AnalysisConfig, FaultConfig
@@ -225,25 +225,12 @@ def test_analyze_series_runs_the_detectors_and_can_switch_them_off():
 def test_each_rep_lists_the_faults_its_view_could_not_show():
     """A clip that cuts from a side camera to a front one (as the shared `merged` clip does): the front
     reps were not judged on the side-only faults, and the report says so rep by rep."""
-    from formcheck.core.landmarks import LandmarkSeries
     from formcheck.core.report import analysis_to_dict, partly_checked
 
     cut_mid_set = lambda lead_in, lead_out: dataclasses.replace(five_reps(), lead_in_s=lead_in, lead_out_s=lead_out)
     side, _ = make_series(cut_mid_set(1.0, 0.0), "side", corruption=MEDIAPIPE_LIKE)
     front, _ = make_series(cut_mid_set(0.0, 1.0), "front", corruption=MEDIAPIPE_LIKE)
-    dt = float(side.t[1] - side.t[0])
-    cat = lambda a, b: None if a is None else np.concatenate([a, b])
-    series = LandmarkSeries(
-        t=np.concatenate([side.t, side.t[-1] + dt + front.t]),
-        xy=cat(side.xy, front.xy),
-        z=cat(side.z, front.z),
-        vis=cat(side.vis, front.vis),
-        width=side.width,
-        height=side.height,
-        frame=np.arange(len(side) + len(front)),
-        presence=cat(side.presence, front.presence),
-        world=cat(side.world, front.world),
-    )
+    series = spliced(side, front)
     a = analyze_series(series)
     assert [r.view for r in a.reps] == ["side"] * 5 + ["front"] * 5
     side_only = [fid for fid in RULES if SPECS[fid].views == ("side", "oblique")]

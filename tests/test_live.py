@@ -8,12 +8,13 @@ import math
 
 import numpy as np
 import pytest
+from conftest import spliced
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from formcheck.core.analyze import analyze_series
 from formcheck.core.context.framing import framing_hint
-from formcheck.core.landmarks import INDEX, N_LANDMARKS, LandmarkSeries
+from formcheck.core.landmarks import INDEX, N_LANDMARKS
 from formcheck.core.live.tracker import LiveTracker
 from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
 
@@ -212,17 +213,7 @@ def test_a_rest_standing_flat_mid_set_is_not_a_rep(rest_s, seed):
     sc = preset("clean_side")
     first, _ = make_series(dataclasses.replace(sc, lead_out_s=rest_s / 2), corruption=MEDIAPIPE_LIKE, seed=seed)
     second, _ = make_series(dataclasses.replace(sc, lead_in_s=rest_s / 2), corruption=MEDIAPIPE_LIKE, seed=seed + 10)
-    dt = float(first.t[1] - first.t[0])
-    cat = lambda a, b: None if a is None else np.concatenate([a, b])
-    series = LandmarkSeries(
-        t=np.concatenate([first.t, first.t[-1] + dt + second.t]),
-        xy=cat(first.xy, second.xy),
-        z=cat(first.z, second.z),
-        vis=cat(first.vis, second.vis),
-        width=first.width,
-        height=first.height,
-        frame=np.arange(len(first) + len(second)),
-    )
+    series = spliced(first, second)
     tracker, events = run(series)
     assert len(analyze_series(series).reps) == 12
     assert len([e for e in events if e.kind == "rep_counted"]) == len(tracker.reps) == 12

@@ -71,6 +71,19 @@ def analysis_to_dict(a: Analysis) -> dict[str, Any]:
     }
 
 
+def rep_heel_range(rep: dict[str, Any]) -> str:
+    """A rep's heel range as the table shows it: the foot's angle (or shank lengths where the foot's angle
+    cannot be read), with centimetres when the set was scaled; "-" when not measured."""
+    hr = rep.get("heel_range") or {}
+    if hr.get("foot_angle_deg") is not None:
+        text = f"{hr['foot_angle_deg']:.0f} deg"
+    elif hr.get("shank_frac") is not None:
+        text = f"{hr['shank_frac']:.2f} shank"
+    else:
+        text = "-"
+    return text + (f" ({hr['cm']:.1f} cm)" if hr.get("cm") is not None else "")
+
+
 def partly_checked(data: dict[str, Any]) -> dict[int, tuple[str, list[str]]]:
     """Reps judged on fewer faults than the clip as a whole, from report.json's dict:
     {rep index: (its view, the faults checked on other reps but not on this one)}.

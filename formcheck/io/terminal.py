@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from formcheck.core.report import partly_checked
+from formcheck.core.report import partly_checked, rep_heel_range
 
 
 def _fmt(x: Any, nd: int = 2) -> str:
@@ -29,16 +29,7 @@ def rep_table(report: dict[str, Any]) -> Table:
     ):
         table.add_column(col, justify=just)
     for rep in report["reps"]:
-        hr = rep.get("heel_range") or {}
-        rng = (
-            f"{hr['foot_angle_deg']:.0f} deg"
-            if hr.get("foot_angle_deg") is not None
-            else f"{hr['shank_frac']:.2f} shank"
-            if hr.get("shank_frac") is not None
-            else "-"
-        )
-        if hr.get("cm") is not None:
-            rng += f" ({hr['cm']:.1f} cm)"
+        rng = rep_heel_range(rep)
         bottom = _fmt(rep.get("bottom_pause_s")) + ("~" if rep.get("bottom_pause_estimated") else "")
         faults = (
             ", ".join(

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from formcheck.core.report import partly_checked
+from formcheck.core.report import partly_checked, rep_heel_range
 from formcheck.viz.labels import FAULT_BANNERS, PHASE_NAMES, fault_noun
 from formcheck.viz.plots import heel_plot, tempo_bars
 
@@ -96,16 +96,7 @@ def rep_row(
     rep: dict[str, Any], thumbs: dict[str, str] | None, partly: tuple[str, list[str]] | None = None
 ) -> dict[str, Any]:
     """One rep's table row; partly: (view, faults checked on other reps but not this one)."""
-    hr = rep.get("heel_range") or {}
-    rng = (
-        f"{hr['foot_angle_deg']:.0f} deg"
-        if hr.get("foot_angle_deg") is not None
-        else f"{hr['shank_frac']:.2f} shank"
-        if hr.get("shank_frac") is not None
-        else "-"
-    )
-    if hr.get("cm") is not None:
-        rng += f" ({hr['cm']:.1f} cm)"
+    rng = rep_heel_range(rep)
     faults = [
         {
             "id": f["id"],

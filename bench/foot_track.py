@@ -45,6 +45,7 @@ from formcheck.core.signal.filters import lowpass
 from formcheck.errors import FormcheckError
 from formcheck.io.extract import ExtractConfig
 from formcheck.io.pose import PoseConfig
+from tools.evalset.store import LEG_POINTS, STORE, load_clip
 
 SHARED = ROOT.parent / "shared"  # videos/ (real clips) and renders/ (two renders made outside the project)
 LABELS = ROOT / "bench" / "labels" / "real_clips.json"
@@ -162,6 +163,20 @@ def timing_errors(t: np.ndarray, y: np.ndarray, reps: list[dict]) -> dict[str, l
     return errs
 
 
+def read_alike_errors(t: np.ndarray, y: np.ndarray, ty: np.ndarray, reps: list[dict]) -> dict[str, list[float]]:
+    """Top hold and bottom pause read from the trace minus the same read from the true trace (the same rule on
+    both): the trace's own share of the error, without the rule's (a ramp whose ends are very gradual, as
+    min-jerk ones are, is read short of its truth's zero-speed ends)."""
+    out: dict[str, list[float]] = {"top_hold": [], "bottom_pause": []}
+    for e, f in zip(phase_edges(t, y, reps), phase_edges(t, ty, reps), strict=True):
+        if e is None or f is None:
+            continue
+        out["top_hold"].append((e["top_end"] - e["top_start"]) - (f["top_end"] - f["top_start"]))
+        if "bottom_end" in e and "bottom_end" in f:
+            out["bottom_pause"].append((e["bottom_end"] - e["bottom"]) - (f["bottom_end"] - f["bottom"]))
+    return out
+
+
 def timing_cells(errs: dict[str, list[float]]) -> str:
     med = lambda xs: float(np.median(np.abs(xs))) if xs else float("nan")
     sgn = lambda xs: float(np.median(xs)) if xs else float("nan")
@@ -202,11 +217,13 @@ def trace_row(t: np.ndarray, xy: np.ndarray, truth_xy: np.ndarray, tr: Truth, fo
     slope = float(np.polyfit(ty[win], y[win], 1)[0])
     corr = float(np.corrcoef(ty[win], y[win])[0, 1])
     errs = timing_errors(t, y, tr.reps)
+    alike = read_alike_errors(t, y, ty, tr.reps)
     text = (
         f"amp {amp:4.2f} slope {slope:4.2f}  rms {rms:5.1f} px {rms / foot_px:4.2f} foot  corr {corr:.3f}  "
         + timing_cells(errs)
     )
-    return text, {"amp": amp, "slope": slope, "rms_px": rms, "rms_foot": rms / foot_px, "corr": corr, "timing": errs}
+    figures = {"amp": amp, "slope": slope, "rms_px": rms, "rms_foot": rms / foot_px, "corr": corr}
+    return text, {**figures, "timing": errs, "alike": alike}
 
 
 def analysis_cells(a, tr: Truth) -> str:
@@ -231,10 +248,12 @@ def analysis_cells(a, tr: Truth) -> str:
 
 
 def bench_clip(video: Path, tr: Truth, cache: Path | None, num_poses: int) -> tuple[list[str], dict]:
-    loaded = landmarks(video, cache, ExtractConfig(pose=PoseConfig(num_poses=num_poses)))
-    series = loaded.series
-    frames = series.frame
-    truth_heel = tr.heel[frames]
+    series = landmarks(video, cache, ExtractConfig(pose=PoseConfig(num_poses=num_poses))).series
+    return compare_tracks(series, tr.heel[series.frame], tr)
+
+
+def compare_tracks(series, truth_heel: np.ndarray, tr: Truth) -> tuple[list[str], dict]:
+    """MediaPipe's and the refined heel of one clip's landmarks against the true heel at its frames."""
     foot_px = float(np.nanmedian(np.hypot(*(tr.toe - tr.heel_back).T)))
     lines, out = [], {}
     with warnings.catch_warnings():
@@ -254,6 +273,31 @@ def bench_clip(video: Path, tr: Truth, cache: Path | None, num_poses: int) -> tu
                 f"      {'':9s} on refined {np.mean(on) if on else 0:.2f} of the reps' frames; " + analysis_cells(a, tr)
             )
     return lines, out
+
+
+def evalset_clips(split: str) -> list[tuple[str, str, object, Truth]]:
+    """The evaluation set's stored clips of this split (bench/evalset: the landmarks formcheck extracted from each
+    render, foot track included, and the true leg points at the same frames) as (name, view group, series,
+    Truth); the truth's heel is the true position of the point MediaPipe's heel marks."""
+    manifest = STORE / "manifest.json"
+    if not manifest.exists():
+        return []
+    out = []
+    for spec in json.loads(manifest.read_text())["clips"]:
+        if split != "all" and spec["split"] != split:
+            continue
+        try:
+            series, truth, leg = load_clip(spec["name"])
+        except OSError:
+            continue
+        if leg is None:
+            continue
+        side = truth.side
+        heel, toe = (leg[:, LEG_POINTS.index(f"{side}_{p}")] for p in ("heel", "foot_index"))
+        reps = [{k: getattr(r, k) for k in PHASE_KEYS} for r in truth.reps]
+        tr = Truth(side, truth.view, series.t, heel, heel, toe, reps, (truth.set_start, truth.set_end))
+        out.append((spec["name"], spec["view_group"], series, tr))
+    return out
 
 
 # ---------------------------------------------------------------------- real clips
@@ -449,6 +493,12 @@ def main() -> int:
         help="more renders: a folder of NAME.mp4 with NAME_gt.json / NAME_gt.npz",
     )
     parser.add_argument("--labels", type=Path, default=LABELS, help="hand labels of the real clips")
+    parser.add_argument(
+        "--evalset",
+        choices=("report", "tune", "all", "none"),
+        default="report",
+        help="the evaluation set's stored renders to compare on (bench/evalset)",
+    )
     parser.add_argument("--no-real", action="store_true", help="skip the real clips")
     parser.add_argument("--no-time", action="store_true", help="skip the timing")
     parser.add_argument("--repeat", type=int, default=2, help="runs per timed variant; the fastest is shown")
@@ -467,16 +517,30 @@ def main() -> int:
             group = "front/back" if tr.view in ("front", "back") else "side/oblique"
             for name, m in out.items():
                 summary.setdefault((n, group, name), []).append(m)
+    if args.evalset != "none":
+        print(
+            f"\n== the evaluation set's renders ({args.evalset} split, stored landmarks: num_poses=1), "
+            "the working heel vs the truth"
+        )
+        for name, group, series, tr in evalset_clips(args.evalset):
+            lines, out = compare_tracks(series, tr.heel, tr)
+            print(f"  {name} ({tr.view}, {tr.side} foot, {len(tr.reps)} reps)")
+            print("\n".join(lines), flush=True)
+            for track, m in out.items():
+                summary.setdefault((1, f"evalset {group}", track), []).append(m)
     print("\n== summary per view group (median over clips of each clip's figure)")
     for (n, group, name), ms in sorted(summary.items()):
         med = lambda k, ms=ms: float(np.median([m[k] for m in ms]))
         hold = [abs(x) for m in ms for x in m["timing"]["top_hold"]]
         pause = [abs(x) for m in ms for x in m["timing"]["bottom_pause"]]
+        hold_alike = [abs(x) for m in ms for x in m["alike"]["top_hold"]]
+        pause_alike = [abs(x) for m in ms for x in m["alike"]["bottom_pause"]]
         print(
             f"  num_poses={n} {group:12s} {name:9s} amp {med('amp'):.2f} (range {min(m['amp'] for m in ms):.2f}-"
             f"{max(m['amp'] for m in ms):.2f})  slope {med('slope'):.2f}  rms {med('rms_px'):.1f} px "
             f"{med('rms_foot'):.2f} foot  corr {med('corr'):.3f}  |hold err| median {np.median(hold):.2f} s  "
-            f"|pause err| median {np.median(pause):.2f} s  ({len(ms)} clips)"
+            f"|pause err| median {np.median(pause):.2f} s; against the truth read alike: hold "
+            f"{np.median(hold_alike):.2f} s, pause {np.median(pause_alike):.2f} s  ({len(ms)} clips)"
         )
     print(
         "\n== front and back views: the heel's sideways shift against the toe, bottom -> top, % of the shank, minus "

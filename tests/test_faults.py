@@ -236,11 +236,14 @@ def test_each_rep_lists_the_faults_its_view_could_not_show():
     side_only = [fid for fid in RULES if SPECS[fid].views == ("side", "oblique")]
     assert set(side_only) == {"shallow_bottom", "no_top_pause", "torso_help", "knee_drive"}
     assert all(r.not_checked == [] for r in a.reps[:5])
-    assert all(sorted(r.not_checked) == sorted(side_only) for r in a.reps[5:])
+    assert all(sorted(r.not_checked) == sorted(side_only) for r in a.reps[5:9])
+    # the clip's last rep has no next rise: its bottom pause is estimated, so bounce is not judged on it either
+    assert a.reps[9].numbers.bottom_pause_estimated
+    assert sorted(a.reps[9].not_checked) == sorted([*side_only, "bounce"])
     data = analysis_to_dict(a)
     assert [r["not_checked"] for r in data["reps"]] == [r.not_checked for r in a.reps]
     assert {f["id"] for f in data["faults_not_checked"]} == {"arch_collapse", "roll_out", "hips_not_level"}
-    partly = partly_checked(data)
+    partly = partly_checked(data)  # the last rep's bounce is said by its estimated pause's mark, not by its view
     assert partly == {k: ("front", [f for f in RULES if f in side_only]) for k in range(6, 11)}
 
 

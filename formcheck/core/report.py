@@ -35,11 +35,11 @@ def rep_to_dict(rep: RepResult) -> dict[str, Any]:
         "t_end": _r(p.t_end),
     }
     out.update({k: m.get(k) for k in TEMPO_KEYS})
-    out["bottom_pause_estimated"] = bool(p.end_estimated)
+    out["bottom_pause_estimated"] = m["bottom_pause_estimated"]
     out["view"] = rep.view
     out["track"], out["track_refined_frac"] = rep.track
     out["heel_range"] = m.get("heel_range", {})
-    out.update({k: v for k, v in m.items() if k not in TEMPO_KEYS and k != "heel_range"})
+    out.update({k: v for k, v in m.items() if k not in (*TEMPO_KEYS, "heel_range", "bottom_pause_estimated")})
     out["vs_set"] = rep.vs_set.to_dict()
     out["tracking_quality"] = round(rep.quality, 2)
     out["faults"] = list(rep.faults)
@@ -88,11 +88,13 @@ def partly_checked(data: dict[str, Any]) -> dict[int, tuple[str, list[str]]]:
     """Reps judged on fewer faults than the clip as a whole, from report.json's dict:
     {rep index: (its view, the faults checked on other reps but not on this one)}.
 
-    A fault no rep could be judged on is in faults_not_checked already, for the whole clip."""
+    A fault no rep could be judged on is in faults_not_checked already, for the whole clip; bounce on a rep whose
+    bottom pause is estimated (a set's last rep) is said by the pause's own mark ("~")."""
     checked_somewhere = {fid for r in data.get("reps", []) for fid in _judgeable(r)}
     out = {}
     for r in data.get("reps", []):
-        missing = [fid for fid in r.get("not_checked", []) if fid in checked_somewhere]
+        by_pause = {"bounce"} if r.get("bottom_pause_estimated") else set()
+        missing = [fid for fid in r.get("not_checked", []) if fid in checked_somewhere and fid not in by_pause]
         if missing:
             out[r["index"]] = (r.get("view") or "unknown", missing)
     return out

@@ -93,7 +93,7 @@ def print_report(report: dict[str, Any], out_dir: str | None = None, console: Co
     console = console or Console()
     if report["rep_count"]:
         console.print(rep_table(report))
-        console.print("[dim]~ = last rep's bottom pause estimated from the others[/]")
+        console.print("[dim]~ = last rep's bottom pause estimated from the others (bounce is not judged on it)[/]")
     for line in summary_lines(report):
         console.print(line, highlight=False)
     if out_dir:

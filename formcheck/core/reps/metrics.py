@@ -45,6 +45,7 @@ class RepNumbers:
     top_pause_s: float | None
     eccentric_s: float | None  # the lowering
     bottom_pause_s: float | None  # until the next rise (estimated for the last rep of a stance)
+    bottom_pause_estimated: bool  # True for a last rep: no next rise ended its pause, the set's typical one is given
     time_under_tension_s: float | None
     eccentric_concentric_ratio: float | None
     start_level: float | None  # heel signal just before the rise (shank lengths)
@@ -163,6 +164,7 @@ def measure_rep(
         )
     return RepNumbers(
         **tempo(p),
+        bottom_pause_estimated=bool(p.end_estimated),
         start_level=r(start),
         top_level=r(top),
         bottom_level=r(bottom),

@@ -128,6 +128,11 @@ class Part:
         self.warp = _shift(x0, y0) @ _affine(_scale(1.0 / self.zoom))  # template pixels -> frame pixels
         self.cfg = cfg
         self.cc = 1.0
+        # fixed for the part's life, so not recomputed every frame: the template's corners and the search margin
+        th, tw = self.template.shape
+        self._corners = np.array([[0, 0], [tw, 0], [0, th], [tw, th]], float)
+        self._margin = cfg.search * max(th, tw) / self.zoom
+        self._criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, cfg.iterations, cfg.epsilon)
 
     @property
     def position(self) -> np.ndarray:
@@ -137,28 +142,30 @@ class Part:
         """Align the part's picture with this frame, starting from the last warp: (correlation, the new warp),
         None if it cannot be done. The caller decides whether to keep the warp (accept())."""
         th, tw = self.template.shape
-        corners = _apply(self.warp, np.array([[0, 0], [tw, 0], [0, th], [tw, th]], float))
-        margin = self.cfg.search * max(th, tw) / self.zoom
+        corners = _apply(self.warp, self._corners)
         h, w = image.shape[:2]
-        x0, y0 = np.maximum(np.floor(corners.min(axis=0) - margin).astype(int), 0)
-        x1, y1 = np.minimum(np.ceil(corners.max(axis=0) + margin).astype(int), [w, h])
+        x0, y0 = np.maximum(np.floor(corners.min(axis=0) - self._margin).astype(int), 0)
+        x1, y1 = np.minimum(np.ceil(corners.max(axis=0) + self._margin).astype(int), [w, h])
         if (x1 - x0) * self.zoom < tw // 2 or (y1 - y0) * self.zoom < th // 2:
             return None  # the part has left the picture
         search = _zoomed(_gray(image, x0, y0, x1, y1), self.zoom)
-        # template pixels -> search pixels: a rigid motion (both are scaled by the same zoom)
-        start = (_scale(self.zoom) @ _affine(_shift(-x0, -y0) @ _affine(self.warp)))[:2].astype(np.float32)
-        criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, self.cfg.iterations, self.cfg.epsilon)
+        # template pixels -> search pixels: a rigid motion (both are scaled by the same zoom). Written out rather
+        # than as a product of shift and scale matrices (the same numbers: those products only add zeros and
+        # multiply by ones), as it runs four times a frame.
+        start = (self.zoom * (self.warp - [[0.0, 0.0, x0], [0.0, 0.0, y0]])).astype(np.float32)
         try:
-            if _ECC_WITH_MASK is not None:
-                everywhere = np.full(search.shape, 255, np.uint8)
+            if _ECC_WITH_MASK is not None:  # no input mask: every pixel of the search window may be used
                 cc, found = _ECC_WITH_MASK(
-                    self.template, search, self.mask, everywhere, start, cv2.MOTION_EUCLIDEAN, criteria, 1
+                    self.template, search, self.mask, None, start, cv2.MOTION_EUCLIDEAN, self._criteria, 1
                 )
             else:  # pragma: no cover - older OpenCV: the part's predicted place masks the search window
-                cc, found = self._register_without_template_mask(search, start, criteria)
+                cc, found = self._register_without_template_mask(search, start, self._criteria)
         except cv2.error:
             return None  # ECC did not converge (a flat or vanished picture)
-        return float(cc), _shift(x0, y0) @ _affine(_scale(1.0 / self.zoom) @ _affine(found.astype(float)))
+        # search pixels -> frame pixels: undo the zoom, then the window's offset
+        warp = found.astype(float) * (1.0 / self.zoom)
+        warp[:, 2] += (x0, y0)
+        return float(cc), warp
 
     def accept(self, cc: float, warp: np.ndarray) -> None:
         self.cc, self.warp = cc, warp

@@ -229,20 +229,21 @@ def test_stepping_off_the_toes_is_not_a_rep(offset):
     assert len([e for e in events if e.kind == "rep_counted"]) == 5
 
 
-def test_a_fast_lowering_into_a_held_bottom_is_not_warned_as_a_bounce():
-    """The early warning at the next rise reads the bottom pause up to where that rise left the bottom: a quick
-    lowering (twice the set's lowering speed) that then holds the bottom for 0.8 s is a fast lowering, not a
-    bounce, in the warning as in the report."""
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_a_fast_lowering_into_a_held_bottom_is_not_warned_as_a_bounce(seed):
+    """The early warning at the next rise times the rep with that rise as the report does (the pause ends at the
+    rise's fitted start): a quick lowering (twice the set's lowering speed) that then holds the bottom for 0.8 s
+    is a fast lowering, not a bounce, in the warning as in the report, whatever the landmark noise."""
     from formcheck.synth import RepScript, SetScript
 
     clean = dict(rise_s=0.8, top_pause_s=0.5, lower_s=2.0, bottom_pause_s=0.8)
     reps = tuple(RepScript(**{**clean, **({"lower_s": 0.7} if k == 2 else {})}) for k in range(5))
     script = SetScript(reps=reps, side="right", lead_in_s=1.0, lead_out_s=1.0, seed=7, ramp="cosine")
-    series, _ = make_series(script, view="side", corruption=MEDIAPIPE_LIKE, seed=1)
+    series, _ = make_series(script, view="side", corruption=MEDIAPIPE_LIKE, seed=seed)
     batch = analyze_series(series)
     fast = batch.reps[2]
     assert fast.vs_set.lowering_speed_vs_set > 1.3 and fast.numbers.bottom_pause_s > 0.5
     assert "bounce" not in {f["id"] for f in fast.faults}
-    _, events = run(series)
+    tracker, events = run(series)
     assert _warned(events, "bounce") == []
-    assert any(fast.times.t_bottom <= t <= fast.times.t_end + 0.6 for t in _warned(events, "fast_lowering"))
+    assert {f["id"] for f in tracker.reps[2].faults} == {f["id"] for f in fast.faults} == {"fast_lowering"}

@@ -88,8 +88,9 @@ def partly_checked(data: dict[str, Any]) -> dict[int, tuple[str, list[str]]]:
     """Reps judged on fewer faults than the clip as a whole, from report.json's dict:
     {rep index: (its view, the faults checked on other reps but not on this one)}.
 
-    A fault no rep could be judged on is in faults_not_checked already, for the whole clip; bounce on a rep whose
-    bottom pause is estimated (a set's last rep) is said by the pause's own mark ("~")."""
+    A fault no view of the clip can show is in faults_not_checked already, for the whole clip; bounce on a rep
+    whose bottom pause is estimated (a set's last rep) is said by the pause's own mark ("~"), also when that
+    leaves bounce judged on no rep (sets of one rep)."""
     checked_somewhere = {fid for r in data.get("reps", []) for fid in _judgeable(r)}
     out = {}
     for r in data.get("reps", []):

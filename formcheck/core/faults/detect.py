@@ -109,6 +109,10 @@ def unjudged(r: MeasuredRep, vs: VsSet, cfg: FaultConfig, free_leg: bool) -> lis
 
 
 def _number(measure: str, r: MeasuredRep, vs: VsSet) -> float:
+    """The rep's reported number (NaN when missing, and for a bottom pause that is only the set's typical one:
+    it must not narrow the scatter a confidence is measured against)."""
+    if measure == "bottom_pause_s" and r.numbers.bottom_pause_estimated:
+        return math.nan
     value = getattr(r.numbers, measure) if hasattr(r.numbers, measure) else getattr(vs, measure)
     return math.nan if value is None else float(value)
 

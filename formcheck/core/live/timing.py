@@ -31,7 +31,9 @@ class SetTiming:
         if win is None or last.cycle.bottom0 < win.base or bottom_i <= last.cycle.top:
             return
         cycle = self._local(replace(last.cycle, bottom1=bottom_i), win.base)
-        self._warn(win, [cycle], t, BOTTOM_FAULTS, events, rose_from=cycle.bottom1)
+        rising = len(win.sig.t) - 1  # the next rise so far: from the bottom to now
+        next_rise = Cycle(cycle.bottom1, rising, rising) if rising > cycle.bottom1 else None
+        self._warn(win, [cycle], t, BOTTOM_FAULTS, events, next_rise=next_rise)
 
     def _warn(
         self,
@@ -40,16 +42,17 @@ class SetTiming:
         t: float,
         only: tuple[str, ...],
         events: list[LiveEvent],
-        rose_from: int | None = None,
+        next_rise: Cycle | None = None,
     ) -> None:
         """Judge the rep of `cycles[-1]` so far with the batch detector (only the faults in `only`) on the stance
-        so far, against the reps already timed in it; fire what it finds. rose_from: the sample the next rise
-        left the bottom from, which ends the rep's bottom pause (without it the pause is not known yet)."""
+        so far, against the reps already timed in it; fire what it finds. next_rise: the rise under way after it;
+        timed with it by the batch rules, the rep ends where that rise's fitted start is, as in the report
+        (without it the rep's bottom pause is not known yet)."""
         done = [r for r in self.reps if r.times is not None and r.cycle.bottom0 >= win.base and r.view]
-        now = time_cycles(win.sig, cycles, self.config.analysis.reps)[-1:]
-        if now and rose_from is not None:
-            p = now[0]
-            now = [replace(p, t_end=max(p.t_bottom, float(win.sig.t[rose_from])), end_estimated=False)]
+        if next_rise is None:
+            now = time_cycles(win.sig, cycles, self.config.analysis.reps)[-1:]
+        else:
+            now = time_cycles(win.sig, [*cycles, next_rise], self.config.analysis.reps)[-2:-1]
         report = self._detect(win, [r.times for r in done] + now, [r.view for r in done] + [self.view], only)
         for fault in report.faults[-1] if now else []:
             events.append(LiveEvent("fault", t, text=fault["id"], fault=fault))

@@ -109,11 +109,9 @@ def unjudged(r: MeasuredRep, vs: VsSet, cfg: FaultConfig, free_leg: bool) -> lis
 
 
 def _number(measure: str, r: MeasuredRep, vs: VsSet) -> float:
-    """The rep's reported number (NaN when missing, and for a bottom pause that is only the set's typical one:
-    it must not narrow the scatter a confidence is measured against)."""
-    if measure == "bottom_pause_s" and r.numbers.bottom_pause_estimated:
-        return math.nan
-    value = getattr(r.numbers, measure) if hasattr(r.numbers, measure) else getattr(vs, measure)
+    """The rep's number as measured (NaN where it was not: an estimated bottom pause must not narrow the scatter a
+    confidence is measured against)."""
+    value = r.numbers.reading(measure) if hasattr(r.numbers, measure) else getattr(vs, measure)
     return math.nan if value is None else float(value)
 
 

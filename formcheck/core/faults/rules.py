@@ -41,9 +41,8 @@ class Condition:
 def rule_bounce(n: RepNumbers, vs: VsSet, cfg: FaultConfig) -> list[Condition]:
     """The heel drops into the bottom faster than the set's lowerings and turns straight back up. A last rep's
     bottom pause is the set's typical one, not a reading (no next rise ended it): bounce is not judged on it."""
-    pause = None if n.bottom_pause_estimated else n.bottom_pause_s
     return [
-        Condition("bottom_pause_s", pause, cfg.bounce_max_hold_s, above=False),
+        Condition("bottom_pause_s", n.reading("bottom_pause_s"), cfg.bounce_max_hold_s, above=False),
         Condition("lowering_speed_vs_set", vs.lowering_speed_vs_set, cfg.bounce_min_speed_ratio, above=True),
     ]
 

@@ -67,6 +67,13 @@ class RepNumbers:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def reading(self, measure: str) -> float | None:
+        """The number `measure` as measured: None where it was not (missing, or a bottom pause that is only the
+        set's typical one, a last rep's: no next rise ended it)."""
+        if measure == "bottom_pause_s" and self.bottom_pause_estimated:
+            return None
+        return getattr(self, measure)
+
 
 @dataclass(frozen=True)
 class SegmentedRep:

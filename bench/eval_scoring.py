@@ -71,6 +71,7 @@ class Scored:
     true_count: int | None = None  # None: len(truth)
     counts_only: bool = False  # only the rep count is known (no per-rep truth)
     extra: dict[str, float] = field(default_factory=dict)  # e.g. landmark errors of a render
+    motion: str = ""  # the true rises' and lowerings' shape ("min_jerk", "cosine"), "" when not known
 
     @property
     def n_true(self) -> int:
@@ -133,6 +134,7 @@ class Tally:
     phase_err: dict = field(default_factory=lambda: defaultdict(list))  # phase -> |error| list
     start_err: list = field(default_factory=list)
     view_err: dict = field(default_factory=lambda: defaultdict(list))  # (phase or "start", view) -> list
+    motion_err: dict = field(default_factory=lambda: defaultdict(list))  # (phase or "start", motion) -> list
     counts: list = field(default_factory=list)  # (name, view, found, true, naive, error)
 
 
@@ -155,7 +157,7 @@ def score(clip: Scored, t: Tally) -> None:
         flags = {f["id"] for f in rep["faults"]} if rep else set()
         _score_faults(clip, tr, rep, flags, t)
         if rep is not None:
-            _score_tempo(tr, rep, t, clip.view)
+            _score_tempo(tr, rep, t, clip.view, clip.motion)
     partial = clip.n_true > len(clip.truth)  # not every true rep is listed: an unmatched rep may be one
     for k, rep in enumerate(clip.reps):
         if k not in used:
@@ -183,14 +185,18 @@ def _score_faults(clip: Scored, tr: TrueRep, rep: dict | None, flags: set[str], 
             t.clean_fault[(fid, clip.view)] += 1
 
 
-def _score_tempo(tr: TrueRep, rep: dict[str, Any], t: Tally, view: str) -> None:
+def _score_tempo(tr: TrueRep, rep: dict[str, Any], t: Tally, view: str, motion: str = "") -> None:
     for k in PHASES:
         want, got = tr.phases.get(k), rep.get(k)
         if want is not None and got is not None:
             t.phase_err[k].append(abs(got - want))
             t.view_err[(k, view)].append(abs(got - want))
+            if motion:
+                t.motion_err[(k, motion)].append(abs(got - want))
     t.start_err.append(abs(rep["t_start"] - tr.t_start))
     t.view_err[("start", view)].append(abs(rep["t_start"] - tr.t_start))
+    if motion:
+        t.motion_err[("start", motion)].append(abs(rep["t_start"] - tr.t_start))
 
 
 def ratio(a: float, b: float) -> float | None:

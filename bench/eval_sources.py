@@ -95,6 +95,7 @@ def rendered(split: str, config, store: Path = STORE) -> list[Scored]:
                 error,
                 naive_count(series),
                 extra=leg_errors(series, true_leg, truth.side),
+                motion=spec.script.get("ramp", "min_jerk"),  # script_to_dict leaves out the default
             )
         )
     return out
@@ -128,14 +129,19 @@ def seen_script(script: SetScript) -> SetScript:
     return replace(script, reps=tuple(reps))
 
 
-def synth_one(seed: int, group: str, fault: str) -> tuple[Any, Any, str]:
-    """One landmark-level series: every grade of `fault` among clean reps, filmed from `group`."""
+def synth_script(seed: int, group: str, fault: str) -> tuple[np.random.Generator, SetScript]:
+    """The set script of one landmark-level series, and its random generator for the rest (camera, body)."""
     rng = np.random.default_rng([seed, VIEW_GROUPS.index(group), FAULT_IDS.index(fault)])
     name = f"synth_{group}_{fault}_{seed}"
     script = draw_set(rng, [(fault, g) for g in grades_of(fault)], name, seed, 30.0)
     # the rise and lowering shape: the renders' min-jerk (very gradual starts and ends) or the raised cosine that
     # hand-labelled real reps fit best, half and half: the phase edges are only as sharp as people make them
-    script = replace(script, ramp=("min_jerk", "cosine")[int(rng.integers(2))])
+    return rng, replace(script, ramp=("min_jerk", "cosine")[int(rng.integers(2))])
+
+
+def synth_one(seed: int, group: str, fault: str) -> tuple[Any, Any, str]:
+    """One landmark-level series: every grade of `fault` among clean reps, filmed from `group`."""
+    rng, script = synth_script(seed, group, fault)
     cam = draw_camera(rng, group)
     scale = float(rng.uniform(0.9, 1.12))
     body = scaled_body(scale, float(rng.uniform(0.9, 1.15)))
@@ -154,7 +160,7 @@ def synth_one(seed: int, group: str, fault: str) -> tuple[Any, Any, str]:
         span_m=max(cam["span_m"], tall + 0.35),
         target_height_m=tall / 2,
     )
-    return series, compute_truth(script, body=body), name
+    return series, compute_truth(script, body=body), script.name
 
 
 def synth(split: str, n_seeds: int, config) -> list[Scored]:
@@ -167,9 +173,9 @@ def synth(split: str, n_seeds: int, config) -> list[Scored]:
             for fault in FAULT_IDS:
                 series, truth, name = synth_one(seed, group, fault)
                 report, error = run_analysis(series, config)
-                out.append(
-                    Scored("synth", name, split_of(seed), group, truth_reps(truth), report, error, naive_count(series))
-                )
+                reps, naive = truth_reps(truth), naive_count(series)
+                motion = synth_script(seed, group, fault)[1].ramp
+                out.append(Scored("synth", name, split_of(seed), group, reps, report, error, naive, motion=motion))
     return out
 
 

@@ -139,6 +139,15 @@ def print_tempo(t: Tally) -> None:
                 e = phase_summary(t.view_err.get((k, v), []))
                 cells.append(f"{e[0]:.2f} ({e[2]:.0%})" if e else "-")
             print(f"    {v:14s}" + "".join(f"{c:>14s}" for c in cells))
+    motions = sorted({m for _, m in t.motion_err})
+    if motions:
+        print("  per motion shape of the true rises and lowerings (min-jerk: very gradual starts and ends):")
+        for m in motions:
+            cells = []
+            for k in PHASES + ("start",):
+                e = phase_summary(t.motion_err.get((k, m), []))
+                cells.append(f"{e[0]:.2f} ({e[2]:.0%})" if e else "-")
+            print(f"    {m:14s}" + "".join(f"{c:>14s}" for c in cells))
 
 
 def print_limits(t: Tally) -> None:
@@ -216,6 +225,7 @@ def tally_json(t: Tally) -> dict:
     }
     out["phase"] = {k: phase_summary(v) for k, v in t.phase_err.items()}
     out["rep_start"] = phase_summary(t.start_err)
+    out["phase_by_motion"] = {key(k): phase_summary(v) for k, v in t.motion_err.items()}
     out["counts"] = t.counts
     return out
 

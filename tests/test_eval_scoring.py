@@ -99,6 +99,17 @@ def test_tempo_errors_and_summary():
     med, mx, over, n = phase_summary(t.phase_err["eccentric_s"])
     assert (med, mx, over, n) == (pytest.approx(0.45), pytest.approx(0.7), 0.5, 2)
     assert t.start_err == [pytest.approx(0.1), 0.0]
+    assert not t.motion_err  # the motion shape is not known: no per-shape figures
+
+
+def test_tempo_errors_per_motion_shape():
+    t = Tally()
+    score(Scored("synth", "a", "tune", "side", [true_rep(0.0)], report(det(0.0, top=0.8)), motion="min_jerk"), t)
+    score(Scored("synth", "b", "tune", "side", [true_rep(0.0)], report(det(0.2, top=0.6)), motion="cosine"), t)
+    assert t.motion_err[("top_pause_s", "min_jerk")] == [pytest.approx(0.3)]
+    assert t.motion_err[("top_pause_s", "cosine")] == [pytest.approx(0.1)]
+    assert t.motion_err[("start", "cosine")] == [pytest.approx(0.2)]
+    assert sorted(t.phase_err["top_pause_s"]) == [pytest.approx(0.1), pytest.approx(0.3)]
 
 
 def test_dont_care_flags_count_neither_way():

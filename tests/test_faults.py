@@ -185,6 +185,21 @@ def test_not_checked_names_the_view_that_would_show_it():
     assert "MediaPipe" in side["arch_collapse"] and "MediaPipe" in front["roll_out"]
 
 
+def test_a_set_of_one_rep_lists_bounce_as_judged_on_no_rep():
+    """Bounce reads a bottom pause that a next rise ends; a set's last rep has none (it is estimated), so with one
+    rep bounce is judged on no rep: the clip says so, and a set of five does not."""
+    one = dataclasses.replace(five_reps(), reps=five_reps().reps[:1], lead_out_s=2.0)
+    a = analyze(one, "side")
+    assert len(a.reps) == 1 and a.reps[0].numbers.bottom_pause_estimated
+    listed = {d["id"]: d["reason"] for d in a.faults_not_checked}
+    assert "judged on no rep" in listed["bounce"] and "bottom pause is estimated" in listed["bounce"]
+    against_set = {"shallow_bottom", "short_top"}  # read against the other reps of the view: there are none
+    assert set(listed) == {"bounce", "hips_not_level", "arch_collapse", "roll_out"} | against_set
+    assert all("other reps of its view" in listed[f] and "two reps" in listed[f] for f in against_set)
+    five = {d["id"] for d in analyze(five_reps(), "side").faults_not_checked}
+    assert "bounce" not in five
+
+
 def test_no_fault_is_reported_for_a_rep_whose_view_cannot_show_it():
     a = analyze(preset("faults_side"), "front")
     sagittal = {"shallow_bottom", "torso_help", "knee_drive"}

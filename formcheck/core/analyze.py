@@ -17,7 +17,7 @@ from formcheck.core.context.side import SideEvidence, better_seen, detect_side
 from formcheck.core.context.stance import foot_still, stance_segments
 from formcheck.core.context.view import ViewSegment, view_at, view_segments
 from formcheck.core.faults.catalogue import not_checked
-from formcheck.core.faults.detect import FaultReport, detect_faults
+from formcheck.core.faults.detect import FaultReport, detect_faults, judged_on_no_rep
 from formcheck.core.faults.reference import VsSet
 from formcheck.core.faults.rules import RULES
 from formcheck.core.faults.verdict import summarize
@@ -104,6 +104,7 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
         )
         for k, j in enumerate(measured)
     ]
+    unviewed = not_checked({v.view for v in views}, set(RULES))
     rise = np.array([np.nan if vs.rise_vs_best is None else vs.rise_vs_best for vs in verdict.vs_set], dtype=float)
     return Analysis(
         side=side,
@@ -113,7 +114,7 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
         stances=[(float(tracks.t[a]), float(tracks.t[b - 1])) for a, b in stances],
         reps=reps,
         warnings=warnings + verdict.warnings,
-        faults_not_checked=not_checked({v.view for v in views}, set(RULES)),
+        faults_not_checked=unviewed + judged_on_no_rep(measured, verdict, cfg.faults, {f["id"] for f in unviewed}),
         t=tracks.t,
         h=h,
         tracks=tracks,

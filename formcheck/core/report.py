@@ -89,8 +89,8 @@ def partly_checked(data: dict[str, Any]) -> dict[int, tuple[str, list[str]]]:
     {rep index: (its view, the faults checked on other reps but not on this one)}.
 
     A fault no view of the clip can show is in faults_not_checked already, for the whole clip; bounce on a rep
-    whose bottom pause is estimated (a set's last rep) is said by the pause's own mark ("~"), also when that
-    leaves bounce judged on no rep (sets of one rep)."""
+    whose bottom pause is estimated (a set's last rep) is said by the pause's own mark ("~"); a fault judged on no
+    rep at all (bounce in sets of one rep) is in faults_not_checked too."""
     checked_somewhere = {fid for r in data.get("reps", []) for fid in _judgeable(r)}
     out = {}
     for r in data.get("reps", []):

@@ -28,6 +28,8 @@ from formcheck.core.reps.timing import PhaseTimes
 UNCERTAIN_BELOW = 0.6  # a fault judged less confidently than this is reported as uncertain, not as a fault
 FLOORS = {"_s": 0.05, "_deg": 1.5}  # the least scatter assumed for a number, by its unit (default: 0.03)
 DEFAULT_FLOOR = 0.03  # fractions, ratios, shank and leg lengths
+VS_FIELDS = set(VsSet.__dataclass_fields__)  # the numbers of a rep against its view's other reps
+TWO_REPS = "; film at least two reps a set"
 TWO_LEG_WARNING = (
     "the free foot stays as low as the working foot all set (a two-leg raise?): the free-leg check was skipped"
 )
@@ -106,6 +108,28 @@ def unjudged(r: MeasuredRep, vs: VsSet, cfg: FaultConfig, free_leg: bool) -> lis
         or (fid == "free_leg_assist" and not free_leg)
         or any(c.value is None for c in conditions(fid, r, vs, cfg))
     ]
+
+
+def judged_on_no_rep(reps: list[MeasuredRep], report: FaultReport, cfg: FaultConfig, listed: set[str]) -> list[dict]:
+    """The faults with a rule that no rep of the clip was judged on, though a view of the clip shows them (those
+    its views cannot show are listed already: `listed`), with the reason, for the clip's faults_not_checked."""
+    out = []
+    for fid in RULES:
+        if not reps or fid in listed or not all(fid in nc for nc in report.not_checked):
+            continue
+        compared = any(
+            c.measure in VS_FIELDS and c.value is None
+            for r, vs in zip(reps, report.vs_set, strict=True)
+            for c in conditions(fid, r, vs, cfg)
+        )
+        if fid == "bounce" and all(r.numbers.bottom_pause_estimated for r in reps):
+            why = "every rep is a set's last, whose bottom pause is estimated (no next rise ended it)" + TWO_REPS
+        elif compared:
+            why = "it compares a rep with the other reps of its view, and no rep had another" + TWO_REPS
+        else:
+            why = "a number it reads was not measured on any rep"
+        out.append({"id": fid, "reason": f"judged on no rep: {why}"})
+    return out
 
 
 def _number(measure: str, r: MeasuredRep, vs: VsSet) -> float:

@@ -70,7 +70,7 @@ FAULTS: tuple[FaultSpec, ...] = (
         "the arch collapses and the ankle rolls inward",
         ("front", "back"),
         "Press through the big toe and keep the ankle stacked over the toes.",
-        unchecked="not checked: MediaPipe shows the ankle rolling inward at only about 20 % of its real "
+        unchecked="MediaPipe shows the ankle rolling inward at only about 20 % of its real "
         "size, inside the 1.3 cm that clean reps already move, so a reading would be a guess",
     ),
     FaultSpec(
@@ -78,7 +78,7 @@ FAULTS: tuple[FaultSpec, ...] = (
         "rolling onto the outside of the foot at the top",
         ("front", "back"),
         "Keep the weight over the big toe and second toe; don't roll to the outside.",
-        unchecked="not checked: rolling to the outside moves MediaPipe's foot points by only 7-8 % of the "
+        unchecked="rolling to the outside moves MediaPipe's foot points by only 7-8 % of the "
         "real shift, inside the movement of clean reps, so it cannot be seen",
     ),
     FaultSpec(
@@ -92,7 +92,7 @@ FAULTS: tuple[FaultSpec, ...] = (
         "the hips are not kept level",
         ("front", "back"),
         "Keep both hips level: don't let the free-side hip drop as you rise.",
-        unchecked="not checked: MediaPipe shows a pelvic drop at a third to a half of its size; at the "
+        unchecked="MediaPipe shows a pelvic drop at a third to a half of its size; at the "
         "sizes people make it (8-12 degrees) the free-side hip's drop was found on 2 of 24 rendered reps "
         "while flagging 2.8 % of the reps without it (see docs/evaluation.md), so a reading would be a guess",
     ),

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from formcheck.core.config import FaultConfig, ScaleConfig
-from formcheck.core.faults.detect import detect_faults, normal_cdf, spread
+from formcheck.core.faults.detect import detect_faults, judged_on_no_rep, normal_cdf, spread
 from formcheck.core.faults.reference import best_of, set_reference, versus_others
 from formcheck.core.reps.metrics import MeasuredRep, RepSignals, measure_rep
 from formcheck.core.reps.timing import PhaseTimes
@@ -121,6 +121,21 @@ def test_confidence_grows_with_the_margin_over_the_sets_scatter_and_falls_with_t
     assert all(f["id"] != "no_top_pause" for f in report.faults[-1])  # under 0.6: only "uncertain"
     assert any(f["id"] == "no_top_pause" for f in report.uncertain[-1])
     assert cfg.min_top_hold_s < 0.45
+
+
+def test_a_two_leg_raise_lists_the_free_leg_check_as_judged_on_no_rep():
+    t, h, p = rep_signal()
+    sig = RepSignals(body(t), h, h, gradient(t, h))
+    reps = [MeasuredRep(p, "side", measure_rep(sig, p, "side", math.nan, 1.0, ScaleConfig()), 1.0)] * 5
+    cfg = FaultConfig()
+    planted = detect_faults(reps, math.nan, cfg)  # the free foot never hangs above the working one
+    listed = {d["id"]: d["reason"] for d in judged_on_no_rep(reps, planted, cfg, set())}
+    assert "two-leg raise" in listed["free_leg_assist"]
+    hanging = detect_faults(reps, 1.0, cfg)
+    assert "free_leg_assist" not in {d["id"] for d in judged_on_no_rep(reps, hanging, cfg, set())}
+    assert judged_on_no_rep(reps, planted, cfg, {"free_leg_assist"}) == [
+        d for d in judged_on_no_rep(reps, planted, cfg, set()) if d["id"] != "free_leg_assist"
+    ]  # listed already (its view): not twice
 
 
 def test_scatter_has_a_floor_per_kind_of_number():

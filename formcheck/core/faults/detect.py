@@ -124,6 +124,8 @@ def judged_on_no_rep(reps: list[MeasuredRep], report: FaultReport, cfg: FaultCon
         )
         if fid == "bounce" and all(r.numbers.bottom_pause_estimated for r in reps):
             why = "every rep is a set's last, whose bottom pause is estimated (no next rise ended it)" + TWO_REPS
+        elif fid == "free_leg_assist" and TWO_LEG_WARNING in report.warnings:
+            why = "the free foot stays as low as the working foot all set (a two-leg raise?)"
         elif compared:
             why = "it compares a rep with the other reps of its view, and no rep had another" + TWO_REPS
         else:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from formcheck.core.reps.machine import Cycle, RepState, Sample, fold_reps, step
-from formcheck.core.reps.stance import confirm_raise, drop_overshoots
+from formcheck.core.reps.stance import confirm_raise
 from formcheck.core.reps.timing import phase_times
 from formcheck.core.signal.filters import gradient
 
@@ -108,39 +108,6 @@ def test_confirm_raise_rejects_a_step_up_and_moves_the_bottom():
     tilt2[: int(0.5 * 30)] = 0.2
     fixed = confirm_raise(stepped, tilt2, Cycle(0, int(np.argmax(h)), len(h) - 1), 0.3)
     assert fixed is not None and t[fixed.bottom0] >= 0.5  # not on the floor before the step-up
-
-
-def cycles_of(t, h):
-    cycles, _ = fold_reps(t, h, 0.35 * float(np.ptp(h)))
-    return cycles
-
-
-def test_a_cycle_far_above_the_sets_tops_is_dropped():
-    """Stepping onto the step lifts the body: a cycle topping out above the reps' tops is not a calf raise."""
-    t, h, _ = raised_cosine_set(4, lead=2.0)
-    step_up = np.exp(-(((t - 1.0) / 0.25) ** 2))  # a 1.0 bump on the stance's first moments
-    for over, kept in ((0.3, 5), (0.5, 4), (1.5, 4)):  # 0.4 of the typical rise above the tops: the limit
-        hh = h + np.where(t < 2.0, (1.0 + over) * step_up, 0.0)
-        cycles = cycles_of(t, hh)
-        assert len(cycles) == 5
-        out = drop_overshoots(cycles, hh, 0.4)
-        assert len(out) == kept
-        assert all(t[c.top] > 2.0 for c in out) or kept == 5
-
-
-def test_partial_reps_and_short_sets_are_not_overshoots():
-    t, h, _ = raised_cosine_set(5)
-    partial = h.copy()
-    period = 0.8 + 0.5 + 1.6 + 0.6
-    for k in (1, 2):  # two of five reps at half height: the full ones stand well above the median top
-        inside = (t >= 1.0 + k * period) & (t < 1.0 + (k + 1) * period)
-        partial[inside] *= 0.5
-    cycles = cycles_of(t, partial)
-    assert len(drop_overshoots(cycles, partial, 0.4)) == 5
-    tall = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 9.0, 0.0])  # the third cycle tops out far above the other two
-    three = [Cycle(0, 1, 2), Cycle(2, 3, 4), Cycle(4, 5, 6)]
-    assert drop_overshoots(three, tall, 0.4) == three[:2]
-    assert drop_overshoots(three[1:], tall, 0.4) == three[1:]  # two cycles: too few to tell which is typical
 
 
 @settings(max_examples=40, deadline=None)

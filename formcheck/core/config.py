@@ -50,7 +50,6 @@ class RepConfig:
     )
     min_rise_above_flat: float = 0.25  # a rep's top must clear the flat-foot level by this fraction of the typical rise
     flat_still_s: float = 0.8  # a still stand this long at the set's start/end gives the flat-foot level
-    max_top_over: float = 0.4  # a cycle topping out this far (x the typical rise) above the typical top is no calf raise
     min_rep_s: float = 0.3  # from the rise being confirmed to the fall being confirmed: quicker is a glitch
     phase_velocity_frac: float = 0.05  # a phase starts/ends where the heel's speed crosses this fraction of its peak
     timing_lowpass_hz: float = 2.0  # extra smoothing of the heel speed used to place phase boundaries

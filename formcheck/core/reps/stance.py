@@ -20,7 +20,6 @@ from formcheck.core.signal.filters import finite_runs, gradient, lowpass, nanmed
 
 FLAT_STILL_SPEED = 0.1  # a still stand: the heel moves slower than this fraction of the reps' peak speed
 FLAT_BELOW = 0.6  # a level under this fraction of the way from the typical bottom to the typical top is flat
-OVERSHOOT_MIN_CYCLES = 3  # drop_overshoots judges a stance's cycles only when it has at least this many
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,30 +143,12 @@ def drop_flat_returns(cycles: list[Cycle], h: np.ndarray, flat: float | None, mi
     return [c for c, ht in zip(cycles, tops) if ht >= floor]
 
 
-def drop_overshoots(cycles: list[Cycle], h: np.ndarray, max_over: float) -> list[Cycle]:
-    """Drop cycles whose top is more than max_over of the typical rise above the typical top.
-
-    The heel cannot rise much beyond its own highest point, so a cycle far above the set's tops is the body
-    moving (stepping onto the step, a hop, a landmark glitch), not a calf raise. The typical top is the upper
-    quartile of the tops, so a set with several partial reps keeps its full ones; with fewer than three cycles
-    there is no typical top to judge by and nothing is dropped."""
-    if len(cycles) < OVERSHOOT_MIN_CYCLES:
-        return cycles
-    tops = np.array([h[c.top] for c in cycles])
-    top = float(np.percentile(tops, 75))
-    rise = top - float(np.median([h[c.bottom0] for c in cycles]))
-    if not rise > 0:
-        return cycles
-    return [c for c, ht in zip(cycles, tops, strict=True) if not ht > top + max_over * rise]
-
-
 def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bool = True) -> list[Cycle]:
     """Stance-local cycles that are calf raises (the foot tilts, by at least min_tilt_frac of what the stance's
-    cycles typically show per rise; the top is not far above the set's typical top; it clears the flat-foot
-    level), with their bottoms moved to where the heel was lowest. ended: the stance is over (see flat_level)."""
+    cycles typically show per rise; the top clears the flat-foot level), with their bottoms moved to where the
+    heel was lowest. ended: the stance is over (see flat_level)."""
     min_tilt = cfg.min_tilt_frac * tilt_per_rise(sig.h, sig.tilt, cycles)
     confirmed = [c for c in (confirm_raise(sig.h, sig.tilt, c, min_tilt) for c in cycles) if c is not None]
-    confirmed = drop_overshoots(confirmed, sig.h, cfg.max_top_over)
     return drop_flat_returns(confirmed, sig.h, flat_level(sig, confirmed, cfg, ended), cfg.min_rise_above_flat)
 
 

@@ -142,6 +142,7 @@ def print_tempo(t: Tally) -> None:
     motions = sorted({m for _, m in t.motion_err})
     if motions:
         print("  per motion shape of the true rises and lowerings (min-jerk: very gradual starts and ends):")
+        print(f"    {'':14s}" + "".join(f"{PHASE_NAMES.get(k, 'rep start'):>14s}" for k in PHASES + ("start",)))
         for m in motions:
             cells = []
             for k in PHASES + ("start",):

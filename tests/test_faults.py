@@ -195,7 +195,7 @@ def test_a_set_of_one_rep_lists_bounce_as_judged_on_no_rep():
     assert "judged on no rep" in listed["bounce"] and "bottom pause is estimated" in listed["bounce"]
     against_set = {"shallow_bottom", "short_top"}  # read against the other reps of the view: there are none
     assert set(listed) == {"bounce", "hips_not_level", "arch_collapse", "roll_out"} | against_set
-    assert all("other reps of its view" in listed[f] and "two reps" in listed[f] for f in against_set)
+    assert all("from the same view" in listed[f] and "two reps a view" in listed[f] for f in against_set)
     five = {d["id"] for d in analyze(five_reps(), "side").faults_not_checked}
     assert "bounce" not in five
 

@@ -29,7 +29,6 @@ UNCERTAIN_BELOW = 0.6  # a fault judged less confidently than this is reported a
 FLOORS = {"_s": 0.05, "_deg": 1.5}  # the least scatter assumed for a number, by its unit (default: 0.03)
 DEFAULT_FLOOR = 0.03  # fractions, ratios, shank and leg lengths
 VS_FIELDS = set(VsSet.__dataclass_fields__)  # the numbers of a rep against its view's other reps
-TWO_REPS = "; film at least two reps a set"
 TWO_LEG_WARNING = (
     "the free foot stays as low as the working foot all set (a two-leg raise?): the free-leg check was skipped"
 )
@@ -123,11 +122,14 @@ def judged_on_no_rep(reps: list[MeasuredRep], report: FaultReport, cfg: FaultCon
             for c in conditions(fid, r, vs, cfg)
         )
         if fid == "bounce" and all(r.numbers.bottom_pause_estimated for r in reps):
-            why = "every rep is a set's last, whose bottom pause is estimated (no next rise ended it)" + TWO_REPS
+            why = "every rep is a set's last, whose bottom pause is estimated (no next rise ended it)"
+            why += "; film two reps a set"
         elif fid == "free_leg_assist" and TWO_LEG_WARNING in report.warnings:
-            why = "the free foot stays as low as the working foot all set (a two-leg raise?)"
+            why = "the free foot never hung above the working foot (see the warning)"
         elif compared:
-            why = "it compares a rep with the other reps of its view, and no rep had another" + TWO_REPS
+            why = (
+                "it compares a rep with the others filmed from the same view, and no view had two; film two reps a view"
+            )
         else:
             why = "a number it reads was not measured on any rep"
         out.append({"id": fid, "reason": f"judged on no rep: {why}"})

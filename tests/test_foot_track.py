@@ -13,7 +13,10 @@ import numpy as np
 import pytest
 
 from formcheck.core.landmarks import INDEX, N_LANDMARKS, REFINED_POINTS
+from formcheck.io.extract import ExtractConfig, extract_landmarks
 from formcheck.io.foot_track import FootTrackConfig, FootTracker, part_polygons
+from formcheck.io.pose import PoseFrame
+from formcheck.io.video import Frame, VideoInfo
 
 W, H = 480, 360
 BALL = np.array([300.0, 250.0])  # the foot turns about its ball
@@ -158,3 +161,40 @@ def test_no_anchor_without_a_still_well_seen_foot(bad):
             vis[INDEX["right_heel"]] = 0.2
         out = tracker.update(frame(m), k / FPS, xy, vis)
         assert np.isnan(out).all()
+
+
+class _Model:
+    """A pose model that returns the synthetic foot's MediaPipe points of each frame (and can be Ctrl-C'd)."""
+
+    def __init__(self, poses: list[tuple[np.ndarray, np.ndarray]], stop_at: int | None = None) -> None:
+        self.poses, self.stop_at = poses, stop_at
+
+    def detect(self, image, t: float) -> PoseFrame:
+        k = int(round(t * FPS))
+        if k == self.stop_at:
+            raise KeyboardInterrupt
+        xy, vis = self.poses[k]
+        return PoseFrame(xy, np.zeros(N_LANDMARKS), vis, vis, np.zeros((N_LANDMARKS, 3)))
+
+
+def test_extraction_tracks_the_feet_a_frame_behind_the_model_with_the_same_points():
+    """extract_landmarks runs the foot track in a worker thread behind the pose model: the refined points are
+    the ones a tracker fed frame by frame gives, also when Ctrl-C stops the extraction (nothing lost)."""
+    n = 90
+    angle, shift = path(n)
+    rng = np.random.default_rng(3)
+    matrices = [pose_at(angle[k], shift[k]) for k in range(n)]
+    poses = [mediapipe_xy(m, rng, 0.5) for m in matrices]
+    frames = [Frame(k, k / FPS, frame(m)) for k, m in enumerate(matrices)]
+    tracker = FootTracker()
+    expected = np.array([tracker.update(f.image, f.t, *poses[k]) for k, f in enumerate(frames)])
+    heel = REFINED_POINTS.index("right_heel")
+    assert np.isfinite(expected[:, heel]).all(axis=1).sum() > n / 2  # the track is really there to compare
+    info = VideoInfo(None, "file", FPS, n, W, H, 0, n / FPS, "synthetic")
+    config = ExtractConfig(max_fps=None)
+    whole = extract_landmarks(frames, info, _Model(poses), config=config)
+    np.testing.assert_array_equal(whole.series.refined, expected)
+    assert not whole.interrupted and list(whole.series.frame) == list(range(n))
+    stopped = extract_landmarks(frames, info, _Model(poses, stop_at=70), config=config)
+    assert stopped.interrupted and len(stopped.series) == 70
+    np.testing.assert_array_equal(stopped.series.refined, expected[:70])

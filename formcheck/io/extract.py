@@ -1,12 +1,16 @@
 """Video -> landmarks: run the pose model over the frames of a source.
 
 Frames are decoded, scaled down to what the model needs and colour-converted in a
-background thread (formcheck.io.prefetch) while the model runs on the previous ones.
+background thread (formcheck.io.prefetch) while the model runs on the previous ones. The
+foot track (formcheck.io.foot_track) follows the model by a frame or two in a worker thread of
+its own, so on a machine with a core to spare it costs little of the wall-clock time.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,6 +24,7 @@ from formcheck.io.prefetch import prefetch
 from formcheck.io.video import Frame, VideoInfo
 
 KEEP_SPACING = 0.9  # with max_fps N a frame is kept once 0.9/N s have passed since the last kept one
+FEET_BEHIND = 2  # the foot track may lag the pose model by this many frames (each holds its picture)
 
 
 @dataclass(frozen=True)
@@ -157,17 +162,29 @@ def extract_landmarks(
     feet = FootTracker() if config.foot_track else None
     interrupted = False
     stream = model_frames(frames, config)
-    try:
-        for frame, image in stream:
-            pose = estimator.detect(image, frame.t)
-            refined = None if feet is None else feet.update(frame.image, frame.t, pose.xy, pose.vis)
-            builder.append(frame.index, frame.t, pose, refined)
-            if on_frame is not None:
-                on_frame(frame, pose)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        stream.close()  # stops and joins the decoding thread
+    # frames whose pose is known, with their foot track under way (None: not tracked), oldest first
+    behind: deque[tuple[Frame, PoseFrame, Future | None]] = deque()
+
+    def settle(keep: int) -> None:
+        while len(behind) > keep:
+            frame, pose, refined = behind[0]
+            builder.append(frame.index, frame.t, pose, None if refined is None else refined.result())
+            behind.popleft()  # only now: a Ctrl-C while waiting for the result leaves the frame to settle again
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-feet") as worker:
+        try:
+            for frame, image in stream:
+                pose = estimator.detect(image, frame.t)
+                track = None if feet is None else worker.submit(feet.update, frame.image, frame.t, pose.xy, pose.vis)
+                behind.append((frame, pose, track))
+                settle(FEET_BEHIND)
+                if on_frame is not None:
+                    on_frame(frame, pose)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            stream.close()  # stops and joins the decoding thread
+            settle(0)  # the frames already through the model keep their foot track: nothing computed is lost
     lock = getattr(estimator, "lock", None)
     return Extraction(
         series=builder.build(),

@@ -557,8 +557,9 @@ def main() -> int:
     if not args.no_time:
         print("\n== time: extraction and live, with and without the foot track")
         clips = [SAMPLES / "clean_side.mp4"]
-        merged = args.shared / "videos" / "merged_single_leg_standing_calf_raise.mp4"
-        clips += [merged] if merged.exists() else []
+        for name in ("merged_single_leg_standing_calf_raise.mp4", "ndnam_calf_raises.mp4"):  # 1080p, portrait 1080p
+            shared = args.shared / "videos" / name
+            clips += [shared] if shared.exists() else []
         print("\n".join(time_rows(clips, args.cache, args.repeat)))
     return 0
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from itertools import product
 from types import SimpleNamespace
 
@@ -33,6 +33,7 @@ from eval_sources import rendered, synth
 
 from formcheck.api import load_config
 from formcheck.core.faults.rules import RULES, SUPERSEDED_BY
+from formcheck.core.reps.metrics import RepNumbers
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def flagged(fault: str, rep: dict, cfg) -> bool:
     show (the rep lists it under not_checked) or that a flagged fault supersedes is not flagged."""
     if fault in rep.get("not_checked", []):
         return False
-    numbers, vs = SimpleNamespace(**rep), SimpleNamespace(**rep["vs_set"])
+    numbers = RepNumbers(**{f.name: rep.get(f.name) for f in fields(RepNumbers)})  # its reading() too
+    vs = SimpleNamespace(**rep["vs_set"])
     if not all(c.holds for c in RULES[fault](numbers, vs, cfg)):
         return False
     over = SUPERSEDED_BY.get(fault)

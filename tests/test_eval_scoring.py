@@ -197,3 +197,23 @@ def test_partial_hand_labels_leave_unlisted_reps_unjudged():
     t = Tally()
     score(clip, t)
     assert precision_by(t, "bounce") == (0, 1) and t.neither[("bounce", "real")] == 1
+
+
+def test_calibrate_flags_exactly_what_the_report_flags():
+    """bench/calibrate.py sweeps thresholds by re-running each rule on a rep's reported numbers: at the shipped
+    settings it must flag what the analysis itself flagged (as a fault or as "look at this rep"), a last rep's
+    estimated bottom pause included."""
+    import calibrate
+
+    from formcheck.core.analyze import analyze_series
+    from formcheck.core.config import FaultConfig
+    from formcheck.core.faults.rules import RULES
+    from formcheck.core.report import analysis_to_dict
+    from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
+
+    series, _ = make_series(preset("faults_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=1)
+    reps = analysis_to_dict(analyze_series(series))["reps"]
+    assert reps[-1]["bottom_pause_estimated"] and any(r["faults"] for r in reps)
+    for rep in reps:
+        reported = {f["id"] for f in rep["faults"] + rep["uncertain"]}
+        assert {fid for fid in RULES if calibrate.flagged(fid, rep, FaultConfig())} == reported

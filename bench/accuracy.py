@@ -123,9 +123,11 @@ def all_found(got: list[list[str]]) -> set[str]:
 
 
 def shared_rows(cache: Path | None, shared: Path = SHARED, extract=None) -> list[str]:
+    """shared: the folder of real clips with MANIFEST.md, or the folder holding it as videos/ (as evaluate.py's)."""
+    shared = shared / "videos" if (shared / "videos" / "MANIFEST.md").exists() else shared
     manifest = shared / "MANIFEST.md"
     if not manifest.exists():
-        return ["(../shared/videos not present: real clips skipped)"]
+        return [f"(no {manifest}: real clips skipped)"]
     lines = []
     for name, want in manifest_reps(manifest).items():
         video = shared / name
@@ -136,8 +138,8 @@ def shared_rows(cache: Path | None, shared: Path = SHARED, extract=None) -> list
             a = analyze_series(loaded.series)
             got, note = str(len(a.reps)), f"side {a.side}, views {'/'.join(v.view for v in a.views)}"
             flagged = "; ".join(f"{r.index}:{','.join(f['id'] for f in r.faults) or '-'}" for r in a.reps)
-            stop = f", stop at rep {a.verdict.stop_set['rep']}" if a.verdict and a.verdict.stop_set else ""
-            tempo = (a.verdict.summary or {}).get("average_tempo_s") or {}
+            stop = f", stop at rep {a.stop_set['rep']}" if a.stop_set else ""
+            tempo = (a.summary or {}).get("average_tempo_s") or {}
             note += (
                 "\n"
                 + f"{'':44s}mean tempo "
@@ -241,7 +243,9 @@ def main() -> int:
     )
     parser.add_argument("--no-shared", action="store_true", help="skip ../shared/videos")
     parser.add_argument("--no-synth-rates", action="store_true", help="skip the --max-fps study on synthetic sets")
-    parser.add_argument("--shared", type=Path, default=SHARED, help="folder of real clips with MANIFEST.md")
+    parser.add_argument(
+        "--shared", type=Path, default=SHARED, help="folder of real clips with MANIFEST.md (or ../shared, holding it)"
+    )
     extract_options(parser)
     args = parser.parse_args()
     extract = extract_config(args)

@@ -217,3 +217,28 @@ def test_calibrate_flags_exactly_what_the_report_flags():
     for rep in reps:
         reported = {f["id"] for f in rep["faults"] + rep["uncertain"]}
         assert {fid for fid in RULES if calibrate.flagged(fid, rep, FaultConfig())} == reported
+
+
+def test_accuracy_reads_a_real_clip_folder_and_prints_each_clip(tmp_path, monkeypatch):
+    """bench/accuracy.py's real-clip rows on a stand-in folder (a MANIFEST and landmarks from the synth): the rep
+    count against the hand count, the tempo and faults line; ../shared itself is accepted for its videos/."""
+    from types import SimpleNamespace
+
+    import accuracy
+
+    from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
+
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    (videos / "MANIFEST.md").write_text(
+        "| file | what | view | fps | reps | good |\n|---|---|---|---|---|---|\n"
+        "| clean.mp4 | a clean set | side | 30 | 6 | counts 6 |\n"
+        "| feet.mp4 | feet only | - | 30 | not analyzable | - |\n"
+    )
+    (videos / "clean.mp4").write_bytes(b"")
+    series, _ = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=0)
+    monkeypatch.setattr(accuracy, "landmarks", lambda video, cache, extract=None: SimpleNamespace(series=series))
+    rows = "\n".join(accuracy.shared_rows(None, tmp_path))  # the folder holding videos/
+    assert "clean.mp4" in rows and "reps       6 / 6      ok" in rows and "mean tempo con" in rows
+    assert "feet.mp4" not in rows  # listed but not there: skipped
+    assert "real clips skipped" in accuracy.shared_rows(None, tmp_path / "nothing")[0]

@@ -131,24 +131,23 @@ def print_tempo(t: Tally) -> None:
         print(f"  {'rep start':14s}{s[0]:14.2f}{s[1]:8.2f}{s[2]:9.0%}{s[3]:6d}")
     views = [v for v in views_of(t) if t.view_err.get(("start", v))]
     if len(views) > 1:
-        print("  per view, median |error| s (share > 0.5 s):")
-        print(f"    {'':14s}" + "".join(f"{PHASE_NAMES.get(k, 'rep start'):>14s}" for k in PHASES + ("start",)))
-        for v in views:
-            cells = []
-            for k in PHASES + ("start",):
-                e = phase_summary(t.view_err.get((k, v), []))
-                cells.append(f"{e[0]:.2f} ({e[2]:.0%})" if e else "-")
-            print(f"    {v:14s}" + "".join(f"{c:>14s}" for c in cells))
+        print_breakdown("per view, median |error| s (share > 0.5 s):", views, t.view_err)
     motions = sorted({m for _, m in t.motion_err})
     if motions:
-        print("  per motion shape of the true rises and lowerings (min-jerk: very gradual starts and ends):")
-        print(f"    {'':14s}" + "".join(f"{PHASE_NAMES.get(k, 'rep start'):>14s}" for k in PHASES + ("start",)))
-        for m in motions:
-            cells = []
-            for k in PHASES + ("start",):
-                e = phase_summary(t.motion_err.get((k, m), []))
-                cells.append(f"{e[0]:.2f} ({e[2]:.0%})" if e else "-")
-            print(f"    {m:14s}" + "".join(f"{c:>14s}" for c in cells))
+        title = "per motion shape of the true rises and lowerings (min-jerk: very gradual starts and ends):"
+        print_breakdown(title, motions, t.motion_err)
+
+
+def print_breakdown(title: str, groups: list[str], errors: dict) -> None:
+    """Median |error| (and the share over 0.5 s) per phase, one row per group; errors: (phase, group) -> list."""
+    print(f"  {title}")
+    print(f"    {'':14s}" + "".join(f"{PHASE_NAMES.get(k, 'rep start'):>14s}" for k in PHASES + ("start",)))
+    for g in groups:
+        cells = []
+        for k in PHASES + ("start",):
+            e = phase_summary(errors.get((k, g), []))
+            cells.append(f"{e[0]:.2f} ({e[2]:.0%})" if e else "-")
+        print(f"    {g:14s}" + "".join(f"{c:>14s}" for c in cells))
 
 
 def print_limits(t: Tally) -> None:

@@ -129,19 +129,15 @@ def seen_script(script: SetScript) -> SetScript:
     return replace(script, reps=tuple(reps))
 
 
-def synth_script(seed: int, group: str, fault: str) -> tuple[np.random.Generator, SetScript]:
-    """The set script of one landmark-level series, and its random generator for the rest (camera, body)."""
+def synth_series(seed: int, group: str, fault: str) -> tuple[Any, Any, SetScript]:
+    """One landmark-level series: every grade of `fault` among clean reps, filmed from `group`; with its truth
+    and its set script (the script's ramp is the true rises' and lowerings' shape)."""
     rng = np.random.default_rng([seed, VIEW_GROUPS.index(group), FAULT_IDS.index(fault)])
     name = f"synth_{group}_{fault}_{seed}"
     script = draw_set(rng, [(fault, g) for g in grades_of(fault)], name, seed, 30.0)
     # the rise and lowering shape: the renders' min-jerk (very gradual starts and ends) or the raised cosine that
     # hand-labelled real reps fit best, half and half: the phase edges are only as sharp as people make them
-    return rng, replace(script, ramp=("min_jerk", "cosine")[int(rng.integers(2))])
-
-
-def synth_one(seed: int, group: str, fault: str) -> tuple[Any, Any, str]:
-    """One landmark-level series: every grade of `fault` among clean reps, filmed from `group`."""
-    rng, script = synth_script(seed, group, fault)
+    script = replace(script, ramp=("min_jerk", "cosine")[int(rng.integers(2))])
     cam = draw_camera(rng, group)
     scale = float(rng.uniform(0.9, 1.12))
     body = scaled_body(scale, float(rng.uniform(0.9, 1.15)))
@@ -160,7 +156,13 @@ def synth_one(seed: int, group: str, fault: str) -> tuple[Any, Any, str]:
         span_m=max(cam["span_m"], tall + 0.35),
         target_height_m=tall / 2,
     )
-    return series, compute_truth(script, body=body), script.name
+    return series, compute_truth(script, body=body), script
+
+
+def synth_one(seed: int, group: str, fault: str) -> tuple[Any, Any, str]:
+    """synth_series with the series' name in place of its script."""
+    series, truth, script = synth_series(seed, group, fault)
+    return series, truth, script.name
 
 
 def synth(split: str, n_seeds: int, config) -> list[Scored]:
@@ -171,11 +173,12 @@ def synth(split: str, n_seeds: int, config) -> list[Scored]:
             continue
         for group in VIEW_GROUPS:
             for fault in FAULT_IDS:
-                series, truth, name = synth_one(seed, group, fault)
+                series, truth, script = synth_series(seed, group, fault)
                 report, error = run_analysis(series, config)
                 reps, naive = truth_reps(truth), naive_count(series)
-                motion = synth_script(seed, group, fault)[1].ramp
-                out.append(Scored("synth", name, split_of(seed), group, reps, report, error, naive, motion=motion))
+                out.append(
+                    Scored("synth", script.name, split_of(seed), group, reps, report, error, naive, motion=script.ramp)
+                )
     return out
 
 

@@ -116,17 +116,16 @@ def judged_on_no_rep(reps: list[MeasuredRep], report: FaultReport, cfg: FaultCon
     for fid in RULES:
         if not reps or fid in listed or not all(fid in nc for nc in report.not_checked):
             continue
-        compared = any(
-            c.measure in VS_FIELDS and c.value is None
-            for r, vs in zip(reps, report.vs_set, strict=True)
-            for c in conditions(fid, r, vs, cfg)
-        )
         if fid == "bounce" and all(r.numbers.bottom_pause_estimated for r in reps):
             why = "every rep is a set's last, whose bottom pause is estimated (no next rise ended it)"
             why += "; film two reps a set"
         elif fid == "free_leg_assist" and TWO_LEG_WARNING in report.warnings:
             why = "the free foot never hung above the working foot (see the warning)"
-        elif compared:
+        elif any(  # a number against the view's other reps is missing: there were none
+            c.measure in VS_FIELDS and c.value is None
+            for r, vs in zip(reps, report.vs_set, strict=True)
+            for c in conditions(fid, r, vs, cfg)
+        ):
             why = (
                 "it compares a rep with the others filmed from the same view, and no view had two; film two reps a view"
             )

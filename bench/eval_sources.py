@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -69,12 +69,12 @@ def truth_reps(truth) -> list[TrueRep]:
     return out
 
 
-def rendered(split: str, config, store: Path = STORE) -> list[Scored]:
-    """The evaluation set's clips of this split whose landmarks are stored."""
+def stored_clips(split: str, store: Path = STORE) -> Iterator[tuple[Any, Any, Any, np.ndarray | None]]:
+    """(spec, landmarks, truth, true leg points) of the evaluation set's clips of this split ("all": both) whose
+    landmarks are stored."""
     manifest = store / "manifest.json"
     if not manifest.exists():
-        return []
-    out = []
+        return
     for d in json.loads(manifest.read_text())["clips"]:
         spec = clip_from_dict(d)
         if split != "all" and spec.split != split:
@@ -83,6 +83,13 @@ def rendered(split: str, config, store: Path = STORE) -> list[Scored]:
             series, truth, true_leg = load_clip(spec.name, store)
         except OSError:
             continue
+        yield spec, series, truth, true_leg
+
+
+def rendered(split: str, config, store: Path = STORE) -> list[Scored]:
+    """The evaluation set's clips of this split whose landmarks are stored."""
+    out = []
+    for spec, series, truth, true_leg in stored_clips(split, store):
         report, error = run_analysis(series, config)
         out.append(
             Scored(

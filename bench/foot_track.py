@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 from _common import ROOT, SAMPLES, landmarks
 from eval_scoring import match_reps
-from eval_sources import label_rep
+from eval_sources import label_rep, stored_clips
 from speed import best, clip_facts, run
 
 from formcheck.core.analyze import analyze_series
@@ -45,7 +45,7 @@ from formcheck.core.signal.filters import lowpass
 from formcheck.errors import FormcheckError
 from formcheck.io.extract import ExtractConfig
 from formcheck.io.pose import PoseConfig
-from tools.evalset.store import LEG_POINTS, STORE, load_clip
+from tools.evalset.store import LEG_POINTS
 
 SHARED = ROOT.parent / "shared"  # videos/ (real clips) and renders/ (two renders made outside the project)
 LABELS = ROOT / "bench" / "labels" / "real_clips.json"
@@ -279,24 +279,15 @@ def evalset_clips(split: str) -> list[tuple[str, str, object, Truth]]:
     """The evaluation set's stored clips of this split (bench/evalset: the landmarks formcheck extracted from each
     render, foot track included, and the true leg points at the same frames) as (name, view group, series,
     Truth); the truth's heel is the true position of the point MediaPipe's heel marks."""
-    manifest = STORE / "manifest.json"
-    if not manifest.exists():
-        return []
     out = []
-    for spec in json.loads(manifest.read_text())["clips"]:
-        if split != "all" and spec["split"] != split:
-            continue
-        try:
-            series, truth, leg = load_clip(spec["name"])
-        except OSError:
-            continue
+    for spec, series, truth, leg in stored_clips(split):
         if leg is None:
             continue
         side = truth.side
         heel, toe = (leg[:, LEG_POINTS.index(f"{side}_{p}")] for p in ("heel", "foot_index"))
         reps = [{k: getattr(r, k) for k in PHASE_KEYS} for r in truth.reps]
         tr = Truth(side, truth.view, series.t, heel, heel, toe, reps, (truth.set_start, truth.set_end))
-        out.append((spec["name"], spec["view_group"], series, tr))
+        out.append((spec.name, spec.view_group, series, tr))
     return out
 
 

@@ -32,6 +32,7 @@ from eval_scoring import Scored, dont_care, match_reps
 from eval_sources import rendered, synth
 
 from formcheck.api import load_config
+from formcheck.core.faults.detect import UNCERTAIN_BELOW, rule_confidence
 from formcheck.core.faults.rules import RULES, SUPERSEDED_BY
 from formcheck.core.reps.metrics import RepNumbers
 
@@ -75,55 +76,84 @@ KNOBS = [
 ]
 
 
-TOLERANCE = 0.05  # of the subtle + moderate reps: recall this close to the best counts as the best
+TOLERANCE = 0.02  # of the reps with the fault: recall this close to the best counts as the best (a rep or two)
+MIN_VIEW_REPS = 50  # a view with fewer reps a flag would be wrong on says too little of its false-flag rate
 
 
-def pairs(clips: list[Scored]) -> list[tuple[str, object, dict]]:
-    """(view, true rep, its matched report rep) over every clip, for reps whose view can show faults at all."""
+def numbers_of(rep: dict) -> tuple[RepNumbers, SimpleNamespace]:
+    """A report rep's numbers as the rules read them (its reading() too) and its numbers against the set."""
+    return RepNumbers(**{f.name: rep.get(f.name) for f in fields(RepNumbers)}), SimpleNamespace(**rep["vs_set"])
+
+
+def pairs(clips: list[Scored]) -> list[tuple[str, object, dict, list]]:
+    """(view, true rep, its matched report rep, the numbers of the clip's reps filmed from the rep's view) over
+    every clip: the last are what a fault's confidence is measured against."""
     out = []
     for clip in clips:
         if clip.report is None or clip.counts_only:
             continue
         for tr, k in zip(clip.truth, match_reps(clip.reps, clip.truth), strict=True):
             if k is not None:
-                out.append((clip.view, tr, clip.reps[k]))
+                rep = clip.reps[k]
+                peers = [numbers_of(r) for r in clip.reps if r.get("view") == rep.get("view")]
+                out.append((clip.view, tr, rep, peers))
     return out
 
 
-def flagged(fault: str, rep: dict, cfg) -> bool:
+def flagged(fault: str, rep: dict, cfg, peers: list | None = None) -> bool:
     """The rule itself (formcheck/core/faults/rules.py) on the rep's reported numbers; a fault the view cannot
-    show (the rep lists it under not_checked) or that a flagged fault supersedes is not flagged."""
+    show (the rep lists it under not_checked) or that a flagged fault supersedes is not flagged. Given the numbers
+    of the rep's view (`peers`, from pairs), only a fault the report would count as one: confidence at least
+    UNCERTAIN_BELOW (a doubtful one is a "look at this rep" note, not a flag)."""
     if fault in rep.get("not_checked", []):
         return False
-    numbers = RepNumbers(**{f.name: rep.get(f.name) for f in fields(RepNumbers)})  # its reading() too
-    vs = SimpleNamespace(**rep["vs_set"])
-    if not all(c.holds for c in RULES[fault](numbers, vs, cfg)):
+    numbers, vs = numbers_of(rep)
+    conds = RULES[fault](numbers, vs, cfg)
+    if not all(c.holds for c in conds):
         return False
     over = SUPERSEDED_BY.get(fault)
-    return over is None or over in rep.get("not_checked", []) or not all(c.holds for c in RULES[over](numbers, vs, cfg))
+    if (
+        over is not None
+        and over not in rep.get("not_checked", [])
+        and all(c.holds for c in RULES[over](numbers, vs, cfg))
+    ):
+        return False
+    return peers is None or rule_confidence(conds, peers, rep["tracking_quality"]) >= UNCERTAIN_BELOW
 
 
-def tally(fault: str, data, cfg) -> tuple[dict[str, int], int]:
+def checked_without(fault: str, tr, rep: dict) -> bool:
+    """A rep a flag of `fault` would be wrong on: its view can show the fault, the true rep has none of it, and
+    a flag is not "don't care" there."""
+    return (
+        fault not in rep.get("not_checked", [])
+        and fault not in tr.faults
+        and fault not in dont_care(tr)
+        and tr.absent is None
+    )
+
+
+def tally(fault: str, data, cfg) -> tuple[dict[str, int], dict[str, int]]:
+    """Faults found per grade, and false flags per view (over the reps of that view that can show the fault)."""
     found: dict[str, int] = {}
-    false = 0
-    for _, tr, rep in data:
-        hit = flagged(fault, rep, cfg)
+    false: dict[str, int] = {}
+    for view, tr, rep, peers in data:
+        hit = flagged(fault, rep, cfg, peers)
         if fault in tr.faults:
             g = tr.faults[fault][0]
             found[g] = found.get(g, 0) + hit
-        elif fault not in dont_care(tr) and tr.absent is None:
-            false += hit
+        elif checked_without(fault, tr, rep):
+            false[view] = false.get(view, 0) + hit
     return found, false
 
 
 def sweep(knob: Knob, data: list[tuple[str, object, dict]], cfg, max_false: float) -> list[str]:
-    n_with = {}
-    for _, tr, _ in data:
+    n_with: dict[str, int] = {}
+    n_without: dict[str, int] = {}  # view -> reps a flag would be wrong on
+    for view, tr, rep, _ in data:
         if knob.fault in tr.faults:
             n_with[tr.faults[knob.fault][0]] = n_with.get(tr.faults[knob.fault][0], 0) + 1
-    n_without = sum(
-        knob.fault not in tr.faults and knob.fault not in dont_care(tr) and tr.absent is None for _, tr, _ in data
-    )
+        elif checked_without(knob.fault, tr, rep):
+            n_without[view] = n_without.get(view, 0) + 1
     grades = [g for g in ("subtle", "moderate", "blatant") if g in n_with]
     fields = [f for f, _ in knob.grids]
     now = tuple(getattr(cfg, f) for f in fields)
@@ -133,27 +163,36 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict]], cfg, max_false: floa
         rows.append((values, found, false))
     now_found, now_false = tally(knob.fault, data, cfg)
 
+    def worst(false: dict[str, int]) -> tuple[float, str]:
+        """The largest share of a view's reps without the fault that are flagged, and that view."""
+        shares = ((false.get(v, 0) / n, v) for v, n in n_without.items() if n >= MIN_VIEW_REPS)
+        return max(shares, default=(0.0, "-"))
+
     def found_sm(row) -> int:
         return row[1].get("subtle", 0) + row[1].get("moderate", 0)
 
-    # the most subtle + moderate faults found (within TOLERANCE of them: a rep or two more is not worth more false
-    # flags), then the most found of every grade (a detector that misses caricatures is not believed), then the
-    # fewest false flags
-    ok = [row for row in rows if row[2] <= max_false * n_without]
+    # within TOLERANCE of the most subtle + moderate faults found and of the most blatant ones (a rep or two more
+    # is not worth more false flags; a detector that misses caricatures is not believed), the fewest false flags
+    # in the worst view, then the most found
+    ok = [row for row in rows if worst(row[2])[0] <= max_false]
     best = None
     if ok:
-        top = max(found_sm(row) for row in ok)
+        top_sm = max(found_sm(row) for row in ok)
+        top_b = max(row[1].get("blatant", 0) for row in ok)
         near = [
             row
             for row in ok
-            if found_sm(row) >= top - TOLERANCE * (n_with.get("subtle", 0) + n_with.get("moderate", 0))
+            if found_sm(row) >= top_sm - TOLERANCE * (n_with.get("subtle", 0) + n_with.get("moderate", 0))
+            and row[1].get("blatant", 0) >= top_b - TOLERANCE * n_with.get("blatant", 0)
         ]
-        best = min(near, key=lambda row: (-sum(row[1].values()), row[2], -found_sm(row)))
+        best = min(near, key=lambda row: (worst(row[2])[0], -sum(row[1].values())))
 
     def line(label, values, found, false):
         f = "  ".join(f"{g} {found.get(g, 0):3d}/{n_with[g]:<3d}" for g in grades)
         v = ", ".join(f"{name} {x:.3g}" for name, x in zip(fields, values))
-        return f"  {label:7s} {v:50s} found {f}  false {false:3d}/{n_without} ({100 * false / max(n_without, 1):.1f} %)"
+        share, view = worst(false)
+        worst_view = f"{false.get(view, 0):3d}/{n_without.get(view, 0)} {view} ({100 * share:.1f} %)"
+        return f"  {label:7s} {v:50s} found {f}  false {worst_view}"
 
     lines = [f"{knob.fault}", line("now", now, now_found, now_false)]
     if len(fields) == 1:  # the whole curve
@@ -161,7 +200,7 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict]], cfg, max_false: floa
     if best:
         lines.append(line("chosen", *best))
     else:
-        lines.append(f"  chosen  none flags at most {100 * max_false:.0f} % of the reps without the fault")
+        lines.append(f"  chosen  none flags at most {100 * max_false:.1f} % of a view's reps without the fault")
     return lines
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -217,6 +218,35 @@ def test_calibrate_flags_exactly_what_the_report_flags():
     for rep in reps:
         reported = {f["id"] for f in rep["faults"] + rep["uncertain"]}
         assert {fid for fid in RULES if calibrate.flagged(fid, rep, FaultConfig())} == reported
+    # given the numbers of the rep's view, only what the report counts as a fault (confidence gate included)
+    peers = [calibrate.numbers_of(r) for r in reps]
+    gated = [{fid for fid in RULES if calibrate.flagged(fid, rep, FaultConfig(), peers)} for rep in reps]
+    assert gated == [{f["id"] for f in rep["faults"]} for rep in reps]
+
+
+def test_calibrate_counts_false_flags_per_view_over_the_reps_that_check_the_fault():
+    """A side-only fault's false flags are a share of the side view's reps, not diluted by the front view's reps
+    (which never flag it); the worst view is held to the budget."""
+    import calibrate
+
+    from formcheck.core.config import FaultConfig
+
+    def rep(knee, view, checked=True):
+        vs = {"rise_vs_best": 1.0, "bottom_above_set": 0.0, "lowering_speed_vs_set": 1.0}
+        return {
+            "knee_flexion_range_deg": knee,
+            "view": view,
+            "not_checked": [] if checked else ["knee_drive"],
+            "vs_set": vs,
+            "tracking_quality": 1.0,
+        }
+
+    side = [("side", true_rep(0.0), rep(20.0 if k < 2 else 1.0, "side"), None) for k in range(100)]
+    front = [("front", true_rep(0.0), rep(1.0, "front", checked=False), None) for _ in range(100)]
+    knob = calibrate.Knob("knee_drive", (("max_knee_range_deg", np.array([10.0, 30.0])),))
+    lines = calibrate.sweep(knob, side + front, FaultConfig(), max_false=0.015)
+    assert "2/100 side (2.0 %)" in lines[2] and "max_knee_range_deg 30" in lines[-1]
+    assert "1.0 %" not in "".join(lines)  # 2 of 200 would be the diluted share
 
 
 def test_accuracy_reads_a_real_clip_folder_and_prints_each_clip(tmp_path, monkeypatch):

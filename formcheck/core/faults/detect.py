@@ -22,7 +22,7 @@ from formcheck.core.faults.catalogue import SPECS
 from formcheck.core.faults.reference import VsSet, versus_others
 from formcheck.core.faults.rules import RULES, SPANS, SUPERSEDED_BY, Condition
 from formcheck.core.faults.verdict import find_stop
-from formcheck.core.reps.metrics import MeasuredRep
+from formcheck.core.reps.metrics import MeasuredRep, RepNumbers
 from formcheck.core.reps.timing import PhaseTimes
 
 UNCERTAIN_BELOW = 0.6  # a fault judged less confidently than this is reported as uncertain, not as a fault
@@ -90,8 +90,7 @@ def judge_rep(
             continue
         conds = conditions(fid, r, vs, cfg)
         if all(c.holds for c in conds):
-            scatter = [spread([_number(c.measure, p, pv) for p, pv in zip(peers, peer_vs)], c.measure) for c in conds]
-            confidence = min(normal_cdf(c.margin / s) for c, s in zip(conds, scatter)) * r.quality
+            confidence = rule_confidence(conds, [(p.numbers, pv) for p, pv in zip(peers, peer_vs)], r.quality)
             found.append(fault_dict(fid, conds, r.times, confidence, cfg))
     ids = {f["id"] for f in found}
     return [f for f in found if SUPERSEDED_BY.get(f["id"], "") not in ids]
@@ -135,10 +134,18 @@ def judged_on_no_rep(reps: list[MeasuredRep], report: FaultReport, cfg: FaultCon
     return out
 
 
-def _number(measure: str, r: MeasuredRep, vs: VsSet) -> float:
+def rule_confidence(conds: list[Condition], peers: list[tuple[RepNumbers, VsSet]], quality: float) -> float:
+    """A fault's confidence: each condition's margin against the scatter of its number over the view's reps
+    (`peers`: their numbers and numbers against the set, the rep's own included), the least of them, times the
+    rep's tracking quality."""
+    scatter = [spread([_number(c.measure, n, v) for n, v in peers], c.measure) for c in conds]
+    return min(normal_cdf(c.margin / s) for c, s in zip(conds, scatter, strict=True)) * quality
+
+
+def _number(measure: str, numbers: RepNumbers, vs: VsSet) -> float:
     """The rep's number as measured (NaN where it was not: an estimated bottom pause must not narrow the scatter a
     confidence is measured against)."""
-    value = r.numbers.reading(measure) if hasattr(r.numbers, measure) else getattr(vs, measure)
+    value = numbers.reading(measure) if hasattr(numbers, measure) else getattr(vs, measure)
     return math.nan if value is None else float(value)
 
 

@@ -95,10 +95,11 @@ RULES: dict[str, Callable[[RepNumbers, VsSet, FaultConfig], list[Condition]]] = 
     "knee_drive": rule_knee_drive,
     "free_leg_assist": rule_free_leg_assist,
 }
-# A fault not reported when another explains the same trace: a bounce is a fast drop by definition, and a rep
-# driven by the knee has no clean heel ramp to time the top hold against (the knee's bend and straightening
-# shifts the heel's rise).
-SUPERSEDED_BY = {"fast_lowering": "bounce", "no_top_pause": "knee_drive"}
+# A fault not reported when another explains the same trace: a bounce is a fast drop by definition, and its
+# instant turnaround reads about a tenth of the travel shallower than a paused bottom once the heel trace is
+# low-pass filtered; a rep driven by the knee has no clean heel ramp to time the top hold against (the knee's
+# bend and straightening shifts the heel's rise).
+SUPERSEDED_BY = {"fast_lowering": "bounce", "shallow_bottom": "bounce", "no_top_pause": "knee_drive"}
 # Where in the rep each fault happens (the fault's t_start, t_end): the phase times' fields.
 SPANS = {
     "bounce": ("t_bottom", "t_end"),

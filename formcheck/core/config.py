@@ -83,9 +83,9 @@ class FaultConfig:
     ratio_applies_below_s: float = 1.2
     min_lower_s: float = 0.8
     # bounce: the heel turns straight round at the bottom (the report's bottom_pause_s under this) ...
-    bounce_max_hold_s: float = 0.3
+    bounce_max_hold_s: float = 0.2
     # ... after dropping into it faster than the set's other lowerings (peak lowering speed over theirs).
-    bounce_min_speed_ratio: float = 1.3
+    bounce_min_speed_ratio: float = 1.2
     # shallow_bottom: where the lowering ends stays above the set's typical bottom by more than this
     # fraction of the set's typical heel travel (the report's vs_set.bottom_above_set).
     shallow_bottom_frac: float = 0.09

@@ -159,6 +159,13 @@ class StanceSet:
         return rep_threshold(h, self.cfg.reps)
 
 
+def lowered(sig: StanceSignal, c: Cycle) -> bool:
+    """On the batch signal the heel falls from the rep's peak to its bottom (c.bottom1) by the batch hysteresis: the
+    live machine's fall was a lowering, not a wobble or a glitch inside the top hold that batch would not see."""
+    h = sig.h[c.top : c.bottom1 + 1]
+    return bool(np.isfinite(h).any() and np.isfinite(h[-1]) and np.nanmax(h) - h[-1] >= sig.threshold)
+
+
 def clears(sig: StanceSignal, c: Cycle) -> bool:
     """On the batch signal the rep rises to its peak by the batch hysteresis (its fall, just confirmed on the live
     signal, is still under way)."""

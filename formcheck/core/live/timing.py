@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from formcheck.core.faults.detect import FaultReport, detect_faults
-from formcheck.core.live.state import LiveEvent, LiveRep, Window
+from formcheck.core.live.state import LiveEvent, LiveRep, Window, lowered
 from formcheck.core.reps.machine import Cycle, fold_reps
 from formcheck.core.reps.metrics import SegmentedRep, measure_reps, tempo
 from formcheck.core.reps.stance import accept_cycles, time_cycles
@@ -31,6 +31,8 @@ class SetTiming:
         if win is None or last.cycle.bottom0 < win.base or bottom_i <= last.cycle.top:
             return
         cycle = self._local(replace(last.cycle, bottom1=bottom_i), win.base)
+        if not lowered(win.sig, cycle):  # a dip inside the top hold: the lowering is still to come
+            return
         rising = len(win.sig.t) - 1  # the next rise so far: from the bottom to now
         next_rise = Cycle(cycle.bottom1, rising, rising) if rising > cycle.bottom1 else None
         self._warn(win, [cycle], t, BOTTOM_FAULTS, events, next_rise=next_rise)

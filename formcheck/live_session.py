@@ -23,6 +23,7 @@ import numpy as np
 from formcheck.core.config import AnalysisConfig
 from formcheck.core.live.tracker import LiveConfig, LiveEvent, LiveTracker, LiveUpdate
 from formcheck.core.signal.refined import FootFusion, fuse_frame
+from formcheck.io.live_source import LandmarksReplay, open_frames
 from formcheck.io.recorder import SessionRecorder
 from formcheck.live_loop import Analyze, Analyzed, Control, Show, StageClock, run_pipeline, stage_summary
 from formcheck.viz.live_view import LegSmoother, LiveBanners, live_state
@@ -87,39 +88,6 @@ def default_live_dir(opts: LiveOptions) -> Path:
     if opts.source:
         return Path("formcheck-out") / f"{Path(opts.source).stem}-live"
     return Path("formcheck-out") / datetime.now().strftime("live-%Y%m%d-%H%M%S")
-
-
-class _Replay:
-    """A landmarks CSV as a live source (it has no camera image)."""
-
-    def __init__(self, path: str) -> None:
-        from formcheck.io.landmarks_csv import load_landmarks_csv
-        from formcheck.io.video import VideoInfo
-
-        self.series = load_landmarks_csv(path)
-        s = self.series
-        fps = float(1 / np.median(np.diff(s.t))) if len(s.t) > 1 else 30.0
-        self.info = VideoInfo(str(path), "landmarks", fps, len(s.t), s.width, s.height, 0, 0.0, "none")
-
-    def close(self) -> None:
-        pass
-
-
-def open_frames(opts: LiveOptions) -> tuple[Any, Any]:
-    """(source, frames): a camera read on a background thread (newest frame only), a video file, or a
-    landmarks CSV replayed without the pose model."""
-    from formcheck.inputs import is_landmarks_csv
-    from formcheck.io.live_source import LatestFrames, ReplayFrames, SyncFrames
-    from formcheck.io.video import CameraSource, VideoFileSource
-
-    if opts.source is not None and is_landmarks_csv(opts.source):
-        replay = _Replay(opts.source)
-        return replay, ReplayFrames(replay.series)
-    if opts.source is not None:
-        source = VideoFileSource(opts.source)
-        return source, (LatestFrames(source, pace=True) if opts.realtime else SyncFrames(source))
-    source = CameraSource(opts.camera or 0)
-    return source, LatestFrames(source)
 
 
 def event_record(ev: LiveEvent) -> dict[str, Any]:
@@ -234,7 +202,7 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
     window: an object with show(image) -> action and close() (formcheck.io.display.Window), or None.
     """
     out_dir = Path(opts.out_dir) if opts.out_dir else default_live_dir(opts)
-    source, frames = open_frames(opts)
+    source, frames = open_frames(opts.source, opts.camera, opts.realtime)
     try:
         with _estimator(opts, frames) as estimator:
             session = LiveSession(
@@ -277,7 +245,7 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
 
 def _records_refined(opts: LiveOptions, source: Any) -> bool:
     """Frames come with refined feet: tracked in the picture, or replayed from a CSV that has them."""
-    if isinstance(source, _Replay):
+    if isinstance(source, LandmarksReplay):
         return source.series.refined is not None
     return opts.foot_track
 

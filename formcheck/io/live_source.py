@@ -151,3 +151,35 @@ class ReplayFrames:
 
     def close(self) -> None:
         pass
+
+
+class LandmarksReplay:
+    """A landmarks CSV as a live source (it has no camera image)."""
+
+    def __init__(self, path: str) -> None:
+        from formcheck.io.landmarks_csv import load_landmarks_csv
+        from formcheck.io.video import VideoInfo
+
+        self.series = load_landmarks_csv(path)
+        s = self.series
+        fps = float(1 / np.median(np.diff(s.t))) if len(s.t) > 1 else 30.0
+        self.info = VideoInfo(str(path), "landmarks", fps, len(s.t), s.width, s.height, 0, 0.0, "none")
+
+    def close(self) -> None:
+        pass
+
+
+def open_frames(source: str | None, camera: int | str | None = None, realtime: bool = False) -> tuple[Any, Any]:
+    """(source, frames): a camera read on a background thread (newest frame only), a video file (every frame, or
+    played at its own pace when realtime), or a landmarks CSV replayed without the pose model."""
+    from formcheck.inputs import is_landmarks_csv
+    from formcheck.io.video import CameraSource, VideoFileSource
+
+    if source is not None and is_landmarks_csv(source):
+        replay = LandmarksReplay(source)
+        return replay, ReplayFrames(replay.series)
+    if source is not None:
+        video = VideoFileSource(source)
+        return video, (LatestFrames(video, pace=True) if realtime else SyncFrames(video))
+    cam = CameraSource(camera or 0)
+    return cam, LatestFrames(cam)

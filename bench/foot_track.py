@@ -26,8 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
-import time
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,12 +34,12 @@ import numpy as np
 from _common import ROOT, SAMPLES, landmarks
 from eval_scoring import match_reps
 from eval_sources import label_rep, stored_clips
-from speed import best, clip_facts, run
+from foot_track_cost import time_rows
+from heel_trace import amplitude, read_alike_errors, timing_cells, timing_errors
 
 from formcheck.core.analyze import analyze_series
 from formcheck.core.landmarks import INDEX, REFINED_POINTS
 from formcheck.core.report import analysis_to_dict
-from formcheck.core.signal.filters import lowpass
 from formcheck.errors import FormcheckError
 from formcheck.io.extract import ExtractConfig
 from formcheck.io.pose import PoseConfig
@@ -51,8 +49,6 @@ SHARED = ROOT.parent / "shared"  # videos/ (real clips) and renders/ (two render
 LABELS = ROOT / "bench" / "labels" / "real_clips.json"
 PHASE_KEYS = ("t_start", "t_top_start", "t_top_end", "t_bottom", "t_end")
 TEMPO = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s")
-LOWPASS_HZ = 6.0  # the analysis's cleaning low-pass
-EDGE_FRAC = 0.05  # the analysis's phase_velocity_frac
 
 
 @dataclass
@@ -104,107 +100,10 @@ def truth_clips(render_dirs: list[Path]) -> list[tuple[Path, Truth]]:
     return out
 
 
-# ---------------------------------------------------------------------- reading a heel trace
-def phase_edges(t: np.ndarray, y: np.ndarray, reps: list[dict]) -> list[dict | None]:
-    """Per labelled rep, where the heel's speed crosses EDGE_FRAC of the rep's peak rise/fall speed:
-    top_start, top_end, bottom (reaches the bottom), bottom_end (leaves it for the next rise)."""
-    ok = np.isfinite(y)
-    if ok.sum() < 10:
-        return [None] * len(reps)
-    h = -lowpass(t, np.interp(t, t[ok], y[ok]), LOWPASS_HZ)
-    v = np.gradient(h, t)
-    win = lambda a, b: np.flatnonzero((t >= a) & (t <= b))
-    out: list[dict | None] = []
-    for i, r in enumerate(reps):
-        rise, fall = win(r["t_start"] - 0.3, r["t_top_start"] + 0.2), win(r["t_top_end"] - 0.2, r["t_bottom"] + 0.2)
-        if len(rise) < 3 or len(fall) < 3 or not (ok[rise].all() and ok[fall].all()):
-            out.append(None)
-            continue
-        up, down = rise[np.argmax(v[rise])], fall[np.argmin(v[fall])]
-        edges = {
-            "top_start": _crossing(t, v, up, down, EDGE_FRAC * v[up]),
-            "top_end": _crossing(t, v, down, up, EDGE_FRAC * v[down]),
-            "bottom": _crossing(t, v, down, len(t) - 1, EDGE_FRAC * v[down]),
-        }
-        nxt = reps[i + 1] if i + 1 < len(reps) else None
-        nrise = win(nxt["t_start"] - 0.3, nxt["t_top_start"] + 0.2) if nxt else []
-        if len(nrise) >= 3 and ok[nrise].all():
-            nup = nrise[np.argmax(v[nrise])]
-            edges["bottom_end"] = _crossing(t, v, nup, down, EDGE_FRAC * v[nup])
-        out.append(edges)
-    return out
-
-
-def _crossing(t: np.ndarray, v: np.ndarray, i0: int, i1: int, level: float) -> float:
-    """Walking from i0 toward i1, the (interpolated) time v stops being beyond level (level's sign: which side)."""
-    step = 1 if i1 >= i0 else -1
-    beyond = (lambda x: x > level) if level > 0 else (lambda x: x < level)
-    prev = i0
-    for k in range(i0, i1 + step, step):
-        if not beyond(v[k]):
-            a, b = v[prev], v[k]
-            part = 0.0 if a == b else (a - level) / (a - b)
-            return float(t[prev] + part * (t[k] - t[prev]))
-        prev = k
-    return float(t[i1])
-
-
-def timing_errors(t: np.ndarray, y: np.ndarray, reps: list[dict]) -> dict[str, list[float]]:
-    errs: dict[str, list[float]] = {k: [] for k in ("top_start", "top_end", "bottom", "top_hold", "bottom_pause")}
-    for r, e in zip(reps, phase_edges(t, y, reps), strict=True):
-        if e is None:
-            continue
-        errs["top_start"].append(e["top_start"] - r["t_top_start"])
-        errs["top_end"].append(e["top_end"] - r["t_top_end"])
-        errs["bottom"].append(e["bottom"] - r["t_bottom"])
-        errs["top_hold"].append((e["top_end"] - e["top_start"]) - (r["t_top_end"] - r["t_top_start"]))
-        if "bottom_end" in e:
-            errs["bottom_pause"].append((e["bottom_end"] - e["bottom"]) - (r["t_end"] - r["t_bottom"]))
-    return errs
-
-
-def read_alike_errors(t: np.ndarray, y: np.ndarray, ty: np.ndarray, reps: list[dict]) -> dict[str, list[float]]:
-    """Top hold and bottom pause read from the trace minus the same read from the true trace (the same rule on
-    both): the trace's own share of the error, without the rule's (a ramp whose ends are very gradual, as
-    min-jerk ones are, is read short of its truth's zero-speed ends)."""
-    out: dict[str, list[float]] = {"top_hold": [], "bottom_pause": []}
-    for e, f in zip(phase_edges(t, y, reps), phase_edges(t, ty, reps), strict=True):
-        if e is None or f is None:
-            continue
-        out["top_hold"].append((e["top_end"] - e["top_start"]) - (f["top_end"] - f["top_start"]))
-        if "bottom_end" in e and "bottom_end" in f:
-            out["bottom_pause"].append((e["bottom_end"] - e["bottom"]) - (f["bottom_end"] - f["bottom"]))
-    return out
-
-
-def timing_cells(errs: dict[str, list[float]]) -> str:
-    med = lambda xs: float(np.median(np.abs(xs))) if xs else float("nan")
-    sgn = lambda xs: float(np.median(xs)) if xs else float("nan")
-    return (
-        f"top start {med(errs['top_start']):.2f}  end {med(errs['top_end']):.2f}  bottom {med(errs['bottom']):.2f}"
-        f"  | hold {sgn(errs['top_hold']):+.2f}/{med(errs['top_hold']):.2f}"
-        f"  pause {sgn(errs['bottom_pause']):+.2f}/{med(errs['bottom_pause']):.2f}"
-    )
-
-
 # ---------------------------------------------------------------------- one clip
 def heel_rows(a, side: str) -> np.ndarray:
     """The heel track the analysis used (cleaned, before its own low-pass)."""
     return a.tracks.p(f"{side}_heel", smooth=False)
-
-
-def amplitude(t: np.ndarray, y: np.ndarray, ty: np.ndarray, reps: list[dict]) -> float:
-    ok = np.isfinite(y)
-    if ok.sum() < 10:
-        return float("nan")
-    yf = lowpass(t, np.interp(t, t[ok], y[ok]), LOWPASS_HZ)
-    tf = lowpass(t, ty, LOWPASS_HZ)
-    ratios = []
-    for r in reps:
-        m = (t >= r["t_start"]) & (t <= r["t_end"])
-        if m.sum() > 5 and np.ptp(tf[m]) > 0:
-            ratios.append(np.ptp(yf[m]) / np.ptp(tf[m]))
-    return float(np.median(ratios)) if ratios else float("nan")
 
 
 def trace_row(t: np.ndarray, xy: np.ndarray, truth_xy: np.ndarray, tr: Truth, foot_px: float) -> tuple[str, dict]:
@@ -401,68 +300,6 @@ def roll_rows(video: Path, tr: Truth, cache: Path | None, num_poses: int) -> lis
             + f"   other reps |max| {np.max(np.abs(other)) if other.size else float('nan'):.1f}, "
             f"rolled reps |min| {smallest:.1f}"
         )
-    return lines
-
-
-# ---------------------------------------------------------------------- time
-def tracker_ms(video: Path, cache: Path | None) -> tuple[float, float, int]:
-    """The tracker alone on every analyzed frame (poses from the cache): p50, p95 ms per frame, frames."""
-    from formcheck.io.foot_track import FootTracker
-    from formcheck.io.video import VideoFileSource
-
-    series = landmarks(video, cache).series
-    wanted = {int(f): k for k, f in enumerate(series.frame)}
-    feet, dt = FootTracker(), []
-    with VideoFileSource(video) as src:
-        for frame in src.frames(lambda t: True):
-            k = wanted.get(frame.index)
-            if k is None:
-                continue
-            t0 = time.perf_counter()
-            feet.update(frame.image, series.t[k], series.xy[k], series.vis[k])
-            dt.append(1000 * (time.perf_counter() - t0))
-    return float(np.percentile(dt, 50)), float(np.percentile(dt, 95)), len(dt)
-
-
-def time_rows(clips: list[Path], cache: Path | None, repeat: int) -> list[str]:
-    fc = [sys.executable, "-m", "formcheck"]
-    lines = []
-    for clip in clips:
-        frames, fps, w, h = clip_facts(clip)
-        lines.append(f"  {clip.name}: {frames} frames, {fps:.2f} fps, {w}x{h} (best of {repeat})")
-        with tempfile.TemporaryDirectory() as tmp:
-            walls = {}
-            for label, extra in (("without refinement", ["--no-foot-track"]), ("with refinement", [])):
-                r = best(
-                    [
-                        run(
-                            fc
-                            + ["extract", str(clip), "-o", str(Path(tmp) / "lm.csv"), "--quiet", "--no-cache", *extra]
-                        )
-                        for _ in range(repeat)
-                    ]
-                )
-                walls[label] = r.wall
-                lines.append(
-                    f"      formcheck extract {label:20s} {r.wall:7.2f} s, peak {r.peak_mb:4.0f} MB, load {r.load:.1f}"
-                )
-            added = walls["with refinement"] / walls["without refinement"] - 1
-            p50, p95, n = tracker_ms(clip, cache)
-            lines.append(
-                f"      refinement adds {100 * added:+.1f} % to extract (target <= 15 %); the tracker alone: "
-                f"p50 {p50:.2f} ms, p95 {p95:.2f} ms per analyzed frame ({n} frames)"
-            )
-            for label, extra in (("without refinement", ["--no-foot-track"]), ("with refinement", [])):
-                r = run(
-                    fc + ["live", "--source", str(clip), "--no-window", "-o", str(Path(tmp) / "live"), "--json", *extra]
-                )
-                live = json.loads(r.stdout)["live"]
-                lat, ft = live["latency_ms"], live["stages_ms"]["refinement"]
-                lines.append(
-                    f"      live {label:20s} latency p50 {lat['p50']} ms p95 {lat['p95']} ms"
-                    + (f"; of it the foot track p50 {ft['p50']} ms p95 {ft['p95']} ms" if ft["p50"] else "")
-                    + f"  load {r.load:.1f}"
-                )
     return lines
 
 

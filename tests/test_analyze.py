@@ -253,3 +253,22 @@ def test_spikes_and_multi_frame_excursions_are_rejected_and_nothing_else():
     assert set(np.flatnonzero(found).tolist()) == set(injected)
     cleaned = clean_tracks(bad, cfg).xy[:, heel, 0]
     assert np.all(np.abs(cleaned[injected] - series.xy[injected, heel, 0]) < 0.05 * shank)
+
+
+def test_the_body_scale_is_the_standing_leg_even_when_the_bent_leg_is_better_seen():
+    """From the front or behind a free leg bent towards the camera reads far shorter than the standing one; the
+    scale (shank lengths, used by every threshold) must come from the longer leg, not the better-seen one."""
+    from formcheck.core.landmarks import INDEX
+    from formcheck.core.signal.clean import body_scale
+
+    n = 20
+    xy = np.zeros((n, 33, 2))
+    vis = np.full((n, 33), 0.9)
+    for side, shank, seen in (("left", 120.0, 0.9), ("right", 25.0, 0.99)):  # right: bent, foreshortened
+        xy[:, INDEX[f"{side}_hip"]] = (0.0, 100.0)
+        xy[:, INDEX[f"{side}_knee"]] = (0.0, 250.0)
+        xy[:, INDEX[f"{side}_ankle"]] = (0.0, 250.0 + shank)
+        vis[:, [INDEX[f"{side}_knee"], INDEX[f"{side}_ankle"]]] = seen
+    assert body_scale(xy, vis, 0.5) == pytest.approx((120.0, 270.0))
+    vis[:, INDEX["left_knee"]] = 0.1  # the standing leg's knee never seen: the other leg is all there is
+    assert body_scale(xy, vis, 0.5) == pytest.approx((25.0, 175.0))

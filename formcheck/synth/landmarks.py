@@ -23,6 +23,7 @@ from formcheck.synth.truth import Truth, compute_truth
 
 LEG_PARTS = ("hip", "knee", "ankle", "heel", "foot_index")
 ARM_PARTS = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")
+LEG_WIDTH_SHANK = 0.2  # a leg hides what lies within this many shank lengths of its centre line in the picture
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,32 @@ def frame_times(script: SetScript, duration: float, dt_jitter: float, rng: np.ra
 
 
 def _far_mask(cam: Camera, pts3d: np.ndarray) -> np.ndarray:
-    """(T, 33) True for landmarks of the limb side farther from the camera (by > 8 cm)."""
+    """(T, 33) True for the landmarks MediaPipe sees poorly: a knee, ankle, heel or toe hidden behind the other
+    leg (its hip-knee-ankle-heel-toe line passes over the point in the picture, more than 8 cm nearer), an arm
+    point farther than its pair by more than 8 cm. From the side the far leg's knee is behind the near one; from
+    the front or behind the legs stand apart in the picture and a free foot bent back hides nothing of the
+    working leg. The rendered clips' MediaPipe saw the working leg well in every view (visibility 0.81-1.0 per
+    point) and the hips always (0.99-1.0); a leg model that hid the working leg from behind (every point farther
+    than its pair) made the back view's reps unreadable."""
     depth = cam.to_camera(pts3d)[..., 2]
+    px, _ = cam.project(pts3d)
     far = np.zeros(depth.shape, dtype=bool)
-    for parts in (LEG_PARTS, ARM_PARTS):
-        for part in parts:
-            li, ri = INDEX[f"left_{part}"], INDEX[f"right_{part}"]
-            d = depth[:, li] - depth[:, ri]
-            far[:, li], far[:, ri] = d > 0.08, d < -0.08
+    for part in ARM_PARTS:
+        li, ri = INDEX[f"left_{part}"], INDEX[f"right_{part}"]
+        d = depth[:, li] - depth[:, ri]
+        far[:, li], far[:, ri] = d > 0.08, d < -0.08
+    legs = {s: [INDEX[f"{s}_{p}"] for p in LEG_PARTS] for s in ("left", "right")}
+    shank = np.nanmedian(np.linalg.norm(px[:, legs["left"][1]] - px[:, legs["left"][2]], axis=-1))
+    for s, o in (("left", "right"), ("right", "left")):
+        a, b = px[:, legs[o][:-1]], px[:, legs[o][1:]]  # (T, 4, 2): the other leg's segments
+        da, db = depth[:, legs[o][:-1]], depth[:, legs[o][1:]]
+        ab = b - a
+        for i in legs[s][1:]:  # not the hips: MediaPipe places the pelvis from the whole body (seen at 0.99-1.0)
+            ap = px[:, i][:, None] - a
+            u = np.clip(np.sum(ap * ab, -1) / np.maximum(np.sum(ab * ab, -1), 1e-9), 0.0, 1.0)
+            dist = np.linalg.norm(ap - u[..., None] * ab, axis=-1)
+            cover = (dist < LEG_WIDTH_SHANK * shank) & (depth[:, i][:, None] - (da + u * (db - da)) > 0.08)
+            far[:, i] = cover.any(axis=1)
     return far
 
 

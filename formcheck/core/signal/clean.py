@@ -68,10 +68,12 @@ def segment_length(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def body_scale(xy: np.ndarray, vis: np.ndarray, min_vis: float) -> tuple[float, float]:
-    """(shank_px, leg_px): median knee-ankle and hip-knee-ankle lengths of the better-seen leg, so results do not
-    depend on the camera's distance. NaN, NaN when no leg has a knee and an ankle seen together in 3 frames.
+    """(shank_px, leg_px): median knee-ankle and hip-knee-ankle lengths of the leg whose shank reads longest, so
+    results do not depend on the camera's distance. The picture can only shorten a segment: a free leg bent
+    towards or away from the camera (from the front or behind) reads far shorter than the standing one, however
+    well it is seen. NaN, NaN when no leg has a knee and an ankle seen together in 3 frames.
     xy (T, 33, 2), vis (T, 33): the whole clip (batch) or the last seconds (live)."""
-    best: tuple[float, float, float] | None = None
+    best: tuple[float, float] | None = None
     for side in ("left", "right"):
         hip, knee, ankle = (INDEX[f"{side}_{p}"] for p in ("hip", "knee", "ankle"))
         seen = (vis[:, knee] >= min_vis) & (vis[:, ankle] >= min_vis)
@@ -79,10 +81,9 @@ def body_scale(xy: np.ndarray, vis: np.ndarray, min_vis: float) -> tuple[float, 
             continue
         shank = float(np.median(segment_length(xy[seen, knee], xy[seen, ankle])))
         thigh = nanmedian(segment_length(xy[seen, hip], xy[seen, knee]))
-        score = float(np.median(np.concatenate([vis[seen, knee], vis[seen, ankle]])))
-        if shank > 0 and (best is None or score > best[0]):
-            best = (score, shank, shank + thigh)
-    return (best[1], best[2]) if best is not None else (np.nan, np.nan)
+        if shank > 0 and (best is None or shank > best[0]):
+            best = (shank, shank + thigh)
+    return best if best is not None else (np.nan, np.nan)
 
 
 def gate(xy: np.ndarray, vis: np.ndarray, min_vis: float) -> np.ndarray:

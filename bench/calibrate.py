@@ -110,21 +110,21 @@ def flagged(fault: str, rep: dict, cfg, peers: list | None = None) -> bool:
     """The rule itself (formcheck/core/faults/rules.py) on the rep's reported numbers; a fault the view cannot
     show (the rep lists it under not_checked) or that a flagged fault supersedes is not flagged. Given the numbers
     of the rep's view (`peers`, from pairs), only a fault the report would count as one: confidence at least
-    UNCERTAIN_BELOW (a doubtful one is a "look at this rep" note, not a flag)."""
+    UNCERTAIN_BELOW (a doubtful one is a "look at this rep" note, not a flag, and supersedes nothing)."""
     if fault in rep.get("not_checked", []):
         return False
     numbers, vs = numbers_of(rep)
-    conds = RULES[fault](numbers, vs, cfg)
-    if not all(c.holds for c in conds):
-        return False
+
+    def counts(fid: str) -> bool:
+        conds = RULES[fid](numbers, vs, cfg)
+        if not all(c.holds for c in conds):
+            return False
+        return peers is None or round(rule_confidence(conds, peers, rep["tracking_quality"]), 2) >= UNCERTAIN_BELOW
+
     over = SUPERSEDED_BY.get(fault)
-    if (
-        over is not None
-        and over not in rep.get("not_checked", [])
-        and all(c.holds for c in RULES[over](numbers, vs, cfg))
-    ):
+    if over is not None and over not in rep.get("not_checked", []) and counts(over):
         return False
-    return peers is None or rule_confidence(conds, peers, rep["tracking_quality"]) >= UNCERTAIN_BELOW
+    return counts(fault)
 
 
 def checked_without(fault: str, tr, rep: dict) -> bool:
@@ -191,7 +191,8 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict]], cfg, max_false: floa
             if found_sm(row) >= top_sm - TOLERANCE * (n_with.get("subtle", 0) + n_with.get("moderate", 0))
             and row[1].get("blatant", 0) >= top_b - TOLERANCE * n_with.get("blatant", 0)
         ]
-        best = min(near, key=lambda row: (worst(row[2])[0], -sum(row[1].values())))
+        # (views too small to hold to the budget still count in the tie-break, by their false flags)
+        best = min(near, key=lambda row: (worst(row[2])[0], sum(row[2].values()), -sum(row[1].values())))
 
     def line(label, values, found, false):
         f = "  ".join(f"{g} {found.get(g, 0):3d}/{n_with[g]:<3d}" for g in grades)

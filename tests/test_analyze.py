@@ -272,3 +272,27 @@ def test_the_body_scale_is_the_standing_leg_even_when_the_bent_leg_is_better_see
     assert body_scale(xy, vis, 0.5) == pytest.approx((120.0, 270.0))
     vis[:, INDEX["left_knee"]] = 0.1  # the standing leg's knee never seen: the other leg is all there is
     assert body_scale(xy, vis, 0.5) == pytest.approx((25.0, 175.0))
+
+
+def test_the_body_scale_is_not_set_by_a_leg_seen_in_a_few_odd_frames_or_while_standing_nearer():
+    """Frame by frame the longer shank counts: a far leg seen in 3 glitched frames (160 px) or a walk-up near the
+    camera (300 px for 60 frames) must not set the scale of a clip whose standing leg reads 100 px."""
+    from formcheck.core.landmarks import INDEX
+    from formcheck.core.signal.clean import body_scale
+
+    def leg(xy, vis, side, rows, shank, seen):
+        xy[rows, INDEX[f"{side}_hip"]] = (0.0, 100.0)
+        xy[rows, INDEX[f"{side}_knee"]] = (0.0, 250.0)
+        xy[rows, INDEX[f"{side}_ankle"]] = (0.0, 250.0 + shank)
+        vis[np.ix_(rows, [INDEX[f"{side}_knee"], INDEX[f"{side}_ankle"]])] = seen
+
+    n = 600
+    xy, vis = np.zeros((n, 33, 2)), np.full((n, 33), 0.2)
+    leg(xy, vis, "left", np.arange(n), 100.0, 0.95)
+    leg(xy, vis, "right", np.array([10, 200, 400]), 160.0, 0.55)
+    assert body_scale(xy, vis, 0.5) == pytest.approx((100.0, 250.0))
+    xy, vis = np.zeros((n, 33, 2)), np.full((n, 33), 0.2)
+    leg(xy, vis, "left", np.arange(60), 300.0, 0.95)
+    leg(xy, vis, "right", np.arange(60), 300.0, 0.9)
+    leg(xy, vis, "left", np.arange(60, n), 100.0, 0.95)
+    assert body_scale(xy, vis, 0.5) == pytest.approx((100.0, 250.0))

@@ -91,9 +91,9 @@ class FaultConfig:
     shallow_bottom_frac: float = 0.09
     # short_top: the top above the set's typical bottom is under this fraction of the set's best
     # (the largest 3-rep running median, so one high rep does not set the bar; vs_set.rise_vs_best).
-    short_top_frac: float = 0.83
+    short_top_frac: float = 0.82
     # no_top_pause: the report's top_pause_s is shorter than this.
-    min_top_hold_s: float = 0.25
+    min_top_hold_s: float = 0.225
     # torso_help: the trunk leans forward more than this from the rise's start to the top (trunk_lean_change_deg;
     # MediaPipe reads ~70 % of a true lean) ...
     max_lean_change_deg: float = 3.5
@@ -106,7 +106,7 @@ class FaultConfig:
     max_knee_range_deg: float = 7.5
     # free_leg_assist: the free foot comes within this height of the working toe (shank lengths;
     # free_foot_min_gap_shank) ...
-    free_foot_touch: float = 0.2
+    free_foot_touch: float = 0.22
     # ... in a set where it normally hangs higher than this (else both feet are down all set:
     # a two-leg raise, and the check is skipped with a warning).
     free_foot_min_hang: float = 0.35

@@ -90,7 +90,7 @@ def _far_mask(cam: Camera, pts3d: np.ndarray) -> np.ndarray:
         d = depth[:, li] - depth[:, ri]
         far[:, li], far[:, ri] = d > 0.08, d < -0.08
     legs = {s: [INDEX[f"{s}_{p}"] for p in LEG_PARTS] for s in ("left", "right")}
-    shank = np.nanmedian(np.linalg.norm(px[:, legs["left"][1]] - px[:, legs["left"][2]], axis=-1))
+    shank = max(np.nanmedian(np.linalg.norm(px[:, leg[1]] - px[:, leg[2]], axis=-1)) for leg in legs.values())
     for s, o in (("left", "right"), ("right", "left")):
         a, b = px[:, legs[o][:-1]], px[:, legs[o][1:]]  # (T, 4, 2): the other leg's segments
         da, db = depth[:, legs[o][:-1]], depth[:, legs[o][1:]]

@@ -92,8 +92,8 @@ def judge_rep(
         if all(c.holds for c in conds):
             confidence = rule_confidence(conds, [(p.numbers, pv) for p, pv in zip(peers, peer_vs)], r.quality)
             found.append(fault_dict(fid, conds, r.times, confidence, cfg))
-    ids = {f["id"] for f in found}
-    return [f for f in found if SUPERSEDED_BY.get(f["id"], "") not in ids]
+    sure = {f["id"] for f in found if f["confidence"] >= UNCERTAIN_BELOW}  # a doubtful fault supersedes nothing
+    return [f for f in found if SUPERSEDED_BY.get(f["id"], "") not in sure]
 
 
 def unjudged(r: MeasuredRep, vs: VsSet, cfg: FaultConfig, free_leg: bool) -> list[str]:

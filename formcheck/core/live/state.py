@@ -160,10 +160,15 @@ class StanceSet:
 
 
 def lowered(sig: StanceSignal, c: Cycle) -> bool:
-    """On the batch signal the heel falls from the rep's peak to its bottom (c.bottom1) by the batch hysteresis: the
-    live machine's fall was a lowering, not a wobble or a glitch inside the top hold that batch would not see."""
+    """On the batch signal the heel falls from the rep's peak by the batch hysteresis before the live machine's
+    bottom (c.bottom1): the live fall was a lowering, not a wobble or a glitch inside the top hold that batch would
+    not see. (The rise after it is not asked for: near the end of the stance so far, the zero-phase batch signal
+    shows a rise later than the live machine confirms it.)"""
     h = sig.h[c.top : c.bottom1 + 1]
-    return bool(np.isfinite(h).any() and np.isfinite(h[-1]) and np.nanmax(h) - h[-1] >= sig.threshold)
+    if not np.isfinite(h).any():
+        return False
+    k = int(np.nanargmax(h))
+    return bool(h[k] - np.nanmin(h[k:]) >= sig.threshold)
 
 
 def clears(sig: StanceSignal, c: Cycle) -> bool:

@@ -68,22 +68,28 @@ def segment_length(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def body_scale(xy: np.ndarray, vis: np.ndarray, min_vis: float) -> tuple[float, float]:
-    """(shank_px, leg_px): median knee-ankle and hip-knee-ankle lengths of the leg whose shank reads longest, so
-    results do not depend on the camera's distance. The picture can only shorten a segment: a free leg bent
-    towards or away from the camera (from the front or behind) reads far shorter than the standing one, however
-    well it is seen. NaN, NaN when no leg has a knee and an ankle seen together in 3 frames.
-    xy (T, 33, 2), vis (T, 33): the whole clip (batch) or the last seconds (live)."""
-    best: tuple[float, float] | None = None
+    """(shank_px, leg_px): median knee-ankle and hip-knee-ankle lengths, so results do not depend on the camera's
+    distance. In each frame the longer shank of the legs seen counts: the picture can only shorten a segment, and
+    a free leg bent towards or away from the camera (from the front or behind) reads far shorter than the
+    standing one however well it is seen; taken frame by frame, a leg seen in a few odd frames (or while the
+    person stood nearer) cannot set the scale of the whole clip. NaN, NaN when no leg has a knee and an ankle
+    seen together in 3 frames. xy (T, 33, 2), vis (T, 33): the whole clip (batch) or the last seconds (live)."""
+    shanks, thighs = [], []
     for side in ("left", "right"):
         hip, knee, ankle = (INDEX[f"{side}_{p}"] for p in ("hip", "knee", "ankle"))
         seen = (vis[:, knee] >= min_vis) & (vis[:, ankle] >= min_vis)
-        if seen.sum() < 3:
-            continue
-        shank = float(np.median(segment_length(xy[seen, knee], xy[seen, ankle])))
-        thigh = nanmedian(segment_length(xy[seen, hip], xy[seen, knee]))
-        if shank > 0 and (best is None or shank > best[0]):
-            best = (shank, shank + thigh)
-    return best if best is not None else (np.nan, np.nan)
+        shanks.append(np.where(seen, segment_length(xy[:, knee], xy[:, ankle]), np.nan))
+        thighs.append(np.where(seen, segment_length(xy[:, hip], xy[:, knee]), np.nan))
+    shank_t, thigh_t = np.stack(shanks, axis=1), np.stack(thighs, axis=1)  # (T, 2)
+    any_seen = np.isfinite(shank_t).any(axis=1)
+    if any_seen.sum() < 3:
+        return np.nan, np.nan
+    k = np.argmax(np.where(np.isfinite(shank_t[any_seen]), shank_t[any_seen], -np.inf), axis=1)
+    rows = np.flatnonzero(any_seen)
+    shank = float(np.median(shank_t[rows, k]))
+    if not shank > 0:
+        return np.nan, np.nan
+    return shank, shank + nanmedian(thigh_t[rows, k])
 
 
 def gate(xy: np.ndarray, vis: np.ndarray, min_vis: float) -> np.ndarray:

@@ -98,10 +98,11 @@ def pairs(clips: list[Scored]) -> list[tuple[str, object, dict, list]]:
     for clip in clips:
         if clip.report is None or clip.counts_only:
             continue
+        numbers = [numbers_of(r) for r in clip.reps]
         for tr, k in zip(clip.truth, match_reps(clip.reps, clip.truth), strict=True):
             if k is not None:
                 rep = clip.reps[k]
-                peers = [numbers_of(r) for r in clip.reps if r.get("view") == rep.get("view")]
+                peers = [n for r, n in zip(clip.reps, numbers) if r.get("view") == rep.get("view")]
                 out.append((clip.view, tr, rep, peers))
     return out
 
@@ -152,7 +153,7 @@ def tally(fault: str, data, cfg) -> tuple[dict[str, int], dict[str, int]]:
     return found, false
 
 
-def sweep(knob: Knob, data: list[tuple[str, object, dict]], cfg, max_false: float) -> list[str]:
+def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false: float) -> list[str]:
     n_with: dict[str, int] = {}
     n_without: dict[str, int] = {}  # view -> reps a flag would be wrong on
     for view, tr, rep, _ in data:

@@ -82,6 +82,7 @@ def judge_rep(
 ) -> list[dict]:
     """The faults (with their confidence) of one rep that its view can show, superseded ones left out."""
     peer_vs = [v for x, v in zip(reps, versus) if x.view == r.view]
+    peer_numbers = [(p.numbers, pv) for p, pv in zip(peers, peer_vs)]  # what each confidence is measured against
     found = []
     for fid in RULES:
         if r.view not in SPECS[fid].views or (fid == "free_leg_assist" and not free_leg):
@@ -90,7 +91,7 @@ def judge_rep(
             continue
         conds = conditions(fid, r, vs, cfg)
         if all(c.holds for c in conds):
-            confidence = rule_confidence(conds, [(p.numbers, pv) for p, pv in zip(peers, peer_vs)], r.quality)
+            confidence = rule_confidence(conds, peer_numbers, r.quality)
             found.append(fault_dict(fid, conds, r.times, confidence, cfg))
     sure = {f["id"] for f in found if f["confidence"] >= UNCERTAIN_BELOW}  # a doubtful fault supersedes nothing
     return [f for f in found if SUPERSEDED_BY.get(f["id"], "") not in sure]

@@ -81,11 +81,10 @@ def body_scale(xy: np.ndarray, vis: np.ndarray, min_vis: float) -> tuple[float, 
         shanks.append(np.where(seen, segment_length(xy[:, knee], xy[:, ankle]), np.nan))
         thighs.append(np.where(seen, segment_length(xy[:, hip], xy[:, knee]), np.nan))
     shank_t, thigh_t = np.stack(shanks, axis=1), np.stack(thighs, axis=1)  # (T, 2)
-    any_seen = np.isfinite(shank_t).any(axis=1)
-    if any_seen.sum() < 3:
+    rows = np.flatnonzero(np.isfinite(shank_t).any(axis=1))  # frames with a leg seen
+    if rows.size < 3:
         return np.nan, np.nan
-    k = np.argmax(np.where(np.isfinite(shank_t[any_seen]), shank_t[any_seen], -np.inf), axis=1)
-    rows = np.flatnonzero(any_seen)
+    k = np.argmax(np.nan_to_num(shank_t[rows], nan=-np.inf), axis=1)  # the longer shank seen in each
     shank = float(np.median(shank_t[rows, k]))
     if not shank > 0:
         return np.nan, np.nan

@@ -12,7 +12,7 @@ from formcheck.core.config import AnalysisConfig
 from formcheck.core.reps.machine import Cycle, RepState
 from formcheck.core.reps.stance import StanceSignal, heel_span, rep_threshold
 from formcheck.core.reps.timing import PhaseTimes
-from formcheck.core.signal.body import centred_median
+from formcheck.core.signal.body import centred_median, ground_drift
 from formcheck.core.signal.clean import CleanTracks
 from formcheck.core.signal.filters import nanmedian
 
@@ -113,7 +113,10 @@ class StanceSet:
         self.h: list[float] = []
         self.frontal: list[bool] = []  # the composition each frame's causal heel height was made with
         self.labelled_frontal: list[bool] = []  # the view each frame turned out to have (see relabel)
-        self.comps: list[np.ndarray] = []
+        self.comps: list[np.ndarray] = []  # the heel components, the side ones less the ground's drift
+        self.raw_tilt: list[float] = []  # the first component as seen (the foot tilt, side views)
+        self.witnesses: list[np.ndarray] = []  # signal/body.ground_witnesses
+        self.ground = 0.0  # the ground's drift held since the last flat-foot run (signal/body.ground_drift)
         self.comp_start = 0  # where the current composition (side or frontal components) began
         self.centres = np.full(4, np.nan)
         self.centre_t = -math.inf
@@ -125,17 +128,32 @@ class StanceSet:
         self.recheck = False  # candidates came while the stance was young: judge them again when it is a set
         self.pending: list[tuple[Cycle, bool]] = []  # (cycle, doubtful) waiting: young stance, foot moving, doubt
 
-    def add(self, t: float, comps: np.ndarray, frontal: bool, shank: float, centre_s: float) -> float:
-        """Append a frame; its heel height is the batch composition with each component centred on its median
-        over this composition's frames so far (refreshed every CENTRE_EVERY_S: the levels drift slowly)."""
+    def add(
+        self, t: float, comps: np.ndarray, witnesses: np.ndarray, frontal: bool, shank: float, centre_s: float
+    ) -> float:
+        """Append a frame; its heel height is the batch composition (signal/body.heel_height) with the side
+        components less the ground's drift on this composition's frames so far, and each component centred on its
+        median over them (both refreshed every CENTRE_EVERY_S: the levels drift slowly)."""
         if self.frontal and frontal != self.frontal[-1]:
             self.comp_start, self.centre_t = len(self.comps), -math.inf  # a new composition: centred on its own
-        self.comps.append(comps)
         self.t.append(t)
         self.frontal.append(frontal)
         self.labelled_frontal.append(frontal)
-        if t - self.centre_t >= CENTRE_EVERY_S or not np.isfinite(self.centres).any():
-            tb = np.asarray(self.t[self.comp_start :])
+        self.raw_tilt.append(float(comps[0]))
+        self.witnesses.append(witnesses)
+        refresh = t - self.centre_t >= CENTRE_EVERY_S or not np.isfinite(self.centres).any()
+        tb = np.asarray(self.t[self.comp_start :])
+        if frontal:
+            self.ground = 0.0
+        elif refresh:
+            c = self.comp_start
+            drift = ground_drift(tb, np.asarray(self.witnesses[c:]), np.asarray(self.raw_tilt[c:]))
+            self.ground = float(drift[-1])
+        comps = np.array(comps, dtype=float)
+        if not frontal:
+            comps[1:] -= self.ground
+        self.comps.append(comps)
+        if refresh:
             self.centres = nanmedian(np.asarray(self.comps[self.comp_start :])[tb >= t - centre_s], axis=0)
             self.centre_t = t
         h = float(centred_median(comps, self.centres)) / shank

@@ -30,7 +30,7 @@ from formcheck.core.live.state import LiveConfig, LiveEvent, LiveRep, LiveUpdate
 from formcheck.core.live.timing import SetTiming
 from formcheck.core.reps.machine import Cycle, Sample, step
 from formcheck.core.reps.stance import StanceSignal, accept_cycles, flat_level, stance_signal
-from formcheck.core.signal.body import heel_components
+from formcheck.core.signal.body import ground_witnesses, heel_components
 from formcheck.core.signal.clean import CleanTracks, body_scale, clean_tracks, gate
 from formcheck.errors import FormcheckError
 
@@ -236,7 +236,8 @@ class LiveTracker(SetTiming):
         if st is None:
             return
         frontal = self.view in ("front", "back")
-        h = st.add(t, heel_components(xy, self.side, frontal), frontal, shank, self.config.keep_s)
+        comps, witnesses = heel_components(xy, self.side, frontal), ground_witnesses(xy, self.side)
+        h = st.add(t, comps, witnesses, frontal, shank, self.config.keep_s)
         thr = st.threshold()
         if not math.isfinite(thr):
             return

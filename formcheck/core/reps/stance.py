@@ -51,7 +51,7 @@ def stance_signal(
     tracks: CleanTracks, side: str, start: int, stop: int, frontal: np.ndarray, cfg: RepConfig
 ) -> StanceSignal | None:
     """The signals of frames [start, stop), or None when the heel is seen in fewer than 5 of them."""
-    h = heel_height(tracks.smooth[start:stop], side, frontal[start:stop], tracks.shank_px)
+    h = heel_height(tracks.t[start:stop], tracks.smooth[start:stop], side, frontal[start:stop], tracks.shank_px)
     if np.isfinite(h).sum() < 5:
         return None
     t = tracks.t[start:stop]

@@ -63,7 +63,7 @@ def centred_median(comps: np.ndarray, centres: np.ndarray) -> np.ndarray:
         return np.nanmedian(d, axis=-1)
 
 
-def heel_height(xy: np.ndarray, side: str, frontal: np.ndarray, shank_px: float) -> np.ndarray:
+def heel_height(t: np.ndarray, xy: np.ndarray, side: str, frontal: np.ndarray, shank_px: float) -> np.ndarray:
     """(T,) heel height in shank lengths, up positive, each run of one composition (side or frontal components)
     centred on its own levels (each component's median over the run), so a camera cut does not make a step.
 
@@ -72,8 +72,58 @@ def heel_height(xy: np.ndarray, side: str, frontal: np.ndarray, shank_px: float)
     for is_frontal in (True, False):
         for a, b in finite_runs(frontal == is_frontal):
             comps = heel_components(xy[a:b], side, is_frontal)
+            if not is_frontal:
+                comps[:, 1:] -= ground_drift(t[a:b], ground_witnesses(xy[a:b], side), comps[:, 0])[:, None]
             out[a:b] = centred_median(comps, nanmedian(comps, axis=0))
     return out / shank_px
+
+
+FLAT_TILT = 0.25  # the foot is flat where its tilt is in the lowest quarter of its range (5th-95th percentile)
+FLAT_MIN_S = 0.2  # a flat run shorter than this is a flicker across the line, not a bottom
+BODY_POINTS = ("ankle", "knee", "hip", "shoulder")  # the working side's, witnesses of a moving camera
+
+
+def minmod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The smaller of a and b where they agree in sign, else 0 (NaN counts as no agreement)."""
+    agree = np.nan_to_num(a * b) > 0
+    return np.where(agree, np.sign(a) * np.fmin(np.abs(a), np.abs(b)), 0.0)
+
+
+def ground_witnesses(xy: np.ndarray, side: str) -> np.ndarray:
+    """(..., 1 + len(BODY_POINTS)) heights (pixels, up positive) that a moving camera moves alike: the working toe,
+    then the working leg and trunk (ground_drift)."""
+    return np.stack([-y_of(xy, f"{side}_{n}") for n in ("foot_index", *BODY_POINTS)], axis=-1)
+
+
+def ground_drift(t: np.ndarray, witnesses: np.ndarray, tilt: np.ndarray) -> np.ndarray:
+    """(T,) how far the picture has moved up under the standing athlete since the first flat-foot run, pixels.
+
+    Found on the runs of frames where the foot is flat (the heel above the toe, which does not move with the
+    camera, in the lowest quarter of its range, for FLAT_MIN_S at least): there the toe should stand at the same
+    height at every bottom, and so should the body. A hand-held camera moves both alike; a leg swap moves the
+    toe alone, a different depth or posture at one bottom moves the body alone. From one flat run to the next,
+    each witness's change (the toe's; the median of the working ankle's, knee's, hip's and shoulder's) is taken,
+    and the change counted is the smaller of the two where they agree in direction, none where they do not.
+    Linear between runs, held beyond the first and last. An earlier run's value never depends on a later one,
+    so the live tracker reads the same drift on the stance so far (the value held since its last flat run).
+
+    witnesses: (T, K) ground_witnesses; tilt: (T,) the heel above the toe."""
+    out = np.zeros(len(t))
+    ok = np.isfinite(tilt)
+    if ok.sum() < 5:
+        return out
+    lo, hi = np.percentile(tilt[ok], [5, 95])
+    runs = [(a, b) for a, b in finite_runs(ok & (tilt <= lo + FLAT_TILT * (hi - lo))) if t[b - 1] - t[a] >= FLAT_MIN_S]
+    if len(runs) < 2:
+        return out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a point unseen in a run: the others decide
+        levels = np.stack([np.nanmedian(witnesses[a:b], axis=0) for a, b in runs])  # (runs, K)
+        steps = np.diff(levels, axis=0)
+        by_body = np.nanmedian(steps[:, 1:], axis=1)
+    level = np.concatenate([[0.0], np.cumsum(minmod(steps[:, 0], by_body))])
+    centres = np.array([(a + b - 1) / 2 for a, b in runs])
+    return np.interp(np.arange(len(t)), centres, level)
 
 
 def foot_tilt(xy: np.ndarray, side: str) -> np.ndarray:

@@ -69,14 +69,35 @@ def test_the_smaller_witness_sets_the_move_and_one_bottom_is_no_drift():
     np.testing.assert_allclose(ground_drift(t, w, tilt), 0.0)
 
 
-def test_an_earlier_bottom_never_depends_on_a_later_one():
-    """What the live tracker relies on: the drift on the stance so far is the whole stance's drift there."""
+def test_while_the_flat_line_holds_a_later_bottom_does_not_change_an_earlier_one():
+    """What the live tracker relies on: with the tilt's range set by the first rep, the drift on the stance so far
+    is the whole stance's drift at its bottoms."""
     base = np.array([100.0, 150.0, 250.0, 350.0, 500.0])
     t, w, tilt = bottoms_and_tops([base, base + 6.0, base + 3.0, base + 12.0])
     whole = ground_drift(t, w, tilt)
     cut = int(4.5 * FPS)  # inside the third bottom: the value held since it is its value in the whole stance
     np.testing.assert_allclose(ground_drift(t[:cut], w[:cut], tilt[:cut])[-1], at_run_centres(whole, 4)[2])
     np.testing.assert_allclose(at_run_centres(whole, 4), [0.0, 6.0, 3.0, 12.0])
+
+
+def test_a_bottom_with_the_body_or_the_toe_unseen_is_left_out():
+    base = np.array([100.0, 150.0, 250.0, 350.0, 500.0])
+    unseen_body = np.array([np.nan, np.nan, np.nan, np.nan])
+    t, w, tilt = bottoms_and_tops([base, base + 5.0, base + 10.0])
+    middle = slice(int(2 * FPS) + 1, int(3 * FPS) + 2)  # the second flat run
+    w[middle, 1:] = unseen_body
+    np.testing.assert_allclose(at_run_centres(ground_drift(t, w, tilt), 3)[[0, 2]], [0.0, 10.0])
+    w[middle, 0] = np.nan
+    np.testing.assert_allclose(at_run_centres(ground_drift(t, w, tilt), 3)[[0, 2]], [0.0, 10.0])
+
+
+def test_the_drift_is_linear_in_time_across_a_gap_in_the_frames():
+    base = np.array([100.0, 150.0, 250.0, 350.0, 500.0])
+    t, w, tilt = bottoms_and_tops([base, base + 10.0])
+    t = np.where(np.arange(len(t)) >= 40, t + 3.0, t)  # three seconds lost in the rise
+    drift = ground_drift(t, w, tilt)
+    centres = (t[0] + t[30]) / 2, (t[61] + t[-1]) / 2
+    np.testing.assert_allclose(drift[45], 10.0 * (t[45] - centres[0]) / (centres[1] - centres[0]))
 
 
 def drifted(series, amp_px: float, period_s: float, phase: float):

@@ -132,8 +132,9 @@ class StanceSet:
         self, t: float, comps: np.ndarray, witnesses: np.ndarray, frontal: bool, shank: float, centre_s: float
     ) -> float:
         """Append a frame; its heel height is the batch composition (signal/body.heel_height) with the side
-        components less the ground's drift on this composition's frames so far, and each component centred on its
-        median over them (both refreshed every CENTRE_EVERY_S: the levels drift slowly)."""
+        components less the ground's drift (signal/body.ground_drift, causally: the value held since the last
+        flat-foot run, not interpolated) and each component centred on its median, both over this composition's
+        frames of the last centre_s (refreshed every CENTRE_EVERY_S: the levels drift slowly)."""
         if self.frontal and frontal != self.frontal[-1]:
             self.comp_start, self.centre_t = len(self.comps), -math.inf  # a new composition: centred on its own
         self.t.append(t)
@@ -145,9 +146,10 @@ class StanceSet:
         tb = np.asarray(self.t[self.comp_start :])
         if frontal:
             self.ground = 0.0
-        elif refresh:
-            c = self.comp_start
-            drift = ground_drift(tb, np.asarray(self.witnesses[c:]), np.asarray(self.raw_tilt[c:]))
+        elif refresh:  # over the frames the centres are taken from: the cost stays flat with the stance's length
+            k = int(np.searchsorted(tb, t - centre_s))
+            c = self.comp_start + k
+            drift = ground_drift(tb[k:], np.asarray(self.witnesses[c:]), np.asarray(self.raw_tilt[c:]))
             self.ground = float(drift[-1])
         comps = np.array(comps, dtype=float)
         if not frontal:

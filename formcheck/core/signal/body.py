@@ -104,8 +104,12 @@ def ground_drift(t: np.ndarray, witnesses: np.ndarray, tilt: np.ndarray) -> np.n
     toe alone, a different depth or posture at one bottom moves the body alone. From one flat run to the next,
     each witness's change (the toe's; the median of the working ankle's, knee's, hip's and shoulder's) is taken,
     and the change counted is the smaller of the two where they agree in direction, none where they do not.
-    Linear between runs, held beyond the first and last. An earlier run's value never depends on a later one,
-    so the live tracker reads the same drift on the stance so far (the value held since its last flat run).
+    Linear in time between runs, held beyond the first and last. A run where the toe or every body point went
+    unseen is left out (it could not tell a move from none).
+
+    Later frames change an earlier run's value only through the flat line (the tilt's range so far) and, for
+    the last run, its median while it grows: the live tracker reads this function on the stance so far and uses
+    the value held since the last flat run.
 
     witnesses: (T, K) ground_witnesses; tilt: (T,) the heel above the toe."""
     out = np.zeros(len(t))
@@ -119,11 +123,14 @@ def ground_drift(t: np.ndarray, witnesses: np.ndarray, tilt: np.ndarray) -> np.n
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a point unseen in a run: the others decide
         levels = np.stack([np.nanmedian(witnesses[a:b], axis=0) for a, b in runs])  # (runs, K)
-        steps = np.diff(levels, axis=0)
+        seen = np.isfinite(levels[:, 0]) & np.isfinite(levels[:, 1:]).any(axis=1)
+        if seen.sum() < 2:
+            return out
+        steps = np.diff(levels[seen], axis=0)
         by_body = np.nanmedian(steps[:, 1:], axis=1)
     level = np.concatenate([[0.0], np.cumsum(minmod(steps[:, 0], by_body))])
-    centres = np.array([(a + b - 1) / 2 for a, b in runs])
-    return np.interp(np.arange(len(t)), centres, level)
+    centres = np.array([(t[a] + t[b - 1]) / 2 for a, b in runs])[seen]
+    return np.interp(t, centres, level)
 
 
 def foot_tilt(xy: np.ndarray, side: str) -> np.ndarray:

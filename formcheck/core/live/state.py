@@ -113,8 +113,7 @@ class StanceSet:
         self.h: list[float] = []
         self.frontal: list[bool] = []  # the composition each frame's causal heel height was made with
         self.labelled_frontal: list[bool] = []  # the view each frame turned out to have (see relabel)
-        self.comps: list[np.ndarray] = []  # the heel components, the side ones less the ground's drift
-        self.raw_tilt: list[float] = []  # the first component as seen (the foot tilt, side views)
+        self.comps: list[np.ndarray] = []  # the heel components, the side ones (not the tilt) less the ground's drift
         self.witnesses: list[np.ndarray] = []  # signal/body.ground_witnesses
         self.ground = 0.0  # the ground's drift held since the last flat-foot run (signal/body.ground_drift)
         self.comp_start = 0  # where the current composition (side or frontal components) began
@@ -140,23 +139,21 @@ class StanceSet:
         self.t.append(t)
         self.frontal.append(frontal)
         self.labelled_frontal.append(frontal)
-        self.raw_tilt.append(float(comps[0]))
         self.witnesses.append(witnesses)
-        refresh = t - self.centre_t >= CENTRE_EVERY_S or not np.isfinite(self.centres).any()
-        tb = np.asarray(self.t[self.comp_start :])
-        if frontal:
-            self.ground = 0.0
-        elif refresh:  # over the frames the centres are taken from: the cost stays flat with the stance's length
-            k = int(np.searchsorted(tb, t - centre_s))
-            c = self.comp_start + k
-            drift = ground_drift(tb[k:], np.asarray(self.witnesses[c:]), np.asarray(self.raw_tilt[c:]))
-            self.ground = float(drift[-1])
         comps = np.array(comps, dtype=float)
+        self.comps.append(comps)
+        refresh = t - self.centre_t >= CENTRE_EVERY_S or not np.isfinite(self.centres).any()
+        if refresh:  # this composition's frames of the last centre_s: the cost stays flat with the stance's length
+            tb = np.asarray(self.t[self.comp_start :])
+            k = int(np.searchsorted(tb, t - centre_s))
+            recent = slice(self.comp_start + k, None)
+            if not frontal:  # the tilt (first component) is never less the drift: it finds the flat-foot runs
+                tilt = np.asarray(self.comps[recent])[:, 0]
+                self.ground = float(ground_drift(tb[k:], np.asarray(self.witnesses[recent]), tilt)[-1])
         if not frontal:
             comps[1:] -= self.ground
-        self.comps.append(comps)
         if refresh:
-            self.centres = nanmedian(np.asarray(self.comps[self.comp_start :])[tb >= t - centre_s], axis=0)
+            self.centres = nanmedian(np.asarray(self.comps[recent]), axis=0)
             self.centre_t = t
         h = float(centred_median(comps, self.centres)) / shank
         self.h.append(h)

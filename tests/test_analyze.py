@@ -10,7 +10,7 @@ import pytest
 from formcheck.core.analyze import analyze_series
 from formcheck.core.landmarks import LandmarkSeries
 from formcheck.errors import NothingToAnalyzeError
-from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
+from formcheck.synth import MEDIAPIPE_LIKE, FaultSize, RepScript, SetScript, make_series, preset
 
 PHASES = ("concentric_s", "top_pause_s", "eccentric_s", "bottom_pause_s")
 
@@ -296,3 +296,26 @@ def test_the_body_scale_is_not_set_by_a_leg_seen_in_a_few_odd_frames_or_while_st
     leg(xy, vis, "right", np.arange(60), 300.0, 0.9)
     leg(xy, vis, "left", np.arange(60, n), 100.0, 0.95)
     assert body_scale(xy, vis, 0.5) == pytest.approx((100.0, 250.0))
+
+
+def partial_rep_set(rise_frac: float, ramp: str) -> SetScript:
+    """Five reps; the fourth rises to rise_frac of the set's full rise (a short top of that size)."""
+    clean = dict(rise_s=0.9, top_pause_s=0.5, lower_s=1.8, bottom_pause_s=0.5)
+    size = FaultSize("short_top", "test", (("rise_frac", rise_frac),))
+    reps = [RepScript(**clean) for _ in range(5)]
+    reps[3] = RepScript(**clean, faults=("short_top",), sizes=(size,))
+    return SetScript(reps=tuple(reps), side="right", lead_in_s=1.2, lead_out_s=1.2, seed=3, ramp=ramp)
+
+
+@pytest.mark.parametrize("rise_frac", [0.4, 0.5])
+@pytest.mark.parametrize("ramp", ["cosine", "min_jerk"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_partial_rep_to_half_the_range_counts_and_carries_short_top(rise_frac, ramp, seed):
+    """With the stretch below the flat foot, a rep to 40-50 % of the set's range tops out about level with the
+    flat foot: it is a rep (a short top), not a return to a flat foot (before stepping off)."""
+    series, truth = make_series(partial_rep_set(rise_frac, ramp), corruption=MEDIAPIPE_LIKE, seed=seed)
+    a = analyze_series(series)
+    assert len(a.reps) == truth.n_reps == 5
+    starts = [r.times.t_start for r in a.reps]
+    np.testing.assert_allclose(starts, [r.t_start for r in truth.reps], atol=0.35)
+    assert "short_top" in {f["id"] for f in a.reps[3].faults} | {f["id"] for f in a.reps[3].uncertain}

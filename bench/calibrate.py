@@ -54,8 +54,10 @@ KNOBS = [
         "bounce",
         (
             ("bounce_min_speed_ratio", np.arange(1.0, 2.51, 0.1)),
-            # at most 0.3 s: the shortest bottom pause of a controlled rep (real people: 0.3-1.0 s)
-            ("bounce_max_hold_s", np.arange(0.05, 0.31, 0.05)),
+            # at most 0.3 s: the shortest bottom pause of a controlled rep (real people: 0.3-1.0 s); at least 0.2 s,
+            # three frames at 15 fps: a blatant bounce (0.1 s) read at 15 fps or on a young stance (live) lands
+            # there, and 0.15 s let the sample clip's bounce go unwarned live and unflagged at 15 fps
+            ("bounce_max_hold_s", np.arange(0.2, 0.31, 0.05)),
         ),
     ),
     # at most 0.8 s: a controlled 1.0 s lowering after a 0.7 s rise (the guide: at least as long down as up) reads

@@ -13,7 +13,7 @@ noise), as a normal probability; times the share of the rep's frames where the w
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -136,11 +136,17 @@ def judged_on_no_rep(reps: list[MeasuredRep], report: FaultReport, cfg: FaultCon
 
 
 def rule_confidence(conds: list[Condition], peers: list[tuple[RepNumbers, VsSet]], quality: float) -> float:
-    """A fault's confidence: each condition's margin against the scatter of its number over the view's reps
-    (`peers`: their numbers and numbers against the set, the rep's own included), the least of them, times the
-    rep's tracking quality."""
-    scatter = [spread([_number(c.measure, n, v) for n, v in peers], c.measure) for c in conds]
+    """A fault's confidence: each condition's margin against the scatter of its number over the view's clean reps
+    (`peers`: the view's reps, their numbers and numbers against the set; clean: the condition does not hold on
+    them), the least of them, times the rep's tracking quality. The faulty reps are left out of the scatter: a set
+    with several short tops is not noisier for it, and counting them made every one of them doubtful."""
+    clean = [[x for x in peer_values(c.measure, peers) if not replace(c, value=x).holds] for c in conds]
+    scatter = [spread(values, c.measure) for c, values in zip(conds, clean, strict=True)]
     return min(normal_cdf(c.margin / s) for c, s in zip(conds, scatter, strict=True)) * quality
+
+
+def peer_values(measure: str, peers: list[tuple[RepNumbers, VsSet]]) -> list[float]:
+    return [_number(measure, n, v) for n, v in peers]
 
 
 def _number(measure: str, numbers: RepNumbers, vs: VsSet) -> float:

@@ -11,7 +11,8 @@ sweep counts, over the reps matched to a true rep (bench/eval_scoring.match_reps
   for it, eval_scoring.dont_care) that it would flag.
 
 "Would flag" is the report's own test: the rule holds, no flagged fault supersedes it, and its confidence
-(detect.rule_confidence, against the scatter of the clip's reps from the same view) clears the gate under
+(detect.rule_confidence, against the scatter of the clip's reps from the same view that the condition does not
+hold on) clears the gate under
 which a fault is only a "look at this rep" note. False flags are counted per view because a fault checked in
 one view only (knee_drive from the side) would otherwise have its rate diluted by the views that never flag it.
 

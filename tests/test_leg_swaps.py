@@ -13,7 +13,15 @@ import pytest
 
 from formcheck.core.config import CleaningConfig
 from formcheck.core.landmarks import INDEX
-from formcheck.core.signal.clean import SWAP_UNSURE_S, clean_tracks, leg_swaps, tracking_quality
+from formcheck.core.signal.clean import (
+    SWAP_MIN_GAIN,
+    SWAP_UNSURE_S,
+    body_scale,
+    clean_tracks,
+    gate,
+    leg_swaps,
+    tracking_quality,
+)
 from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,22 +47,35 @@ def swap_labels(xy: np.ndarray, frames: np.ndarray) -> np.ndarray:
     return out
 
 
+GAIN = 5.0  # px: SWAP_MIN_GAIN of a 100 px shank
+
+
 def test_a_swap_is_found_where_it_starts_and_where_it_ends():
     xy = swap_labels(two_feet(), np.arange(20, 30))
-    assert np.flatnonzero(leg_swaps(xy)).tolist() == [20, 30]
+    assert np.flatnonzero(leg_swaps(xy, GAIN)).tolist() == [20, 30]
 
 
-def test_still_feet_and_one_glitching_foot_are_no_swap():
-    xy = two_feet()
-    assert not leg_swaps(xy).any()
-    xy[40, LEFT] = xy[40, RIGHT]  # the left foot's points thrown onto the right foot for a frame
-    assert not leg_swaps(xy).any()
+@pytest.mark.parametrize("seed", range(20))
+def test_still_feet_and_one_foot_glitching_onto_the_other_are_no_swap(seed):
+    xy = two_feet(seed=seed)
+    assert not leg_swaps(xy, GAIN).any()
+    rng = np.random.default_rng(100 + seed)
+    xy[40, LEFT] = xy[40, RIGHT] + rng.normal(0, 2, (3, 2))  # the left foot thrown onto the right one for a frame
+    assert not leg_swaps(xy, GAIN).any()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_feet_overlapping_in_the_picture_are_no_swap(seed):
+    """A two-leg raise filmed side-on: both feet at the same place, each with its own noise."""
+    xy = two_feet(n=300, seed=seed)
+    xy[:, LEFT] = xy[:, RIGHT] + np.random.default_rng(seed + 50).normal(0, 2, (300, 3, 2))
+    assert not leg_swaps(xy, GAIN).any()
 
 
 def test_a_foot_unseen_gives_no_swap():
     xy = swap_labels(two_feet(), np.arange(20, 30))
     xy[19:21, RIGHT] = np.nan  # the swap's first frame: the right foot not seen around it
-    assert np.flatnonzero(leg_swaps(xy)).tolist() == [30]
+    assert np.flatnonzero(leg_swaps(xy, GAIN)).tolist() == [30]
 
 
 def series_with_flips(every_s: float, a: float, b: float, seed: int = 0):
@@ -108,5 +129,7 @@ def test_on_real_mediapipe_output_swaps_are_found_only_where_mediapipe_swapped_t
         as_is = np.linalg.norm(mp - true_leg[:, heel], axis=-1).sum(axis=1)
         crossed = np.linalg.norm(mp - true_leg[:, heel[::-1]], axis=-1).sum(axis=1)
         crossings = int(np.abs(np.diff((crossed < as_is).astype(int))).sum())  # MediaPipe's own swaps
-        found = int(leg_swaps(np.where((series.vis >= 0.5)[..., None], series.xy, np.nan)).sum())
+        min_vis = CleaningConfig().min_visibility
+        shank, _ = body_scale(series.xy, series.vis, min_vis)
+        found = int(leg_swaps(gate(series.xy, series.vis, min_vis), SWAP_MIN_GAIN * shank).sum())
         assert crossings / 2 <= found <= 2 * crossings, (name, crossings, found)

@@ -51,7 +51,7 @@ class RepConfig:
     # A rep's top must clear the flat-foot level by this fraction of the typical rise (top - flat). A rise out of
     # the stretch that only gets back to a flat foot (before stepping off, a rest mid-set) is not a rep, but a
     # partial rep to half the set's range ends about there when the stretch is deep. Chosen on the tune half
-    # (bench/evaluate.py, rep counts; docs/evaluation.md): 0.25 dropped every 40-54 % rep.
+    # (bench/evaluate.py, rep counts; docs/evaluation.md): 0.25 dropped most 40 % reps.
     min_rise_above_flat: float = 0.10
     flat_still_s: float = 0.8  # a still stand this long at the set's start/end gives the flat-foot level
     min_rep_s: float = 0.3  # from the rise being confirmed to the fall being confirmed: quicker is a glitch

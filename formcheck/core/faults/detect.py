@@ -4,9 +4,10 @@ Each rep is judged by one rule per fault (faults/rules.py) on its own reported n
 view's other reps (faults/reference.py). A fault is only judged for a rep whose view can show it (faults/catalogue).
 
 Confidence: how far a rep's number is beyond its threshold, against how much that number scatters over the
-view's reps (1.4826 x its median absolute deviation, at least a floor per kind of number: the clip's own
-noise), as a normal probability; times the share of the rep's frames where the working leg was really seen
-(not unseen, not a rejected glitch). A fault under UNCERTAIN_BELOW is not reported as a fault but as
+view's other reps on which the same condition does not hold (1.4826 x its median absolute deviation, at least a
+floor per kind of number, twice the floor under 3 such reps: the clip's own noise), as a normal probability;
+times the share of the rep's frames where the working leg was really seen (not unseen, not a rejected glitch,
+not by a swap of the feet). A fault under UNCERTAIN_BELOW is not reported as a fault but as
 `uncertain` ("look at this rep"): poor tracking lowers confidence, it never makes faults.
 """
 
@@ -136,10 +137,10 @@ def judged_on_no_rep(reps: list[MeasuredRep], report: FaultReport, cfg: FaultCon
 
 
 def rule_confidence(conds: list[Condition], peers: list[tuple[RepNumbers, VsSet]], quality: float) -> float:
-    """A fault's confidence: each condition's margin against the scatter of its number over the view's clean reps
-    (`peers`: the view's reps, their numbers and numbers against the set; clean: the condition does not hold on
-    them), the least of them, times the rep's tracking quality. The faulty reps are left out of the scatter: a set
-    with several short tops is not noisier for it, and counting them made every one of them doubtful."""
+    """A fault's confidence: each condition's margin against the scatter of its number over the view's reps on
+    which that condition does not hold at the rep's threshold (`peers`: the view's reps, their numbers and numbers
+    against the set), the least of them, times the rep's tracking quality. The faulty reps are left out of the
+    scatter: a set with several short tops is not noisier for it, and counting them made each of them doubtful."""
     clean = [[x for x in peer_values(c.measure, peers) if not replace(c, value=x).holds] for c in conds]
     scatter = [spread(values, c.measure) for c, values in zip(conds, clean, strict=True)]
     return min(normal_cdf(c.margin / s) for c, s in zip(conds, scatter, strict=True)) * quality

@@ -37,6 +37,7 @@ USED_IDX = tuple(INDEX[n] for n in USED)
 MIN_JUDGED = 5  # a track with fewer seen samples is too short to judge a spike in: kept as it is
 FOOT_IDX = {s: [INDEX[f"{s}_{p}"] for p in ("ankle", "heel", "foot_index")] for s in ("left", "right")}
 SWAP_UNSURE_S = 0.2  # the feet count as not really seen this long either side of a swap (leg_swaps)
+SWAP_MIN_GAIN = 0.05  # a swap must move each foot point compared less by this much (x shank length), as a glitch
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,8 +46,8 @@ class CleanTracks:
 
     xy: (T, 33, 2) with unseen points NaN; the used landmarks also despiked and their short gaps filled.
     smooth: (T, 33, 2) the used landmarks zero-phase low-passed (NaN for the others).
-    observed: (T, 33) True where the pose model really saw the point: visible, not a rejected glitch (xy is
-    filled in over short gaps; this says where it was not).
+    observed: (T, 33) True where the pose model really saw the point: visible, not a rejected glitch, for the feet
+    not within SWAP_UNSURE_S of a swap of the feet (xy is filled in over short gaps; this says where it was not).
     shank_px, leg_px: the body scale (see body_scale).
     """
 
@@ -109,23 +110,26 @@ def spikes(t: np.ndarray, x: np.ndarray, window_s: float, max_dev: float) -> np.
     return out
 
 
-def leg_swaps(xy: np.ndarray) -> np.ndarray:
-    """(T,) True at each frame where MediaPipe swapped its left and right feet since the frame before: the feet's
-    points (ankle, heel, toe) moved less in total when each foot is taken for the other (only the points seen on
-    both feet in both frames count). xy: (T, 33, 2), unseen points NaN. Summed over both feet, so one foot's glitch
-    alone is not a swap. On the rendered evaluation set (true feet known): none on the 47 clips where MediaPipe
-    never put a heel on the other foot; on the 13 where it did, about as many as it made (2-288 against 2-308,
-    tests/test_leg_swaps.py)."""
+def leg_swaps(xy: np.ndarray, min_gain_px: float) -> np.ndarray:
+    """(T,) True at each frame where MediaPipe swapped its left and right feet since the frame before: taking each
+    foot for the other moves the feet's points (ankle, heel, toe; those seen on both feet in both frames) less in
+    total, by more than min_gain_px per point compared. xy: (T, 33, 2), unseen points NaN. The margin keeps feet
+    that overlap in the picture (a two-leg raise side-on), or one foot glitching onto the other, from reading as
+    swaps on their noise. On the rendered evaluation set (true feet known): none on the 47 clips where MediaPipe
+    never put a heel on the other foot; on the 13 where it did, about as many as it made (tests/test_leg_swaps.py).
+    """
+    out = np.zeros(len(xy), bool)
     a, b = xy[:, FOOT_IDX["left"]], xy[:, FOOT_IDX["right"]]  # (T, 3, 2)
     seen = np.isfinite(a[..., 0]) & np.isfinite(b[..., 0])
     both = seen[1:] & seen[:-1]  # (T - 1, 3)
 
-    def moved(p: np.ndarray, q: np.ndarray) -> np.ndarray:  # summed distance of the points seen, per frame
+    def moved(p: np.ndarray, q: np.ndarray) -> np.ndarray:  # summed distance of the points compared, per frame
         return np.where(both, segment_length(np.nan_to_num(p), np.nan_to_num(q)), 0.0).sum(axis=1)
 
     kept = moved(a[1:], a[:-1]) + moved(b[1:], b[:-1])
     swapped = moved(a[1:], b[:-1]) + moved(b[1:], a[:-1])
-    return np.concatenate([[False], swapped < kept])
+    out[1:] = swapped < kept - 2 * min_gain_px * both.sum(axis=1)
+    return out
 
 
 def near(t: np.ndarray, events: np.ndarray, within_s: float) -> np.ndarray:
@@ -152,7 +156,7 @@ def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig) -> CleanTracks:
         )
     xy = gate(series.xy, series.vis, cfg.min_visibility)
     observed = np.isfinite(xy[..., 0])
-    unsure = near(t, leg_swaps(xy), SWAP_UNSURE_S)
+    unsure = near(t, leg_swaps(xy, SWAP_MIN_GAIN * shank), SWAP_UNSURE_S)
     for side in ("left", "right"):
         observed[np.ix_(unsure, FOOT_IDX[side])] = False
     smooth = np.full(xy.shape, np.nan)

@@ -247,3 +247,18 @@ def test_a_fast_lowering_into_a_held_bottom_is_not_warned_as_a_bounce(seed):
     tracker, events = run(series)
     assert _warned(events, "bounce") == []
     assert {f["id"] for f in tracker.reps[2].faults} == {f["id"] for f in fast.faults} == {"fast_lowering"}
+
+
+@pytest.mark.parametrize("ramp", ["cosine", "min_jerk"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_partial_rep_to_half_the_range_counts_live_as_in_the_report(ramp, seed):
+    """Stepping on, standing flat for 3 s, then five reps, the fourth to half the set's range (after a deep stretch
+    its top is about level with the flat foot): live keeps it as analyze does, reading the flat-foot level from
+    the stand the stance began with (the stand at its end, which analyze also reads, is not seen yet)."""
+    from test_analyze import partial_rep_set
+
+    script = dataclasses.replace(partial_rep_set(0.5, ramp), lead_in_s=3.0)
+    series, truth = make_series(script, corruption=MEDIAPIPE_LIKE, seed=seed)
+    tracker, _ = run(series)
+    timed = [r for r in tracker.reps if r.times is not None]
+    assert len(timed) == len(analyze_series(series).reps) == truth.n_reps == 5

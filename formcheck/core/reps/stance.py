@@ -20,6 +20,7 @@ from formcheck.core.signal.filters import finite_runs, gradient, lowpass, nanmed
 
 FLAT_STILL_SPEED = 0.1  # a still stand: the heel moves slower than this fraction of the reps' peak speed
 FLAT_BELOW = 0.6  # a level under this fraction of the way from the typical bottom to the typical top is flat
+STRETCH_ABOVE = 0.15  # ... and one under this fraction is a stand in the stretch (the bottom), not a flat foot
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,9 +110,11 @@ def still_runs(t: np.ndarray, v: np.ndarray, speed: float, min_s: float) -> list
 def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bool = True) -> float | None:
     """The flat-foot level: the lower of the still stands at the very start and end of the stance.
 
-    While the stance goes on (live: ended=False) its end is not seen yet, and a rest standing flat mid-set would
-    pass for a rep with a long top hold: there, the highest stand well below the typical top (as
-    drop_flat_returns judges) gives the level, if any."""
+    While the stance goes on (live: ended=False) its end is not seen yet. The stand it began with gives the level
+    when it is one (between the stretch and well below the typical top: stepping on, standing flat); else, as a
+    rest standing flat mid-set would pass for a rep with a long top hold, the highest stand well below the typical
+    top (as drop_flat_returns judges) does, if any. That one is also a partial rep's top hold, which is why live
+    keeps a rep to half the range only after a flat stand at the start."""
     if not cycles:
         return None
     peak = nanmedian([np.fmax.reduce(np.abs(sig.v[c.bottom0 : c.bottom1 + 1])) for c in cycles])  # (NaN-aware)
@@ -122,7 +125,11 @@ def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bo
         return min(nanmedian(sig.h[a:b]) for a, b in (runs[0], runs[-1]))
     top = float(np.median([sig.h[c.top] for c in cycles]))
     bottom = float(np.median([sig.h[c.bottom0] for c in cycles]))
-    low = [lvl for lvl in (nanmedian(sig.h[a:b]) for a, b in runs) if lvl < bottom + FLAT_BELOW * (top - bottom)]
+    levels = [nanmedian(sig.h[a:b]) for a, b in runs]
+    first = levels[0]
+    if bottom + STRETCH_ABOVE * (top - bottom) < first < bottom + FLAT_BELOW * (top - bottom):
+        return first  # the stance began standing flat (stepping on): as batch, whose other stand is not seen yet
+    low = [lvl for lvl in levels if lvl < bottom + FLAT_BELOW * (top - bottom)]
     return max(low) if low else None
 
 

@@ -3,7 +3,6 @@ tracking quality (so its faults' confidence) lowered around it."""
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +24,9 @@ from formcheck.core.signal.clean import (
 from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tools.evalset.store import LEG_POINTS, STORE, load_clip  # noqa: E402 - after the repository root is put on sys.path
+from test_evalset import stored_names  # noqa: E402 - the stored evaluation set's clips
+
+from tools.evalset.store import LEG_POINTS, load_clip  # noqa: E402 - after the repository root is put on sys.path
 
 FOOT = ("ankle", "heel", "foot_index")
 LEFT, RIGHT = ([INDEX[f"{s}_{p}"] for p in FOOT] for s in ("left", "right"))
@@ -107,19 +108,12 @@ def test_around_each_swap_the_feet_count_as_not_seen():
     assert swapped <= 0.3 < 0.9 <= still
 
 
-def stored(split: str) -> list[str]:
-    path = STORE / "manifest.json"
-    if not path.exists():
-        return []
-    return [c["name"] for c in json.loads(path.read_text())["clips"] if c["name"].endswith(f"_{split}")]
-
-
 @pytest.mark.parametrize("split", ["tune", "report"])
 def test_on_real_mediapipe_output_swaps_are_found_only_where_mediapipe_swapped_the_feet(split):
     """The rendered evaluation set (real MediaPipe landmarks, true leg points known): no swap on the clips where
     MediaPipe never put a heel on the other foot; on the others, about as many as MediaPipe made (its heels
     crossing over to the other foot and back, counted against the true heels)."""
-    names = stored(split)
+    names = [n for n in stored_names() if n.endswith(f"_{split}")]
     if not names:
         pytest.skip("the evaluation set's landmarks are not stored")
     for name in names:

@@ -123,14 +123,18 @@ def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bo
         return None
     if ended:
         return min(nanmedian(sig.h[a:b]) for a, b in (runs[0], runs[-1]))
-    top = float(np.median([sig.h[c.top] for c in cycles]))
-    bottom = float(np.median([sig.h[c.bottom0] for c in cycles]))
+    bottom, top = typical_range(sig.h, cycles)
+    ceiling = bottom + FLAT_BELOW * (top - bottom)
     levels = [nanmedian(sig.h[a:b]) for a, b in runs]
-    first = levels[0]
-    if bottom + STRETCH_ABOVE * (top - bottom) < first < bottom + FLAT_BELOW * (top - bottom):
-        return first  # the stance began standing flat (stepping on): as batch, whose other stand is not seen yet
-    low = [lvl for lvl in levels if lvl < bottom + FLAT_BELOW * (top - bottom)]
+    if bottom + STRETCH_ABOVE * (top - bottom) < levels[0] < ceiling:
+        return levels[0]  # the stance began standing flat (stepping on): as batch, whose other stand is not seen yet
+    low = [lvl for lvl in levels if lvl < ceiling]
     return max(low) if low else None
+
+
+def typical_range(h: np.ndarray, cycles: list[Cycle]) -> tuple[float, float]:
+    """(bottom, top): the median level of these cycles' bottoms (before each rise) and of their tops."""
+    return float(np.median([h[c.bottom0] for c in cycles])), float(np.median([h[c.top] for c in cycles]))
 
 
 def drop_flat_returns(cycles: list[Cycle], h: np.ndarray, flat: float | None, min_above: float) -> list[Cycle]:
@@ -141,13 +145,11 @@ def drop_flat_returns(cycles: list[Cycle], h: np.ndarray, flat: float | None, mi
     starts at the top), nothing is dropped."""
     if flat is None or not cycles:
         return cycles
-    tops = np.array([h[c.top] for c in cycles])
-    bottoms = np.array([h[c.bottom0] for c in cycles])
-    top, bottom = float(np.median(tops)), float(np.median(bottoms))
+    bottom, top = typical_range(h, cycles)
     if not flat < bottom + FLAT_BELOW * (top - bottom):
         return cycles
     floor = flat + min_above * (top - flat)
-    return [c for c, ht in zip(cycles, tops) if ht >= floor]
+    return [c for c in cycles if h[c.top] >= floor]
 
 
 def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bool = True) -> list[Cycle]:

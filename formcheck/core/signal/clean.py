@@ -157,8 +157,7 @@ def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig) -> CleanTracks:
     xy = gate(series.xy, series.vis, cfg.min_visibility)
     observed = np.isfinite(xy[..., 0])
     unsure = near(t, leg_swaps(xy, SWAP_MIN_GAIN * shank), SWAP_UNSURE_S)
-    for side in ("left", "right"):
-        observed[np.ix_(unsure, FOOT_IDX[side])] = False
+    observed[np.ix_(unsure, FOOT_IDX["left"] + FOOT_IDX["right"])] = False
     smooth = np.full(xy.shape, np.nan)
     for i in USED_IDX:
         for axis in (0, 1):

@@ -78,7 +78,15 @@ def test_a_rep_against_the_other_reps_of_its_set():
     short, shallow_fast = versus[4], versus[5]
     assert short.rise_vs_best == pytest.approx(0.18 / 0.3, abs=0.01)
     assert shallow_fast.bottom_above_set == pytest.approx(0.1 / 0.3, abs=0.01)
-    assert shallow_fast.lowering_speed_vs_set == pytest.approx(1.6 / 0.4 * (0.2 / 0.3), abs=0.05)
+    # its pace (peak speed per unit of its own travel) against the others': the lowering times' ratio
+    assert shallow_fast.lowering_speed_vs_set == pytest.approx(1.6 / 0.4, abs=0.1)
+
+
+def test_a_full_rep_among_short_ones_is_not_a_fast_lowering():
+    """Same timing, twice the travel: twice the peak speed, the same pace (a bounce reads the pace)."""
+    reps = [numbers(hi=0.05), numbers(hi=0.05), numbers(), numbers(hi=0.05)]
+    assert reps[2].lowering_speed > 1.6 * reps[0].lowering_speed
+    assert versus_others(reps, ["side"] * 4)[2].lowering_speed_vs_set == pytest.approx(1.0, abs=0.05)
 
 
 def test_a_fast_rep_is_not_part_of_its_own_reference():
@@ -91,10 +99,12 @@ def test_a_fast_rep_is_not_part_of_its_own_reference():
     assert alone[0].lowering_speed_vs_set is None and alone[1].rise_vs_best is None
 
 
-def test_best_of_is_the_largest_3_rep_running_median_and_ignores_one_high_rep():
+def test_best_of_is_the_second_highest_and_ignores_one_high_rep():
     assert best_of(np.array([1.0, 1.0, 5.0, 1.0, 1.0])) == 1.0
     assert best_of(np.array([1.0, 2.0, 3.0, 2.0])) == 2.0
     assert best_of(np.array([1.0, 3.0])) == 2.0
+    # short reps next to each other do not lower the bar (a 3-rep running median read 0.8 here)
+    assert best_of(np.array([1.0, 0.8, 0.5, 0.98])) == 0.98
 
 
 def test_confidence_grows_with_the_margin_over_the_sets_scatter_and_falls_with_tracking():

@@ -88,13 +88,14 @@ class FaultConfig:
     min_lower_s: float = 0.75
     # bounce: the heel turns straight round at the bottom (the report's bottom_pause_s under this) ...
     bounce_max_hold_s: float = 0.2
-    # ... after dropping into it faster than the set's other lowerings (peak lowering speed over theirs).
+    # ... after dropping into it faster than the set's other lowerings (peak lowering speed per unit of the
+    # rep's own travel, over theirs: a full rep among short ones is not quicker for its longer way down).
     bounce_min_speed_ratio: float = 1.2
     # shallow_bottom: where the lowering ends stays above the set's typical bottom by more than this
     # fraction of the set's typical heel travel (the report's vs_set.bottom_above_set).
     shallow_bottom_frac: float = 0.10
     # short_top: the top above the set's typical bottom is under this fraction of the set's best
-    # (the largest 3-rep running median, so one high rep does not set the bar; vs_set.rise_vs_best).
+    # (the second highest of the view's other reps, so one high rep does not set the bar; vs_set.rise_vs_best).
     short_top_frac: float = 0.77
     # no_top_pause: the report's top_pause_s is shorter than this.
     min_top_hold_s: float = 0.225

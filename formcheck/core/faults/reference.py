@@ -1,5 +1,5 @@
 """What each rep is compared with: the other reps of its view (their typical bottom, travel, best rise and
-lowering speed), and the numbers each rep has against them (reported per rep under `vs_set`).
+lowering pace), and the numbers each rep has against them (reported per rep under `vs_set`).
 
 A rep is never part of its own reference: a bounce is judged against the set's other lowerings, so one fast rep
 among few (the live tracker's first reps) is not hidden by its own speed; a rep with no other rep in its view
@@ -18,12 +18,12 @@ from formcheck.core.reps.metrics import RepNumbers, r
 @dataclass(frozen=True)
 class SetRef:
     """One view's reps: typical bottom level, typical travel (top - bottom), best rise (above the typical
-    bottom) and typical peak lowering speed."""
+    bottom) and typical lowering pace (peak lowering speed per unit of travel, see pace)."""
 
     bottom: float
     travel: float
     best_rise: float
-    lowering_speed: float
+    lowering_pace: float
 
 
 @dataclass(frozen=True)
@@ -32,17 +32,26 @@ class VsSet:
 
     rise_vs_best: float | None  # its top above the set's typical bottom, as a fraction of the set's best
     bottom_above_set: float | None  # where its lowering ended above the set's typical bottom, x typical travel
-    lowering_speed_vs_set: float | None  # its lowering's peak speed over the set's typical one
+    lowering_speed_vs_set: float | None  # its lowering's pace (peak speed per unit of travel) over the set's
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def best_of(values: np.ndarray) -> float:
-    """The largest 3-value running median (the median itself for fewer than 3): one high rep does not set it."""
+    """The second largest value (the median for fewer than 3): one high rep does not set it."""
     if len(values) < 3:
         return float(np.median(values))
-    return float(max(np.median(values[k - 1 : k + 2]) for k in range(1, len(values) - 1)))
+    return float(np.sort(values)[-2])
+
+
+def pace(n: RepNumbers) -> float | None:
+    """The lowering's peak speed per unit of the rep's own travel (top to bottom), 1/s: how quickly it drops for
+    its size. A full rep among short ones (short tops, shallow bottoms) covers more ground in the same time; its
+    peak speed is higher, its pace is not."""
+    if n.lowering_speed is None or n.top_level is None or n.bottom_level is None or n.top_level <= n.bottom_level:
+        return None
+    return n.lowering_speed / (n.top_level - n.bottom_level)
 
 
 def set_reference(reps: list[RepNumbers]) -> SetRef:
@@ -52,9 +61,9 @@ def set_reference(reps: list[RepNumbers]) -> SetRef:
         return SetRef(math.nan, math.nan, math.nan, math.nan)
     bottom = float(np.median([n.bottom_level for n in ok]))
     travel = float(np.median([n.top_level - n.bottom_level for n in ok]))
-    speeds = [n.lowering_speed for n in ok if n.lowering_speed is not None]
+    paces = [p for p in map(pace, ok) if p is not None]
     rises = np.array([n.top_level - bottom for n in ok])
-    return SetRef(bottom, travel, best_of(rises), float(np.median(speeds)) if speeds else math.nan)
+    return SetRef(bottom, travel, best_of(rises), float(np.median(paces)) if paces else math.nan)
 
 
 def versus_others(reps: list[RepNumbers], views: list[str]) -> list[VsSet]:
@@ -72,5 +81,5 @@ def vs_set(n: RepNumbers, ref: SetRef) -> VsSet:
     return VsSet(
         rise_vs_best=r(ratio(None if n.top_level is None else n.top_level - ref.bottom, ref.best_rise), 2),
         bottom_above_set=r(ratio(None if n.bottom_level is None else n.bottom_level - ref.bottom, ref.travel), 2),
-        lowering_speed_vs_set=r(ratio(n.lowering_speed, ref.lowering_speed), 2),
+        lowering_speed_vs_set=r(ratio(pace(n), ref.lowering_pace), 2),
     )

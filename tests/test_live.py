@@ -262,3 +262,26 @@ def test_a_partial_rep_to_half_the_range_counts_live_as_in_the_report(ramp, seed
     tracker, _ = run(series)
     timed = [r for r in tracker.reps if r.times is not None]
     assert len(timed) == len(analyze_series(series).reps) == truth.n_reps == 5
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("where", ["bottom", "mid_rise", "top"])
+def test_a_stance_caught_with_the_heel_up_does_not_count_that_rep(seed, where):
+    """A clip (or a stance: the foot landing heel-up when stepping on) that begins with the heel already on its
+    way up or at the top: that rep's rise is not seen, so it is not a rep, live or batch. Begun at the bottom
+    (during the pause before the first rise), every rep counts. Before: cut mid-rise, the first rep counted
+    (3 of 3 seeds); a render's foot landing heel-up on the step made an extra rep (case_step_on_off_tune)."""
+    series, truth = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=seed)
+    first = truth.reps[0]
+    at = {
+        "bottom": first.t_start - 0.4,
+        "mid_rise": (first.t_start + first.t_top_start) / 2,
+        "top": (first.t_top_start + first.t_top_end) / 2,
+    }[where]
+    cut = series.slice(int(np.searchsorted(series.t, at)), len(series))
+    want = truth.n_reps - (where != "bottom")
+    batch = analyze_series(cut)
+    tracker, events = run(cut)
+    assert len(batch.reps) == len(tracker.reps) == want
+    assert len([e for e in events if e.kind == "rep_counted"]) == want
+    assert batch.reps[0].times.t_top_start > first.t_top_end or where == "bottom"

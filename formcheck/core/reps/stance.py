@@ -158,7 +158,8 @@ def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended:
     heel was lowest. ended: the stance is over (see flat_level)."""
     min_tilt = cfg.min_tilt_frac * tilt_per_rise(sig.h, sig.tilt, cycles)
     confirmed = [c for c in (confirm_raise(sig.h, sig.tilt, c, min_tilt) for c in cycles) if c is not None]
-    return drop_flat_returns(confirmed, sig.h, flat_level(sig, confirmed, cfg, ended), cfg.min_rise_above_flat)
+    flat = flat_level(sig, confirmed, cfg, ended)
+    return drop_unseen_rise(drop_flat_returns(confirmed, sig.h, flat, cfg.min_rise_above_flat), sig.h, flat)
 
 
 def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[PhaseTimes]:
@@ -166,3 +167,16 @@ def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[
     caller: end_estimated=True)."""
     guesses = [phase_times(sig.t, sig.v, c, cfg.phase_velocity_frac) for c in cycles]
     return link_ends(fit_phases(sig.t, sig.h, guesses))
+
+
+def drop_unseen_rise(cycles: list[Cycle], h: np.ndarray, flat: float | None) -> list[Cycle]:
+    """Drop a stance's first cycle when the heel never came down to the flat-foot level before it: its rise began
+    before the stance (the foot landing heel-up when stepping on, a clip starting mid-rep), so it is not a rep
+    that can be seen or timed. Above the flat level means by more than STRETCH_ABOVE of the set's typical range."""
+    if flat is None or not cycles:
+        return cycles
+    bottom, top = typical_range(h, cycles)
+    before = h[: cycles[0].bottom0 + 1]
+    if np.isfinite(before).any() and np.nanmin(before) > flat + STRETCH_ABOVE * (top - bottom):
+        return cycles[1:]
+    return cycles

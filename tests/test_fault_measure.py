@@ -82,11 +82,14 @@ def test_a_rep_against_the_other_reps_of_its_set():
     assert shallow_fast.lowering_speed_vs_set == pytest.approx(1.6 / 0.4, abs=0.1)
 
 
-def test_a_full_rep_among_short_ones_is_not_a_fast_lowering():
+def test_the_lowering_pace_is_per_unit_of_travel_at_least_half_the_sets():
     """Same timing, twice the travel: twice the peak speed, the same pace (a bounce reads the pace)."""
     reps = [numbers(hi=0.05), numbers(hi=0.05), numbers(), numbers(hi=0.05)]
     assert reps[2].lowering_speed > 1.6 * reps[0].lowering_speed
     assert versus_others(reps, ["side"] * 4)[2].lowering_speed_vs_set == pytest.approx(1.0, abs=0.05)
+    # a quick dip of a tenth of the travel: four times the pace on its own travel, under 1 on half the set's
+    dip = versus_others([numbers(), numbers(), numbers(after=0.17, lower=0.4), numbers()], ["side"] * 4)[2]
+    assert dip.lowering_speed_vs_set < 1.0
 
 
 def test_a_fast_rep_is_not_part_of_its_own_reference():

@@ -45,13 +45,14 @@ def best_of(values: np.ndarray) -> float:
     return float(np.sort(values)[-2])
 
 
-def pace(n: RepNumbers) -> float | None:
+def pace(n: RepNumbers, min_travel: float = 0.0) -> float | None:
     """The lowering's peak speed per unit of the rep's own travel (top to bottom), 1/s: how quickly it drops for
     its size. A full rep among short ones (short tops, shallow bottoms) covers more ground in the same time; its
-    peak speed is higher, its pace is not."""
+    peak speed is higher, its pace is not. The travel counts as at least min_travel: a rep judged against the set
+    gets half the set's typical travel, so a lowering of a few noisy pixels does not read as a headlong drop."""
     if n.lowering_speed is None or n.top_level is None or n.bottom_level is None or n.top_level <= n.bottom_level:
         return None
-    return n.lowering_speed / (n.top_level - n.bottom_level)
+    return n.lowering_speed / max(n.top_level - n.bottom_level, min_travel)
 
 
 def set_reference(reps: list[RepNumbers]) -> SetRef:
@@ -81,5 +82,5 @@ def vs_set(n: RepNumbers, ref: SetRef) -> VsSet:
     return VsSet(
         rise_vs_best=r(ratio(None if n.top_level is None else n.top_level - ref.bottom, ref.best_rise), 2),
         bottom_above_set=r(ratio(None if n.bottom_level is None else n.bottom_level - ref.bottom, ref.travel), 2),
-        lowering_speed_vs_set=r(ratio(pace(n), ref.lowering_pace), 2),
+        lowering_speed_vs_set=r(ratio(pace(n, 0.5 * ref.travel), ref.lowering_pace), 2),
     )

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from formcheck.core.reps.machine import Cycle, RepState, Sample, fold_reps, step
-from formcheck.core.reps.stance import confirm_raise
+from formcheck.core.reps.stance import StanceSignal, confirm_raise, drop_unseen_rise
 from formcheck.core.reps.timing import phase_times
 from formcheck.core.signal.filters import gradient
 
@@ -138,3 +138,39 @@ def test_step_ignores_nan_and_bad_threshold():
     s = RepState()
     assert step(s, Sample(0, 0.0, math.nan, 0.3)) == (s, ())
     assert step(s, Sample(0, 0.0, 1.0, 0.0)) == (s, ())
+
+
+def stance_of(t: np.ndarray, h: np.ndarray) -> StanceSignal:
+    return StanceSignal(0, t, h, h, gradient(t, h), float(np.ptp(h[np.isfinite(h)])), 0.35)
+
+
+@pytest.mark.parametrize(
+    "begin, kept",
+    [
+        (0.0, True),  # a flat stand, then straight up: the rise was seen
+        (-0.5, True),  # the stretch, then up
+        (0.3, False),  # caught mid-rise (0.3 of the way up): its rise was not seen
+        (0.7, False),
+        (1.0, False),  # caught at the top
+    ],
+)
+@pytest.mark.parametrize("nan_prefix", [False, True])
+def test_a_first_rise_not_seen_is_not_a_rep(begin, kept, nan_prefix):
+    """Three reps between a flat foot (0) and the top (1) over a stretch (-0.5); the stance begins at `begin`
+    (a flat stand or the stretch held 1 s, or on the way up), the clip ending in a held stretch (which is lower than
+    the flat foot: the rule must not read it as the flat level)."""
+    fps = 30.0
+    t, h, starts = raised_cosine_set(3, fps=fps, lead=1.0, amp=1.5, offset=-0.5)  # stretch -0.5, top 1, 12.5 s
+    first_top = starts[0] + 0.8
+    if begin == 0.0:  # standing flat, then straight up (no dip into the stretch)
+        h = np.where(t < first_top, np.maximum(h, 0.0), h)
+    elif begin > 0:  # cut: the stance's first sample is part way up the first rise
+        k = int(np.flatnonzero((t >= starts[0]) & (h >= -0.5 + begin * 1.5 - 1e-9))[0])
+        t, h = t[k:] - t[k], h[k:]
+    if nan_prefix:
+        h = np.concatenate([np.full(5, np.nan), h])
+        t = np.concatenate([t[0] - (5 - np.arange(5)) / fps, t])
+    cycles, _ = fold_reps(t, h, 0.35)
+    assert len(cycles) == (2 if begin == 1.0 else 3)  # caught at the top, the machine never saw a rise
+    out = drop_unseen_rise(stance_of(t, h), cycles)
+    assert len(out) == (3 if kept else 2) and out[-1] == cycles[-1]

@@ -21,6 +21,7 @@ from formcheck.core.signal.filters import finite_runs, gradient, lowpass, nanmed
 FLAT_STILL_SPEED = 0.1  # a still stand: the heel moves slower than this fraction of the reps' peak speed
 FLAT_BELOW = 0.6  # a level under this fraction of the way from the typical bottom to the typical top is flat
 STRETCH_ABOVE = 0.15  # ... and one under this fraction is a stand in the stretch (the bottom), not a flat foot
+SEEN_STILL_S = 0.3  # a stance's first rise was seen when the heel held still this long before its top
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,7 +127,8 @@ def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bo
     bottom, top = typical_range(sig.h, cycles)
     ceiling = bottom + FLAT_BELOW * (top - bottom)
     levels = [nanmedian(sig.h[a:b]) for a, b in runs]
-    if bottom + STRETCH_ABOVE * (top - bottom) < levels[0] < ceiling:
+    opening = runs[0][0] < cycles[0].top  # a stand before the first rep's top, not one inside the set
+    if opening and bottom + STRETCH_ABOVE * (top - bottom) < levels[0] < ceiling:
         return levels[0]  # the stance began standing flat (stepping on): as batch, whose other stand is not seen yet
     low = [lvl for lvl in levels if lvl < ceiling]
     return max(low) if low else None
@@ -159,7 +161,7 @@ def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended:
     min_tilt = cfg.min_tilt_frac * tilt_per_rise(sig.h, sig.tilt, cycles)
     confirmed = [c for c in (confirm_raise(sig.h, sig.tilt, c, min_tilt) for c in cycles) if c is not None]
     flat = flat_level(sig, confirmed, cfg, ended)
-    return drop_unseen_rise(drop_flat_returns(confirmed, sig.h, flat, cfg.min_rise_above_flat), sig.h, flat)
+    return drop_unseen_rise(sig, drop_flat_returns(confirmed, sig.h, flat, cfg.min_rise_above_flat))
 
 
 def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[PhaseTimes]:
@@ -169,14 +171,23 @@ def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[
     return link_ends(fit_phases(sig.t, sig.h, guesses))
 
 
-def drop_unseen_rise(cycles: list[Cycle], h: np.ndarray, flat: float | None) -> list[Cycle]:
-    """Drop a stance's first cycle when the heel never came down to the flat-foot level before it: its rise began
-    before the stance (the foot landing heel-up when stepping on, a clip starting mid-rep), so it is not a rep
-    that can be seen or timed. Above the flat level means by more than STRETCH_ABOVE of the set's typical range."""
-    if flat is None or not cycles:
+def drop_unseen_rise(sig: StanceSignal, cycles: list[Cycle]) -> list[Cycle]:
+    """Drop a stance's first cycle when its rise was not seen: it began above the stretch (STRETCH_ABOVE of the
+    typical range over the typical bottom), and before it rose the heel neither held still (for SEEN_STILL_S) nor
+    came down by that much. Its rise began before the stance (the foot landing heel-up when stepping on, a clip
+    starting mid-rep), so it can be neither seen nor timed. A rise from a flat stand, out of the stretch or after
+    the heel came down from stepping on is kept."""
+    if not cycles:
         return cycles
-    bottom, top = typical_range(h, cycles)
-    before = h[: cycles[0].bottom0 + 1]
-    if np.isfinite(before).any() and np.nanmin(before) > flat + STRETCH_ABOVE * (top - bottom):
-        return cycles[1:]
-    return cycles
+    first = cycles[0]
+    bottom, top = typical_range(sig.h, cycles)
+    margin = STRETCH_ABOVE * (top - bottom)
+    rise = sig.v[first.bottom0 : first.top + 1]
+    if not sig.h[first.bottom0] > bottom + margin or not np.isfinite(rise).any():
+        return cycles
+    up = first.bottom0 + int(np.nanargmax(rise)) + 1  # the rise's steepest point: still before it, not at the top
+    seen = sig.h[:up][np.isfinite(sig.h[:up])]
+    came_down = len(seen) > 0 and seen[0] - seen.min() > margin
+    peak = float(np.nanmax(np.abs(sig.v[first.bottom0 : first.bottom1 + 1])))
+    held = still_runs(sig.t[:up], sig.v[:up], FLAT_STILL_SPEED * peak, SEEN_STILL_S)
+    return cycles if came_down or held else cycles[1:]

@@ -78,8 +78,8 @@ def test_a_rep_against_the_other_reps_of_its_set():
     short, shallow_fast = versus[4], versus[5]
     assert short.rise_vs_best == pytest.approx(0.18 / 0.3, abs=0.01)
     assert shallow_fast.bottom_above_set == pytest.approx(0.1 / 0.3, abs=0.01)
-    # its pace (peak speed per unit of its own travel) against the others': the lowering times' ratio
-    assert shallow_fast.lowering_speed_vs_set == pytest.approx(1.6 / 0.4, abs=0.1)
+    # the lesser of its peak speed (1.6 / 0.4 x 0.2 / 0.3 of the others') and its pace (per unit of travel: 1.6 / 0.4)
+    assert shallow_fast.lowering_speed_vs_set == pytest.approx(1.6 / 0.4 * (0.2 / 0.3), abs=0.05)
 
 
 def test_the_lowering_pace_is_per_unit_of_travel_at_least_half_the_sets():
@@ -90,6 +90,9 @@ def test_the_lowering_pace_is_per_unit_of_travel_at_least_half_the_sets():
     # a quick dip of a tenth of the travel: four times the pace on its own travel, under 1 on half the set's
     dip = versus_others([numbers(), numbers(), numbers(after=0.17, lower=0.4), numbers()], ["side"] * 4)[2]
     assert dip.lowering_speed_vs_set < 1.0
+    # a short rep lowered at the set's speed: twice the pace, the same speed: not quicker both ways
+    short = versus_others([numbers(), numbers(), numbers(hi=0.05, lower=0.8), numbers()], ["side"] * 4)[2]
+    assert short.lowering_speed_vs_set == pytest.approx(1.0, abs=0.05)
 
 
 def test_a_fast_rep_is_not_part_of_its_own_reference():

@@ -90,7 +90,7 @@ class FaultConfig:
     bounce_max_hold_s: float = 0.2
     # ... after dropping into it faster than the set's other lowerings (peak lowering speed per unit of the
     # rep's own travel, over theirs: a full rep among short ones is not quicker for its longer way down).
-    bounce_min_speed_ratio: float = 1.2
+    bounce_min_speed_ratio: float = 1.1
     # shallow_bottom: where the lowering ends stays above the set's typical bottom by more than this
     # fraction of the set's typical heel travel (the report's vs_set.bottom_above_set).
     shallow_bottom_frac: float = 0.10

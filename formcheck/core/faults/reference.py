@@ -18,11 +18,12 @@ from formcheck.core.reps.metrics import RepNumbers, r
 @dataclass(frozen=True)
 class SetRef:
     """One view's reps: typical bottom level, typical travel (top - bottom), best rise (above the typical
-    bottom) and typical lowering pace (peak lowering speed per unit of travel, see pace)."""
+    bottom), typical peak lowering speed and typical lowering pace (that speed per unit of travel, see pace)."""
 
     bottom: float
     travel: float
     best_rise: float
+    lowering_speed: float
     lowering_pace: float
 
 
@@ -32,7 +33,7 @@ class VsSet:
 
     rise_vs_best: float | None  # its top above the set's typical bottom, as a fraction of the set's best
     bottom_above_set: float | None  # where its lowering ended above the set's typical bottom, x typical travel
-    lowering_speed_vs_set: float | None  # its lowering's pace (peak speed per unit of travel) over the set's
+    lowering_speed_vs_set: float | None  # the lesser of its peak lowering speed and its pace over the set's
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -47,9 +48,13 @@ def best_of(values: np.ndarray) -> float:
 
 def pace(n: RepNumbers, min_travel: float = 0.0) -> float | None:
     """The lowering's peak speed per unit of the rep's own travel (top to bottom), 1/s: how quickly it drops for
-    its size. A full rep among short ones (short tops, shallow bottoms) covers more ground in the same time; its
-    peak speed is higher, its pace is not. The travel counts as at least min_travel: a rep judged against the set
-    gets half the set's typical travel, so a lowering of a few noisy pixels does not read as a headlong drop."""
+    its size. The travel counts as at least min_travel (half the set's typical travel), so a lowering of a few
+    noisy pixels does not read as a headlong drop.
+
+    A bounce must be quicker than the set's lowerings both ways (vs_set.lowering_speed_vs_set is the lesser
+    ratio): a full rep among short ones (short tops, shallow bottoms) covers more ground in the same time, so its
+    peak speed is higher but its pace is not; a short rep lowered at the set's speed has a higher pace but not a
+    higher speed."""
     if n.lowering_speed is None or n.top_level is None or n.bottom_level is None or n.top_level <= n.bottom_level:
         return None
     return n.lowering_speed / max(n.top_level - n.bottom_level, min_travel)
@@ -59,12 +64,22 @@ def set_reference(reps: list[RepNumbers]) -> SetRef:
     """The reference of these reps (one view's, without the rep judged: levels differ between views)."""
     ok = [n for n in reps if n.top_level is not None and n.bottom_level is not None]
     if not ok:
-        return SetRef(math.nan, math.nan, math.nan, math.nan)
+        return SetRef(math.nan, math.nan, math.nan, math.nan, math.nan)
     bottom = float(np.median([n.bottom_level for n in ok]))
     travel = float(np.median([n.top_level - n.bottom_level for n in ok]))
-    paces = [p for p in map(pace, ok) if p is not None]
+    speeds = [n.lowering_speed for n in ok if n.lowering_speed is not None]
+    paces = [p for p in (pace(n, 0.5 * travel) for n in ok) if p is not None]
     rises = np.array([n.top_level - bottom for n in ok])
-    return SetRef(bottom, travel, best_of(rises), float(np.median(paces)) if paces else math.nan)
+    return SetRef(bottom, travel, best_of(rises), median_or_nan(speeds), median_or_nan(paces))
+
+
+def lesser(a: float, b: float) -> float:
+    """The smaller of a and b; NaN if either is."""
+    return min(a, b) if math.isfinite(a) and math.isfinite(b) else math.nan
+
+
+def median_or_nan(values: list[float]) -> float:
+    return float(np.median(values)) if values else math.nan
 
 
 def versus_others(reps: list[RepNumbers], views: list[str]) -> list[VsSet]:
@@ -82,5 +97,7 @@ def vs_set(n: RepNumbers, ref: SetRef) -> VsSet:
     return VsSet(
         rise_vs_best=r(ratio(None if n.top_level is None else n.top_level - ref.bottom, ref.best_rise), 2),
         bottom_above_set=r(ratio(None if n.bottom_level is None else n.bottom_level - ref.bottom, ref.travel), 2),
-        lowering_speed_vs_set=r(ratio(pace(n, 0.5 * ref.travel), ref.lowering_pace), 2),
+        lowering_speed_vs_set=r(
+            lesser(ratio(n.lowering_speed, ref.lowering_speed), ratio(pace(n, 0.5 * ref.travel), ref.lowering_pace)), 2
+        ),
     )

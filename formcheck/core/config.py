@@ -88,8 +88,8 @@ class FaultConfig:
     min_lower_s: float = 0.75
     # bounce: the heel turns straight round at the bottom (the report's bottom_pause_s under this) ...
     bounce_max_hold_s: float = 0.2
-    # ... after dropping into it faster than the set's other lowerings (peak lowering speed per unit of the
-    # rep's own travel, over theirs: a full rep among short ones is not quicker for its longer way down).
+    # ... after dropping into it faster than the set's other lowerings, both in peak speed and per unit of the
+    # rep's own travel (vs_set.lowering_speed_vs_set: the lesser ratio; faults/reference.pace).
     bounce_min_speed_ratio: float = 1.1
     # shallow_bottom: where the lowering ends stays above the set's typical bottom by more than this
     # fraction of the set's typical heel travel (the report's vs_set.bottom_above_set).

@@ -4,6 +4,7 @@ landmark quality counts gaps, heel range text."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 
 import numpy as np
@@ -173,3 +174,32 @@ def test_report_json_text_is_json_text_even_for_exponent_floats():
 
     for report in ({"a": 1.020919297e18, "b": [1e16, 1e-5, 0.25], "c": "né"}, {"a": 1.5, "b": None}):
         assert report_json_text(report) == json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_the_terminal_table_shows_every_fault_id_whole_in_80_columns():
+    """Four ids on one rep (the longest, free_leg_assist, twice: a fault and a doubtful one) are printed whole, one
+    per line, in an 80-column terminal (they were cut to 'fast_low…' when joined on one line)."""
+    from rich.console import Console
+
+    from formcheck.io.terminal import rep_table
+
+    ids = ["fast_lowering", "knee_drive", "free_leg_assist"]
+    rep = {
+        "index": 12,
+        "t_start": 11.0,
+        "concentric_s": 0.5,
+        "top_pause_s": 0.1,
+        "eccentric_s": 0.4,
+        "bottom_pause_s": 0.1,
+        "bottom_pause_estimated": True,
+        "faults": [{"id": i, "severity": "minor"} for i in ids],
+        "uncertain": [{"id": "free_leg_assist", "confidence": 0.5}],
+        "heel_range": {"foot_angle_deg": 22.0},
+        "view": "side",
+        "not_checked": [],
+    }
+    console = Console(width=80, record=True, file=io.StringIO())
+    console.print(rep_table({"rep_count": 1, "reps": [rep], "views": [], "faults_not_checked": []}))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert all(f" {i} " in text for i in ids) and " free_leg_assist? " in text

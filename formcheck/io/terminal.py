@@ -16,29 +16,18 @@ def _fmt(x: Any, nd: int = 2) -> str:
 
 def rep_table(report: dict[str, Any]) -> Table:
     partly = partly_checked(report)
-    table = Table(title=f"{report['rep_count']} reps", title_justify="left", header_style="bold")
-    for col, just in (
-        ("rep", "right"),
-        ("start s", "right"),
-        ("rise s", "right"),
-        ("top s", "right"),
-        ("lower s", "right"),
-        ("bottom s", "right"),
-        ("heel range", "right"),
-        ("faults", "left"),
-    ):
-        table.add_column(col, justify=just)
+    table = Table(
+        title=f"{report['rep_count']} reps (times in seconds; ~ estimated)", title_justify="left", header_style="bold"
+    )
+    for col in ("rep", "start", "rise", "top", "lower", "bottom", "heel"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("faults", justify="left", overflow="fold")  # one per line: an 80-column terminal cuts none
     for rep in report["reps"]:
         rng = rep_heel_range(rep)
         bottom = _fmt(rep.get("bottom_pause_s")) + ("~" if rep.get("bottom_pause_estimated") else "")
-        faults = (
-            ", ".join(
-                f"[{'red' if f.get('severity') == 'major' else 'yellow'}]{f['id']}[/]" for f in rep.get("faults", [])
-            )
-            or "[green]ok[/]"
-        )
-        if rep.get("uncertain"):
-            faults += " " + ", ".join(f"[dim]{f['id']}?[/]" for f in rep["uncertain"])
+        lines = [f"[{'red' if f.get('severity') == 'major' else 'yellow'}]{f['id']}[/]" for f in rep.get("faults", [])]
+        lines += [f"[dim]{f['id']}?[/]" for f in rep.get("uncertain", [])]
+        faults = "\n".join(lines) if lines else "[green]ok[/]"
         if rep["index"] in partly:
             faults += "*"
         table.add_row(

@@ -45,6 +45,8 @@ LANDMARK_NAMES: tuple[str, ...] = (
 )
 N_LANDMARKS = len(LANDMARK_NAMES)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAMES)}
+FOOT_POINTS: tuple[str, ...] = ("ankle", "heel", "foot_index")  # a foot's points, each side
+FOOT_IDX: dict[str, list[int]] = {s: [INDEX[f"{s}_{p}"] for p in FOOT_POINTS] for s in ("left", "right")}
 # The points refined from the video itself (formcheck.io.foot_track), in the order of LandmarkSeries.refined
 REFINED_POINTS: tuple[str, ...] = ("left_heel", "right_heel", "left_foot_index", "right_foot_index")
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.core.landmarks import INDEX, LandmarkSeries
+from formcheck.core.landmarks import FOOT_IDX, INDEX, LandmarkSeries
 from formcheck.core.signal.filters import nanmedian
 from formcheck.errors import NothingToAnalyzeError
 
 LEG_POINTS = ("hip", "knee", "ankle", "heel", "foot_index")
-FOOT_POINTS = ("ankle", "heel", "foot_index")
 MIN_FOUND_FRAC = 0.2
 MIN_FOOT_VIS = 0.5  # the better foot's typical visibility: below it MediaPipe is guessing (it invents bodies)
 MIN_FRAMED_FRAC = 0.5  # no reps and the legs in view less than this: blame the framing, not the exercise
@@ -52,7 +51,7 @@ def foot_visibility(series: LandmarkSeries) -> float:
     found = series.found
     best = 0.0
     for side in ("left", "right"):
-        vis = series.vis[found][:, [INDEX[f"{side}_{p}"] for p in FOOT_POINTS]]
+        vis = series.vis[found][:, FOOT_IDX[side]]
         if np.isfinite(vis).any():
             best = max(best, nanmedian(vis))
     return best
@@ -108,9 +107,7 @@ def framing_hint(xy: np.ndarray, vis: np.ndarray, width: int, height: int, min_v
     xy: (33, 2) pixels (NaN when no pose), vis: (33,) visibility; width/height: the frame size."""
     if not np.isfinite(xy).any():
         return "step into the picture: no one is in view"
-    feet = _in_picture(
-        xy, vis, [INDEX[f"{s}_{p}"] for s in ("left", "right") for p in FOOT_POINTS], width, height, min_vis
-    )
+    feet = _in_picture(xy, vis, FOOT_IDX["left"] + FOOT_IDX["right"], width, height, min_vis)
     hips = _in_picture(xy, vis, [INDEX["left_hip"], INDEX["right_hip"]], width, height, min_vis)
     if not hips.any() and feet.sum() < 2:
         return "step back: hips to feet must be in the picture"

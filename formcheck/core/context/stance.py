@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.core.config import StanceConfig
-from formcheck.core.landmarks import INDEX
+from formcheck.core.landmarks import FOOT_IDX
 from formcheck.core.signal.clean import CleanTracks
 from formcheck.core.signal.filters import finite_runs, gradient, lowpass, nanmedian
 
@@ -14,8 +14,7 @@ WOBBLE_SAMPLES = 5  # samples either side of a movement whose median positions a
 
 def foot_point(xy: np.ndarray, side: str) -> np.ndarray:
     """(..., 2) the foot's position: the median of ankle, heel and toe (the toe alone is hidden from behind)."""
-    pts = np.stack([xy[..., INDEX[f"{side}_{n}"], :] for n in ("ankle", "heel", "foot_index")], axis=-2)
-    return nanmedian(pts, axis=-2)
+    return nanmedian(xy[..., FOOT_IDX[side], :], axis=-2)
 
 
 def foot_still(tracks: CleanTracks, side: str, cfg: StanceConfig) -> np.ndarray:

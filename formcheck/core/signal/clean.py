@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.core.config import CleaningConfig
-from formcheck.core.landmarks import INDEX, LandmarkSeries
+from formcheck.core.landmarks import FOOT_IDX, INDEX, LandmarkSeries
 from formcheck.core.signal.filters import (
     finite_runs,
     interpolate_gaps,
@@ -35,7 +35,6 @@ USED = (
 )
 USED_IDX = tuple(INDEX[n] for n in USED)
 MIN_JUDGED = 5  # a track with fewer seen samples is too short to judge a spike in: kept as it is
-FOOT_IDX = {s: [INDEX[f"{s}_{p}"] for p in ("ankle", "heel", "foot_index")] for s in ("left", "right")}
 SWAP_UNSURE_S = 0.2  # the feet count as not really seen this long either side of a swap (leg_swaps)
 SWAP_MIN_GAIN = 0.05  # a swap must move each foot point compared less by this much (x shank length), as a glitch
 

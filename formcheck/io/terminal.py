@@ -16,9 +16,7 @@ def _fmt(x: Any, nd: int = 2) -> str:
 
 def rep_table(report: dict[str, Any]) -> Table:
     partly = partly_checked(report)
-    table = Table(
-        title=f"{report['rep_count']} reps (times in seconds; ~ estimated)", title_justify="left", header_style="bold"
-    )
+    table = Table(title=f"{report['rep_count']} reps (times in seconds)", title_justify="left", header_style="bold")
     for col in ("rep", "start", "rise", "top", "lower", "bottom", "heel"):
         table.add_column(col, justify="right", no_wrap=True)
     table.add_column("faults", justify="left", overflow="fold")  # one per line: an 80-column terminal cuts none

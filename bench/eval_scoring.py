@@ -9,7 +9,8 @@ are extra reps.  True reps nobody matched are missed.
 
 Fault tallies, per fault x view (x grade for injected faults):
 - a true rep carrying the fault: found (tp) if its matched rep is flagged with it, else missed (fn; a
-  missed rep misses its faults too; `nc` counts misses the report marked "not checked");
+  missed rep misses its faults too; `nc` counts misses the report marked "not checked"; a bounce on a set's
+  last rep, which formcheck does not judge by design, is counted apart, `na`, unless it was flagged);
 - a flag on a rep whose true rep does not carry the fault, or on an extra rep: a false flag (fp), unless
   the true rep is "don't care" for it (see dont_care), or the rep is unmatched while the truth lists fewer
   reps than the clip has (partial hand labels): then it counts as neither;
@@ -34,6 +35,10 @@ PHASE_NAMES = {
 LEAD_S = 0.25  # a detected top may sit this much before the true rep's start
 SHORT_HOLD_S = 0.2  # top holds shorter than this: a no_top_pause flag is neither right nor wrong
 QUICK_LOWER_S = 1.0  # lowerings this quick (and not slower than the rise): fast_lowering is neither
+# Faults formcheck does not judge on a set's last rep by design (its bottom pause is estimated: no next rise to
+# bounce into; the fast drop is reported as fast_lowering): injected there they are counted apart (na), not as
+# misses, so a grade's recall is not the share of it the set happened to put last.
+LAST_REP_UNJUDGED = {"bounce"}
 
 
 @dataclass
@@ -125,6 +130,7 @@ class Tally:
     tp: dict = field(default_factory=lambda: defaultdict(int))
     fn: dict = field(default_factory=lambda: defaultdict(int))
     nc: dict = field(default_factory=lambda: defaultdict(int))
+    na: dict = field(default_factory=lambda: defaultdict(int))  # (fault, view, grade) -> on a last rep, unjudged
     fp: dict = field(default_factory=lambda: defaultdict(int))
     neither: dict = field(default_factory=lambda: defaultdict(int))  # (fault, view) -> flags not judged
     clean_n: dict = field(default_factory=lambda: defaultdict(int))  # view -> clean reps
@@ -167,6 +173,9 @@ def score(clip: Scored, t: Tally) -> None:
 
 def _score_faults(clip: Scored, tr: TrueRep, rep: dict | None, flags: set[str], t: Tally) -> None:
     for fid, (grade, size) in tr.faults.items():
+        if fid in LAST_REP_UNJUDGED and rep is not None and rep.get("bottom_pause_estimated") and fid not in flags:
+            t.na[(fid, clip.view, grade)] += 1
+            continue
         hit = fid in flags
         (t.tp if hit else t.fn)[(fid, clip.view, grade)] += 1
         if not hit and rep is not None and fid in not_checked(clip.report, rep):

@@ -173,7 +173,8 @@ def score(clip: Scored, t: Tally) -> None:
 
 def _score_faults(clip: Scored, tr: TrueRep, rep: dict | None, flags: set[str], t: Tally) -> None:
     for fid, (grade, size) in tr.faults.items():
-        if fid in LAST_REP_UNJUDGED and rep is not None and rep.get("bottom_pause_estimated") and fid not in flags:
+        last = tr is clip.truth[-1] and rep is not None and rep.get("bottom_pause_estimated")
+        if fid in LAST_REP_UNJUDGED and last and fid not in flags:
             t.na[(fid, clip.view, grade)] += 1
             continue
         hit = fid in flags

@@ -104,6 +104,11 @@ def test_a_bounce_on_a_sets_last_rep_is_counted_apart_not_missed():
     t = Tally()
     score(Scored("synth", "c", "tune", "side", truth, report(det(0.0), det(4.0))), t)  # the last rep missed
     assert recall_by(t, "bounce", "side", "blatant") == (0, 1, 0) and not t.na
+    # a mid-set bounce on the last rep formcheck found (the true last one missed) is a miss, not na
+    mid = dict(det(0.0, not_checked=("bounce",)), bottom_pause_estimated=True)
+    t = Tally()
+    score(Scored("synth", "c", "tune", "side", truth, report(mid)), t)
+    assert recall_by(t, "bounce", "side", "moderate") == (0, 1, 1) and not t.na
 
 
 def test_tempo_errors_and_summary():

@@ -145,32 +145,45 @@ def stance_of(t: np.ndarray, h: np.ndarray) -> StanceSignal:
 
 
 @pytest.mark.parametrize(
-    "begin, kept",
+    "start, counts",
     [
-        (0.0, True),  # a flat stand, then straight up: the rise was seen
-        (-0.5, True),  # the stretch, then up
-        (0.3, False),  # caught mid-rise (0.3 of the way up): its rise was not seen
-        (0.7, False),
-        (1.0, False),  # caught at the top
+        ("flat", True),  # a flat stand (1 s), then straight up: the rise was seen
+        ("stretch", True),  # the stretch held 1 s, then up
+        ("stretch_brief", True),  # the stretch held 0.2 s: it began in the stretch, so its rise was seen
+        ("landed", True),  # stepping on heel-up, down to flat for 0.2 s, then up: the heel came down first
+        ("mid_rise_0.3", False),  # caught 0.3 of the way up: its rise was not seen
+        ("mid_rise_0.7", False),
+        ("top", False),  # caught at the top: the machine itself never sees a rise
+        ("single", False),  # caught mid-rise, and the stance ends after that rep: no other rep to compare with
     ],
 )
 @pytest.mark.parametrize("nan_prefix", [False, True])
-def test_a_first_rise_not_seen_is_not_a_rep(begin, kept, nan_prefix):
-    """Three reps between a flat foot (0) and the top (1) over a stretch (-0.5); the stance begins at `begin`
-    (a flat stand or the stretch held 1 s, or on the way up), the clip ending in a held stretch (which is lower than
-    the flat foot: the rule must not read it as the flat level)."""
+def test_a_first_rise_not_seen_is_not_a_rep(start, counts, nan_prefix):
+    """Three reps between a flat foot (0) and the top (1) over a stretch (-0.5), the clip ending in a held stretch
+    (lower than the flat foot: the rule must not take it for the flat level); the stance begins as `start` says."""
     fps = 30.0
     t, h, starts = raised_cosine_set(3, fps=fps, lead=1.0, amp=1.5, offset=-0.5)  # stretch -0.5, top 1, 12.5 s
     first_top = starts[0] + 0.8
-    if begin == 0.0:  # standing flat, then straight up (no dip into the stretch)
+    n_reps = 3
+    if start in ("flat", "landed"):  # standing flat, then straight up (no dip into the stretch)
         h = np.where(t < first_top, np.maximum(h, 0.0), h)
-    elif begin > 0:  # cut: the stance's first sample is part way up the first rise
-        k = int(np.flatnonzero((t >= starts[0]) & (h >= -0.5 + begin * 1.5 - 1e-9))[0])
+    if start == "landed":  # the foot lands heel-up and comes down to flat 0.2 s before the rise leaves it (1.31 s)
+        h = np.where(t < 1.1, 0.8 * (1 - t / 1.1), h)
+    if start == "stretch_brief":
+        k = int(np.searchsorted(t, starts[0] - 0.2))
         t, h = t[k:] - t[k], h[k:]
+    if start.startswith("mid_rise") or start in ("top", "single"):
+        frac = 1.0 if start == "top" else 0.7 if start == "mid_rise_0.7" else 0.3
+        k = int(np.flatnonzero((t >= starts[0]) & (h >= -0.5 + frac * 1.5 - 1e-9))[0])
+        t, h = t[k:] - t[k], h[k:]
+    if start == "single":  # the stance ends 1 s into the stretch after that first rep
+        stop = int(np.searchsorted(t, starts[1] - starts[0] - 0.5))
+        t, h, n_reps = t[:stop], h[:stop], 1
     if nan_prefix:
         h = np.concatenate([np.full(5, np.nan), h])
         t = np.concatenate([t[0] - (5 - np.arange(5)) / fps, t])
     cycles, _ = fold_reps(t, h, 0.35)
-    assert len(cycles) == (2 if begin == 1.0 else 3)  # caught at the top, the machine never saw a rise
+    assert len(cycles) == n_reps - (start == "top")  # caught at the top, the machine never saw a rise
     out = drop_unseen_rise(stance_of(t, h), cycles)
-    assert len(out) == (3 if kept else 2) and out[-1] == cycles[-1]
+    assert len(out) == (n_reps if counts else n_reps - 1)
+    assert not out or out[-1] == cycles[-1]

@@ -1,5 +1,5 @@
-"""What each rep is compared with: the other reps of its view (their typical bottom, travel, best rise and
-lowering pace), and the numbers each rep has against them (reported per rep under `vs_set`).
+"""What each rep is compared with: the other reps of its view (their typical bottom, travel, best rise, peak
+lowering speed and lowering pace), and the numbers each rep has against them (reported per rep under `vs_set`).
 
 A rep is never part of its own reference: a bounce is judged against the set's other lowerings, so one fast rep
 among few (the live tracker's first reps) is not hidden by its own speed; a rep with no other rep in its view

@@ -127,8 +127,7 @@ def flat_level(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bo
     bottom, top = typical_range(sig.h, cycles)
     ceiling = bottom + FLAT_BELOW * (top - bottom)
     levels = [nanmedian(sig.h[a:b]) for a, b in runs]
-    opening = runs[0][0] < cycles[0].top  # a stand before the first rep's top, not one inside the set
-    if opening and bottom + STRETCH_ABOVE * (top - bottom) < levels[0] < ceiling:
+    if bottom + STRETCH_ABOVE * (top - bottom) < levels[0] < ceiling:
         return levels[0]  # the stance began standing flat (stepping on): as batch, whose other stand is not seen yet
     low = [lvl for lvl in levels if lvl < ceiling]
     return max(low) if low else None
@@ -173,21 +172,29 @@ def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[
 
 def drop_unseen_rise(sig: StanceSignal, cycles: list[Cycle]) -> list[Cycle]:
     """Drop a stance's first cycle when its rise was not seen: it began above the stretch (STRETCH_ABOVE of the
-    typical range over the typical bottom), and before it rose the heel neither held still (for SEEN_STILL_S) nor
-    came down by that much. Its rise began before the stance (the foot landing heel-up when stepping on, a clip
-    starting mid-rep), so it can be neither seen nor timed. A rise from a flat stand, out of the stretch or after
-    the heel came down from stepping on is kept."""
+    typical range over the typical bottom) and the heel had not come to it (rise_seen). Its rise began before the
+    stance (the foot landing heel-up when stepping on, a clip starting mid-rep), so it can be neither seen nor
+    timed. A rise from a flat stand, out of the stretch or after the heel came down from stepping on is kept."""
     if not cycles:
         return cycles
     first = cycles[0]
     bottom, top = typical_range(sig.h, cycles)
+    bottom = min(bottom, sig.h[first.bottom1])  # with one cycle, the typical bottom is its own start
     margin = STRETCH_ABOVE * (top - bottom)
-    rise = sig.v[first.bottom0 : first.top + 1]
-    if not sig.h[first.bottom0] > bottom + margin or not np.isfinite(rise).any():
-        return cycles
-    up = first.bottom0 + int(np.nanargmax(rise)) + 1  # the rise's steepest point: still before it, not at the top
+    if sig.h[first.bottom0] > bottom + margin and not rise_seen(sig, first, margin):
+        return cycles[1:]
+    return cycles
+
+
+def rise_seen(sig: StanceSignal, c: Cycle, margin: float) -> bool:
+    """Whether the stance shows where this cycle's rise began: before its steepest point the heel held still (for
+    SEEN_STILL_S) or came down by more than margin. True when the rise cannot be read."""
+    rise = sig.v[c.bottom0 : c.top + 1]
+    if not np.isfinite(rise).any():
+        return True
+    up = c.bottom0 + int(np.nanargmax(rise)) + 1  # the rise's steepest point: still before it, not at the top
     seen = sig.h[:up][np.isfinite(sig.h[:up])]
-    came_down = len(seen) > 0 and seen[0] - seen.min() > margin
-    peak = float(np.nanmax(np.abs(sig.v[first.bottom0 : first.bottom1 + 1])))
-    held = still_runs(sig.t[:up], sig.v[:up], FLAT_STILL_SPEED * peak, SEEN_STILL_S)
-    return cycles if came_down or held else cycles[1:]
+    if len(seen) and seen[0] - seen.min() > margin:
+        return True
+    peak = float(np.nanmax(np.abs(sig.v[c.bottom0 : c.bottom1 + 1])))
+    return bool(still_runs(sig.t[:up], sig.v[:up], FLAT_STILL_SPEED * peak, SEEN_STILL_S))

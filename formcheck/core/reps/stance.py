@@ -21,7 +21,7 @@ from formcheck.core.signal.filters import finite_runs, gradient, lowpass, nanmed
 FLAT_STILL_SPEED = 0.1  # a still stand: the heel moves slower than this fraction of the reps' peak speed
 FLAT_BELOW = 0.6  # a level under this fraction of the way from the typical bottom to the typical top is flat
 STRETCH_ABOVE = 0.15  # ... and one under this fraction is a stand in the stretch (the bottom), not a flat foot
-SEEN_STILL_S = 0.3  # a stance's first rise was seen when the heel held still this long before its top
+SEEN_STILL_S = 0.3  # a stance's first rise was seen to begin when the heel held still this long before it
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,8 +155,8 @@ def drop_flat_returns(cycles: list[Cycle], h: np.ndarray, flat: float | None, mi
 
 def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bool = True) -> list[Cycle]:
     """Stance-local cycles that are calf raises (the foot tilts, by at least min_tilt_frac of what the stance's
-    cycles typically show per rise; the top clears the flat-foot level), with their bottoms moved to where the
-    heel was lowest. ended: the stance is over (see flat_level)."""
+    cycles typically show per rise; the top clears the flat-foot level; the stance's first rise was seen to begin),
+    with their bottoms moved to where the heel was lowest. ended: the stance is over (see flat_level)."""
     min_tilt = cfg.min_tilt_frac * tilt_per_rise(sig.h, sig.tilt, cycles)
     confirmed = [c for c in (confirm_raise(sig.h, sig.tilt, c, min_tilt) for c in cycles) if c is not None]
     flat = flat_level(sig, confirmed, cfg, ended)
@@ -172,7 +172,7 @@ def time_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig) -> list[
 
 def drop_unseen_rise(sig: StanceSignal, cycles: list[Cycle]) -> list[Cycle]:
     """Drop a stance's first cycle when its rise was not seen: it began above the stretch (STRETCH_ABOVE of the
-    typical range over the typical bottom) and the heel had not come to it (rise_seen). Its rise began before the
+    typical range over the typical bottom) and nothing shows where it began (rise_seen). Its rise began before the
     stance (the foot landing heel-up when stepping on, a clip starting mid-rep), so it can be neither seen nor
     timed. A rise from a flat stand, out of the stretch or after the heel came down from stepping on is kept."""
     if not cycles:

@@ -8,7 +8,8 @@ sweep counts, over the reps matched to a true rep (bench/eval_scoring.match_reps
 
 - found: true reps carrying the fault that the report would flag at the threshold, per size grade;
 - false: per view, the reps of that view that can show the fault but do not have it (and are not "don't care"
-  for it, eval_scoring.dont_care) that it would flag.
+  for it, eval_scoring.dont_care) that it would flag;
+- precision: found over found + false, all grades and views (shown, not chosen on: the choice is by the budget).
 
 "Would flag" is the report's own test: the rule holds, no flagged fault supersedes it, and its confidence
 (detect.rule_confidence, against the scatter of the clip's reps from the same view that the condition does not
@@ -203,7 +204,9 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false
         v = ", ".join(f"{name} {x:.3g}" for name, x in zip(fields, values))
         share, view = worst(false)
         worst_view = f"{false.get(view, 0):3d}/{n_without.get(view, 0)} {view} ({100 * share:.1f} %)"
-        return f"  {label:7s} {v:50s} found {f}  false {worst_view}"
+        right, wrong = sum(found.values()), sum(false.values())
+        precision = f"{right / (right + wrong):.2f}" if right + wrong else "-"
+        return f"  {label:7s} {v:50s} found {f}  false {worst_view}  precision {precision}"
 
     lines = [f"{knob.fault}", line("now", now, now_found, now_false)]
     if len(fields) == 1:  # the whole curve

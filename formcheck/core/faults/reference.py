@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from formcheck.core.reps.metrics import RepNumbers, r
+from formcheck.core.signal.filters import nanmedian
 
 
 @dataclass(frozen=True)
@@ -70,16 +71,12 @@ def set_reference(reps: list[RepNumbers]) -> SetRef:
     speeds = [n.lowering_speed for n in ok if n.lowering_speed is not None]
     paces = [p for p in (pace(n, 0.5 * travel) for n in ok) if p is not None]
     rises = np.array([n.top_level - bottom for n in ok])
-    return SetRef(bottom, travel, best_of(rises), median_or_nan(speeds), median_or_nan(paces))
+    return SetRef(bottom, travel, best_of(rises), nanmedian(speeds), nanmedian(paces))
 
 
 def lesser(a: float, b: float) -> float:
     """The smaller of a and b; NaN if either is."""
     return min(a, b) if math.isfinite(a) and math.isfinite(b) else math.nan
-
-
-def median_or_nan(values: list[float]) -> float:
-    return float(np.median(values)) if values else math.nan
 
 
 def versus_others(reps: list[RepNumbers], views: list[str]) -> list[VsSet]:

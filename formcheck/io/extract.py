@@ -19,6 +19,7 @@ import numpy as np
 from formcheck.core.landmarks import LandmarkSeries
 from formcheck.errors import InputError
 from formcheck.io.foot_track import FOOT_TRACK_VERSION, FootTracker
+from formcheck.io.interrupt import ctrl_c_requests
 from formcheck.io.pose import ModelImage, PoseConfig, PoseEstimator, PoseFrame, model_image
 from formcheck.io.prefetch import prefetch
 from formcheck.io.video import Frame, VideoInfo
@@ -171,7 +172,7 @@ def extract_landmarks(
             builder.append(frame.index, frame.t, pose, None if refined is None else refined.result())
             behind.popleft()  # only now: a Ctrl-C while waiting for the result leaves the frame to settle again
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-feet") as worker:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-feet") as worker, ctrl_c_requests() as ctrl_c:
         try:
             for frame, image in stream:
                 pose = estimator.detect(image, frame.t)
@@ -180,7 +181,10 @@ def extract_landmarks(
                 settle(FEET_BEHIND)
                 if on_frame is not None:
                     on_frame(frame, pose)
-        except KeyboardInterrupt:
+                if ctrl_c.requested:
+                    interrupted = True
+                    break
+        except KeyboardInterrupt:  # a second Ctrl-C, or one outside the main thread's handler
             interrupted = True
         finally:
             stream.close()  # stops and joins the decoding thread

@@ -18,9 +18,18 @@ which a fault is only a "look at this rep" note. False flags are counted per vie
 one view only (knee_drive from the side) would otherwise have its rate diluted by the views that never flag it.
 
 Of the thresholds flagging at most --max-false of the reps without the fault in every view (with at least
-MIN_VIEW_REPS such reps), the chosen one stays within a rep or two (TOLERANCE) of the most subtle + moderate
-faults and of the most blatant ones found, and has the fewest false flags in its worst view. Some grids stop
-where the guide's meaning of the fault does (see KNOBS). Only the tune half is read (seeds split in
+MIN_VIEW_REPS such reps), the chosen one is, by issue 16's targets (moderate faults found at least 80 % of the
+time, precision at least 0.9):
+
+- when some find at least MODERATE_RECALL of the moderate faults in the views that check the fault (the target
+  with a margin for the held-out half): of those at least PRECISION precise (the same) or, when none is, within
+  PRECISION_SLACK of the most precise one, the one that finds the most faults of all grades, then has the fewest
+  false flags. (Taking the most precise one outright chased noise: short_top 0.85 -> 0.86 on the tune half
+  cost the report half 2 of 12 moderates from the front with its precision unchanged.)
+- otherwise: within a rep or two (TOLERANCE) of the most subtle + moderate faults and of the most blatant ones
+  found, the one with the fewest false flags in its worst view.
+
+Some grids stop where the guide's meaning of the fault does (see KNOBS). Only the tune half is read (seeds split in
 tools/evalset and eval_sources.synth); report the result with `bench/evaluate.py --split report`.
 """
 
@@ -86,6 +95,9 @@ KNOBS = [
 ]
 
 
+MODERATE_RECALL = 0.85  # issue 16's 0.8 with a margin: the held-out half is another draw of the same sizes
+PRECISION = 0.92  # issue 16's 0.9 with a margin
+PRECISION_SLACK = 0.02  # precisions this close are a flag or two apart: the one finding more is chosen
 TOLERANCE = 0.02  # of the reps with the fault: recall this close to the best counts as the best (a rep or two)
 MIN_VIEW_REPS = 50  # a view with fewer reps a flag would be wrong on says too little of its false-flag rate
 
@@ -160,9 +172,11 @@ def tally(fault: str, data, cfg) -> tuple[dict[str, int], dict[str, int]]:
 def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false: float) -> list[str]:
     n_with: dict[str, int] = {}
     n_without: dict[str, int] = {}  # view -> reps a flag would be wrong on
+    n_moderate = 0  # moderate faults in views that check the fault (a flag is never raised in the others)
     for view, tr, rep, _ in data:
         if knob.fault in tr.faults:
             n_with[tr.faults[knob.fault][0]] = n_with.get(tr.faults[knob.fault][0], 0) + 1
+            n_moderate += tr.faults[knob.fault][0] == "moderate" and knob.fault not in rep.get("not_checked", [])
         elif checked_without(knob.fault, tr, rep):
             n_without[view] = n_without.get(view, 0) + 1
     grades = [g for g in ("subtle", "moderate", "blatant") if g in n_with]
@@ -182,12 +196,22 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false
     def found_sm(row) -> int:
         return row[1].get("subtle", 0) + row[1].get("moderate", 0)
 
-    # within TOLERANCE of the most subtle + moderate faults found and of the most blatant ones (a rep or two more
-    # is not worth more false flags; a detector that misses caricatures is not believed), the fewest false flags
-    # in the worst view, then the most found
+    def precision(row) -> float:
+        right, wrong = sum(row[1].values()), sum(row[2].values())
+        return right / (right + wrong) if right + wrong else 0.0
+
     ok = [row for row in rows if worst(row[2])[0] <= max_false]
+    # the moderate target met: of the precise enough (or the nearly most precise), the most faults found
+    on_target = [row for row in ok if n_moderate and row[1].get("moderate", 0) >= MODERATE_RECALL * n_moderate]
     best = None
-    if ok:
+    if on_target:
+        enough = min(PRECISION, max(precision(row) for row in on_target) - PRECISION_SLACK)
+        precise = [row for row in on_target if precision(row) >= enough]
+        best = max(precise, key=lambda row: (sum(row[1].values()), -sum(row[2].values())))
+    elif ok:
+        # within TOLERANCE of the most subtle + moderate faults found and of the most blatant ones (a rep or two
+        # more is not worth more false flags; a detector that misses caricatures is not believed), the fewest
+        # false flags in the worst view, then the most found
         top_sm = max(found_sm(row) for row in ok)
         top_b = max(row[1].get("blatant", 0) for row in ok)
         near = [
@@ -205,14 +229,18 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false
         share, view = worst(false)
         worst_view = f"{false.get(view, 0):3d}/{n_without.get(view, 0)} {view} ({100 * share:.1f} %)"
         right, wrong = sum(found.values()), sum(false.values())
-        precision = f"{right / (right + wrong):.2f}" if right + wrong else "-"
-        return f"  {label:7s} {v:50s} found {f}  false {worst_view}  precision {precision}"
+        shown = f"{right / (right + wrong):.2f}" if right + wrong else "-"
+        return f"  {label:7s} {v:50s} found {f}  false {worst_view}  precision {shown}"
 
-    lines = [f"{knob.fault}", line("now", now, now_found, now_false)]
+    lines = [
+        f"{knob.fault} ({n_moderate} moderate in the views that check it; target {MODERATE_RECALL:.0%} of them)",
+        line("now", now, now_found, now_false),
+    ]
     if len(fields) == 1:  # the whole curve
         lines += [line("", v, f, x) for v, f, x in rows]
     if best:
-        lines.append(line("chosen", *best))
+        met = on_target and precision(best) >= PRECISION
+        lines.append(line("chosen", *best) + ("" if met else "  (short of the targets with their margins)"))
     else:
         lines.append(f"  chosen  none flags at most {100 * max_false:.1f} % of a view's reps without the fault")
     return lines

@@ -82,33 +82,33 @@ class FaultConfig:
     # (concentric_s) x min_lower_rise_ratio (the guide: lower at least as slowly as you lift) while also
     # quicker than ratio_applies_below_s (a lowering slower than that is controlled whatever the rise).
     # Calibrated on the tune half of the evaluation set (bench/calibrate.py, docs/evaluation.md): the rise ratio
-    # applies to lowerings under 1.0 s (ratio_applies_below_s = min_lower_s would leave it out).
+    # applies to lowerings under 0.8 s (ratio_applies_below_s = min_lower_s would leave it out).
     min_lower_rise_ratio: float = 1.0
-    ratio_applies_below_s: float = 1.0
-    min_lower_s: float = 0.75
+    ratio_applies_below_s: float = 0.6
+    min_lower_s: float = 0.8
     # bounce: the heel turns straight round at the bottom (the report's bottom_pause_s under this) ...
     bounce_max_hold_s: float = 0.2
     # ... after dropping into it faster than the set's other lowerings, both in peak speed and per unit of the
     # rep's own travel (vs_set.lowering_speed_vs_set: the lesser ratio; faults/reference.pace).
-    bounce_min_speed_ratio: float = 1.1
+    bounce_min_speed_ratio: float = 1.2
     # shallow_bottom: where the lowering ends stays above the set's typical bottom by more than this
     # fraction of the set's typical heel travel (the report's vs_set.bottom_above_set).
     shallow_bottom_frac: float = 0.10
     # short_top: the top above the set's typical bottom is under this fraction of the set's best
     # (the second highest of the view's other reps, so one high rep does not set the bar; vs_set.rise_vs_best).
-    short_top_frac: float = 0.77
+    short_top_frac: float = 0.78
     # no_top_pause: the report's top_pause_s is shorter than this.
     min_top_hold_s: float = 0.225
     # torso_help: the trunk leans forward more than this from the rise's start to the top (trunk_lean_change_deg;
     # MediaPipe reads ~70 % of a true lean) ...
-    max_lean_change_deg: float = 2.5
+    max_lean_change_deg: float = 3.0
     # ... or the hip travels forward more than this (leg lengths, about 8 cm). Raises on a flat
     # floor shift the hips 4-9 % of leg length forward over the forefoot by themselves (real
     # clips), so a hip shift alone must be larger than that to count.
     max_hip_travel: float = 0.1
     # knee_drive: the working knee's bend changes by more than this over the rise (knee_flexion_range_deg;
     # MediaPipe reads ~74 %).
-    max_knee_range_deg: float = 7.5
+    max_knee_range_deg: float = 11.5
     # free_leg_assist: the free foot comes within this height of the working toe (shank lengths;
     # free_foot_min_gap_shank) ...
     free_foot_touch: float = 0.23

@@ -267,3 +267,29 @@ def test_a_clip_seen_from_one_view_has_no_partly_checked_rep():
 
     data = analysis_to_dict(analyze(preset("clean_side"), "front"))
     assert all(r["not_checked"] for r in data["reps"]) and partly_checked(data) == {}
+
+
+def test_a_knee_that_jumps_for_a_few_frames_at_the_top_is_not_driving_the_rise():
+    """MediaPipe's knee can jump 15-30 deg for a few frames near the top of a clean rep (seen on the rendered
+    clips); the knee's bend is read through a running median (signal/body.KNEE_MEDIAN_S), which keeps a knee drive
+    (a bend and re-straightening over the rise, test above) and drops a jump of up to about 0.1 s."""
+    import numpy as np
+
+    from formcheck.core.landmarks import INDEX
+
+    series, truth = make_series(five_reps(), view="side", corruption=MEDIAPIPE_LIKE, seed=0)
+    knee, ankle = INDEX["right_knee"], INDEX["right_ankle"]
+    shank = np.nanmedian(np.linalg.norm(series.xy[:, knee] - series.xy[:, ankle], axis=1))
+    xy = series.xy.copy()
+    for rep in truth.reps:
+        k = int(np.searchsorted(series.t, rep.t_top_start))
+        xy[k : k + 2, knee, 0] += 0.2 * shank  # 2 frames (0.06 s), within the cleaning's glitch limits
+    jumped = dataclasses.replace(series, xy=xy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        clean, glitchy = analyze_series(series), analyze_series(jumped)
+    limit = FaultConfig().max_knee_range_deg
+    assert len(glitchy.reps) == 5 and not any("knee_drive" in ids(r) for r in glitchy.reps)
+    for a, b in zip(clean.reps, glitchy.reps, strict=True):
+        assert b.numbers.knee_flexion_range_deg < limit
+        assert b.numbers.knee_flexion_range_deg == pytest.approx(a.numbers.knee_flexion_range_deg, abs=1.5)

@@ -13,7 +13,7 @@ import numpy as np
 
 from formcheck.core.landmarks import INDEX
 from formcheck.core.signal.clean import CleanTracks
-from formcheck.core.signal.filters import finite_runs, nanmedian
+from formcheck.core.signal.filters import finite_runs, nanmedian, running_median
 
 
 def point(xy: np.ndarray, name: str) -> np.ndarray:
@@ -81,6 +81,12 @@ def heel_height(t: np.ndarray, xy: np.ndarray, side: str, frontal: np.ndarray, s
 FLAT_TILT = 0.25  # the foot is flat where its tilt is in the lowest quarter of its range (5th-95th percentile)
 FLAT_MIN_S = 0.2  # a flat run shorter than this is a flicker across the line, not a bottom
 BODY_POINTS = ("ankle", "knee", "hip", "shoulder")  # the working side's, witnesses of a moving camera
+# the knee's bend is read through a running median this long, on the cleaned points before their low-pass (which
+# spreads a jump wider than the median can take out): MediaPipe's knee jumps for a few frames near the top of
+# clean reps, and a range over the rise took the jump. A jump up to about 0.1 s goes; a knee that drives the rise
+# bends and re-straightens over a few tenths of a second and keeps its range. Longer jumps stay (a clean
+# rendered side rep reads 12 -> 27-35 deg for 6-7 frames at 30 fps).
+KNEE_MEDIAN_S = 0.2
 
 
 def minmod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -231,7 +237,7 @@ def body_signals(tracks: CleanTracks, side: str) -> BodySignals:
     xy = tracks.smooth
     return BodySignals(
         t=tracks.t,
-        knee_deg=knee_flexion(xy, side),
+        knee_deg=running_median(tracks.t, knee_flexion(tracks.xy, side), KNEE_MEDIAN_S),
         lean_deg=trunk_lean(xy),
         foot_angle_deg=foot_angle(xy, side),
         hip_x=tracks.p(f"{side}_hip")[:, 0] / tracks.leg_px,

@@ -71,11 +71,13 @@ KNOBS = [
             ("bounce_max_hold_s", np.arange(0.2, 0.31, 0.05)),
         ),
     ),
-    # at most 0.8 s: a controlled 1.0 s lowering after a 0.7 s rise (the guide: at least as long down as up) reads
-    # 0.80-0.87 s (the sample videos' clean reps), so a longer limit flags it
+    # at most 0.75 s: a controlled 1.0 s lowering after a 0.7 s rise (the guide: at least as long down as up) reads
+    # 0.80-0.87 s on the sample videos' clean reps and down to 0.77 s on their landmark-level twins
+    # (bench/accuracy.py's frame-rate study, the faults_side preset filmed at 60 and 120 fps read at 30: 0.8 s made
+    # 9 false flags in 12 series, 0.75 s 2)
     Knob(
         "fast_lowering",
-        (("min_lower_s", np.arange(0.3, 0.81, 0.05)), ("ratio_applies_below_s", np.arange(0.6, 1.61, 0.1))),
+        (("min_lower_s", np.arange(0.3, 0.76, 0.05)), ("ratio_applies_below_s", np.arange(0.6, 1.61, 0.1))),
     ),
     Knob("shallow_bottom", (("shallow_bottom_frac", np.arange(0.05, 0.41, 0.01)),)),
     Knob("short_top", (("short_top_frac", np.arange(0.6, 0.96, 0.01)),)),

@@ -84,8 +84,8 @@ class FaultConfig:
     # Calibrated on the tune half of the evaluation set (bench/calibrate.py, docs/evaluation.md): the rise ratio
     # applies to lowerings under 0.8 s (ratio_applies_below_s = min_lower_s would leave it out).
     min_lower_rise_ratio: float = 1.0
-    ratio_applies_below_s: float = 0.6
-    min_lower_s: float = 0.8
+    ratio_applies_below_s: float = 0.8
+    min_lower_s: float = 0.75
     # bounce: the heel turns straight round at the bottom (the report's bottom_pause_s under this) ...
     bounce_max_hold_s: float = 0.2
     # ... after dropping into it faster than the set's other lowerings, both in peak speed and per unit of the

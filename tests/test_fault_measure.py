@@ -161,3 +161,20 @@ def test_scatter_has_a_floor_per_kind_of_number():
     assert spread([0.1, 0.2], "rise_vs_best") == 0.06  # too few reps: twice the floor
     assert spread([1.0, 2.0, 3.0, 4.0, 5.0], "eccentric_s") == pytest.approx(1.4826)
     assert normal_cdf(0.0) == 0.5 and normal_cdf(math.nan) == 0.0
+
+
+def test_the_knee_bend_median_takes_out_a_jump_and_keeps_each_seen_run_apart():
+    from formcheck.core.landmarks import INDEX, N_LANDMARKS
+    from formcheck.core.signal.body import knee_bend, knee_flexion
+
+    t = np.arange(90) / 30.0
+    xy = np.zeros((90, N_LANDMARKS, 2))
+    xy[:, INDEX["right_knee"]] = np.stack([np.linspace(0.0, 0.5, 90), np.ones(90)], axis=1)  # bending steadily
+    xy[:, INDEX["right_ankle"], 1] = 2.0
+    xy[40:42, INDEX["right_knee"], 0] += 0.3  # a two-frame jump
+    xy[60:64, INDEX["right_knee"]] = np.nan  # not seen
+    raw, bend = knee_flexion(xy, "right"), knee_bend(t, xy, "right")
+    assert raw[40] - raw[39] > 10 and abs(bend[40] - (bend[39] + bend[42]) / 2) < 1.0
+    assert np.isnan(bend[60:64]).all()
+    # next to the gap each side is its own steady bend, not pulled towards the other side
+    np.testing.assert_allclose(bend[[58, 59, 64, 65]], raw[[58, 59, 64, 65]], atol=1e-9)

@@ -164,6 +164,16 @@ def knee_flexion(xy: np.ndarray, side: str) -> np.ndarray:
     return 180.0 - joint_angle(hip, knee, ankle)
 
 
+def knee_bend(t: np.ndarray, xy: np.ndarray, side: str) -> np.ndarray:
+    """knee_flexion through a running median of KNEE_MEDIAN_S, each run of frames the knee is seen in on its own (a
+    median across a gap would mix the two sides of it); NaN elsewhere."""
+    raw = knee_flexion(xy, side)
+    out = np.full_like(raw, np.nan)
+    for a, b in finite_runs(np.isfinite(raw)):
+        out[a:b] = running_median(t[a:b], raw[a:b], KNEE_MEDIAN_S)
+    return out
+
+
 def trunk_lean(xy: np.ndarray) -> np.ndarray:
     """Hip-mid -> shoulder-mid line against the vertical, degrees (0 = upright; positive towards image +x)."""
     d = (point(xy, "left_shoulder") + point(xy, "right_shoulder")) / 2 - (
@@ -237,7 +247,7 @@ def body_signals(tracks: CleanTracks, side: str) -> BodySignals:
     xy = tracks.smooth
     return BodySignals(
         t=tracks.t,
-        knee_deg=running_median(tracks.t, knee_flexion(tracks.xy, side), KNEE_MEDIAN_S),
+        knee_deg=knee_bend(tracks.t, tracks.xy, side),
         lean_deg=trunk_lean(xy),
         foot_angle_deg=foot_angle(xy, side),
         hip_x=tracks.p(f"{side}_hip")[:, 0] / tracks.leg_px,

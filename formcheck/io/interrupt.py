@@ -36,8 +36,8 @@ def ctrl_c_requests() -> Iterator[CtrlC]:
         flag.requested = True
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C interrupts at once
 
-    signal.signal(signal.SIGINT, request)
+    previous = signal.signal(signal.SIGINT, request)
     try:
         yield flag
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, previous)

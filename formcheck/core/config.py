@@ -98,7 +98,7 @@ class FaultConfig:
     # (the second highest of the view's other reps, so one high rep does not set the bar; vs_set.rise_vs_best).
     short_top_frac: float = 0.78
     # no_top_pause: the report's top_pause_s is shorter than this.
-    min_top_hold_s: float = 0.225
+    min_top_hold_s: float = 0.25
     # torso_help: the trunk leans forward more than this from the rise's start to the top (trunk_lean_change_deg;
     # MediaPipe reads ~70 % of a true lean) ...
     max_lean_change_deg: float = 3.0

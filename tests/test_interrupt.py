@@ -61,20 +61,16 @@ def test_a_second_ctrl_c_interrupts_at_once():
             time.sleep(0.05)
 
 
-def test_ctrl_c_as_the_video_ends_still_counts_and_keeps_every_frame():
-    import threading
+def test_ctrl_c_as_the_video_ends_still_counts_and_keeps_every_frame(monkeypatch):
+    from formcheck.io import extract
 
-    last_done = threading.Event()
+    def stream(frames, config):  # the frames to the model, here on the main thread
+        yield from ((frame, frame.image) for frame in frames)
+        os.kill(os.getpid(), signal.SIGINT)  # after the loop's check of the last frame, before the stream ends
 
-    def frames():  # read on a decoding thread of its own
-        yield from (Frame(k, k / FPS, np.zeros((H, W, 3), np.uint8)) for k in range(N))
-        last_done.wait(5.0)
-        time.sleep(0.1)  # the loop has checked after the last frame and waits for the next one
-        os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(0.05)
-
+    monkeypatch.setattr(extract, "model_frames", stream)
+    frames = [Frame(k, k / FPS, np.zeros((H, W, 3), np.uint8)) for k in range(N)]
     info = VideoInfo(None, "file", FPS, N, W, H, 0, N / FPS, "synthetic")
     config = ExtractConfig(max_fps=None, foot_track=False)
-    on_frame = lambda frame, pose: frame.index == N - 1 and last_done.set()
-    result = extract_landmarks(frames(), info, _Model(ctrl_c_at=-1), on_frame=on_frame, config=config)
+    result = extract_landmarks(frames, info, _Model(ctrl_c_at=-1), config=config)
     assert result.interrupted and len(result.series) == N

@@ -189,7 +189,7 @@ def extract_landmarks(
         finally:
             stream.close()  # stops and joins the decoding thread
             settle(0)  # the frames already through the model keep their foot track: nothing computed is lost
-        interrupted = interrupted or ctrl_c.requested  # a Ctrl-C after the last frame's check still counts
+    interrupted = interrupted or ctrl_c.requested  # a Ctrl-C after the last frame's check still counts
     lock = getattr(estimator, "lock", None)
     return Extraction(
         series=builder.build(),

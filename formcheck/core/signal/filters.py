@@ -81,7 +81,9 @@ def interp_columns(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
 
 
 def running_median(t: np.ndarray, x: np.ndarray, window_s: float) -> np.ndarray:
-    """Centred running median over a time window (uneven t via a uniform grid); x (T,) or (T, K) column-wise."""
+    """Centred running median over a time window (uneven t via a uniform grid); x (T,) or (T, K) column-wise.
+    x must be finite: scipy's median_filter has no NaN handling and pulls the values beside a gap (callers pass
+    each finite run on its own, as signal/filters.finite_runs gives them)."""
     cols = columns(x)
     out = np.concatenate([_running_median_piece(t[a:b], cols[a:b], window_s) for a, b in grid_pieces(t)])
     return out.reshape(np.shape(x))

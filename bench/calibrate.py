@@ -23,11 +23,10 @@ time, precision at least 0.9):
 
 - when some find at least MODERATE_RECALL of the moderate faults in the views that check the fault (the target
   with a margin for the held-out half): of those at least PRECISION precise (the same) or within PRECISION_SLACK
-  of the most precise one, whichever admits more, the one that finds the most moderate faults, then the most of
-  all grades, then has the fewest false flags. (Taking the most precise one outright chased noise: short_top
-  0.75 for a precision of 0.86 instead of 0.85 on the tune half cost the report half 2 of 12 moderates from the
-  front with its precision unchanged. Taking the most of all grades first traded 5 moderate fast lowerings for
-  7 subtle ones.)
+  of the most precise one, whichever admits more, the one that finds the most faults of all grades, then has the
+  fewest false flags. (Taking the most precise one outright chased noise: short_top 0.75 for a precision of
+  0.86 instead of 0.85 on the tune half cost the report half 2 of 12 moderates from the front with its
+  precision unchanged.)
 - otherwise: within a rep or two (TOLERANCE) of the most subtle + moderate faults and of the most blatant ones
   found, the one with the fewest false flags in its worst view.
 
@@ -205,13 +204,13 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false
         return right / (right + wrong) if right + wrong else 0.0
 
     ok = [row for row in rows if worst(row[2])[0] <= max_false]
-    # the moderate target met: of the precise enough (or the nearly most precise), the most moderate faults found
+    # the moderate target met: of the precise enough (or the nearly most precise), the most faults found
     on_target = [row for row in ok if n_moderate and row[1].get("moderate", 0) >= MODERATE_RECALL * n_moderate]
     best = None
     if on_target:
         enough = min(PRECISION, max(precision(row) for row in on_target) - PRECISION_SLACK)
         precise = [row for row in on_target if precision(row) >= enough]
-        best = max(precise, key=lambda row: (row[1].get("moderate", 0), sum(row[1].values()), -sum(row[2].values())))
+        best = max(precise, key=lambda row: (sum(row[1].values()), -sum(row[2].values())))
     elif ok:
         # within TOLERANCE of the most subtle + moderate faults found and of the most blatant ones (a rep or two
         # more is not worth more false flags; a detector that misses caricatures is not believed), the fewest

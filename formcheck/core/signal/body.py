@@ -67,34 +67,16 @@ def heel_height(t: np.ndarray, xy: np.ndarray, side: str, frontal: np.ndarray, s
     """(T,) heel height in shank lengths, up positive, each run of one composition (side or frontal components)
     centred on its own levels (each component's median over the run), so a camera cut does not make a step.
 
-    A run shorter than OWN_LEVEL_S is a view reading that flickers within one camera (a camera turned 20-30
-    degrees reads front and oblique by turns): its median is that of part of a rep, not the set's level, and
-    centring on it stepped the signal by up to half the rise at each switch, which made reps. Such a run is
-    centred on its composition's levels over the whole stance instead.
-
     xy: (T, 33, 2) the smoothed tracks of one stance; frontal: (T,) True in front and back views."""
     out = np.full(len(xy), np.nan)
-    whole: dict[bool, np.ndarray] = {}  # composition -> its heel rise over the whole stance, on the stance's levels
     for is_frontal in (True, False):
         for a, b in finite_runs(frontal == is_frontal):
-            if t[b - 1] - t[a] >= OWN_LEVEL_S:
-                out[a:b] = composition(t[a:b], xy[a:b], side, is_frontal)
-                continue
-            if is_frontal not in whole:
-                whole[is_frontal] = composition(t, xy, side, is_frontal)
-            out[a:b] = whole[is_frontal][a:b]
+            comps = heel_components(xy[a:b], side, is_frontal)
+            if not is_frontal:
+                comps[:, 1:] -= ground_drift(t[a:b], ground_witnesses(xy[a:b], side), comps[:, 0])[:, None]
+            out[a:b] = centred_median(comps, nanmedian(comps, axis=0))
     return out / shank_px
 
-
-def composition(t: np.ndarray, xy: np.ndarray, side: str, is_frontal: bool) -> np.ndarray:
-    """The heel rise in pixels from one composition of components, each centred on its median over these frames."""
-    comps = heel_components(xy, side, is_frontal)
-    if not is_frontal:
-        comps[:, 1:] -= ground_drift(t, ground_witnesses(xy, side), comps[:, 0])[:, None]
-    return centred_median(comps, nanmedian(comps, axis=0))
-
-
-OWN_LEVEL_S = 3.0  # a composition's run shorter than this is centred on the stance's levels, not its own
 
 FLAT_TILT = 0.25  # the foot is flat where its tilt is in the lowest quarter of its range (5th-95th percentile)
 FLAT_MIN_S = 0.2  # a flat run shorter than this is a flicker across the line, not a bottom

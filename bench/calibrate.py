@@ -172,6 +172,12 @@ def tally(fault: str, data, cfg) -> tuple[dict[str, int], dict[str, int]]:
     return found, false
 
 
+def precision_of(found: dict[str, int], false: dict[str, int]) -> float | None:
+    """Faults found over found + false flags, all grades and views (None when nothing is flagged)."""
+    right, wrong = sum(found.values()), sum(false.values())
+    return right / (right + wrong) if right + wrong else None
+
+
 def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false: float) -> list[str]:
     n_with: dict[str, int] = {}
     n_without: dict[str, int] = {}  # view -> reps a flag would be wrong on
@@ -200,8 +206,7 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false
         return row[1].get("subtle", 0) + row[1].get("moderate", 0)
 
     def precision(row) -> float:
-        right, wrong = sum(row[1].values()), sum(row[2].values())
-        return right / (right + wrong) if right + wrong else 0.0
+        return precision_of(row[1], row[2]) or 0.0
 
     ok = [row for row in rows if worst(row[2])[0] <= max_false]
     # the moderate target met: of the precise enough (or the nearly most precise), the most faults found
@@ -231,8 +236,8 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false
         v = ", ".join(f"{name} {x:.3g}" for name, x in zip(fields, values))
         share, view = worst(false)
         worst_view = f"{false.get(view, 0):3d}/{n_without.get(view, 0)} {view} ({100 * share:.1f} %)"
-        right, wrong = sum(found.values()), sum(false.values())
-        shown = f"{right / (right + wrong):.2f}" if right + wrong else "-"
+        p = precision_of(found, false)
+        shown = "-" if p is None else f"{p:.2f}"
         return f"  {label:7s} {v:50s} found {f}  false {worst_view}  precision {shown}"
 
     lines = [

@@ -182,8 +182,7 @@ def extract_landmarks(
                 if on_frame is not None:
                     on_frame(frame, pose)
                 if ctrl_c.requested:
-                    interrupted = True
-                    break
+                    break  # interrupted, read below
         except KeyboardInterrupt:  # a second Ctrl-C, or one outside the main thread's handler
             interrupted = True
         finally:

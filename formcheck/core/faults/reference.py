@@ -15,6 +15,8 @@ import numpy as np
 from formcheck.core.reps.metrics import RepNumbers, r
 from formcheck.core.signal.filters import nanmedian
 
+PACE_MIN_TRAVEL = 0.5  # a rep's travel counts as at least this share of the set's typical travel (pace)
+
 
 @dataclass(frozen=True)
 class SetRef:
@@ -49,8 +51,8 @@ def best_of(values: np.ndarray) -> float:
 
 def pace(n: RepNumbers, min_travel: float = 0.0) -> float | None:
     """The lowering's peak speed per unit of the rep's own travel (top to bottom), 1/s: how quickly it drops for
-    its size. The travel counts as at least min_travel (half the set's typical travel), so a lowering of a few
-    noisy pixels does not read as a headlong drop.
+    its size. The travel counts as at least min_travel (PACE_MIN_TRAVEL of the set's typical travel), so a
+    lowering of a few noisy pixels does not read as a headlong drop.
 
     A bounce must be quicker than the set's lowerings both ways (vs_set.lowering_speed_vs_set is the lesser
     ratio): a full rep among short ones (short tops, shallow bottoms) covers more ground in the same time, so its
@@ -69,7 +71,7 @@ def set_reference(reps: list[RepNumbers]) -> SetRef:
     bottom = float(np.median([n.bottom_level for n in ok]))
     travel = float(np.median([n.top_level - n.bottom_level for n in ok]))
     speeds = [n.lowering_speed for n in ok if n.lowering_speed is not None]
-    paces = [p for p in (pace(n, 0.5 * travel) for n in ok) if p is not None]
+    paces = [p for p in (pace(n, PACE_MIN_TRAVEL * travel) for n in ok) if p is not None]
     rises = np.array([n.top_level - bottom for n in ok])
     return SetRef(bottom, travel, best_of(rises), nanmedian(speeds), nanmedian(paces))
 
@@ -91,10 +93,10 @@ def vs_set(n: RepNumbers, ref: SetRef) -> VsSet:
     def ratio(a: float | None, b: float) -> float:
         return a / b if a is not None and b > 0 else math.nan
 
+    speed = ratio(n.lowering_speed, ref.lowering_speed)
+    by_pace = ratio(pace(n, PACE_MIN_TRAVEL * ref.travel), ref.lowering_pace)
     return VsSet(
         rise_vs_best=r(ratio(None if n.top_level is None else n.top_level - ref.bottom, ref.best_rise), 2),
         bottom_above_set=r(ratio(None if n.bottom_level is None else n.bottom_level - ref.bottom, ref.travel), 2),
-        lowering_speed_vs_set=r(
-            lesser(ratio(n.lowering_speed, ref.lowering_speed), ratio(pace(n, 0.5 * ref.travel), ref.lowering_pace)), 2
-        ),
+        lowering_speed_vs_set=r(lesser(speed, by_pace), 2),
     )

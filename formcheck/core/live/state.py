@@ -4,6 +4,7 @@ stance's causal heel signal with its rep machine."""
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,7 +13,7 @@ from formcheck.core.config import AnalysisConfig
 from formcheck.core.reps.machine import Cycle, RepState
 from formcheck.core.reps.stance import StanceSignal, heel_span, rep_threshold
 from formcheck.core.reps.timing import PhaseTimes
-from formcheck.core.signal.body import centred_median, ground_drift
+from formcheck.core.signal.body import OWN_LEVEL_S, centred_median, ground_drift
 from formcheck.core.signal.clean import CleanTracks
 from formcheck.core.signal.filters import nanmedian
 
@@ -113,10 +114,11 @@ class StanceSet:
         self.h: list[float] = []
         self.frontal: list[bool] = []  # the composition each frame's causal heel height was made with
         self.labelled_frontal: list[bool] = []  # the view each frame turned out to have (see relabel)
-        self.comps: list[np.ndarray] = []  # the heel components, the side ones (not the tilt) less the ground's drift
+        self.parts: dict[bool, list[np.ndarray]] = {True: [], False: []}  # both views' heel components, each frame
         self.witnesses: list[np.ndarray] = []  # signal/body.ground_witnesses
         self.ground = 0.0  # the ground's drift held since the last flat-foot run (signal/body.ground_drift)
-        self.comp_start = 0  # where the current composition (side or frontal components) began
+        self.run_start = 0  # where the current run of one composition (side or frontal components) began
+        self.block_start = 0  # where the current block of short runs began (signal/body.composition_blocks)
         self.centres = np.full(4, np.nan)
         self.centre_t = -math.inf
         self.state = RepState()
@@ -128,34 +130,44 @@ class StanceSet:
         self.pending: list[tuple[Cycle, bool]] = []  # (cycle, doubtful) waiting: young stance, foot moving, doubt
 
     def add(
-        self, t: float, comps: np.ndarray, witnesses: np.ndarray, frontal: bool, shank: float, centre_s: float
+        self,
+        t: float,
+        parts: dict[bool, np.ndarray],
+        witnesses: np.ndarray,
+        frontal: bool,
+        shank: float,
+        centre_s: float,
     ) -> float:
-        """Append a frame; its heel height is the batch composition (signal/body.heel_height) with the side
-        components less the ground's drift (signal/body.ground_drift, causally: the value held since the last
-        flat-foot run, not interpolated) and each component centred on its median, both over this composition's
-        frames of the last centre_s (refreshed every CENTRE_EVERY_S: the levels drift slowly)."""
-        if self.frontal and frontal != self.frontal[-1]:
-            self.comp_start, self.centre_t = len(self.comps), -math.inf  # a new composition: centred on its own
+        """Append a frame; its heel height is the batch composition (signal/body.heel_height): the view's
+        components (parts: frontal or not -> signal/body.heel_components), the side ones less the ground's drift
+        (signal/body.ground_drift on the side view's frames, causally: the value held since the last flat-foot run,
+        not interpolated), each centred on its median over the frames of the last centre_s (refreshed every
+        CENTRE_EVERY_S: the levels drift slowly) that batch centres it on: the view's run once it is OWN_LEVEL_S
+        long, before that its block so far (the short runs since the last long run, signal/body.composition_blocks).
+        """
+        if self.frontal and frontal != self.frontal[-1]:  # a new run of one view
+            if self.t[-1] - self.t[self.run_start] >= OWN_LEVEL_S:
+                self.block_start = len(self.t)  # after a long run: a new block
+            self.run_start, self.centre_t = len(self.t), -math.inf
         self.t.append(t)
         self.frontal.append(frontal)
         self.labelled_frontal.append(frontal)
         self.witnesses.append(witnesses)
-        comps = np.array(comps, dtype=float)
-        self.comps.append(comps)
+        parts = {k: np.array(v, dtype=float) for k, v in parts.items()}
+        for k, v in parts.items():
+            self.parts[k].append(v)  # stored as used: the side ones (not the tilt) less the ground's drift
         refresh = t - self.centre_t >= CENTRE_EVERY_S or not np.isfinite(self.centres).any()
-        if refresh:  # this composition's frames of the last centre_s: the cost stays flat with the stance's length
-            tb = np.asarray(self.t[self.comp_start :])
-            k = int(np.searchsorted(tb, t - centre_s))
-            recent = slice(self.comp_start + k, None)
-            if not frontal:  # the tilt (first component) is never less the drift: it finds the flat-foot runs
-                tilt = np.asarray(self.comps[recent])[:, 0]
-                self.ground = float(ground_drift(tb[k:], np.asarray(self.witnesses[recent]), tilt)[-1])
-        if not frontal:
-            comps[1:] -= self.ground
+        if refresh:  # the cost stays flat with the stance's length (the last centre_s only)
+            own = t - self.t[self.run_start] >= OWN_LEVEL_S
+            start = max(self.run_start if own else self.block_start, bisect_left(self.t, t - centre_s))
+            side_view = ~np.asarray(self.frontal[start:])  # the tilt (first component) finds the flat-foot runs
+            tilt = np.where(side_view, [p[0] for p in self.parts[False][start:]], np.nan)
+            self.ground = float(ground_drift(np.asarray(self.t[start:]), np.asarray(self.witnesses[start:]), tilt)[-1])
+        parts[False][1:] -= self.ground
         if refresh:
-            self.centres = nanmedian(np.asarray(self.comps[recent]), axis=0)
+            self.centres = nanmedian(np.asarray(self.parts[frontal][start:]), axis=0)
             self.centre_t = t
-        h = float(centred_median(comps, self.centres)) / shank
+        h = float(centred_median(parts[frontal], self.centres)) / shank
         self.h.append(h)
         return h
 

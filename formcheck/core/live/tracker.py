@@ -1,9 +1,10 @@
 """Live analysis: landmarks in, one frame at a time; rep count, phase and warnings out. Pure (no clock).
 
 Every signal, threshold and rule is the batch one, fed causally:
-- each frame's heel height is the batch composition (signal/body.heel_components, centred_median) with the
-  components centred on their levels so far; the rep machine (reps/machine.step) runs on it with the batch
-  hysteresis (reps/stance.rep_threshold) of the stance so far;
+- each frame's heel height is the batch one (signal/body.heel_height) read causally on the stance so far
+  (live/state.StanceSet.add: levels refreshed every few frames, the ground's drift held, not interpolated); the
+  rep machine (reps/machine.step) runs on it with the batch hysteresis (reps/stance.rep_threshold) of the stance
+  so far;
 - the body scale is signal/clean.body_scale of the last seconds, the view context/view.classify_view of the
   last second, the working side context/side.detect_side;
 - when the machine counts a rep (its lowering is confirmed), the stance so far is cleaned and read as batch
@@ -236,8 +237,8 @@ class LiveTracker(SetTiming):
         if st is None:
             return
         frontal = self.view in ("front", "back")
-        comps, witnesses = heel_components(xy, self.side, frontal), ground_witnesses(xy, self.side)
-        h = st.add(t, comps, witnesses, frontal, shank, self.config.keep_s)
+        parts = {k: heel_components(xy, self.side, k) for k in (True, False)}
+        h = st.add(t, parts, ground_witnesses(xy, self.side), frontal, shank, self.config.keep_s)
         thr = st.threshold()
         if not math.isfinite(thr):
             return

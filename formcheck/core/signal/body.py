@@ -64,18 +64,62 @@ def centred_median(comps: np.ndarray, centres: np.ndarray) -> np.ndarray:
 
 
 def heel_height(t: np.ndarray, xy: np.ndarray, side: str, frontal: np.ndarray, shank_px: float) -> np.ndarray:
-    """(T,) heel height in shank lengths, up positive, each run of one composition (side or frontal components)
-    centred on its own levels (each component's median over the run), so a camera cut does not make a step.
+    """(T,) heel height in shank lengths, up positive: in each run of one view, its composition of components (side
+    or frontal, heel_components), each centred on its median over the run, so a camera cut does not make a step.
+
+    Except runs shorter than OWN_LEVEL_S next to each other: a view reading that flickers within one camera (a
+    camera turned 20-30 degrees reads back and oblique by turns, a second or two each). A short run's frames are
+    part of a rep, and centring on their median stepped the signal by up to half the rise at each switch, which
+    made reps. The short runs between two long runs (or a long run and the stance's end) make a block, and each
+    composition is centred on its median over all the block's frames, its own and the other view's: every frame
+    has both compositions' points, and a block of several seconds covers whole reps. A short run alone (a view
+    changed for a moment, or a camera cut next to a long run) is its own block.
 
     xy: (T, 33, 2) the smoothed tracks of one stance; frontal: (T,) True in front and back views."""
     out = np.full(len(xy), np.nan)
-    for is_frontal in (True, False):
-        for a, b in finite_runs(frontal == is_frontal):
-            comps = heel_components(xy[a:b], side, is_frontal)
-            if not is_frontal:
-                comps[:, 1:] -= ground_drift(t[a:b], ground_witnesses(xy[a:b], side), comps[:, 0])[:, None]
-            out[a:b] = centred_median(comps, nanmedian(comps, axis=0))
+    for a, b in composition_blocks(t, frontal):
+        for is_frontal in (True, False):
+            read = frontal[a:b] == is_frontal
+            if read.any():
+                out[a:b][read] = composition(t[a:b], xy[a:b], side, is_frontal, read)[read]
     return out / shank_px
+
+
+OWN_LEVEL_S = 3.0  # a view's run at least this long is centred on its own frames; shorter ones, on their block's
+
+
+def composition_blocks(t: np.ndarray, frontal: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) ranges each centred on its own levels (heel_height): a run of one view at least OWN_LEVEL_S
+    long, or the consecutive shorter runs between two such runs (or a run and the stance's ends). Frames past
+    frontal's end (not labelled yet: the live tracker's window can be longer) are in none."""
+    if not len(frontal):
+        return []
+    flips = np.flatnonzero(np.diff(np.asarray(frontal, bool))) + 1
+    edges = [0, *flips.tolist(), len(frontal)]
+    blocks: list[tuple[int, int]] = []
+    short_from = None  # where the current block of short runs began
+    for a, b in zip(edges[:-1], edges[1:]):
+        if t[b - 1] - t[a] < OWN_LEVEL_S:
+            short_from = a if short_from is None else short_from
+            continue
+        if short_from is not None:
+            blocks.append((short_from, a))
+            short_from = None
+        blocks.append((a, b))
+    if short_from is not None:
+        blocks.append((short_from, len(frontal)))
+    return blocks
+
+
+def composition(t: np.ndarray, xy: np.ndarray, side: str, is_frontal: bool, read: np.ndarray) -> np.ndarray:
+    """(T,) the heel rise in pixels from one composition of components (heel_components), each centred on its
+    median over these frames; the side ones less the ground's drift, found on the frames where they are read
+    (read: (T,) bool; elsewhere the foot's tilt is not to be trusted)."""
+    comps = heel_components(xy, side, is_frontal)
+    if not is_frontal:
+        tilt = np.where(read, comps[:, 0], np.nan)
+        comps[:, 1:] -= ground_drift(t, ground_witnesses(xy, side), tilt)[:, None]
+    return centred_median(comps, nanmedian(comps, axis=0))
 
 
 FLAT_TILT = 0.25  # the foot is flat where its tilt is in the lowest quarter of its range (5th-95th percentile)

@@ -1,0 +1,95 @@
+"""The heel signal's composition runs (signal/body.heel_height): side views read the heel, front and back views
+the pelvis; each run is centred on its own levels so a camera cut makes no step, except runs too short to hold
+a set's levels next to each other (a view reading that flickers within one camera), centred on their block's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcheck.core.config import AnalysisConfig
+from formcheck.core.landmarks import INDEX, N_LANDMARKS
+from formcheck.core.live import state
+from formcheck.core.signal.body import OWN_LEVEL_S, ground_witnesses, heel_components, heel_height
+
+FPS, SHANK = 30.0, 100.0
+RISING = ("right_heel", "right_ankle", "right_knee", "right_hip", "left_hip", "right_shoulder", "left_shoulder")
+
+
+def body_rising(h_px: np.ndarray) -> np.ndarray:
+    """Every point still but the working heel and the body above it, which rise by h_px (the toe stays down)."""
+    xy = np.zeros((len(h_px), N_LANDMARKS, 2))
+    xy[:, :, 0] = 300.0
+    xy[:, :, 1] = 600.0
+    for name in RISING:
+        xy[:, INDEX[name], 1] -= h_px
+    return xy
+
+
+def reps(t: np.ndarray) -> np.ndarray:
+    """Rises of 40 px every 3 s (raised cosine up and down, a hold at each end)."""
+    phase = (t % 3.0) / 3.0
+    return 40.0 * np.clip(np.sin(np.pi * phase) * 1.4, 0, 1)
+
+
+def test_a_view_reading_that_flickers_within_one_camera_makes_no_step():
+    t = np.arange(0, 12, 1 / FPS)
+    h = reps(t)
+    frontal = (t // 1.0) % 2 == 1  # front and oblique by turns, a second each (< OWN_LEVEL_S)
+    assert OWN_LEVEL_S > 1.0
+    out = heel_height(t, body_rising(h), "right", frontal, SHANK)
+    np.testing.assert_allclose(out, (h - np.median(h)) / SHANK, atol=1e-9)
+
+
+def test_a_camera_cut_between_long_runs_makes_no_step():
+    t = np.arange(0, 12, 1 / FPS)
+    h = reps(t)
+    xy = body_rising(h)
+    cut = t >= 6.0
+    xy[cut, :, 1] += 55.0  # the second camera sees everything 55 px lower
+    out = heel_height(t, xy, "right", cut, SHANK)  # side view, then front view: runs of 6 s each
+    for run in (~cut, cut):
+        np.testing.assert_allclose(out[run], (h[run] - np.median(h[run])) / SHANK, atol=1e-9)
+
+
+def test_a_camera_cut_next_to_a_short_run_makes_no_step():
+    """A short run alone between long runs (here the first 1 s after a cut) is its own block: it takes no level
+    from the other camera's frames."""
+    t = np.arange(0, 13, 1 / FPS)
+    h = reps(t)
+    xy = body_rising(h)
+    after = t >= 6.0
+    xy[after, :, 1] += 55.0  # the second camera sees everything 55 px lower
+    frontal = (t >= 6.0) & (t < 7.0)  # its first second read as a front view, then side again
+    out = heel_height(t, xy, "right", frontal, SHANK)
+    for run in (~after, frontal, after & ~frontal):
+        np.testing.assert_allclose(out[run], (h[run] - np.median(h[run])) / SHANK, atol=1e-9)
+
+
+def test_a_flickering_view_is_centred_on_its_blocks_frames_from_both_views():
+    """Within a block of short runs each composition is centred on its median over every frame of the block, not
+    over its own frames, which sample part of each rep: here the frontal runs fall on the tops and the side runs
+    on the bottoms, and centring each on its own frames made a step of most of the rise at each switch."""
+    t = np.arange(0, 12, 1 / FPS)
+    h = 40.0 * (1 - np.cos(2 * np.pi * t / 3.0)) / 2  # a rep every 3 s: bottoms at 0, 3, 6 ..., tops at 1.5, 4.5 ...
+    frontal = (t % 3.0 >= 0.75) & (t % 3.0 < 2.25)  # the view reads frontal around each top
+    out = heel_height(t, body_rising(h), "right", frontal, SHANK)
+    np.testing.assert_allclose(out, (h - np.median(h)) / SHANK, atol=1e-9)
+
+
+def test_live_reads_each_frame_as_batch_reads_the_stance_so_far(monkeypatch):
+    """The live tracker's causal heel height (live/state.StanceSet) is batch's heel height of the stance so far at
+    its newest frame (its levels refreshed every frame here; live refreshes them every CENTRE_EVERY_S): through a
+    flickering view, the long run after it, a camera cut and a flickering view again."""
+    monkeypatch.setattr(state, "CENTRE_EVERY_S", 0.0)
+    t = np.arange(0, 21, 1 / FPS)
+    h = 40.0 * (1 - np.cos(2 * np.pi * t / 3.0)) / 2
+    xy = body_rising(h)
+    xy[t >= 12.0, :, 1] += 55.0  # a camera cut
+    frontal = np.where((t < 6.0) | (t >= 16.0), (t % 3.0 >= 0.75) & (t % 3.0 < 2.25), (t >= 12.0) & (t < 16.0))
+    st = state.StanceSet(0, 0.0, AnalysisConfig())
+    for k in range(len(t)):
+        parts = {f: heel_components(xy[k], "right", f) for f in (True, False)}
+        live = st.add(t[k], parts, ground_witnesses(xy[k], "right"), bool(frontal[k]), SHANK, 60.0)
+        batch = heel_height(t[: k + 1], xy[: k + 1], "right", frontal[: k + 1], SHANK)[k]
+        assert live == pytest.approx(batch, abs=1e-9), t[k]

@@ -4,7 +4,6 @@ stance's causal heel signal with its rep machine."""
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,7 +12,7 @@ from formcheck.core.config import AnalysisConfig
 from formcheck.core.reps.machine import Cycle, RepState
 from formcheck.core.reps.stance import StanceSignal, heel_span, rep_threshold
 from formcheck.core.reps.timing import PhaseTimes
-from formcheck.core.signal.body import OWN_LEVEL_S, centred_median, ground_drift
+from formcheck.core.signal.body import centred_median, composition_blocks, ground_drift, less_drift
 from formcheck.core.signal.clean import CleanTracks
 from formcheck.core.signal.filters import nanmedian
 
@@ -112,15 +111,13 @@ class StanceSet:
         self.cfg = cfg
         self.t: list[float] = []
         self.h: list[float] = []
-        self.frontal: list[bool] = []  # the composition each frame's causal heel height was made with
-        self.labelled_frontal: list[bool] = []  # the view each frame turned out to have (see relabel)
+        self.labelled_frontal: list[bool] = []  # each frame's view as known so far (see relabel): front or back
         self.parts: dict[bool, list[np.ndarray]] = {True: [], False: []}  # both views' heel components, each frame
         self.witnesses: list[np.ndarray] = []  # signal/body.ground_witnesses
-        self.ground = 0.0  # the ground's drift held since the last flat-foot run (signal/body.ground_drift)
-        self.run_start = 0  # where the current run of one composition (side or frontal components) began
-        self.block_start = 0  # where the current block of short runs began (signal/body.composition_blocks)
-        self.centres = np.full(4, np.nan)
+        self.ground = 0.0  # the ground's drift at the last refresh (signal/body.ground_drift)
+        self.centres = np.full(4, np.nan)  # the levels of the view's components at the last refresh
         self.centre_t = -math.inf
+        self.centred_frontal: bool | None = None  # the view they are of
         self.state = RepState()
         self.lo_ref, self.hi_ref = math.nan, math.nan
         self.span = 0.0
@@ -138,38 +135,34 @@ class StanceSet:
         shank: float,
         centre_s: float,
     ) -> float:
-        """Append a frame; its heel height is the batch composition (signal/body.heel_height): the view's
-        components (parts: frontal or not -> signal/body.heel_components), the side ones less the ground's drift
-        (signal/body.ground_drift on the side view's frames, causally: the value held since the last flat-foot run,
-        not interpolated), each centred on its median over the frames of the last centre_s (refreshed every
-        CENTRE_EVERY_S: the levels drift slowly) that batch centres it on: the view's run once it is OWN_LEVEL_S
-        long, before that its block so far (the short runs since the last long run, signal/body.composition_blocks).
-        """
-        if self.frontal and frontal != self.frontal[-1]:  # a new run of one view
-            if self.t[-1] - self.t[self.run_start] >= OWN_LEVEL_S:
-                self.block_start = len(self.t)  # after a long run: a new block
-            self.run_start, self.centre_t = len(self.t), -math.inf
+        """Append a frame; its heel height is batch's (signal/body.heel_height) on the stance so far: the view's
+        components (parts: frontal or not -> signal/body.heel_components) less the ground's drift, each centred
+        on its median over the frames batch centres it on (the last block, signal/body.composition_blocks, of the
+        frames' views as labelled so far), both within the last centre_s and refreshed every CENTRE_EVERY_S (the
+        levels drift slowly). Between refreshes the drift is held (not interpolated) at its last value."""
         self.t.append(t)
-        self.frontal.append(frontal)
         self.labelled_frontal.append(frontal)
         self.witnesses.append(witnesses)
-        parts = {k: np.array(v, dtype=float) for k, v in parts.items()}
         for k, v in parts.items():
-            self.parts[k].append(v)  # stored as used: the side ones (not the tilt) less the ground's drift
-        refresh = t - self.centre_t >= CENTRE_EVERY_S or not np.isfinite(self.centres).any()
-        if refresh:  # the cost stays flat with the stance's length (the last centre_s only)
-            own = t - self.t[self.run_start] >= OWN_LEVEL_S
-            start = max(self.run_start if own else self.block_start, bisect_left(self.t, t - centre_s))
-            side_view = ~np.asarray(self.frontal[start:])  # the tilt (first component) finds the flat-foot runs
-            tilt = np.where(side_view, [p[0] for p in self.parts[False][start:]], np.nan)
-            self.ground = float(ground_drift(np.asarray(self.t[start:]), np.asarray(self.witnesses[start:]), tilt)[-1])
-        parts[False][1:] -= self.ground
-        if refresh:
-            self.centres = nanmedian(np.asarray(self.parts[frontal][start:]), axis=0)
-            self.centre_t = t
-        h = float(centred_median(parts[frontal], self.centres)) / shank
+            self.parts[k].append(np.array(v, dtype=float))
+        if t - self.centre_t >= CENTRE_EVERY_S or frontal != self.centred_frontal:
+            self.centre(t, frontal, centre_s)
+        h = float(centred_median(less_drift(self.parts[frontal][-1], self.ground, frontal), self.centres)) / shank
         self.h.append(h)
         return h
+
+    def centre(self, t: float, frontal: bool, centre_s: float) -> None:
+        """Refresh the levels of the view's components and the ground's drift (see add): the cost stays flat
+        with the stance's length (the last centre_s only)."""
+        w = int(np.searchsorted(self.t, t - centre_s))
+        labelled = np.asarray(self.labelled_frontal[w:], bool)
+        start = w + composition_blocks(np.asarray(self.t[w:]), labelled)[-1][0]
+        side_view = ~labelled[start - w :]
+        tilt = np.where(side_view, [p[0] for p in self.parts[False][start:]], np.nan)  # the heel above the toe
+        drift = ground_drift(np.asarray(self.t[start:]), np.asarray(self.witnesses[start:]), tilt)
+        self.ground = float(drift[-1])
+        self.centres = nanmedian(less_drift(np.asarray(self.parts[frontal][start:]), drift, frontal), axis=0)
+        self.centre_t, self.centred_frontal = t, frontal
 
     def relabel(self, start_t: float, frontal: bool) -> None:
         """The view changed at start_t (found later): the frames since then belong to the new composition."""
@@ -177,6 +170,7 @@ class StanceSet:
             if self.t[k] < start_t:
                 break
             self.labelled_frontal[k] = frontal
+        self.centre_t = -math.inf  # the blocks changed: refresh the levels at the next frame
 
     def threshold(self) -> float:
         """The batch hysteresis (reps/stance.rep_threshold) of the stance so far (NaN under 5 samples seen)."""

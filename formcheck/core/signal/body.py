@@ -112,14 +112,23 @@ def composition_blocks(t: np.ndarray, frontal: np.ndarray) -> list[tuple[int, in
 
 
 def composition(t: np.ndarray, xy: np.ndarray, side: str, is_frontal: bool, read: np.ndarray) -> np.ndarray:
-    """(T,) the heel rise in pixels from one composition of components (heel_components), each centred on its
-    median over these frames; the side ones less the ground's drift, found on the frames where they are read
-    (read: (T,) bool; elsewhere the foot's tilt is not to be trusted)."""
+    """(T,) the heel rise in pixels from one composition of components (heel_components) less the ground's drift
+    (ground_drift, found on the frames read from the side: elsewhere the foot's tilt is not to be trusted), each
+    centred on its median over these frames. read: (T,) bool, the frames this composition is read on."""
     comps = heel_components(xy, side, is_frontal)
-    if not is_frontal:
-        tilt = np.where(read, comps[:, 0], np.nan)
-        comps[:, 1:] -= ground_drift(t, ground_witnesses(xy, side), tilt)[:, None]
+    side_view = ~read if is_frontal else read
+    drift = ground_drift(t, ground_witnesses(xy, side), np.where(side_view, foot_tilt(xy, side), np.nan))
+    comps = less_drift(comps, drift, is_frontal)
     return centred_median(comps, nanmedian(comps, axis=0))
+
+
+def less_drift(comps: np.ndarray, drift: np.ndarray | float, is_frontal: bool) -> np.ndarray:
+    """Heel components (..., K) less the ground's drift (...): every one a moving camera moves, so all but the
+    side view's first (the heel above the toe)."""
+    out = np.array(comps, dtype=float)
+    moved = slice(None) if is_frontal else slice(1, None)
+    out[..., moved] -= np.asarray(drift)[..., None]
+    return out
 
 
 FLAT_TILT = 0.25  # the foot is flat where its tilt is in the lowest quarter of its range (5th-95th percentile)

@@ -65,7 +65,8 @@ def centred_median(comps: np.ndarray, centres: np.ndarray) -> np.ndarray:
 
 def heel_height(t: np.ndarray, xy: np.ndarray, side: str, frontal: np.ndarray, shank_px: float) -> np.ndarray:
     """(T,) heel height in shank lengths, up positive: in each run of one view, its composition of components (side
-    or frontal, heel_components), each centred on its median over the run, so a camera cut does not make a step.
+    or frontal, heel_components) less the ground's drift (composition), each centred on its median over the run,
+    so a camera cut does not make a step.
 
     Except runs shorter than OWN_LEVEL_S next to each other: a view reading that flickers within one camera (a
     camera turned 20-30 degrees reads back and oblique by turns, a second or two each). A short run's frames are
@@ -73,7 +74,8 @@ def heel_height(t: np.ndarray, xy: np.ndarray, side: str, frontal: np.ndarray, s
     made reps. The short runs between two long runs (or a long run and the stance's end) make a block, and each
     composition is centred on its median over all the block's frames, its own and the other view's: every frame
     has both compositions' points, and a block of several seconds covers whole reps. A short run alone (a view
-    changed for a moment, or a camera cut next to a long run) is its own block.
+    changed for a moment, or a camera cut next to a long run) is its own block. (A camera cut with short runs on
+    both sides puts both cameras in one block, and the signal steps there: not handled.)
 
     xy: (T, 33, 2) the smoothed tracks of one stance; frontal: (T,) True in front and back views."""
     out = np.full(len(xy), np.nan)

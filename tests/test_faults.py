@@ -269,10 +269,12 @@ def test_a_clip_seen_from_one_view_has_no_partly_checked_rep():
     assert all(r["not_checked"] for r in data["reps"]) and partly_checked(data) == {}
 
 
-def test_a_knee_that_jumps_for_a_few_frames_at_the_top_is_not_driving_the_rise():
+@pytest.mark.parametrize("frames", [2, 4])
+def test_a_knee_that_jumps_for_a_few_frames_at_the_top_is_not_driving_the_rise(frames):
     """MediaPipe's knee can jump 15-30 deg for a few frames near the top of a clean rep (seen on the rendered
     clips); the knee's bend is read through a running median (signal/body.KNEE_MEDIAN_S), which keeps a knee drive
-    (a bend and re-straightening over the rise, test above) and drops a jump of up to about 0.1 s."""
+    (a bend and re-straightening over the rise, test above) and drops a jump of up to about 0.2 s (here 0.07 and
+    0.13 s at 30 fps)."""
     import numpy as np
 
     from formcheck.core.landmarks import INDEX
@@ -283,7 +285,7 @@ def test_a_knee_that_jumps_for_a_few_frames_at_the_top_is_not_driving_the_rise()
     xy = series.xy.copy()
     for rep in truth.reps:
         k = int(np.searchsorted(series.t, rep.t_top_start))
-        xy[k : k + 2, knee, 0] += 0.2 * shank  # 2 frames (0.06 s), within the cleaning's glitch limits
+        xy[k : k + frames, knee, 0] += 0.2 * shank  # within the cleaning's glitch limits
     jumped = dataclasses.replace(series, xy=xy)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -108,7 +108,7 @@ class FaultConfig:
     max_hip_travel: float = 0.1
     # knee_drive: the working knee's bend changes by more than this over the rise (knee_flexion_range_deg;
     # MediaPipe reads ~74 %).
-    max_knee_range_deg: float = 6.5
+    max_knee_range_deg: float = 5.5
     # free_leg_assist: the free foot comes within this height of the working toe (shank lengths;
     # free_foot_min_gap_shank) ...
     free_foot_touch: float = 0.23

@@ -178,3 +178,22 @@ def test_the_knee_bend_median_takes_out_a_jump_and_keeps_each_seen_run_apart():
     assert np.isnan(bend[60:64]).all()
     # next to the gap each side is its own steady bend, not pulled towards the other side
     np.testing.assert_allclose(bend[[58, 59, 64, 65]], raw[[58, 59, 64, 65]], atol=1e-9)
+
+
+def test_a_knee_seen_only_in_pieces_shorter_than_the_median_is_not_read():
+    """A run of frames shorter than the knee's median window cannot have a jump taken out of it: its bend is not
+    read (NaN), so knee_drive is not judged on it rather than judged on a jump."""
+    from formcheck.core.landmarks import INDEX, N_LANDMARKS
+    from formcheck.core.signal.body import KNEE_MEDIAN_S, knee_bend
+
+    t = np.arange(90) / 30.0
+    xy = np.zeros((90, N_LANDMARKS, 2))
+    xy[:, INDEX["right_knee"]] = [0.0, 1.0]
+    xy[:, INDEX["right_ankle"], 1] = 2.0
+    short = int(KNEE_MEDIAN_S * 30.0) - 2  # frames, spanning less than the window
+    xy[20:40, INDEX["right_knee"]] = np.nan
+    xy[40 + short : 60, INDEX["right_knee"]] = np.nan  # seen for `short` frames between two gaps
+    xy[40, INDEX["right_knee"], 0] += 0.3  # with a jump in them
+    bend = knee_bend(t, xy, "right")
+    assert np.isnan(bend[40 : 40 + short]).all()
+    assert np.isfinite(bend[:20]).all() and np.isfinite(bend[60:]).all()  # the long runs are read

@@ -273,7 +273,7 @@ def test_a_clip_seen_from_one_view_has_no_partly_checked_rep():
 def test_a_knee_that_jumps_for_a_few_frames_at_the_top_is_not_driving_the_rise(frames):
     """MediaPipe's knee can jump 15-30 deg for a few frames near the top of a clean rep (seen on the rendered
     clips); the knee's bend is read through a running median (signal/body.KNEE_MEDIAN_S), which keeps a knee drive
-    (a bend and re-straightening over the rise, test above) and drops a jump of up to about 0.2 s (here 0.07 and
+    (a bend and re-straightening over the rise, test above) and drops a jump shorter than 0.2 s (here 0.07 and
     0.13 s at 30 fps)."""
     import numpy as np
 

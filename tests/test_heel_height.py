@@ -121,3 +121,25 @@ def test_live_reads_each_frame_as_batch_reads_the_stance_so_far(monkeypatch):
         labelled = np.asarray(st.labelled_frontal, bool)
         batch = heel_height(t[: k + 1], xy[: k + 1], "right", labelled, SHANK)[k]
         assert live == pytest.approx(batch, abs=1e-9, nan_ok=True), t[k]
+
+
+def test_live_reads_the_first_frame_with_a_pose():
+    """A stance whose first frames have no pose: live's levels are found at the first frame with one, as batch's
+    are (not at the next refresh, CENTRE_EVERY_S later)."""
+    t = np.arange(0, 3, 1 / FPS)
+    xy = body_rising(reps(t))
+    xy[:3] = np.nan
+    st = state.StanceSet(0, 0.0, AnalysisConfig())
+    live = [
+        st.add(
+            t[k],
+            {f: heel_components(xy[k], "right", f) for f in (True, False)},
+            ground_witnesses(xy[k], "right"),
+            False,
+            SHANK,
+            60.0,
+        )
+        for k in range(len(t))
+    ]
+    assert np.isnan(live[:3]).all() and np.isfinite(live[3:]).all()
+    assert live[3] == pytest.approx(heel_height(t[:4], xy[:4], "right", np.zeros(4, bool), SHANK)[3])

@@ -16,7 +16,9 @@ from formcheck.core.signal.body import centred_median, composition_blocks, groun
 from formcheck.core.signal.clean import CleanTracks
 from formcheck.core.signal.filters import nanmedian
 
-CENTRE_EVERY_S = 0.25  # how often the heel-height components' centres are refreshed
+# how often the heel-height components' levels and the ground's drift are refreshed (and at each view switch, each
+# re-labelling of past frames, and until a first level is found)
+CENTRE_EVERY_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,10 @@ class StanceSet:
         self.parts: dict[bool, list[np.ndarray]] = {True: [], False: []}  # both views' heel components, each frame
         self.witnesses: list[np.ndarray] = []  # signal/body.ground_witnesses
         self.ground = 0.0  # the ground's drift at the last refresh (signal/body.ground_drift)
-        self.centres = np.full(4, np.nan)  # the levels of the view's components at the last refresh
+        self.centres = np.full(1, np.nan)  # the levels of the view's components at the last refresh (none yet)
         self.centre_t = -math.inf
         self.centred_frontal: bool | None = None  # the view they are of
+        self.window_start = 0  # the first frame of the last centre_s
         self.state = RepState()
         self.lo_ref, self.hi_ref = math.nan, math.nan
         self.span = 0.0
@@ -145,7 +148,8 @@ class StanceSet:
         self.witnesses.append(witnesses)
         for k, v in parts.items():
             self.parts[k].append(np.array(v, dtype=float))
-        if t - self.centre_t >= CENTRE_EVERY_S or frontal != self.centred_frontal:
+        unset = not np.isfinite(self.centres).any()  # no level yet (the stance's first frames had no pose)
+        if t - self.centre_t >= CENTRE_EVERY_S or frontal != self.centred_frontal or unset:
             self.centre(t, frontal, centre_s)
         h = float(centred_median(less_drift(self.parts[frontal][-1], self.ground, frontal), self.centres)) / shank
         self.h.append(h)
@@ -154,7 +158,9 @@ class StanceSet:
     def centre(self, t: float, frontal: bool, centre_s: float) -> None:
         """Refresh the levels of the view's components and the ground's drift (see add): the cost stays flat
         with the stance's length (the last centre_s only)."""
-        w = int(np.searchsorted(self.t, t - centre_s))
+        while self.t[self.window_start] < t - centre_s:  # times only grow: the window's start only moves on
+            self.window_start += 1
+        w = self.window_start
         labelled = np.asarray(self.labelled_frontal[w:], bool)
         start = w + composition_blocks(np.asarray(self.t[w:]), labelled)[-1][0]
         side_view = ~labelled[start - w :]

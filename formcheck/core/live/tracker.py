@@ -228,15 +228,20 @@ class LiveTracker(SetTiming):
         start = max(self.stance[self.side].state.start_i, self.history.offset, self._set_end_i)
         self.set = StanceSet(start, self.stance[self.side].state.since_t, self.config.analysis)
         ts, xys, _ = self.history.since(start)
-        for k in range(len(ts) - 1):  # the frames since the foot became still
-            self._feed(float(ts[k]), start + k, xys[k], self.shank_px, [])
+        for k in range(len(ts) - 1):  # the frames since the foot became still, each in the view it had
+            frontal = self.view_at(float(ts[k])) in ("front", "back")
+            self._feed(float(ts[k]), start + k, xys[k], self.shank_px, [], frontal)
         events.append(LiveEvent("stance_start", t))
 
-    def _feed(self, t: float, i: int, xy: np.ndarray, shank: float, events: list[LiveEvent]) -> None:
+    def _feed(
+        self, t: float, i: int, xy: np.ndarray, shank: float, events: list[LiveEvent], frontal: bool | None = None
+    ) -> None:
+        """One frame into the set (frontal: its view is front or back; default: the view now)."""
         st = self.set
         if st is None:
             return
-        frontal = self.view in ("front", "back")
+        if frontal is None:
+            frontal = self.view in ("front", "back")
         parts = {k: heel_components(xy, self.side, k) for k in (True, False)}
         h = st.add(t, parts, ground_witnesses(xy, self.side), frontal, shank, self.config.keep_s)
         thr = st.threshold()

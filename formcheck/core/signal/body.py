@@ -138,9 +138,11 @@ FLAT_MIN_S = 0.2  # a flat run shorter than this is a flicker across the line, n
 BODY_POINTS = ("ankle", "knee", "hip", "shoulder")  # the working side's, witnesses of a moving camera
 # the knee's bend is read through a running median this long, on the cleaned points before their low-pass (which
 # spreads a jump wider than the median can take out): MediaPipe's knee jumps for a few frames near the top of
-# clean reps, and a range over the rise took the jump. A jump up to about 0.2 s goes (a clean rendered side rep
-# reads 12 -> 27-35 deg for 6-7 frames at 30 fps); a knee that drives the rise bends through its start and keeps
-# its range. Chosen on the tune half of the evaluation set (0.2, 0.3, 0.4 s, each with the knee's threshold
+# clean reps, and a range over the rise took the jump. A jump shorter than 0.2 s goes (5 frames at 30 fps, 11 at
+# 60); 6-7-frame ones can stay (a clean rendered side rep reads 12 -> 27-35 deg for 6-7 frames at 30 fps). A knee
+# that drives a rise of 0.6 s or more keeps most of its range (a 15 deg drive: 11 deg over a 0.6 s rise, 14 deg
+# over 1.0 s); over quicker rises the median takes much of it (7 deg over 0.4 s), so a knee drive on a quick rise
+# is missed. Chosen on the tune half of the evaluation set (0.2, 0.3, 0.4 s, each with the knee's threshold
 # calibrated): 0.4 s took the knee_drive precision from 0.94 to 0.98 on the landmark-level series and from 0.33
 # to 0.67 on the renders, the moderate ones all found, the subtle ones 12 to 8 of 62.
 KNEE_MEDIAN_S = 0.4
@@ -171,8 +173,9 @@ def ground_drift(t: np.ndarray, witnesses: np.ndarray, tilt: np.ndarray) -> np.n
     unseen is left out (it could not tell a move from none).
 
     Later frames change an earlier run's value only through the flat line (the tilt's range so far) and, for
-    the last run, its median while it grows: the live tracker reads this function on the stance so far and uses
-    the value held since the last flat run.
+    the last run, its median while it grows: the live tracker reads this function on the frames batch would
+    (live/state.StanceSet.centre: the last block of view runs within its window) at each refresh, and holds
+    the last value until the next.
 
     witnesses: (T, K) ground_witnesses; tilt: (T,) the heel above the toe."""
     out = np.zeros(len(t))
@@ -223,11 +226,13 @@ def knee_flexion(xy: np.ndarray, side: str) -> np.ndarray:
 
 def knee_bend(t: np.ndarray, xy: np.ndarray, side: str) -> np.ndarray:
     """knee_flexion through a running median of KNEE_MEDIAN_S, each run of frames the knee is seen in on its own (a
-    median across a gap would mix the two sides of it); NaN elsewhere."""
+    median across a gap would mix the two sides of it); NaN elsewhere, and in a run shorter than the median's
+    window, which could not take a jump out of it (knee_drive is then not judged on it)."""
     raw = knee_flexion(xy, side)
     out = np.full_like(raw, np.nan)
     for a, b in finite_runs(np.isfinite(raw)):
-        out[a:b] = running_median(t[a:b], raw[a:b], KNEE_MEDIAN_S)
+        if t[b - 1] - t[a] >= KNEE_MEDIAN_S:
+            out[a:b] = running_median(t[a:b], raw[a:b], KNEE_MEDIAN_S)
     return out
 
 

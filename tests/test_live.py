@@ -285,3 +285,25 @@ def test_a_stance_caught_with_the_heel_up_does_not_count_that_rep(seed, where):
     assert len(batch.reps) == len(tracker.reps) == want
     assert len([e for e in events if e.kind == "rep_counted"]) == want
     assert batch.reps[0].times.t_top_start > first.t_top_end or where == "bottom"
+
+
+def test_frames_before_a_set_starts_keep_the_view_they_had(monkeypatch):
+    """The frames since the foot became still are fed to the set when it starts (once the working side is
+    decided): each with the view it had, as batch labels them, not the view at the set's start (here the view
+    changed from front to side before the set started, 3 s after the stance)."""
+    import formcheck.core.live.tracker as live_tracker
+    from formcheck.core.live.state import LiveConfig
+
+    now = [0.0]
+    monkeypatch.setattr(live_tracker, "classify_view", lambda r, facing, cfg: "front" if now[0] < 1.0 else "side")
+    series, _ = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=1)
+    tracker = LiveTracker(LiveConfig(side_decide_s=3.0))
+    for k in range(len(series)):
+        now[0] = float(series.t[k])
+        tracker.update(series.t[k], series.xy[k], series.vis[k])
+        if tracker.set is not None:
+            break
+    st = tracker.set
+    views = [tracker.view_at(t) in ("front", "back") for t in st.t]
+    assert st.t[0] < 0.5 and any(views) and not all(views)  # the change came after the stance began
+    assert st.labelled_frontal == views

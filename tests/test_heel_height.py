@@ -77,6 +77,12 @@ def test_a_flickering_view_is_centred_on_its_blocks_frames_from_both_views():
     np.testing.assert_allclose(out, (h - np.median(h)) / SHANK, atol=1e-9)
 
 
+def live_add(st: state.StanceSet, t: float, xy: np.ndarray, frontal: bool) -> float:
+    """One frame into the live tracker's causal heel height, as the tracker feeds it (both views' components)."""
+    parts = {f: heel_components(xy, "right", f) for f in (True, False)}
+    return st.add(t, parts, ground_witnesses(xy, "right"), frontal, SHANK, 60.0)
+
+
 def hand_held(t: np.ndarray, xy: np.ndarray, px: float) -> np.ndarray:
     """The picture swaying up and down by px (a hand-held camera, as in test_ground_drift), every point alike."""
     out = xy.copy()
@@ -116,8 +122,7 @@ def test_live_reads_each_frame_as_batch_reads_the_stance_so_far(monkeypatch):
     for k in range(len(t)):
         if k and known[k] != known[k - 1]:
             st.relabel(t[k - late], bool(known[k]))
-        parts = {f: heel_components(xy[k], "right", f) for f in (True, False)}
-        live = st.add(t[k], parts, ground_witnesses(xy[k], "right"), bool(known[k]), SHANK, 60.0)
+        live = live_add(st, t[k], xy[k], bool(known[k]))
         labelled = np.asarray(st.labelled_frontal, bool)
         batch = heel_height(t[: k + 1], xy[: k + 1], "right", labelled, SHANK)[k]
         assert live == pytest.approx(batch, abs=1e-9, nan_ok=True), t[k]
@@ -130,16 +135,6 @@ def test_live_reads_the_first_frame_with_a_pose():
     xy = body_rising(reps(t))
     xy[:3] = np.nan
     st = state.StanceSet(0, 0.0, AnalysisConfig())
-    live = [
-        st.add(
-            t[k],
-            {f: heel_components(xy[k], "right", f) for f in (True, False)},
-            ground_witnesses(xy[k], "right"),
-            False,
-            SHANK,
-            60.0,
-        )
-        for k in range(len(t))
-    ]
+    live = [live_add(st, t[k], xy[k], False) for k in range(len(t))]
     assert np.isnan(live[:3]).all() and np.isfinite(live[3:]).all()
     assert live[3] == pytest.approx(heel_height(t[:4], xy[:4], "right", np.zeros(4, bool), SHANK)[3])

@@ -12,7 +12,7 @@ from formcheck.core.config import AnalysisConfig
 from formcheck.core.reps.machine import Cycle, RepState
 from formcheck.core.reps.stance import StanceSignal, heel_span, rep_threshold
 from formcheck.core.reps.timing import PhaseTimes
-from formcheck.core.signal.body import centred_median, composition_blocks, ground_drift, less_drift
+from formcheck.core.signal.body import centred_median, composition_blocks, less_drift, view_drift
 from formcheck.core.signal.clean import CleanTracks
 from formcheck.core.signal.filters import nanmedian
 
@@ -163,9 +163,8 @@ class StanceSet:
         w = self.window_start
         labelled = np.asarray(self.labelled_frontal[w:], bool)
         start = w + composition_blocks(np.asarray(self.t[w:]), labelled)[-1][0]
-        side_view = ~labelled[start - w :]
-        tilt = np.where(side_view, [p[0] for p in self.parts[False][start:]], np.nan)  # the heel above the toe
-        drift = ground_drift(np.asarray(self.t[start:]), np.asarray(self.witnesses[start:]), tilt)
+        tilt = [p[0] for p in self.parts[False][start:]]  # the side view's first component: the heel above the toe
+        drift = view_drift(np.asarray(self.t[start:]), np.asarray(self.witnesses[start:]), tilt, labelled[start - w :])
         self.ground = float(drift[-1])
         self.centres = nanmedian(less_drift(np.asarray(self.parts[frontal][start:]), drift, frontal), axis=0)
         self.centre_t, self.centred_frontal = t, frontal

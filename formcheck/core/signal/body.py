@@ -65,7 +65,7 @@ def centred_median(comps: np.ndarray, centres: np.ndarray) -> np.ndarray:
 
 def heel_height(t: np.ndarray, xy: np.ndarray, side: str, frontal: np.ndarray, shank_px: float) -> np.ndarray:
     """(T,) heel height in shank lengths, up positive: in each run of one view, its composition of components (side
-    or frontal, heel_components) less the ground's drift (composition), each centred on its median over the run,
+    or frontal, heel_components) less the ground's drift (view_drift), each centred on its median over the run,
     so a camera cut does not make a step.
 
     Except runs shorter than OWN_LEVEL_S next to each other: a view reading that flickers within one camera (a
@@ -80,10 +80,12 @@ def heel_height(t: np.ndarray, xy: np.ndarray, side: str, frontal: np.ndarray, s
     xy: (T, 33, 2) the smoothed tracks of one stance; frontal: (T,) True in front and back views."""
     out = np.full(len(xy), np.nan)
     for a, b in composition_blocks(t, frontal):
+        view = frontal[a:b]
+        drift = view_drift(t[a:b], ground_witnesses(xy[a:b], side), foot_tilt(xy[a:b], side), view)
         for is_frontal in (True, False):
-            read = frontal[a:b] == is_frontal
+            read = view == is_frontal
             if read.any():
-                out[a:b][read] = composition(t[a:b], xy[a:b], side, is_frontal, read)[read]
+                out[a:b][read] = composition(xy[a:b], side, is_frontal, drift)[read]
     return out / shank_px
 
 
@@ -113,15 +115,17 @@ def composition_blocks(t: np.ndarray, frontal: np.ndarray) -> list[tuple[int, in
     return blocks
 
 
-def composition(t: np.ndarray, xy: np.ndarray, side: str, is_frontal: bool, read: np.ndarray) -> np.ndarray:
+def composition(xy: np.ndarray, side: str, is_frontal: bool, drift: np.ndarray) -> np.ndarray:
     """(T,) the heel rise in pixels from one composition of components (heel_components) less the ground's drift
-    (ground_drift, found on the frames read from the side: elsewhere the foot's tilt is not to be trusted), each
-    centred on its median over these frames. read: (T,) bool, the frames this composition is read on."""
-    comps = heel_components(xy, side, is_frontal)
-    side_view = ~read if is_frontal else read
-    drift = ground_drift(t, ground_witnesses(xy, side), np.where(side_view, foot_tilt(xy, side), np.nan))
-    comps = less_drift(comps, drift, is_frontal)
+    (view_drift), each centred on its median over these frames."""
+    comps = less_drift(heel_components(xy, side, is_frontal), drift, is_frontal)
     return centred_median(comps, nanmedian(comps, axis=0))
+
+
+def view_drift(t: np.ndarray, witnesses: np.ndarray, tilt: np.ndarray, frontal: np.ndarray) -> np.ndarray:
+    """(T,) the ground's drift (ground_drift) found on the side view's frames: in front and back views the foot's
+    tilt (the heel above the toe) is not to be trusted. frontal: (T,) True in front and back views."""
+    return ground_drift(t, witnesses, np.where(frontal, np.nan, tilt))
 
 
 def less_drift(comps: np.ndarray, drift: np.ndarray | float, is_frontal: bool) -> np.ndarray:

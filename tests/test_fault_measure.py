@@ -32,7 +32,7 @@ def rep_signal(rise=0.8, hold=0.5, lower=1.6, pause=0.6, lo=-0.1, hi=0.2, after=
 
 def body(t: np.ndarray, **signals: np.ndarray) -> BodySignals:
     zero = np.zeros_like(t)
-    fields = ("knee_deg", "lean_deg", "foot_angle_deg", "hip_x", "shoulder_x", "free_gap", "hip_drop", "pelvis_rise")
+    fields = ("knee_deg", "lean_deg", "foot_angle_deg", "hip_x", "shoulder_x", "free_gap", "hip_drop")
     return BodySignals(t=t, **{f: signals.get(f, zero) for f in fields})
 
 

@@ -12,7 +12,7 @@ from formcheck.core.config import AnalysisConfig
 from formcheck.core.reps.machine import Cycle, RepState
 from formcheck.core.reps.stance import StanceSignal, heel_span, rep_threshold
 from formcheck.core.reps.timing import PhaseTimes
-from formcheck.core.signal.body import centred_median, composition_blocks, less_drift, view_drift
+from formcheck.core.signal.body import centred_median, composition_blocks, frontal_slack, less_drift, view_drift
 from formcheck.core.signal.clean import CleanTracks
 from formcheck.core.signal.filters import nanmedian
 
@@ -118,6 +118,7 @@ class StanceSet:
         self.witnesses: list[np.ndarray] = []  # signal/body.ground_witnesses
         self.ground = 0.0  # the ground's drift at the last refresh (signal/body.ground_drift)
         self.centres = np.full(1, np.nan)  # the levels of the view's components at the last refresh (none yet)
+        self.slack = np.nan  # ... and in front and back views the ankle's slack (signal/body.frontal_slack)
         self.centre_t = -math.inf
         self.centred_frontal: bool | None = None  # the view they are of
         self.window_start = 0  # the first frame of the last centre_s
@@ -141,7 +142,8 @@ class StanceSet:
         """Append a frame; its heel height is batch's (signal/body.heel_height) on the stance so far: the view's
         components (parts: frontal or not -> signal/body.heel_components) less the ground's drift, each centred
         on its median over the frames batch centres it on (the last block, signal/body.composition_blocks, of the
-        frames' views as labelled so far), both within the last centre_s and refreshed every CENTRE_EVERY_S (the
+        frames' views as labelled so far; in front and back views with the ankle's slack over them), both within
+        the last centre_s and refreshed every CENTRE_EVERY_S (the
         levels drift slowly). Between refreshes the drift is held (not interpolated) at its last value."""
         self.t.append(t)
         self.labelled_frontal.append(frontal)
@@ -151,7 +153,8 @@ class StanceSet:
         unset = not np.isfinite(self.centres).any()  # no level yet (the stance's first frames had no pose)
         if t - self.centre_t >= CENTRE_EVERY_S or frontal != self.centred_frontal or unset:
             self.centre(t, frontal, centre_s)
-        h = float(centred_median(less_drift(self.parts[frontal][-1], self.ground, frontal), self.centres)) / shank
+        comps = less_drift(self.parts[frontal][-1], self.ground, frontal)
+        h = float(centred_median(comps, self.centres, self.slack)) / shank
         self.h.append(h)
         return h
 
@@ -166,7 +169,9 @@ class StanceSet:
         tilt = [p[0] for p in self.parts[False][start:]]  # the side view's first component: the heel above the toe
         drift = view_drift(np.asarray(self.t[start:]), np.asarray(self.witnesses[start:]), tilt, labelled[start - w :])
         self.ground = float(drift[-1])
-        self.centres = nanmedian(less_drift(np.asarray(self.parts[frontal][start:]), drift, frontal), axis=0)
+        comps = less_drift(np.asarray(self.parts[frontal][start:]), drift, frontal)
+        self.centres = nanmedian(comps, axis=0)
+        self.slack = frontal_slack(comps, self.centres) if frontal else np.nan
         self.centre_t, self.centred_frontal = t, frontal
 
     def relabel(self, start_t: float, frontal: bool) -> None:

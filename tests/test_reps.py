@@ -110,6 +110,20 @@ def test_confirm_raise_rejects_a_step_up_and_moves_the_bottom():
     assert fixed is not None and t[fixed.bottom0] >= 0.5  # not on the floor before the step-up
 
 
+def test_confirm_raise_reads_the_tilt_over_the_whole_cycle():
+    """The foot's tilt is judged over the cycle, from its bottom to the next rise's, as tilt_per_rise reads it: a
+    tilt that dips just after the top (a back view's heel and toe) and peaks later in the lowering is a calf raise.
+    (It was judged only up to the tilt's lowest point after the top, here the dip.)"""
+    t, h, _ = raised_cosine_set(1, lead=1.0)
+    top = int(np.argmax(h))
+    tilt = 0.5 * h
+    tilt[top + 3] = -1.0  # the dip: the lowest tilt after the top
+    tilt[top + 10] = 1.0  # the tilt's peak, after it
+    tilt[: top - 5] = 0.0  # nothing before it
+    c = confirm_raise(h, tilt, Cycle(0, top, len(h) - 1), 0.8)
+    assert c is not None and c.bottom1 == top + 3
+
+
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(1, 5), shift=st.floats(-100, 100), scale=st.floats(0.05, 50), offset=st.floats(-10, 10))
 def test_count_unchanged_by_time_shift_and_scale(n, shift, scale, offset):

@@ -66,18 +66,18 @@ def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt: float
     """Check a cycle is a calf raise and put its bottoms where the heel really was lowest.
 
     A calf raise lifts the heel relative to the ball of the foot, so the foot tilt (heel above toe) must rise
-    with h, by at least min_tilt x the rise of h. Stepping up onto the step lifts the body with the foot flat: a
-    cycle made only of that is rejected (None), and a first rep whose bottom the machine placed on the floor
-    before the step-up gets its bottom moved to the lowest tilt before its top (likewise the last rep's bottom
-    before a step-off)."""
+    with h, by at least min_tilt x the rise of h, over the cycle (up to the next rise's bottom, as tilt_per_rise
+    reads it: in front and back views the tilt can dip just after the top and peak later). Stepping up onto the
+    step lifts the body with the foot flat: a cycle made only of that is rejected (None), and a first rep whose
+    bottom the machine placed on the floor before the step-up gets its bottom moved to the lowest tilt before its
+    top (likewise the last rep's bottom before a step-off)."""
     b0, top, b1 = cycle.bottom0, cycle.top, cycle.bottom1
     if not np.isfinite(tilt[b0 : b1 + 1]).any():
         return cycle  # the foot cannot be seen: keep the rep rather than drop it silently
     b0 = b0 + _nanargmin(tilt[b0 : top + 1])
-    b1 = top + _nanargmin(tilt[top : b1 + 1])
     if not tilt_rise(tilt, b0, b1) >= min_tilt * (h[top] - h[b0]):
         return None
-    return Cycle(b0, top, b1)
+    return Cycle(b0, top, top + _nanargmin(tilt[top : b1 + 1]))
 
 
 def tilt_rise(tilt: np.ndarray, b0: int, b1: int) -> float:

@@ -38,6 +38,7 @@ from foot_track_cost import time_rows
 from heel_trace import amplitude, read_alike_errors, timing_cells, timing_errors
 
 from formcheck.core.analyze import analyze_series
+from formcheck.core.context.view import is_frontal
 from formcheck.core.landmarks import INDEX, REFINED_POINTS
 from formcheck.core.report import analysis_to_dict
 from formcheck.errors import FormcheckError
@@ -236,7 +237,7 @@ def report_tempo_errors(a, labelled: list[dict]) -> dict[str, tuple[str, list[fl
     only where the label's rep ends with a next rise, as evaluate.py scores it), each with the view group the
     analysis saw the clip in (front/back when most of its reps were)."""
     reps = analysis_to_dict(a)["reps"]
-    frontal = sum(r.view in ("front", "back") for r in a.reps) > len(a.reps) / 2
+    frontal = sum(is_frontal(r.view) for r in a.reps) > len(a.reps) / 2
     group = "front/back" if frontal else "side/oblique"
     truth = [label_rep(r) for r in labelled]
     out: dict[str, tuple[str, list[float]]] = {"top_pause_s": (group, []), "bottom_pause_s": (group, [])}
@@ -342,7 +343,7 @@ def main() -> int:
             print(f"  {video.name} ({tr.view}, {tr.side} foot, {len(tr.reps)} reps)")
             lines, out = bench_clip(video, tr, args.cache, n)
             print("\n".join(lines), flush=True)
-            group = "front/back" if tr.view in ("front", "back") else "side/oblique"
+            group = "front/back" if is_frontal(tr.view) else "side/oblique"
             for name, m in out.items():
                 summary.setdefault((n, group, name), []).append(m)
     if args.evalset != "none":
@@ -376,7 +377,7 @@ def main() -> int:
     )
     for n in args.num_poses:
         for video, tr in clips:
-            if tr.view in ("front", "back"):
+            if is_frontal(tr.view):
                 print("\n".join(roll_rows(video, tr, args.cache, n)))
     if not args.no_real:
         for n in args.num_poses:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.core.config import AnalysisConfig
+from formcheck.core.context.view import is_frontal
 from formcheck.core.live.tracker import LiveConfig, LiveEvent, LiveTracker, LiveUpdate
 from formcheck.core.signal.refined import FootFusion, fuse_frame
 from formcheck.io.live_source import LandmarksReplay, open_frames
@@ -149,7 +150,7 @@ class LiveSession:
     def _with_refined_feet(self, t: float, xy: np.ndarray, refined: np.ndarray | None) -> np.ndarray:
         """MediaPipe's landmarks with the heels and toes fused with the refined ones (not in front or back views,
         as analyze does: there the refined heel follows the front of the foot)."""
-        return fuse_frame(self.fusion, t, xy, refined, self.tracker.view in ("front", "back"))
+        return fuse_frame(self.fusion, t, xy, refined, is_frontal(self.tracker.view))
 
     def _on_event(self, ev: LiveEvent) -> None:
         self.recorder.event(event_record(ev))

@@ -15,7 +15,7 @@ from formcheck.core.config import AnalysisConfig
 from formcheck.core.context.framing import check_body_in_frame, check_duration, no_reps_reason
 from formcheck.core.context.side import SideEvidence, better_seen, detect_side
 from formcheck.core.context.stance import foot_still, stance_segments
-from formcheck.core.context.view import ViewSegment, view_at, view_segments
+from formcheck.core.context.view import ViewSegment, is_frontal, view_at, view_segments
 from formcheck.core.faults.catalogue import not_checked
 from formcheck.core.faults.detect import FaultReport, detect_faults, judged_on_no_rep
 from formcheck.core.faults.reference import VsSet
@@ -127,7 +127,7 @@ def frontal_mask(views: list[ViewSegment], n: int) -> np.ndarray:
     """(n,) True in the frames seen from the front or the back."""
     frontal = np.zeros(n, bool)
     for seg in views:
-        frontal[seg.start : seg.stop] = seg.view in ("front", "back")
+        frontal[seg.start : seg.stop] = is_frontal(seg.view)
     return frontal
 
 

@@ -17,6 +17,12 @@ VIEWS = ("side", "front", "back", "oblique")
 VIEW_WINDOW_S = 1.0  # the view is read from the median width ratio and facing over this long
 
 
+def is_frontal(view: str | None) -> bool:
+    """Front and back views: the body faces the camera or turns its back, the heel and the foot's tilt are hidden,
+    and the heel's rise is read from the pelvis (signal/body.heel_components)."""
+    return view in ("front", "back")
+
+
 @dataclass(frozen=True)
 class ViewSegment:
     start: int  # frame index range [start, stop)
@@ -88,7 +94,7 @@ def view_segments(tracks: CleanTracks, cfg: ViewConfig) -> list[ViewSegment]:
     t = tracks.t
     out = []
     for start, stop, view in runs:
-        facing = "both" if view in ("front", "back") else near_side(tracks, start, stop)
+        facing = "both" if is_frontal(view) else near_side(tracks, start, stop)
         out.append(ViewSegment(start, stop, float(t[start]), float(t[stop - 1]), view, facing))
     return out
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from formcheck.core.context.side import better_seen, detect_side
 from formcheck.core.context.stance import foot_point
-from formcheck.core.context.view import classify_view, facing_dx, width_ratio
+from formcheck.core.context.view import classify_view, facing_dx, is_frontal, width_ratio
 from formcheck.core.landmarks import INDEX, LandmarkSeries
 from formcheck.core.live.causal import History, JumpGate, LowPass, StanceTracker
 from formcheck.core.live.phase import PhaseDisplay
@@ -171,7 +171,7 @@ class LiveTracker(SetTiming):
             self.view, self._view_pending = label, None
             self.view_segments.append((start, label))
             if self.set is not None:
-                self.set.relabel(start, label in ("front", "back"))
+                self.set.relabel(start, is_frontal(label))
             events.append(LiveEvent("view", t, text=label))
 
     def view_at(self, t: float) -> str:
@@ -229,7 +229,7 @@ class LiveTracker(SetTiming):
         self.set = StanceSet(start, self.stance[self.side].state.since_t, self.config.analysis)
         ts, xys, _ = self.history.since(start)
         for k in range(len(ts) - 1):  # the frames since the foot became still, each in the view it had
-            frontal = self.view_at(float(ts[k])) in ("front", "back")
+            frontal = is_frontal(self.view_at(float(ts[k])))
             self._feed(float(ts[k]), start + k, xys[k], self.shank_px, [], frontal)
         events.append(LiveEvent("stance_start", t))
 
@@ -241,7 +241,7 @@ class LiveTracker(SetTiming):
         if st is None:
             return
         if frontal is None:
-            frontal = self.view in ("front", "back")
+            frontal = is_frontal(self.view)
         parts = {k: heel_components(xy, self.side, k) for k in (True, False)}
         h = st.add(t, parts, ground_witnesses(xy, self.side), frontal, shank, self.config.keep_s)
         thr = st.threshold()

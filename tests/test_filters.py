@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.ndimage import median_filter
 from scipy.signal import butter, sosfiltfilt
 
 from formcheck.core.signal.clean import spikes
-from formcheck.core.signal.filters import gradient, interpolate_gaps, lowpass, running_median
+from formcheck.core.signal.filters import gradient, interpolate_gaps, lowpass, running_median, window_median
 
 
 def test_gap_filling_is_np_interp_across_each_short_gap():
@@ -90,3 +91,14 @@ def test_gradient_is_per_finite_run():
     x[5] = np.nan
     g = gradient(t, x)
     assert np.isnan(g[5]) and np.allclose(np.delete(g, 5), 2.0)
+
+
+def test_window_median_is_the_median_within_half_s_cut_at_the_ends_and_nan_aware():
+    t = np.array([0.0, 0.1, 0.2, 0.35, 0.5, 0.6, 0.9])
+    x = np.array([1.0, 9.0, 2.0, np.nan, 4.0, 5.0, 7.0])
+    out = window_median(t, x, 0.2)
+    for k in range(len(t)):
+        near = np.abs(t - t[k]) <= 0.2 + 1e-12
+        assert out[k] == pytest.approx(np.nanmedian(x[near]))
+    assert out[-1] == 7.0  # the newest sample: the last 0.2 s only (no padding)
+    assert np.isnan(window_median(t, np.full(len(t), np.nan), 0.2)).all()

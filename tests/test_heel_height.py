@@ -99,6 +99,37 @@ def test_a_pelvis_that_rises_less_than_the_foot_is_read_from_the_ankle():
     assert tops[0] - bottoms[0] == pytest.approx(40.0, abs=1.5)
 
 
+def test_a_jump_of_the_ankle_for_a_few_frames_is_not_a_rise():
+    """MediaPipe's ankle in a front view can jump for a few frames: the ankle stands in for the pelvis only where
+    it reads above it for longer than that (ANKLE_MEDIAN_S). Here a quarter-shank jump for 4 frames at two tops,
+    which read a quarter of the shank higher when the ankle took over frame by frame (review)."""
+    t = np.arange(0, 15, 1 / FPS)
+    h = 40.0 * np.interp(t % 3.0, [0.0, 0.6, 1.2, 2.4, 3.0], [0.0, 0.0, 1.0, 1.0, 0.0])
+    xy = body_rising(h)
+    xy[:, INDEX["right_ankle"], 1] += np.random.default_rng(4).normal(0.0, 1.5, len(t))
+    for top in (4.8, 10.8):
+        jump = (t >= top) & (t < top + 4 / FPS)
+        xy[jump, INDEX["right_ankle"], 1] -= 0.25 * SHANK
+    out = heel_height(t, xy, "right", np.ones(len(t), bool), SHANK) * SHANK
+    hips = -xy[:, INDEX["right_hip"], 1]
+    assert np.abs(out - (hips - np.median(hips))).max() < 3.0  # the hips' reading, within the ankle's noise
+
+
+def test_hips_unseen_on_some_frames_leave_the_ankles_slack_as_it_was():
+    """The ankle's slack is read where a hip is seen: where none is, the components' median is the ankle itself,
+    and counting those frames shrank the slack until the ankle's noise took over (review)."""
+    t = np.arange(0, 15, 1 / FPS)
+    xy = body_rising(reps(t))
+    xy[:, INDEX["right_ankle"], 1] += np.random.default_rng(6).normal(0.0, 2.0, len(t))
+    unseen = (t % 1.0) < 0.5  # both hips unseen half the time
+    for name in ("right_hip", "left_hip"):
+        xy[unseen, INDEX[name]] = np.nan
+    out = heel_height(t, xy, "right", np.ones(len(t), bool), SHANK) * SHANK
+    hips = -xy[:, INDEX["right_hip"], 1]
+    lift = (out - (hips - np.nanmedian(hips)))[~unseen]  # where the hips are seen, what the ankle added
+    assert np.abs(lift).max() < 0.5  # counting the hipless frames: 1.0 px median, 3.2 px at most
+
+
 def live_add(st: state.StanceSet, t: float, xy: np.ndarray, frontal: bool) -> float:
     """One frame into the live tracker's causal heel height, as the tracker feeds it (both views' components)."""
     parts = {f: heel_components(xy, "right", f) for f in (True, False)}

@@ -96,7 +96,7 @@ class FaultConfig:
     shallow_bottom_frac: float = 0.18
     # short_top: the top above the set's typical bottom is under this fraction of the set's best
     # (the second highest of the view's other reps, so one high rep does not set the bar; vs_set.rise_vs_best).
-    short_top_frac: float = 0.74
+    short_top_frac: float = 0.75
     # no_top_pause: the report's top_pause_s is shorter than this.
     min_top_hold_s: float = 0.25
     # torso_help: the trunk leans forward more than this from the rise's start to the top (trunk_lean_change_deg;

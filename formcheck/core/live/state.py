@@ -12,7 +12,15 @@ from formcheck.core.config import AnalysisConfig
 from formcheck.core.reps.machine import Cycle, RepState
 from formcheck.core.reps.stance import StanceSignal, heel_span, rep_threshold
 from formcheck.core.reps.timing import PhaseTimes
-from formcheck.core.signal.body import centred_median, composition_blocks, frontal_slack, less_drift, view_drift
+from formcheck.core.signal.body import (
+    ANKLE_MEDIAN_S,
+    ankle_excess,
+    centred_median,
+    composition_blocks,
+    frontal_slack,
+    less_drift,
+    view_drift,
+)
 from formcheck.core.signal.clean import CleanTracks
 from formcheck.core.signal.filters import nanmedian
 
@@ -122,6 +130,8 @@ class StanceSet:
         self.centre_t = -math.inf
         self.centred_frontal: bool | None = None  # the view they are of
         self.window_start = 0  # the first frame of the last centre_s
+        self.block_start = 0  # the first frame of the block the levels are of
+        self.ankle_start = 0  # the first frame of the last ANKLE_MEDIAN_S / 2
         self.state = RepState()
         self.lo_ref, self.hi_ref = math.nan, math.nan
         self.span = 0.0
@@ -142,9 +152,10 @@ class StanceSet:
         """Append a frame; its heel height is batch's (signal/body.heel_height) on the stance so far: the view's
         components (parts: frontal or not -> signal/body.heel_components) less the ground's drift, each centred
         on its median over the frames batch centres it on (the last block, signal/body.composition_blocks, of the
-        frames' views as labelled so far; in front and back views with the ankle's slack over them), both within
-        the last centre_s and refreshed every CENTRE_EVERY_S (the
-        levels drift slowly). Between refreshes the drift is held (not interpolated) at its last value."""
+        frames' views as labelled so far; in front and back views with the ankle's slack over them and its excess
+        over the last ANKLE_MEDIAN_S / 2 of the block), both within the last centre_s and refreshed every
+        CENTRE_EVERY_S (the levels drift slowly). Between refreshes the drift is held (not interpolated) at its
+        last value."""
         self.t.append(t)
         self.labelled_frontal.append(frontal)
         self.witnesses.append(witnesses)
@@ -153,10 +164,14 @@ class StanceSet:
         unset = not np.isfinite(self.centres).any()  # no level yet (the stance's first frames had no pose)
         if t - self.centre_t >= CENTRE_EVERY_S or frontal != self.centred_frontal or unset:
             self.centre(t, frontal, centre_s)
-        comps = less_drift(self.parts[frontal][-1], self.ground, frontal)
-        h = float(centred_median(comps, self.centres, self.slack)) / shank
-        self.h.append(h)
-        return h
+        h = float(centred_median(less_drift(self.parts[frontal][-1], self.ground, frontal), self.centres))
+        if frontal and np.isfinite(self.slack):  # signal/body.frontal_rise at its newest frame
+            while self.t[self.ankle_start] < t - ANKLE_MEDIAN_S / 2:  # times only grow
+                self.ankle_start += 1
+            recent = np.asarray(self.parts[True][max(self.ankle_start, self.block_start) :])
+            h += float(np.fmax(nanmedian(ankle_excess(recent, self.centres, self.slack)), 0.0))  # no drift in it
+        self.h.append(h / shank)
+        return h / shank
 
     def centre(self, t: float, frontal: bool, centre_s: float) -> None:
         """Refresh the levels of the view's components and the ground's drift (see add): the cost stays flat
@@ -172,7 +187,7 @@ class StanceSet:
         comps = less_drift(np.asarray(self.parts[frontal][start:]), drift, frontal)
         self.centres = nanmedian(comps, axis=0)
         self.slack = frontal_slack(comps, self.centres) if frontal else np.nan
-        self.centre_t, self.centred_frontal = t, frontal
+        self.centre_t, self.centred_frontal, self.block_start = t, frontal, start
 
     def relabel(self, start_t: float, frontal: bool) -> None:
         """The view changed at start_t (found later): the frames since then belong to the new composition."""

@@ -103,6 +103,18 @@ def _running_median_piece(t: np.ndarray, x: np.ndarray, window_s: float) -> np.n
     return interp_columns(t, grid, filtered)
 
 
+def window_median(t: np.ndarray, x: np.ndarray, half_s: float) -> np.ndarray:
+    """(T,) the median of x (T,) over the samples within half_s of each one, NaN-aware, cut at the series' ends
+    (no padding): at the newest sample it is the median of the last half_s, what a reader of the past alone finds.
+    NaN where the window holds no finite sample."""
+    t, x = np.asarray(t, dtype=float), np.asarray(x, dtype=float)
+    lo, hi = np.searchsorted(t, t - half_s), np.searchsorted(t, t + half_s, side="right")
+    width = int((hi - lo).max()) if len(t) else 0
+    idx = lo[:, None] + np.arange(width)[None, :]
+    inside = idx < hi[:, None]
+    return nanmedian(np.where(inside, x[np.minimum(idx, len(x) - 1)], np.nan), axis=1)
+
+
 def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) -> np.ndarray:
     """Zero-phase Butterworth low-pass (scipy's sosfiltfilt) with the cut-off in Hz, on each finite run of
     each column; NaN stays NaN. Uneven timestamps are filtered on a uniform grid and read back."""

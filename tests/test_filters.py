@@ -93,12 +93,22 @@ def test_gradient_is_per_finite_run():
     assert np.isnan(g[5]) and np.allclose(np.delete(g, 5), 2.0)
 
 
-def test_window_median_is_the_median_within_half_s_cut_at_the_ends_and_nan_aware():
-    t = np.array([0.0, 0.1, 0.2, 0.35, 0.5, 0.6, 0.9])
-    x = np.array([1.0, 9.0, 2.0, np.nan, 4.0, 5.0, 7.0])
-    out = window_median(t, x, 0.2)
+def test_window_median_spans_the_window_pushed_inward_at_the_ends_and_is_nan_aware():
+    t = np.array([0.0, 0.1, 0.2, 0.35, 0.5, 0.6, 0.9, 1.0])
+    x = np.array([1.0, 9.0, 2.0, np.nan, 4.0, 5.0, 7.0, 3.0])
+    out = window_median(t, x, 0.4)
     for k in range(len(t)):
-        near = np.abs(t - t[k]) <= 0.2 + 1e-12
-        assert out[k] == pytest.approx(np.nanmedian(x[near]))
-    assert out[-1] == 7.0  # the newest sample: the last 0.2 s only (no padding)
-    assert np.isnan(window_median(t, np.full(len(t), np.nan), 0.2)).all()
+        start = min(max(t[k] - 0.2, t[0]), t[-1] - 0.4)
+        inside = (t >= start - 1e-9) & (t <= start + 0.4 + 1e-9)
+        assert out[k] == pytest.approx(np.nanmedian(x[inside]))
+    assert out[-1] == np.median([5.0, 7.0, 3.0])  # the newest sample: the last 0.4 s (0.6 s exactly is in)
+    assert out[0] == np.median([1.0, 9.0, 2.0])  # the first: the first 0.4 s
+    assert np.isnan(window_median(t, np.full(len(t), np.nan), 0.4)).all()
+    dense = np.arange(0, 2.0, 0.001)  # a dense stretch: worked on in pieces, the same answer
+    np.testing.assert_allclose(
+        window_median(dense, np.sin(dense), 0.4)[::97],
+        [
+            np.median(np.sin(dense[(dense >= s - 1e-9) & (dense <= s + 0.4 + 1e-9)]))
+            for s in np.clip(dense[::97] - 0.2, 0.0, dense[-1] - 0.4)
+        ],
+    )

@@ -22,7 +22,7 @@ from formcheck.core.signal.body import (
     view_drift,
 )
 from formcheck.core.signal.clean import CleanTracks
-from formcheck.core.signal.filters import nanmedian
+from formcheck.core.signal.filters import WINDOW_EPS_S, nanmedian
 
 # how often the heel-height components' levels and the ground's drift are refreshed (and at each view switch, each
 # re-labelling of past frames, and until a first level is found)
@@ -131,7 +131,7 @@ class StanceSet:
         self.centred_frontal: bool | None = None  # the view they are of
         self.window_start = 0  # the first frame of the last centre_s
         self.block_start = 0  # the first frame of the block the levels are of
-        self.ankle_start = 0  # the first frame of the last ANKLE_MEDIAN_S / 2
+        self.ankle_start = 0  # the first frame of the last ANKLE_MEDIAN_S
         self.state = RepState()
         self.lo_ref, self.hi_ref = math.nan, math.nan
         self.span = 0.0
@@ -153,7 +153,7 @@ class StanceSet:
         components (parts: frontal or not -> signal/body.heel_components) less the ground's drift, each centred
         on its median over the frames batch centres it on (the last block, signal/body.composition_blocks, of the
         frames' views as labelled so far; in front and back views with the ankle's slack over them and its excess
-        over the last ANKLE_MEDIAN_S / 2 of the block), both within the last centre_s and refreshed every
+        over the last ANKLE_MEDIAN_S of the block), both within the last centre_s and refreshed every
         CENTRE_EVERY_S (the levels drift slowly). Between refreshes the drift is held (not interpolated) at its
         last value."""
         self.t.append(t)
@@ -166,7 +166,7 @@ class StanceSet:
             self.centre(t, frontal, centre_s)
         h = float(centred_median(less_drift(self.parts[frontal][-1], self.ground, frontal), self.centres))
         if frontal and np.isfinite(self.slack):  # signal/body.frontal_rise at its newest frame
-            while self.t[self.ankle_start] < t - ANKLE_MEDIAN_S / 2:  # times only grow
+            while self.t[self.ankle_start] < t - ANKLE_MEDIAN_S - WINDOW_EPS_S:  # times only grow
                 self.ankle_start += 1
             recent = np.asarray(self.parts[True][max(self.ankle_start, self.block_start) :])
             h += float(np.fmax(nanmedian(ankle_excess(recent, self.centres, self.slack)), 0.0))  # no drift in it

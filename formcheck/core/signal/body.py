@@ -65,14 +65,14 @@ def centred_median(comps: np.ndarray, centres: np.ndarray) -> np.ndarray:
 
 # In front and back views the ankle stands in for the pelvis where it reads above it by more than its slack
 # (frontal_slack: its usual offset plus this many times its usual scatter) for longer than a glitch. Chosen on the
-# tune half of the evaluation set (1.5, 2, 3; short_top at 0.77 then): without it, short_top's precision on the
-# landmark-level series was 0.77 from the back and 0.74 three-quarter, every wrong flag on a blatant torso_help
-# rep; 2: 1.00 and 0.79, the rest within a rep of it (1.5 read 0.86 three-quarter but lost a rendered bounce; 3
-# took back nothing three-quarter)
+# tune half of the evaluation set (1.5, 2, 3; short_top at 0.77 then, and before ANKLE_MEDIAN_S and the hip-seen
+# slack): without it, short_top's precision on the landmark-level series was 0.77 from the back and 0.74
+# three-quarter, every wrong flag on a blatant torso_help rep; 2: 1.00 and 0.79, the rest within a rep of it (1.5
+# read 0.86 three-quarter but lost a rendered bounce; 3 took back nothing three-quarter)
 ANKLE_SLACK = 2.0
-# ... read through a median over this long (centred; at the newest frame, the last half of it): a jump of
-# MediaPipe's ankle for a few frames (up to 0.2 s) is not a rise (review: 4-frame jumps of a quarter of the shank
-# at two tops made the other reps' tops read short)
+# ... read through a median over this long (filters.window_median: at the newest frame, the last ANKLE_MEDIAN_S): a
+# jump of MediaPipe's ankle for fewer than half its frames (under 0.2 s) is not a rise (review: 4-frame jumps of
+# a quarter of the shank at two tops made the other reps' tops read short)
 ANKLE_MEDIAN_S = 0.4
 
 
@@ -99,12 +99,14 @@ def frontal_rise(t: np.ndarray, comps: np.ndarray, centres: np.ndarray, slack: f
     above it by more than its slack (frontal_slack) for longer than a glitch (ANKLE_MEDIAN_S), the ankle less its
     slack. The pelvis can rise less than the foot: it drops when it tilts (MediaPipe drags the working hip down
     with the free one), a hip shifted forward with the trunk reads lower (away from a camera below it), the knee
-    bends; the ankle follows the foot, noisily in these views. (It can rise less than the hips, too: a camera at
-    hip height sees the ankle rise a quarter less; the median keeps the hips' reading then.)"""
+    bends; the ankle follows the foot, noisily in these views. (It can also rise less than the hips: a camera at
+    hip height sees it rise a quarter less. The slack takes its usual offset out, so where a set spends most of
+    its time at the top, the ankle reads above the median at the bottoms and shortens the range by a few per cent:
+    a 40 px rise read 37 px with 60 % of the frames at the top, review.)"""
     m = centred_median(comps, centres)
     if not np.isfinite(slack):
         return m
-    return m + np.fmax(window_median(t, ankle_excess(comps, centres, slack), ANKLE_MEDIAN_S / 2), 0.0)
+    return m + np.fmax(window_median(t, ankle_excess(comps, centres, slack), ANKLE_MEDIAN_S), 0.0)
 
 
 def heel_height(t: np.ndarray, xy: np.ndarray, side: str, frontal: np.ndarray, shank_px: float) -> np.ndarray:

@@ -103,16 +103,29 @@ def _running_median_piece(t: np.ndarray, x: np.ndarray, window_s: float) -> np.n
     return interp_columns(t, grid, filtered)
 
 
-def window_median(t: np.ndarray, x: np.ndarray, half_s: float) -> np.ndarray:
-    """(T,) the median of x (T,) over the samples within half_s of each one, NaN-aware, cut at the series' ends
-    (no padding): at the newest sample it is the median of the last half_s, what a reader of the past alone finds.
-    NaN where the window holds no finite sample."""
+WINDOW_EPS_S = 1e-9  # times this close to a window's edge are inside it (0.2 s is 6 frames at 30 fps, give or take)
+WINDOW_ROWS = 4096  # window_median works on this many samples at a time (its matrix is rows x the widest window)
+
+
+def window_median(t: np.ndarray, x: np.ndarray, window_s: float) -> np.ndarray:
+    """(T,) the median of x (T,) over a window_s span around each sample, NaN-aware: centred, but pushed inward at
+    the series' ends so it always spans window_s (or the whole series). At the newest sample it is the median of
+    the last window_s, which a reader of the past alone finds too. NaN where the window holds no finite sample.
+    t: strictly increasing seconds."""
     t, x = np.asarray(t, dtype=float), np.asarray(x, dtype=float)
-    lo, hi = np.searchsorted(t, t - half_s), np.searchsorted(t, t + half_s, side="right")
-    width = int((hi - lo).max()) if len(t) else 0
-    idx = lo[:, None] + np.arange(width)[None, :]
-    inside = idx < hi[:, None]
-    return nanmedian(np.where(inside, x[np.minimum(idx, len(x) - 1)], np.nan), axis=1)
+    out = np.full(len(t), np.nan)
+    if not len(t):
+        return out
+    start = np.maximum(np.minimum(t - window_s / 2, t[-1] - window_s), t[0])
+    lo = np.searchsorted(t, start - WINDOW_EPS_S)
+    hi = np.searchsorted(t, start + window_s + WINDOW_EPS_S, side="right")
+    for r in range(0, len(t), WINDOW_ROWS):
+        rows = slice(r, r + WINDOW_ROWS)
+        width = int((hi[rows] - lo[rows]).max())
+        idx = lo[rows, None] + np.arange(width)[None, :]
+        inside = idx < hi[rows, None]
+        out[rows] = nanmedian(np.where(inside, x[np.minimum(idx, len(x) - 1)], np.nan), axis=1)
+    return out
 
 
 def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 
 from formcheck.core.landmarks import INDEX
 from formcheck.core.signal.clean import CleanTracks
-from formcheck.core.signal.filters import finite_runs, nanmedian, running_median, window_median
+from formcheck.core.signal.filters import finite_runs, nanmedian, running_median, value_runs, window_median
 
 
 def point(xy: np.ndarray, name: str) -> np.ndarray:
@@ -142,13 +142,9 @@ def composition_blocks(t: np.ndarray, frontal: np.ndarray) -> list[tuple[int, in
     """[start, stop) ranges each centred on its own levels (heel_height): a run of one view at least OWN_LEVEL_S
     long, or the consecutive shorter runs between two such runs (or a run and the stance's ends). Frames past
     frontal's end (not labelled yet: the live tracker's window can be longer) are in none."""
-    if not len(frontal):
-        return []
-    flips = np.flatnonzero(np.diff(np.asarray(frontal, bool))) + 1
-    edges = [0, *flips.tolist(), len(frontal)]
     blocks: list[tuple[int, int]] = []
     short_from = None  # where the current block of short runs began
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in value_runs(frontal):
         if t[b - 1] - t[a] < OWN_LEVEL_S:
             short_from = a if short_from is None else short_from
             continue

@@ -25,6 +25,13 @@ def finite_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
+def value_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) runs of equal values of a boolean array, in order, covering it."""
+    edges = np.flatnonzero(np.diff(np.asarray(mask, bool).astype(np.int8))) + 1
+    bounds = [0, *edges.tolist(), len(mask)]
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
 def nanmedian(x: np.ndarray, axis: int | None = None) -> float | np.ndarray:
     """np.nanmedian without the warning for an all-NaN input (which gives NaN)."""
     with warnings.catch_warnings():

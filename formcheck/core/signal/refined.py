@@ -21,6 +21,7 @@ from dataclasses import replace
 import numpy as np
 
 from formcheck.core.landmarks import INDEX, REFINED_POINTS, LandmarkSeries
+from formcheck.core.signal.filters import value_runs
 
 BLEND_S = 0.25  # seconds over which an offset between MediaPipe's point and the refined one fades out
 REFINED_MIN_FRAC = 0.95  # a rep measured on the refined track for at least this share of it is "refined"
@@ -49,7 +50,7 @@ def fuse_track(
     fused = np.full(mp.shape, np.nan)
     weight = np.zeros(len(t))
     last = np.full(2, np.nan)
-    for a, b in switches(tracked):
+    for a, b in value_runs(tracked):
         base = ref[a:b] if tracked[a] else mp[a:b]
         offset = last - base[0] if np.isfinite(last - base[0]).all() else np.zeros(2)
         fade = 1.0 - blend_ramp((t[a:b] - t[a]) / blend_s)
@@ -59,13 +60,6 @@ def fuse_track(
         seen = np.flatnonzero(np.isfinite(fused[a:b]).all(axis=1))
         last = fused[a + seen[-1]] if seen.size else last
     return fused, weight
-
-
-def switches(tracked: np.ndarray) -> list[tuple[int, int]]:
-    """[a, b) runs of equal values of a boolean array, in order, covering it."""
-    edges = np.flatnonzero(np.diff(np.asarray(tracked, bool).astype(np.int8))) + 1
-    bounds = [0, *edges.tolist(), len(tracked)]
-    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
 class FootFusion:

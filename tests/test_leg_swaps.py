@@ -1,5 +1,6 @@
 """MediaPipe swapping the feet (signal/clean.leg_swaps): found where it happens, nowhere else, and the rep's
-tracking quality (so its faults' confidence) lowered around it."""
+tracking quality (so its faults' confidence) lowered around it; feet that swap back and forth frame after frame
+(flicker_share) make the report warn."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import pytest
 from formcheck.core.config import CleaningConfig
 from formcheck.core.landmarks import INDEX
 from formcheck.core.signal.clean import (
+    FLICKER_JUMP_SHANK,
+    FLICKER_WARN,
     SWAP_MIN_GAIN,
     SWAP_UNSURE_S,
     body_scale,
     clean_tracks,
+    flicker_share,
     gate,
     leg_swaps,
     tracking_quality,
@@ -32,13 +36,14 @@ FOOT = ("ankle", "heel", "foot_index")
 LEFT, RIGHT = ([INDEX[f"{s}_{p}"] for p in FOOT] for s in ("left", "right"))
 
 
-def two_feet(n: int = 60, seed: int = 0) -> np.ndarray:
-    """(n, 33, 2): only the feet seen, the left one about 80 px behind and 60 px above the right one, 2 px noise."""
+def two_feet(n: int = 60, seed: int = 0, noise: float = 2.0) -> np.ndarray:
+    """(n, 33, 2): only the feet seen, the left one about 80 px behind and 60 px above the right one (100 px apart),
+    2 px noise."""
     rng = np.random.default_rng(seed)
     xy = np.full((n, 33, 2), np.nan)
     base_left = np.array([[300.0, 440.0], [285.0, 450.0], [330.0, 455.0]])
-    xy[:, LEFT] = base_left + rng.normal(0, 2, (n, 3, 2))
-    xy[:, RIGHT] = base_left + [80.0, 60.0] + rng.normal(0, 2, (n, 3, 2))
+    xy[:, LEFT] = base_left + rng.normal(0, noise, (n, 3, 2))
+    xy[:, RIGHT] = base_left + [80.0, 60.0] + rng.normal(0, noise, (n, 3, 2))
     return xy
 
 
@@ -127,3 +132,53 @@ def test_on_real_mediapipe_output_swaps_are_found_only_where_mediapipe_swapped_t
         shank, _ = body_scale(series.xy, series.vis, min_vis)
         found = int(leg_swaps(gate(series.xy, series.vis, min_vis), SWAP_MIN_GAIN * shank).sum())
         assert crossings / 2 <= found <= 2 * crossings, (name, crossings, found)
+
+
+# ---------------------------------------------------------------------- feet swapping back and forth (flicker_share)
+def test_flicker_share_counts_each_frame_swapped_and_swapped_straight_back():
+    """200 frames; the feet's labels swapped on 30 single frames: each is a jump there and straight back (80 px
+    behind, 60 px above: 100 px, so over FLICKER_JUMP_SHANK x a 100 px shank), judged on the 198 frames that have
+    both neighbours. Swapped for two frames running, or for good, is no back-and-forth."""
+    feet = two_feet(200, noise=0.0)
+    single = np.arange(10, 190, 6)  # 30 frames, each alone
+    assert flicker_share(swap_labels(feet, single), "right", 100.0) == pytest.approx(30 / 198)
+    assert flicker_share(swap_labels(feet, single), "left", 100.0) == pytest.approx(30 / 198)
+    pairs = np.concatenate([single, single + 1])  # swapped for two frames: a jump, a still step, a jump back
+    assert flicker_share(swap_labels(feet, pairs), "right", 100.0) == 0.0
+    assert flicker_share(swap_labels(feet, np.arange(100, 200)), "right", 100.0) == 0.0  # swapped for good
+    assert flicker_share(two_feet(200), "right", 100.0) == 0.0  # 2 px noise
+
+
+def test_flicker_share_needs_a_jump_over_its_size_and_enough_frames_seen():
+    feet = two_feet(200, noise=0.0)
+    single = np.arange(10, 190, 6)
+    swapped = swap_labels(feet, single)
+    # the feet 100 px apart: a jump of 100 px is one of 1.0 shank for a 100 px shank, 0.08 for a 1250 px one
+    assert flicker_share(swapped, "right", 100.0 / FLICKER_JUMP_SHANK * 0.99) > 0.1
+    assert flicker_share(swapped, "right", 100.0 / FLICKER_JUMP_SHANK * 1.01) == 0.0
+    assert flicker_share(swapped[:25], "right", 100.0) == 0.0  # too few frames to judge
+    unseen = swapped.copy()
+    unseen[single[::2] + 1] = np.nan  # the frame after half the swapped ones unseen: those are not judged
+    assert flicker_share(unseen, "right", 100.0) == pytest.approx(15 / (198 - 3 * 15))
+
+
+@pytest.mark.parametrize("share", [FLICKER_WARN * 0.7, FLICKER_WARN * 1.5])
+def test_a_clip_whose_working_foot_flickers_is_analysed_with_a_warning_just_over_the_limit(share):
+    """The same set with the feet's labels swapped on single frames, a share just under or just over FLICKER_WARN
+    of them: the report warns only over it. (Rare and short, the swaps leave the reps as they were.)"""
+    from formcheck.core.analyze import analyze_series
+
+    series, truth = make_series(preset("clean_side"), view="side", seed=3)
+    n = len(series.t)
+    every = int(round(1 / share))
+    frames = np.arange(5, n - 5, every)
+    xy = series.xy.copy()
+    for k in frames:  # the feet's labels swapped on this frame
+        xy[k, LEFT], xy[k, RIGHT] = series.xy[k, RIGHT], series.xy[k, LEFT]
+    a = analyze_series(replace(series, xy=xy))
+    shank = body_scale(series.xy, series.vis, CleaningConfig().min_visibility)[0]
+    measured = flicker_share(gate(xy, series.vis, CleaningConfig().min_visibility), truth.side, shank)
+    assert measured == pytest.approx(len(frames) / (n - 2), abs=0.01)
+    warned = [w for w in a.warnings if "jump back and forth" in w]
+    assert bool(warned) == (share > FLICKER_WARN)
+    assert len(a.reps) == len(truth.reps)

@@ -27,7 +27,7 @@ from formcheck.core.reps.metrics import RepNumbers, SegmentedRep, measure_reps
 from formcheck.core.reps.stance import accept_cycles, stance_signal, time_cycles
 from formcheck.core.reps.timing import PhaseTimes, finish_last_pause, typical_bottom_pause
 from formcheck.core.signal.body import foot_length_px, forward_sign, free_foot_hang
-from formcheck.core.signal.clean import CleanTracks, clean_tracks
+from formcheck.core.signal.clean import CleanTracks, clean_tracks, flicker_warnings, gate
 from formcheck.core.signal.refined import fuse_series, track_label
 
 
@@ -82,6 +82,7 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
     stances = stance_segments(tracks.t, still[signal_side], cfg.stance.min_stance_s)
     found, h = find_reps(tracks, cfg, signal_side, views, stances)
     warnings = list(tracks.warnings)
+    warnings += flicker_warnings(gate(series.xy, series.vis, cfg.cleaning.min_visibility), signal_side, tracks.shank_px)
     if not found:
         warnings.append(no_reps_reason(series, cfg.cleaning.min_visibility, stances, cfg.stance.min_stance_s))
     measured = measure_reps(tracks, signal_side, h, found, cfg.scale)

@@ -23,6 +23,7 @@ import numpy as np
 from formcheck.core.config import AnalysisConfig
 from formcheck.core.context.view import is_frontal
 from formcheck.core.live.tracker import LiveConfig, LiveEvent, LiveTracker, LiveUpdate
+from formcheck.core.signal.clean import FlickerWatch, gate
 from formcheck.core.signal.refined import FootFusion, fuse_frame
 from formcheck.io.live_source import LandmarksReplay, open_frames
 from formcheck.io.recorder import SessionRecorder
@@ -116,6 +117,7 @@ class LiveSession:
         self.fusion = FootFusion()  # the refined feet where tracked, MediaPipe's elsewhere, as analyze does
         self.banners = LiveBanners()
         self.smoother = LegSmoother()  # the drawn skeleton: causal smoothing, the analysis uses its own
+        self.flicker = FlickerWatch()  # the working foot's points jumping between the feet: a hint to change the setup
         self.stats = LiveStats()
         self.paused = False
         self.paused_frames = 0  # camera frames that arrived while paused (not analyzed, not "dropped")
@@ -135,6 +137,8 @@ class LiveSession:
         for ev in update.events:
             self._on_event(ev)
         self.stats.frames_processed += 1
+        min_vis = self.opts.config.cleaning.min_visibility
+        self.flicker.add(frame.t, gate(xy, pose.vis, min_vis))
         state = live_state(
             update,
             xy,
@@ -142,8 +146,9 @@ class LiveSession:
             self.width,
             self.height,
             self.banners,
-            min_vis=self.opts.config.cleaning.min_visibility,
+            min_vis=min_vis,
             smoother=self.smoother,
+            feet_flicker=self.flicker.flickers(update.side, self.tracker.shank_px),
         )
         return update, state
 

@@ -182,3 +182,58 @@ def test_a_clip_whose_working_foot_flickers_is_analysed_with_a_warning_just_over
     warned = [w for w in a.warnings if "jump back and forth" in w]
     assert bool(warned) == (share > FLICKER_WARN)
     assert len(a.reps) == len(truth.reps)
+
+
+def test_the_live_watch_reads_flicker_share_over_its_last_seconds():
+    """FlickerWatch, fed frame by frame, says what flicker_share says of the frames of its last FLICKER_WATCH_S:
+    the feet's labels swapped on every 5th frame from 4 s to 8 s of a 12 s stand at 30 fps (0.2 of the frames,
+    over FLICKER_WARN), not before 4 s, and no longer once the swaps are more than the window behind."""
+    from formcheck.core.signal.clean import FLICKER_WATCH_S, FlickerWatch
+
+    n, fps = 360, 30.0
+    t = np.arange(n) / fps
+    xy = swap_labels(two_feet(n, noise=0.0), np.arange(120, 240, 5))
+    watch = FlickerWatch()
+    said = []
+    for k in range(n):
+        watch.add(float(t[k]), xy[k])
+        last = (t > t[k] - FLICKER_WATCH_S - 1e-9) & (t <= t[k])
+        expect = flicker_share(xy[last], "right", 100.0) > FLICKER_WARN
+        assert watch.flickers("right", 100.0) == expect, k
+        said.append(expect)
+    said = np.array(said)
+    assert not said[t < 4.0].any() and said[(t > 5.0) & (t < 8.0)].all()
+    assert not said[t > 8.0 + FLICKER_WATCH_S].any()
+    assert not watch.flickers(None, 100.0) and not watch.flickers("right", float("nan"))
+
+
+def test_the_live_overlay_hints_when_the_working_foot_flickers(tmp_path, monkeypatch):
+    """A set replayed through `formcheck live` with the feet's labels swapped on every 3rd frame for 6 s in the
+    middle: the overlay shows the hint there and not before; the session's report carries the report's warning
+    (the whole set: 60 of its 736 judged frames, 0.08, over FLICKER_WARN)."""
+    import formcheck.live_session as live_session
+    from formcheck.io.landmarks_csv import save_landmarks_csv
+    from formcheck.live_session import LiveOptions, run_live
+    from formcheck.viz.live_view import FEET_FLICKER_HINT
+
+    series, truth = make_series(preset("clean_side"), view="side", seed=3)
+    t = series.t
+    frames = np.flatnonzero((t >= 10.0) & (t < 16.0))[::3]
+    xy = series.xy.copy()
+    for k in frames:
+        xy[k, LEFT], xy[k, RIGHT] = series.xy[k, RIGHT], series.xy[k, LEFT]
+    csv = save_landmarks_csv(replace(series, xy=xy), tmp_path / "set.csv")
+    shown = []
+    real = live_session.live_state
+
+    def spy(update, *args, **kwargs):
+        state = real(update, *args, **kwargs)
+        shown.append((update.t, FEET_FLICKER_HINT in state.hints))
+        return state
+
+    monkeypatch.setattr(live_session, "live_state", spy)
+    result = run_live(LiveOptions(source=str(csv), window=False, out_dir=str(tmp_path / "session")))
+    when = np.array([w for w, hinted in shown if hinted])
+    assert len(when) and when.min() >= 10.0 and when.max() <= 16.0 + 3.0
+    assert len(frames) / (len(t) - 2) > FLICKER_WARN
+    assert any("jump back and forth" in w for w in result.analysis.data["warnings"])

@@ -93,6 +93,9 @@ class LegSmoother:
         return tuple(out)
 
 
+FEET_FLICKER_HINT = "feet hard to tell apart: shoes that stand out from the floor and legwear, more light"
+
+
 def live_state(
     update,
     xy: np.ndarray,
@@ -103,14 +106,18 @@ def live_state(
     paused: bool = False,
     min_vis: float = 0.3,
     smoother: LegSmoother | None = None,
+    feet_flicker: bool = False,
 ) -> OverlayState:
-    """What the live overlay shows for one processed frame."""
+    """What the live overlay shows for one processed frame (feet_flicker: the working foot's points jump between
+    the feet, signal/clean.FlickerWatch)."""
     hints = []
     framing = framing_hint(xy, vis, width, height, min_vis)
     if framing:
         hints.append(framing)
     elif update.side is None:
         hints.append("stand still on the step: finding the working leg")
+    if feet_flicker:
+        hints.append(FEET_FLICKER_HINT)
     if update.view and view_hint(update.view):
         hints.append(view_hint(update.view))
     if paused:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -225,6 +226,33 @@ def flicker_warnings(xy: np.ndarray, side: str, shank_px: float) -> list[str]:
         "cannot tell the feet apart well): the rep count, timings and faults may be wrong. Film side-on, the camera "
         "at knee height or higher, in good light, with shoes that stand out from the floor and the legwear"
     ]
+
+
+FLICKER_WATCH_S = 3.0  # live: flicker_share over this many seconds of the newest frames
+
+
+class FlickerWatch:
+    """flicker_share over the newest FLICKER_WATCH_S of frames, fed one frame at a time (the live overlay's hint:
+    the same measure and limit as the report's warning, on the last seconds instead of the whole clip)."""
+
+    def __init__(self, window_s: float = FLICKER_WATCH_S) -> None:
+        self.window_s = window_s
+        self.t: deque[float] = deque()
+        self.xy: deque[np.ndarray] = deque()
+
+    def add(self, t: float, xy: np.ndarray) -> None:
+        """One frame's landmarks (33, 2), NaN where not seen (gate)."""
+        self.t.append(t)
+        self.xy.append(np.asarray(xy, dtype=float))
+        while self.t[0] < t - self.window_s:
+            self.t.popleft()
+            self.xy.popleft()
+
+    def flickers(self, side: str | None, shank_px: float) -> bool:
+        """True when the `side` foot's points jumped back and forth on more than FLICKER_WARN of the frames."""
+        if side not in ("left", "right") or not shank_px > 0 or len(self.xy) < 3:
+            return False
+        return flicker_share(np.stack(self.xy), side, shank_px) > FLICKER_WARN
 
 
 def gap_warnings(t: np.ndarray, found: np.ndarray) -> list[str]:

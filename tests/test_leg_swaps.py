@@ -237,3 +237,25 @@ def test_the_live_overlay_hints_when_the_working_foot_flickers(tmp_path, monkeyp
     assert len(when) and when.min() >= 10.0 and when.max() <= 16.0 + 3.0
     assert len(frames) / (len(t) - 2) > FLICKER_WARN
     assert any("jump back and forth" in w for w in result.analysis.data["warnings"])
+
+
+def test_a_foot_point_jumping_back_and_forth_is_not_really_seen():
+    """The working heel put 0.3 shank lengths higher on every other frame from 6 s to 10 s (MediaPipe unsure between
+    two places, the despiking's running median between them too): every frame there is one the heel jumped to and
+    straight back from, so none counts as seen and the tracking quality of those seconds falls to 0; elsewhere, and
+    for the other points, nothing changes."""
+    series, truth = make_series(preset("clean_side"), view="side", seed=3)
+    clean = clean_tracks(series, CleaningConfig())
+    heel = INDEX[f"{truth.side}_heel"]
+    frames = np.flatnonzero((series.t >= 6.0) & (series.t < 10.0))[::2]
+    xy = series.xy.copy()
+    xy[frames, heel, 1] -= 0.3 * clean.shank_px
+    tracks = clean_tracks(replace(series, xy=xy), CleaningConfig())
+    inside = (series.t > 6.1) & (series.t < 9.9)
+    assert not tracks.observed[inside, heel].any()
+    assert tracking_quality(tracks, truth.side, 6.1, 9.9) == 0.0
+    assert tracking_quality(clean, truth.side, 6.1, 9.9) == 1.0
+    outside = (series.t < 5.9) | (series.t > 10.1)
+    np.testing.assert_array_equal(tracks.observed[outside], clean.observed[outside])
+    others = [i for i in range(33) if i != heel]
+    np.testing.assert_array_equal(tracks.observed[:, others], clean.observed[:, others])

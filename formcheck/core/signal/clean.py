@@ -146,7 +146,9 @@ def near(t: np.ndarray, events: np.ndarray, within_s: float) -> np.ndarray:
 def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig) -> CleanTracks:
     """Gate by visibility; reject spikes (a short window) and multi-frame excursions such as a brief leg swap (a
     longer window), both judged on the gated tracks, x and y each on their own; fill short gaps; low-pass. Around a
-    swap of the feet (leg_swaps) they count as not really seen (`observed`: the rep's tracking quality)."""
+    swap of the feet (leg_swaps), and on a frame a foot point jumps to and straight back from (back_and_forth: the
+    feet's points put on one foot and the other by turns), they count as not really seen (`observed`: the rep's
+    tracking quality)."""
     t = series.t
     shank, leg = body_scale(series.xy, series.vis, cfg.min_visibility)
     if not np.isfinite(shank):
@@ -158,6 +160,8 @@ def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig) -> CleanTracks:
     observed = np.isfinite(xy[..., 0])
     unsure = near(t, leg_swaps(xy, SWAP_MIN_GAIN * shank), SWAP_UNSURE_S)
     observed[np.ix_(unsure, FOOT_IDX["left"] + FOOT_IDX["right"])] = False
+    for i in FOOT_IDX["left"] + FOOT_IDX["right"]:  # a foot point there and straight back: not really seen
+        observed[:, i] &= ~back_and_forth(xy[:, i], FLICKER_JUMP_SHANK * shank)[0]
     smooth = np.full(xy.shape, np.nan)
     for i in USED_IDX:
         for axis in (0, 1):
@@ -200,19 +204,28 @@ FLICKER_POINTS = ("heel", "foot_index", "ankle")
 FLICKER_MIN_FRAMES = 30  # fewer frames seen with both neighbours: not judged
 
 
+def back_and_forth(point: np.ndarray, max_jump: float) -> tuple[np.ndarray, np.ndarray]:
+    """For one point's track (T, 2), NaN where not seen: (T,) True on each frame it jumped to by more than
+    max_jump and straight back from at the next (the next step against the last), and (T,) True on the frames
+    judged (seen, with the frames before and after seen)."""
+    d = np.diff(point, axis=0)  # (T-1, 2)
+    big = np.hypot(d[:, 0], d[:, 1]) > max_jump  # False where NaN
+    judged = np.isfinite(d).all(axis=1)
+    out, seen = np.zeros(len(point), bool), np.zeros(len(point), bool)
+    out[1:-1] = big[:-1] & big[1:] & ((d[:-1] * d[1:]).sum(axis=1) < 0)
+    seen[1:-1] = judged[:-1] & judged[1:]
+    return out, seen
+
+
 def flicker_share(xy: np.ndarray, side: str, shank_px: float) -> float:
-    """The largest share, over the `side` foot's heel, toe and ankle, of the frames seen with the one before and
-    after where the point jumps more than FLICKER_JUMP_SHANK shank lengths and straight back (the next step
-    against the last). xy: (T, 33, 2) pixels, NaN where not seen; 0.0 when too little is seen."""
+    """The largest share, over the `side` foot's heel, toe and ankle, of the frames judged where the point jumps
+    more than FLICKER_JUMP_SHANK shank lengths and straight back (back_and_forth). xy: (T, 33, 2) pixels, NaN
+    where not seen; 0.0 when too little is seen."""
     worst = 0.0
     for name in FLICKER_POINTS:
-        d = np.diff(xy[:, INDEX[f"{side}_{name}"]], axis=0)  # (T-1, 2)
-        big = np.hypot(d[:, 0], d[:, 1]) > FLICKER_JUMP_SHANK * shank_px  # False where NaN
-        judged = np.isfinite(d).all(axis=1)
-        both = judged[:-1] & judged[1:]
-        back = big[:-1] & big[1:] & ((d[:-1] * d[1:]).sum(axis=1) < 0)
-        if both.sum() >= FLICKER_MIN_FRAMES:
-            worst = max(worst, float(back[both].mean()))
+        back, seen = back_and_forth(xy[:, INDEX[f"{side}_{name}"]], FLICKER_JUMP_SHANK * shank_px)
+        if seen.sum() >= FLICKER_MIN_FRAMES:
+            worst = max(worst, float(back[seen].mean()))
     return worst
 
 

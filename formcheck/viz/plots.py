@@ -119,8 +119,10 @@ BAR_H, BAR_GAP, ROW_GAP, LABEL_W = 13, 2, 10, 7.0  # LABEL_W: % of the width for
 
 def tempo_bars(reps: Sequence[dict[str, Any]]) -> Markup:
     """Per rep two bars from the same start: up (rise, then top pause) over down (lowering, then bottom
-    pause), so a lowering shorter than the rise shows at a glance; it is drawn as `fast` and a tick
-    marks where the lowering should have reached."""
+    pause), so a lowering shorter than the rise shows at a glance. A rep carrying `fast_lowering` has its
+    lowering drawn as `fast` with the fault's severity (`fast look` when the fault is uncertain: "look at this
+    rep") and a tick where the lowering should have reached (the rule's threshold): the chart says what the
+    fault list says."""
     totals = [
         max(_s(r, "concentric_s") + _s(r, "top_pause_s"), _s(r, "eccentric_s") + _s(r, "bottom_pause_s")) for r in reps
     ]
@@ -130,11 +132,12 @@ def tempo_bars(reps: Sequence[dict[str, Any]]) -> Markup:
     for k, r in enumerate(reps):
         y0 = 4 + k * row
         parts.append(text(pct(LABEL_W - 2), y0 + BAR_H + 5, str(r["index"]), "rep-num", "end"))
-        parts += _bar(r, ("rise", "concentric_s"), ("top", "top_pause_s"), y0, scale)
-        parts += _bar(r, ("lower", "eccentric_s"), ("bottom", "bottom_pause_s"), y0 + BAR_H + BAR_GAP, scale)
-        rise, low = r.get("concentric_s"), r.get("eccentric_s")
-        if rise is not None and low is not None and low < rise:
-            xr = pct(LABEL_W + rise * scale)
+        fast = fast_lowering(r)
+        parts += _bar(r, ("rise", "concentric_s"), ("top", "top_pause_s"), y0, scale, None)
+        parts += _bar(r, ("lower", "eccentric_s"), ("bottom", "bottom_pause_s"), y0 + BAR_H + BAR_GAP, scale, fast)
+        should = None if fast is None else fast[0].get("threshold")
+        if should is not None and math.isfinite(should):
+            xr = pct(LABEL_W + float(should) * scale)
             yb = y0 + BAR_H + BAR_GAP
             parts.append(line(xr, yb - 1, xr, yb + BAR_H + 1, "should"))
     height = 4 + len(reps) * row
@@ -143,25 +146,40 @@ def tempo_bars(reps: Sequence[dict[str, Any]]) -> Markup:
     )
 
 
+def fast_lowering(rep: dict[str, Any]) -> tuple[dict[str, Any], bool] | None:
+    """The rep's fast_lowering fault and whether it is uncertain ("look at this rep"), or None."""
+    for key, uncertain in (("faults", False), ("uncertain", True)):
+        for f in rep.get(key) or ():
+            if f.get("id") == "fast_lowering":
+                return f, uncertain
+    return None
+
+
 def _s(rep: dict[str, Any], key: str) -> float:
     v = rep.get(key)
     return float(v) if v is not None and math.isfinite(v) else 0.0
 
 
-def _bar(rep: dict[str, Any], first: tuple[str, str], second: tuple[str, str], y: float, scale: float) -> list[Markup]:
+def _bar(
+    rep: dict[str, Any],
+    first: tuple[str, str],
+    second: tuple[str, str],
+    y: float,
+    scale: float,
+    fast: tuple[dict[str, Any], bool] | None,
+) -> list[Markup]:
     out = []
     x = LABEL_W
-    fast = (
-        rep.get("eccentric_s") is not None
-        and rep.get("concentric_s") is not None
-        and rep["eccentric_s"] < rep["concentric_s"]
-    )
     for phase, key in (first, second):
         d = _s(rep, key)
         w = d * scale
-        cls = f"ph-{phase} bar" + (" fast" if phase == "lower" and fast else "")
+        cls = f"ph-{phase} bar"
+        if phase == "lower" and fast is not None:
+            cls += " fast look" if fast[1] else f" fast {fast[0].get('severity', 'major')}"
         estimated = phase == "bottom" and rep.get("bottom_pause_estimated")
         tip = f"rep {rep['index']} {PHASE_NAMES[phase]}: {d:.2f} s" + (" (estimated)" if estimated else "")
+        if phase == "lower" and fast is not None:
+            tip += " - too fast?" if fast[1] else " - too fast"
         out.append(rect(pct(x), y, pct(max(w, 0.0)), BAR_H, cls + (" est" if estimated else ""), tip))
         if w >= 6:
             out.append(text(pct(x), y + BAR_H - 3, f"{d:.1f}", "bar-label", dx=3))

@@ -118,6 +118,7 @@ class LiveSession:
         self.banners = LiveBanners()
         self.smoother = LegSmoother()  # the drawn skeleton: causal smoothing, the analysis uses its own
         self.flicker = FlickerWatch()  # the working foot's points jumping between the feet: a hint to change the setup
+        self.shown: set[tuple[int, str, bool]] = set()  # (rep, fault id, uncertain) shown on a banner
         self.stats = LiveStats()
         self.paused = False
         self.paused_frames = 0  # camera frames that arrived while paused (not analyzed, not "dropped")
@@ -158,15 +159,19 @@ class LiveSession:
         return fuse_frame(self.fusion, t, xy, refined, is_frontal(self.tracker.view))
 
     def _on_event(self, ev: LiveEvent) -> None:
+        """Record an event; show a fault as it is warned, and a timed rep's faults not shown for it yet (once each:
+        a set's reps are timed again when it ends, and its last rep's faults are known only then)."""
         self.recorder.event(event_record(ev))
         if ev.kind == "fault" and ev.fault is not None:
             self.banners.add(ev.fault, ev.t)
-        elif ev.kind == "rep_timed" and ev.rep is not None and ev.text != "final":
-            for fault in ev.rep.faults:
-                if fault["id"] not in {w["id"] for w in ev.rep.warnings}:
-                    self.banners.add(fault, ev.t, ev.rep.index)
-            for fault in ev.rep.uncertain:
-                self.banners.add({**fault, "severity": "look"}, ev.t, ev.rep.index)
+        elif ev.kind == "rep_timed" and ev.rep is not None:
+            warned = {w["id"] for w in ev.rep.warnings}
+            for fault, look in [(f, False) for f in ev.rep.faults] + [(f, True) for f in ev.rep.uncertain]:
+                key = (ev.rep.index, fault["id"], look)
+                if key in self.shown or (not look and fault["id"] in warned):
+                    continue
+                self.shown.add(key)
+                self.banners.add({**fault, "severity": "look"} if look else fault, ev.t, ev.rep.index)
 
     def key(self, action: str | None) -> bool:
         """Apply a key's action; False to quit."""
@@ -180,10 +185,11 @@ class LiveSession:
         elif action == "reset":
             self._finish_set()
             self.tracker.reset()
-            self.banners = LiveBanners()
+            self.banners, self.shown = LiveBanners(), set()
         elif action == "side":
             self._finish_set()
             self.tracker.switch_side()
+            self.shown = set()  # the reps are numbered anew
             self.recorder.event({"event": "side", "t": round(self.last_t, 3), "text": self.tracker.side})
         return True
 

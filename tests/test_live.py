@@ -100,6 +100,30 @@ def test_faults_are_warned_as_soon_as_their_phase_is_over(faults_side):
     assert len({ev.fault["id"] for ev in events if ev.kind == "fault"}) == len(_warned_ids(events))
 
 
+RISE = ("torso_help", "knee_drive", "free_leg_assist")
+
+
+@pytest.mark.parametrize("name, seed", [("faults_side", 3), ("step_on_off", 4), ("faults_side", 5)])
+def test_every_warning_goes_with_a_counted_rep_its_own(name, seed):
+    """A warning is a counted rep's: each fault warned during the set is kept with exactly one rep (none left
+    unassigned), the rep it happened in (its time inside that rep's), and every rise fault the truth has on a rep
+    is warned with that rep. (The rise's faults were warned when the machine counted a candidate, before it was
+    a counted rep: they went to the rep before, or nowhere, and a rise while stepping off warned of faults.)"""
+    series, truth = make_series(preset(name), view="side", corruption=MEDIAPIPE_LIKE, seed=seed)
+    tracker, events = run(series)
+    assert len(tracker.reps) == truth.n_reps
+    assert tracker.unassigned == []
+    warned = [ev.fault for ev in events if ev.kind == "fault"]
+    kept = [(rep.index, w) for rep in tracker.reps for w in rep.warnings]
+    assert sorted(id(w) for _, w in kept) == sorted(id(w) for w in warned)
+    for index, w in kept:
+        rep = tracker.reps[index - 1]
+        assert rep.times.t_start - 0.3 <= w["t_start"] <= rep.times.t_end + 0.3, (index, w["id"], w["t_start"])
+    for live, want in zip(tracker.reps, truth.reps):
+        for fault in set(want.faults) & set(RISE):
+            assert fault in {w["id"] for w in live.warnings}, (live.index, fault)
+
+
 def _warned_ids(events) -> list[str]:
     """Each fault warned once per rep: (id, rep) pairs are not repeated."""
     pairs = [(ev.fault["id"], ev.fault["t_start"]) for ev in events if ev.kind == "fault"]

@@ -42,6 +42,21 @@ class Record:
         return True
 
 
+def test_a_paced_file_starts_when_its_first_frame_is_asked_for():
+    """`live --source FILE --realtime`: the file plays at its own timestamps from the first frame asked for, so
+    the 0.5 s the pose model took to load (here a sleep) drops none of its start (its clock started with the
+    reader: 15 frames at 30 fps were gone)."""
+    frames = LatestFrames(camera(30), pace=True)
+    time.sleep(0.5)
+    got = []
+    for f in frames:
+        got.append(f.index)
+    frames.close()
+    assert got[0] == 0 and frames.dropped <= 3
+    idle = LatestFrames(camera(3), pace=True)
+    idle.close()  # never asked for a frame: closes without a thread to join
+
+
 def test_a_slow_window_never_makes_the_camera_drop_frames():
     """Analysis 5 ms, window 80 ms a frame, camera 30 fps: the camera's frames are analyzed (one after the
     other, 85 ms a frame, would analyze about 24 of the 60); the window shows what it can, always the

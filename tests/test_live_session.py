@@ -325,3 +325,34 @@ def test_live_save_stores_the_session_in_the_history(replay_csv, tmp_path, capsy
     [saved] = load_sets(db)
     assert (saved.athlete, saved.rep_count) == ("ana", report["rep_count"]) and report["rep_count"] == 6
     assert report["live"]["live_reps"] == 6
+
+
+def test_a_sets_last_rep_shows_its_faults_on_the_overlay(tmp_path, monkeypatch):
+    """The set ends with its no_top_pause rep (faults_side cut 1 s after it): that fault is judged only when the
+    set ends (no next rise), and it is shown then, once, with its rep's number; the reps timed again at the end
+    show nothing twice. (Banners of a set's final timing were all left out, the last rep's with them.)"""
+    import formcheck.live_session as live_session
+    from formcheck.io.landmarks_csv import save_landmarks_csv
+    from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
+
+    series, truth = make_series(preset("faults_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=3)
+    last = truth.reps[6]
+    assert last.faults == ("no_top_pause",)
+    csv = save_landmarks_csv(series.slice(0, int(np.searchsorted(series.t, last.t_end + 1.0))), tmp_path / "set.csv")
+    shown = []
+    real = live_session.LiveBanners.add
+
+    def spy(self, fault, now, rep=None):
+        shown.append((rep, fault["id"], fault.get("severity")))
+        return real(self, fault, now, rep)
+
+    monkeypatch.setattr(live_session.LiveBanners, "add", spy)
+    result = run_live(LiveOptions(source=str(csv), window=False, out_dir=str(tmp_path / "session")))
+    assert len(result.reps) == 7 and [f["id"] for f in result.reps[-1]["faults"]] == ["no_top_pause"]
+    assert shown.count((7, "no_top_pause", "minor")) + shown.count((7, "no_top_pause", "major")) == 1
+    numbered = [s for s in shown if s[0] is not None]
+    assert len(numbered) == len(set(numbered))  # nothing shown twice for a rep
+    for rep in result.reps:  # every fault of every rep was on screen: warned as it happened, or when timed
+        for f in rep["faults"]:
+            early = f["id"] in {w["id"] for w in rep["live_warnings"]}
+            assert early or any(s[:2] == (rep["index"], f["id"]) for s in shown), (rep["index"], f["id"])

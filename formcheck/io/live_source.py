@@ -63,7 +63,8 @@ class SyncFrames:
 class LatestFrames:
     """The newest frame of a source read on a background thread; frames not taken in time are dropped.
 
-    pace=True plays a file at its own timestamps (as a camera would deliver it)."""
+    pace=True plays a file at its own timestamps (as a camera would deliver it), from when the first frame is
+    asked for: the seconds the pose model takes to load do not drop the clip's start."""
 
     lossless = False  # the newest frame wins: the view never lags behind the camera
 
@@ -78,7 +79,8 @@ class LatestFrames:
         self.dropped = 0
         self.read = 0
         self._thread = threading.Thread(target=self._run, name="formcheck-capture", daemon=True)
-        self._thread.start()
+        if not pace:  # a camera is read from the start; a paced file when the first frame is asked for
+            self._thread.start()
 
     def _run(self) -> None:
         start = time.perf_counter()
@@ -105,6 +107,8 @@ class LatestFrames:
                 self._cond.notify()
 
     def __iter__(self) -> Iterator[LiveFrame]:
+        if not self._thread.is_alive() and self._thread.ident is None:
+            self._thread.start()
         while True:
             with self._cond:
                 while self._slot is None and not self._done:
@@ -120,7 +124,8 @@ class LatestFrames:
 
     def close(self) -> None:
         self._stop = True
-        self._thread.join(timeout=2.0)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=2.0)
 
 
 class ReplayFrames:

@@ -135,10 +135,12 @@ class StanceSet:
         self.state = RepState()
         self.lo_ref, self.hi_ref = math.nan, math.nan
         self.span = 0.0
-        self.counted: list[tuple[Cycle, bool]] = []  # reps counted in this stance
+        self.counted: list[tuple[Cycle, bool, tuple[dict, ...]]] = []  # reps counted in this stance (as pending)
         self.rep_ids: list[int] = []  # their indices in the session
         self.recheck = False  # candidates came while the stance was young: judge them again when it is a set
-        self.pending: list[tuple[Cycle, bool]] = []  # (cycle, doubtful) waiting: young stance, foot moving, doubt
+        # (cycle, doubtful, the faults of its rise found when the machine counted it) waiting: young stance, foot
+        # moving, doubt; the faults are warned when (if) it is counted
+        self.pending: list[tuple[Cycle, bool, tuple[dict, ...]]] = []
 
     def add(
         self,

@@ -35,28 +35,26 @@ class SetTiming:
             return
         rising = len(win.sig.t) - 1  # the next rise so far: from the bottom to now
         next_rise = Cycle(cycle.bottom1, rising, rising) if rising > cycle.bottom1 else None
-        self._warn(win, [cycle], t, BOTTOM_FAULTS, events, next_rise=next_rise)
+        self._fire(self._so_far(win, [cycle], BOTTOM_FAULTS, next_rise=next_rise), t, events)
 
-    def _warn(
-        self,
-        win: Window,
-        cycles: list[Cycle],
-        t: float,
-        only: tuple[str, ...],
-        events: list[LiveEvent],
-        next_rise: Cycle | None = None,
-    ) -> None:
-        """Judge the rep of `cycles[-1]` so far with the batch detector (only the faults in `only`) on the stance
-        so far, against the reps already timed in it; fire what it finds. next_rise: the rise under way after it;
-        timed with it by the batch rules, the rep ends where that rise's fitted start is, as in the report
-        (without it the rep's bottom pause is not known yet)."""
+    def _so_far(
+        self, win: Window, cycles: list[Cycle], only: tuple[str, ...], next_rise: Cycle | None = None
+    ) -> tuple[dict, ...]:
+        """The faults (only those in `only`) of the rep of `cycles[-1]` so far, by the batch detector on the stance
+        so far, against the reps already timed in it. next_rise: the rise under way after it; timed with it by the
+        batch rules, the rep ends where that rise's fitted start is, as in the report (without it the rep's bottom
+        pause is not known yet)."""
         done = [r for r in self.reps if r.times is not None and r.cycle.bottom0 >= win.base and r.view]
         if next_rise is None:
             now = time_cycles(win.sig, cycles, self.config.analysis.reps)[-1:]
         else:
             now = time_cycles(win.sig, [*cycles, next_rise], self.config.analysis.reps)[-2:-1]
         report = self._detect(win, [r.times for r in done] + now, [r.view for r in done] + [self.view], only)
-        for fault in report.faults[-1] if now else []:
+        return tuple(report.faults[-1]) if now else ()
+
+    def _fire(self, faults: tuple[dict, ...], t: float, events: list[LiveEvent]) -> None:
+        """Warn of faults of the rep in progress (the last counted) as they happen."""
+        for fault in faults:
             events.append(LiveEvent("fault", t, text=fault["id"], fault=fault))
             self._attach_warning(fault)
 
@@ -173,13 +171,16 @@ class SetTiming:
             base = win.base
             n = len(win.sig.t)
             known = [
-                self._local(c, base) for c, _ in st.counted + st.pending if c.bottom0 >= base and c.bottom1 < base + n
+                self._local(p[0], base)
+                for p in st.counted + st.pending
+                if p[0].bottom0 >= base and p[0].bottom1 < base + n
             ]
             tops = {c.top + base for c in accept_cycles(win.sig, known, self.config.analysis.reps)}
-            for cycle, _ in st.pending:  # (one whose foot never tilted back down after its top: stepping off)
+            for cycle, _, faults in st.pending:  # (one whose foot never tilted back down after its top: stepping off)
                 if cycle.top in tops and cycle.top < cycle.bottom1 < base + len(win.sig.t):
                     st.rep_ids.append(len(self.reps) + 1)
-                    self._count(LiveRep(len(self.reps) + 1, t_end, cycle, view=self.view), t_end, events, win)
+                    rep = LiveRep(len(self.reps) + 1, t_end, cycle, view=self.view)
+                    self._count(rep, t_end, events, win, faults)
         end = win.base + len(win.sig.t) if win is not None else self.history.end
         late = [r for r in self.reps if r.index in st.rep_ids and r.cycle.bottom1 >= end]
         for rep in late:  # its lowering was confirmed after the foot began to step away: not a rep of this set

@@ -11,8 +11,9 @@ Every signal, threshold and rule is the batch one, fed causally:
   analysis reads a stance (reps/stance: the foot-tilt and flat-foot checks) and the rep is counted only if
   batch analysis would accept it; its phase times are placed by the batch rule once the next rep starts or the
   set ends, and its faults judged by the batch detector (faults/detect.detect_faults) on the stance so far.
-Early warnings use the same detector on the rep so far: the rise's faults when its lowering is confirmed, the
-lowering's and bottom's when the next rise is.
+Early warnings use the same detector on the rep so far: the rise's faults when the rep is counted (its lowering
+confirmed and the stance a set: a rep that is never counted warns of nothing), the lowering's and bottom's when
+the next rise is.
 """
 
 from __future__ import annotations
@@ -271,8 +272,8 @@ class LiveTracker(SetTiming):
         return Cycle(c.bottom0 - base, c.top - base, c.bottom1 - base)
 
     def _on_rep(self, cand: Cycle, t: float, events: list[LiveEvent]) -> None:
-        """The machine counted a rep: keep it if batch analysis of the stance so far would; warn of the faults of
-        its rise."""
+        """The machine counted a rep: keep it if batch analysis of the stance so far would, and judge its rise; it
+        and its rise's faults wait (pending) until the stance is a set, then are counted and warned (_release)."""
         st, win = self.set, self._signal()
         if win is None:
             return
@@ -280,19 +281,17 @@ class LiveTracker(SetTiming):
         now = self._local(cand, base)
         if now.bottom0 < 0 or not clears(sig, now):
             return
-        known = [self._local(c, base) for c, _ in st.counted + st.pending if c.bottom0 >= base]
+        known = [self._local(p[0], base) for p in st.counted + st.pending if p[0].bottom0 >= base]
         accepted = accept_cycles(sig, known + [now], self.config.analysis.reps, ended=False)
         tops = {c.top for c in accepted}
-        st.pending = [(c, d) for c, d in st.pending if c.bottom0 < base or c.top - base in tops]
+        st.pending = [p for p in st.pending if p[0].bottom0 < base or p[0].top - base in tops]
         mine = [c for c in accepted if c.top == now.top]
         if mine:
             c = mine[0]
             young = t - self.stance[self.side].state.since_t < self.config.analysis.stance.min_stance_s
             st.recheck = st.recheck or young
-            st.pending.append(
-                (Cycle(c.bottom0 + base, c.top + base, c.bottom1 + base), self._doubtful(sig, c, accepted))
-            )
-            self._warn(win, [c], t, RISE_FAULTS, events)
+            cycle = Cycle(c.bottom0 + base, c.top + base, c.bottom1 + base)
+            st.pending.append((cycle, self._doubtful(sig, c, accepted), self._so_far(win, [c], RISE_FAULTS)))
         self._release(t, events, win)
 
     def _doubtful(self, sig: StanceSignal, c: Cycle, cycles: list[Cycle]) -> bool:
@@ -312,20 +311,25 @@ class LiveTracker(SetTiming):
             if win is None:
                 return
             st.pending = [
-                (c, d) for c, d in st.pending if c.bottom0 < win.base or clears(win.sig, self._local(c, win.base))
+                p for p in st.pending if p[0].bottom0 < win.base or clears(win.sig, self._local(p[0], win.base))
             ]
         while st.pending:
-            cycle, doubtful = st.pending[0]
+            cycle, doubtful, faults = st.pending[0]
             if doubtful and len(st.counted) + len(st.pending) < 2:
                 return
             st.counted.append(st.pending.pop(0))
             st.rep_ids.append(len(self.reps) + 1)
-            self._count(LiveRep(len(self.reps) + 1, t, cycle, view=self.view), t, events, win)
+            self._count(LiveRep(len(self.reps) + 1, t, cycle, view=self.view), t, events, win, faults)
 
-    def _count(self, rep: LiveRep, t: float, events: list[LiveEvent], win: Window | None) -> None:
+    def _count(
+        self, rep: LiveRep, t: float, events: list[LiveEvent], win: Window | None, faults: tuple[dict, ...] = ()
+    ) -> None:
+        """Count a rep, warn of the faults of its rise found when the machine counted it, and time the one before
+        it (whose bottom pause this rep's rise ends)."""
         prev = self.reps[-1] if self.reps else None
         self.reps.append(rep)
         events.append(LiveEvent("rep_counted", t, rep))
+        self._fire(faults, t, events)
         if prev is not None and prev.times is None and prev.index in self.set.rep_ids:
             self._time([prev, rep], t, events, win)
 

@@ -216,3 +216,32 @@ def test_the_terminal_table_shows_every_fault_id_whole_in_80_columns():
     text = console.export_text()
     assert max(len(line) for line in text.splitlines()) <= 80
     assert all(f" {i} " in text for i in ids) and " free_leg_assist? " in text
+
+
+def test_the_terminal_names_what_was_not_checked_in_one_line_and_explains_the_marks():
+    """The reasons a fault was not checked are paragraphs (in report.html and report.json); the terminal names the
+    faults in one line, so the result is not buried. The '?' mark is explained when a rep carries one."""
+    from rich.console import Console
+
+    from formcheck.io.terminal import print_report
+
+    long = "MediaPipe shows the ankle rolling inward at only about 20 % of its real size, inside the noise"
+    data = {
+        "rep_count": 2,
+        "reps": [dict(REPS[0], uncertain=[{"id": "no_top_pause", "confidence": 0.55}]), REPS[1]],
+        "side": "right",
+        "views": [{"view": "side", "t_start": 0.0, "t_end": 9.0}],
+        "faults_not_checked": [{"id": "arch_collapse", "reason": long}, {"id": "roll_out", "reason": long + "."}],
+        "warnings": [],
+    }
+    console = Console(width=200, record=True, color_system=None)
+    print_report(data, console=console)
+    text = console.export_text()
+    assert [line for line in text.splitlines() if "not checked" in line] == [
+        "not checked: arch_collapse, roll_out (why: report.html, or faults_not_checked in report.json)"
+    ]
+    assert "20 %" not in text
+    assert "fault? = measured too close to its threshold to call" in text
+    console = Console(width=200, record=True, color_system=None)
+    print_report({**data, "reps": [REPS[0]]}, console=console)
+    assert "fault? =" not in console.export_text()

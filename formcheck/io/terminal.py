@@ -67,11 +67,10 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             f"[dim]* rep{'s' if len(indices) > 1 else ''} {reps} ({view} view): "
             f"{', '.join(ids)} not checked (checked on the other reps)[/]"
         )
-    by_reason: dict[str, list[str]] = {}
-    for f in report.get("faults_not_checked", []):
-        by_reason.setdefault(f["reason"], []).append(f["id"])
-    for reason, ids in by_reason.items():
-        lines.append(f"[dim]not checked: {', '.join(ids)} ({reason})[/]")
+    unchecked = [f["id"] for f in report.get("faults_not_checked", [])]
+    if unchecked:  # the reasons are paragraphs: they are in report.html and report.json, not in the way here
+        why = "why: report.html, or faults_not_checked in report.json"
+        lines.append(f"[dim]not checked: {', '.join(unchecked)} ({why})[/]")
     lines += [f"[yellow]warning:[/] {w}" for w in report.get("warnings", [])]
     return lines
 
@@ -80,7 +79,11 @@ def print_report(report: dict[str, Any], out_dir: str | None = None, console: Co
     console = console or Console()
     if report["rep_count"]:
         console.print(rep_table(report))
-        console.print("[dim]~ = last rep's bottom pause estimated from the others (bounce is not judged on it)[/]")
+        legend = ["~ = last rep's bottom pause estimated from the others (bounce is not judged on it)"]
+        if any(rep.get("uncertain") for rep in report["reps"]):
+            legend.append("fault? = measured too close to its threshold to call: look at this rep")
+        for line in legend:
+            console.print(f"[dim]{line}[/]", highlight=False)
     for line in summary_lines(report):
         console.print(line, highlight=False)
     if out_dir:

@@ -182,7 +182,17 @@ def write_visual_outputs(
         collector = ThumbnailCollector(thumbnail_requests(report.series, frames, a.signal_side))
         if video:
             hook = collector if on_progress is None else _counting(collector, on_progress, report.series)
-            video_name = _write_video(result, hook, show_progress, video_max_side)
+            try:
+                video_name = _write_video(result, hook, show_progress, video_max_side)
+            except KeyboardInterrupt:  # the report is done: keep its page, say what is kept and how to go on
+                note = "The annotated video was not made: the analysis was interrupted while making it."
+                html = report_html(report, data, collector.images or None, note, None)
+                result.files["report_html"] = write_atomic(out / "report.html", html)
+                raise Interrupted(
+                    f"interrupted while making annotated.mp4; the report is written in {out} (report.html, "
+                    f"report.json, reps.csv, landmarks.csv); to make the video, run the same command again (the "
+                    f"landmarks are cached)"
+                ) from None
         else:
             from formcheck.io.frame_grab import grab_frames
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -163,3 +164,29 @@ def test_report_json_is_complete_json_after_a_normal_run(csv_input, tmp_path):
     assert main(["analyze", str(csv_input), "-o", str(out), "--quiet"]) == 0
     assert json.loads((out / "report.json").read_text())["rep_count"] == 6
     assert leftovers(out) == []
+
+
+def test_ctrl_c_while_making_the_video_keeps_the_report_page_and_says_so(tmp_path, capsys, monkeypatch):
+    """Ctrl-C while annotated.mp4 is being made: the report is done, so report.html is written too (without the
+    video) and the one-line message says what is kept and how to make the video; exit 130, no half file."""
+    import formcheck.pipeline as pipeline
+    from formcheck.inputs import load_input
+
+    series = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=21)[0]
+    video = write_clip(tmp_path / "set.mp4", len(series), 30.0)
+    loaded = load_input(save_landmarks_csv(series, tmp_path / "set.csv"))
+    as_video = dataclasses.replace(loaded, info=dataclasses.replace(loaded.info, kind="video", path=str(video)))
+    monkeypatch.setattr(pipeline, "load_input", lambda *a, **k: as_video)
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "_write_video", interrupted)
+    out = tmp_path / "out"
+    assert main(["analyze", str(video), "-o", str(out), "--quiet"]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("formcheck: error: interrupted while making annotated.mp4; ")
+    assert "report.html" in err[0] and "run the same command again" in err[0]
+    assert {p.name for p in out.iterdir()} == {"report.html", "report.json", "reps.csv", "landmarks.csv"}
+    assert "The annotated video was not made" in (out / "report.html").read_text()
+    assert json.loads((out / "report.json").read_text())["rep_count"] == 6

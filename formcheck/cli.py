@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 from formcheck.cli_batch import add_batch_parser
 from formcheck.cli_cache import add_cache_parser
@@ -58,10 +59,28 @@ def _extract_config(args: argparse.Namespace):
     return base if args.max_fps is None else replace(base, max_fps=args.max_fps or None)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its errors as one line, `formcheck: error: ...; see formcheck COMMAND --help` and exit code 2
+    (no usage block); --help is argparse's own.  Subparsers are made of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"formcheck: error: {message}; see {self.prog} --help\n")
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        ns, extras = self.parse_known_args(args, namespace)
+        if extras:  # unknown options are found by the main parser: name the command they were given to
+            self._command_parser(ns).error(f"unrecognized arguments: {' '.join(extras)}")
+        return ns
+
+    def _command_parser(self, ns: argparse.Namespace) -> argparse.ArgumentParser:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return action.choices.get(getattr(ns, action.dest, None), self)
+        return self
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="formcheck", description="Rep-by-rep form check for the Band Single Leg Calf Raise."
-    )
+    parser = OneLineParser(prog="formcheck", description="Rep-by-rep form check for the Band Single Leg Calf Raise.")
     parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

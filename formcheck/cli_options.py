@@ -11,7 +11,12 @@ MODEL_HELP = "a MediaPipe pose_landmarker .task file instead of the bundled full
 
 def add_analysis_options(p: argparse.ArgumentParser, scale: bool = True) -> None:
     """--side, --config, (--height-cm, --foot-cm,) --model."""
-    p.add_argument("--side", choices=("auto", "left", "right", "both"), help="the working foot (default: auto)")
+    p.add_argument(
+        "--side",
+        type=str.lower,  # --side LEFT is --side left
+        choices=("auto", "left", "right", "both"),
+        help="the working foot (default: auto)",
+    )
     p.add_argument("--config", help="TOML settings file (see formcheck/default_config.toml)")
     if scale:
         p.add_argument("--height-cm", type=float, help="the person's height, for heel range in cm")

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from conftest import write_clip
 
 from formcheck.cli import main
@@ -90,7 +91,6 @@ def test_ctrl_c_during_extraction_keeps_the_landmarks_and_says_how_to_use_them(t
     import json
     from pathlib import Path
 
-    import pytest
     from conftest import ffmpeg
 
     from formcheck.synth import load_truth
@@ -154,3 +154,34 @@ def test_max_fps_keeps_frames_by_timestamp_and_rejects_nonsense(tmp_path):
     assert len(load_landmarks_csv(out)) == 12
     bad = run_cli("extract", str(clip), "-o", str(out), "--max-fps", "-3")
     assert bad.returncode == 2 and "--max-fps" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "argv, command, what",
+    [
+        (["analyze", "x.mp4", "--side", "middle"], "formcheck analyze", "argument --side: invalid choice: 'middle'"),
+        (["analyze", "x.mp4", "--max-fps", "abc"], "formcheck analyze", "argument --max-fps: invalid float value"),
+        (["cache", "frobnicate"], "formcheck cache", "invalid choice: 'frobnicate' (choose from 'info', 'clear')"),
+        (["frobnicate"], "formcheck", "argument COMMAND: invalid choice: 'frobnicate'"),
+        (["analyze"], "formcheck analyze", "the following arguments are required: input"),
+        (["analyze", "x.mp4", "--bogus"], "formcheck analyze", "unrecognized arguments: --bogus"),
+        (["--bogus"], "formcheck", "unrecognized arguments: --bogus"),
+    ],
+)
+def test_option_errors_are_one_line_without_the_usage_block(argv, command, what, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("formcheck: error: ") and "usage:" not in err[0], err
+    assert what in err[0] and err[0].endswith(f"; see {command} --help")
+
+
+def test_help_keeps_its_usage_and_side_ignores_case(capsys):
+    from formcheck.cli import build_parser
+
+    with pytest.raises(SystemExit) as info:
+        main(["analyze", "--help"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: formcheck analyze [-h]")
+    assert build_parser().parse_args(["analyze", "x.mp4", "--side", "LEFT"]).side == "left"

@@ -185,3 +185,13 @@ def test_help_keeps_its_usage_and_side_ignores_case(capsys):
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("usage: formcheck analyze [-h]")
     assert build_parser().parse_args(["analyze", "x.mp4", "--side", "LEFT"]).side == "left"
+
+
+def test_foot_cm_must_be_a_length_a_foot_has(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["analyze", str(tmp_path / "x.csv"), "--foot-cm", "250", "--quiet", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("formcheck: error: --foot-cm must be a foot's length in cm (10-40;")
+    assert "got 250; measure the working foot from heel to toe" in err[0] and not out.exists()
+    assert main(["batch", str(tmp_path), "-o", str(out), "--foot-cm", "41", "--quiet"]) == 2
+    assert "--foot-cm must be" in capsys.readouterr().err

@@ -33,7 +33,8 @@ def _add_extract_options(p: argparse.ArgumentParser) -> None:
         type=float,
         metavar="N",
         help="run the pose model on at most N frames per second of a 60/120/240 fps clip "
-        "(frames chosen by their real timestamps; 0 = every frame; default 30)",
+        "(frames chosen by their real timestamps; 10 or more: rep phases cannot be timed below 10 fps; "
+        "0 = every frame; default 30)",
     )
     p.add_argument(
         "--no-cache",
@@ -52,11 +53,9 @@ def _extract_config(args: argparse.Namespace):
     from formcheck.io.extract import ExtractConfig
     from formcheck.io.pose import PoseConfig
 
-    if args.max_fps is not None and args.max_fps < 0:
-        raise InputError(f"--max-fps must be 0 (every frame) or a number of frames per second, got {args.max_fps:g}")
     check_people(args)
     base = ExtractConfig(pose=PoseConfig(num_poses=args.people), foot_track=not args.no_foot_track)
-    return base if args.max_fps is None else replace(base, max_fps=args.max_fps or None)
+    return base if args.max_fps is None else replace(base, max_fps=args.max_fps or None)  # checks --max-fps
 
 
 class OneLineParser(argparse.ArgumentParser):

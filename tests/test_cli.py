@@ -195,3 +195,15 @@ def test_foot_cm_must_be_a_length_a_foot_has(tmp_path, capsys):
     assert "got 250; measure the working foot from heel to toe" in err[0] and not out.exists()
     assert main(["batch", str(tmp_path), "-o", str(out), "--foot-cm", "41", "--quiet"]) == 2
     assert "--foot-cm must be" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fps", ["1", "9.5", "-3"])
+def test_max_fps_below_10_is_refused_before_any_work(tmp_path, capsys, fps):
+    out = tmp_path / "o"
+    assert main(["analyze", str(tmp_path / "x.mp4"), "--max-fps", fps, "--quiet", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"formcheck: error: --max-fps must be 0 (every frame) or 10-1000 frames per second, got {fps}: rep phases "
+        "cannot be timed below 10 fps; leave it out for the default, 30"
+    ]
+    assert not out.exists()

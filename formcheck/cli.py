@@ -205,10 +205,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         on_report=lambda data: print_report(data, out_dir=args.output),
     )
     report = Path(result.files["report_html"]).resolve()
-    print(
-        f"\nThe report: {report}\nOpen it in a browser (or run formcheck demo --open). Your own clip: "
-        "formcheck analyze VIDEO"
-    )
+    how = "" if args.open else "Open it in a browser (or run formcheck demo --open). "
+    print(f"\nThe report: {report}\n{how}Your own clip: formcheck analyze VIDEO")
     if args.open:
         open_in_browser(report)
     return EXIT_OK

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 from formcheck.cli_batch import add_batch_parser
 from formcheck.cli_cache import add_cache_parser
@@ -32,7 +33,8 @@ def _add_extract_options(p: argparse.ArgumentParser) -> None:
         type=float,
         metavar="N",
         help="run the pose model on at most N frames per second of a 60/120/240 fps clip "
-        "(frames chosen by their real timestamps; 0 = every frame; default 30)",
+        "(frames chosen by their real timestamps; 10 or more: rep phases cannot be timed below 10 fps; "
+        "0 = every frame; default 30)",
     )
     p.add_argument(
         "--no-cache",
@@ -51,17 +53,33 @@ def _extract_config(args: argparse.Namespace):
     from formcheck.io.extract import ExtractConfig
     from formcheck.io.pose import PoseConfig
 
-    if args.max_fps is not None and args.max_fps < 0:
-        raise InputError(f"--max-fps must be 0 (every frame) or a number of frames per second, got {args.max_fps:g}")
     check_people(args)
     base = ExtractConfig(pose=PoseConfig(num_poses=args.people), foot_track=not args.no_foot_track)
-    return base if args.max_fps is None else replace(base, max_fps=args.max_fps or None)
+    return base if args.max_fps is None else replace(base, max_fps=args.max_fps or None)  # checks --max-fps
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its errors as one line, `formcheck: error: ...; see formcheck COMMAND --help` and exit code 2
+    (no usage block); --help is argparse's own.  Subparsers are made of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"formcheck: error: {message}; see {self.prog} --help\n")
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        ns, extras = self.parse_known_args(args, namespace)
+        if extras:  # unknown options are found by the main parser: name the command they were given to
+            self._command_parser(ns).error(f"unrecognized arguments: {' '.join(extras)}")
+        return ns
+
+    def _command_parser(self, ns: argparse.Namespace) -> argparse.ArgumentParser:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return action.choices.get(getattr(ns, action.dest, None), self)
+        return self
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="formcheck", description="Rep-by-rep form check for the Band Single Leg Calf Raise."
-    )
+    parser = OneLineParser(prog="formcheck", description="Rep-by-rep form check for the Band Single Leg Calf Raise.")
     parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -187,10 +205,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         on_report=lambda data: print_report(data, out_dir=args.output),
     )
     report = Path(result.files["report_html"]).resolve()
-    print(
-        f"\nThe report: {report}\nOpen it in a browser (or run formcheck demo --open). Your own clip: "
-        "formcheck analyze VIDEO"
-    )
+    how = "" if args.open else "Open it in a browser (or run formcheck demo --open). "
+    print(f"\nThe report: {report}\n{how}Your own clip: formcheck analyze VIDEO")
     if args.open:
         open_in_browser(report)
     return EXIT_OK

@@ -11,6 +11,7 @@ from formcheck.cli_options import add_analysis_options, add_people_option, check
 from formcheck.errors import ClipsFailed, FormcheckError, InputError
 
 EXIT_OK = 0
+IGNORED_SHOWN = 5  # the files a folder search ignored, named at most this many
 
 
 def add_batch_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -49,6 +50,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from formcheck.api import load_config
     from formcheck.batch import run_batch
     from formcheck.batch.executors import DEFAULT_CLIP_TIMEOUT
+    from formcheck.batch.jobs import shown
 
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be at least 1, got {args.workers}")
@@ -82,7 +84,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
         + (f", {outcome.count('duplicate')} same as another input" if outcome.count("duplicate") else "")
     )
     for r in outcome.failed:
-        print(f"  failed (exit {r.exit_code}) {r.job.path}: {r.error}")
+        print(f"  failed (exit {r.exit_code}) {shown(r.job.path)}: {r.error}")
+    if outcome.ignored:
+        names = [shown(p) for p in outcome.ignored]
+        more = f" and {len(names) - IGNORED_SHOWN} more" if len(names) > IGNORED_SHOWN else ""
+        what = (
+            "files that are not videos or landmarks CSVs"
+            if len(names) > 1
+            else "file that is not a video or a landmarks CSV"
+        )
+        print(f"ignored {len(names)} {what}: {', '.join(names[:IGNORED_SHOWN])}{more}")
     if args.save:
         print(f"history: {outcome.count('ok') + outcome.count('skipped') - len(failed_saves)} sets saved")
     print(f"index: {outcome.files['index_html']}   summary: {outcome.files['summary_csv']}")
@@ -97,6 +108,7 @@ def _saver(args: argparse.Namespace, failed: list[str]) -> Callable | None:
     """Save each finished clip to the history in this process (Dask workers may be other machines)."""
     if not args.save:
         return None
+    from formcheck.batch.jobs import shown
     from formcheck.history import save_set
 
     def save(result: Any) -> None:
@@ -104,6 +116,6 @@ def _saver(args: argparse.Namespace, failed: list[str]) -> Callable | None:
             save_set(args.history, result.data, athlete=args.athlete)
         except FormcheckError as exc:
             failed.append(result.job.path)
-            print(f"formcheck: warning: {result.job.path} not saved to the history: {exc}")
+            print(f"formcheck: warning: {shown(result.job.path)} not saved to the history: {exc}")
 
     return save

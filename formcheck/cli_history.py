@@ -29,9 +29,14 @@ def add_history_path_option(p: argparse.ArgumentParser) -> None:
 
 
 def check_save_options(args: argparse.Namespace) -> None:
-    """Before any work: --athlete without --save would silently store nothing."""
+    """Before any work: --athlete without --save would silently store nothing; with --save the history database
+    must be usable (exit 6 before the pose extraction, not after it)."""
     if getattr(args, "athlete", None) is not None and not args.save:
         raise InputError("--athlete is only stored with --save; add --save to keep this set in the history")
+    if args.save:
+        from formcheck.history.db import check_history
+
+        check_history(args.history)
 
 
 def save_if_asked(args: argparse.Namespace, data: dict[str, Any]) -> None:

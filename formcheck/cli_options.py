@@ -6,16 +6,26 @@ import argparse
 
 from formcheck.errors import InputError
 
+FOOT_CM = (10, 40)  # --foot-cm's range: adult and child feet are about 12-35 cm long
 MODEL_HELP = "a MediaPipe pose_landmarker .task file instead of the bundled full model"
 
 
 def add_analysis_options(p: argparse.ArgumentParser, scale: bool = True) -> None:
     """--side, --config, (--height-cm, --foot-cm,) --model."""
-    p.add_argument("--side", choices=("auto", "left", "right", "both"), help="the working foot (default: auto)")
+    p.add_argument(
+        "--side",
+        type=str.lower,  # --side LEFT is --side left
+        choices=("auto", "left", "right", "both"),
+        help="the working foot (default: auto)",
+    )
     p.add_argument("--config", help="TOML settings file (see formcheck/default_config.toml)")
     if scale:
         p.add_argument("--height-cm", type=float, help="the person's height, for heel range in cm")
-        p.add_argument("--foot-cm", type=float, help="the working foot's length, for heel range in cm")
+        p.add_argument(
+            "--foot-cm",
+            type=float,
+            help=f"the working foot's length, heel to toe, for heel range in cm ({FOOT_CM[0]}-{FOOT_CM[1]})",
+        )
     p.add_argument("--model", help=MODEL_HELP)
 
 
@@ -38,7 +48,12 @@ def check_people(args: argparse.Namespace) -> None:
 
 def check_body_sizes(args: argparse.Namespace) -> None:
     """--height-cm / --foot-cm, when given, must be lengths a person or a foot can have."""
-    for name in ("height_cm", "foot_cm"):
-        value = getattr(args, name, None)
-        if value is not None and not 10 <= value <= 300:
-            raise InputError(f"--{name.replace('_', '-')} must be a length in cm (10-300), got {value:g}")
+    height = getattr(args, "height_cm", None)
+    if height is not None and not 10 <= height <= 300:
+        raise InputError(f"--height-cm must be a length in cm (10-300), got {height:g}")
+    foot = getattr(args, "foot_cm", None)
+    if foot is not None and not FOOT_CM[0] <= foot <= FOOT_CM[1]:
+        raise InputError(
+            f"--foot-cm must be a foot's length in cm ({FOOT_CM[0]}-{FOOT_CM[1]}; adult and child feet are about "
+            f"12-35 cm), got {foot:g}; measure the working foot from heel to toe"
+        )

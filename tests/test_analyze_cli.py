@@ -77,6 +77,8 @@ def test_default_config_file_documents_exactly_the_defaults():
         ("[reps]\nhysteresis = 0.3\n", "unknown config key 'reps.hysteresis'"),
         ("[reps]\nhysteresis_frac = 'high'\n", "must be a number"),
         ("side = 'up'\n", "side must be"),
+        ("[cleaning]\nlowpass_hz = 0\n", "config key 'cleaning.lowpass_hz' must be a positive number of Hz, got 0"),
+        ("[stance]\nspeed_lowpass_hz = 0.0\n", "config key 'stance.speed_lowpass_hz' must be a positive number"),
         ("[reps\n", "not valid TOML"),
     ],
 )

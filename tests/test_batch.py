@@ -102,6 +102,25 @@ def test_a_failing_clip_is_reported_and_the_others_finish(clips, local_run):
     assert rows["legs_unseen.csv"]["exit_code"] == "3" and "\n" not in rows["legs_unseen.csv"]["error"]
     assert "5 inputs: 3 analyzed, 0 already done, 2 failed" in stdout
     assert f"failed (exit 2) {clips / 'b' / 'broken.mp4'}" in stdout
+    assert f"ignored 1 file that is not a video or a landmarks CSV: {clips / 'notes.csv'}\n" in stdout
+
+
+def test_each_failure_is_printed_once_and_files_are_named_alike(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "sub" / "broken.mp4").write_bytes(b"not a video")
+    for name in ("notes.txt", "garbage.csv", "sub/b.txt", "c.txt", "d.txt", "e.txt"):
+        (tmp_path / "in" / name).write_text("rep,comment\n1,fine\n")
+    assert main(["batch", "in", "-o", "out", "--workers", "1"]) == 7
+    printed = capsys.readouterr()
+    both = printed.out + printed.err
+    assert both.count("broken.mp4 is a text file") == 1  # the message once, at the end
+    assert "failed (exit 2) in/sub/broken.mp4: broken.mp4 is a text file" in printed.out
+    assert "failed in/sub/broken.mp4 (exit 2)" in printed.err  # the live line names it the same way
+    assert (
+        "ignored 6 files that are not videos or landmarks CSVs: in/c.txt, in/d.txt, in/e.txt, in/garbage.csv, "
+        "in/notes.txt and 1 more\n"
+    ) in printed.out
 
 
 def test_output_folders_never_collide_and_outputs_are_not_inputs(clips, local_run):

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from conftest import write_clip
 
 from formcheck.cli import main
@@ -90,7 +91,6 @@ def test_ctrl_c_during_extraction_keeps_the_landmarks_and_says_how_to_use_them(t
     import json
     from pathlib import Path
 
-    import pytest
     from conftest import ffmpeg
 
     from formcheck.synth import load_truth
@@ -154,3 +154,56 @@ def test_max_fps_keeps_frames_by_timestamp_and_rejects_nonsense(tmp_path):
     assert len(load_landmarks_csv(out)) == 12
     bad = run_cli("extract", str(clip), "-o", str(out), "--max-fps", "-3")
     assert bad.returncode == 2 and "--max-fps" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "argv, command, what",
+    [
+        (["analyze", "x.mp4", "--side", "middle"], "formcheck analyze", "argument --side: invalid choice: 'middle'"),
+        (["analyze", "x.mp4", "--max-fps", "abc"], "formcheck analyze", "argument --max-fps: invalid float value"),
+        (["cache", "frobnicate"], "formcheck cache", "invalid choice: 'frobnicate' (choose from 'info', 'clear')"),
+        (["frobnicate"], "formcheck", "argument COMMAND: invalid choice: 'frobnicate'"),
+        (["analyze"], "formcheck analyze", "the following arguments are required: input"),
+        (["analyze", "x.mp4", "--bogus"], "formcheck analyze", "unrecognized arguments: --bogus"),
+        (["--bogus"], "formcheck", "unrecognized arguments: --bogus"),
+    ],
+)
+def test_option_errors_are_one_line_without_the_usage_block(argv, command, what, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("formcheck: error: ") and "usage:" not in err[0], err
+    assert what in err[0] and err[0].endswith(f"; see {command} --help")
+
+
+def test_help_keeps_its_usage_and_side_ignores_case(capsys):
+    from formcheck.cli import build_parser
+
+    with pytest.raises(SystemExit) as info:
+        main(["analyze", "--help"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: formcheck analyze [-h]")
+    assert build_parser().parse_args(["analyze", "x.mp4", "--side", "LEFT"]).side == "left"
+
+
+def test_foot_cm_must_be_a_length_a_foot_has(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["analyze", str(tmp_path / "x.csv"), "--foot-cm", "250", "--quiet", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("formcheck: error: --foot-cm must be a foot's length in cm (10-40;")
+    assert "got 250; measure the working foot from heel to toe" in err[0] and not out.exists()
+    assert main(["batch", str(tmp_path), "-o", str(out), "--foot-cm", "41", "--quiet"]) == 2
+    assert "--foot-cm must be" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fps", ["1", "9.5", "-3"])
+def test_max_fps_below_10_is_refused_before_any_work(tmp_path, capsys, fps):
+    out = tmp_path / "o"
+    assert main(["analyze", str(tmp_path / "x.mp4"), "--max-fps", fps, "--quiet", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"formcheck: error: --max-fps must be 0 (every frame) or 10-1000 frames per second, got {fps}: rep phases "
+        "cannot be timed below 10 fps; leave it out for the default, 30"
+    ]
+    assert not out.exists()

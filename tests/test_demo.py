@@ -31,3 +31,21 @@ def test_formcheck_demo_counts_the_four_rendered_reps_at_their_true_times(tmp_pa
         assert abs(rep["t_start"] - true["t_start"]) < 0.3
         assert abs(rep["t_bottom"] - true["t_bottom"]) < 0.3
     assert {p.name for p in out.iterdir()} >= {"report.html", "annotated.mp4", "report.json", "reps.csv"}
+
+
+def test_demo_open_without_a_browser_does_not_suggest_open(tmp_path: Path, capsys, monkeypatch) -> None:
+    import types
+    import webbrowser
+
+    import formcheck.pipeline
+
+    page = tmp_path / "report.html"
+    done = types.SimpleNamespace(files={"report_html": page})
+    monkeypatch.setattr(formcheck.pipeline, "analyze_to_folder", lambda *a, **k: done)
+    monkeypatch.setattr(webbrowser, "open", lambda url: False)
+    assert main(["demo", "-o", str(tmp_path), "--quiet", "--open"]) == 0
+    printed = capsys.readouterr()
+    assert "--open" not in printed.out and "Your own clip: formcheck analyze VIDEO" in printed.out
+    assert printed.err.strip().endswith(f"no browser found to open {page.resolve()}; open it yourself")
+    assert main(["demo", "-o", str(tmp_path), "--quiet"]) == 0
+    assert "(or run formcheck demo --open)" in capsys.readouterr().out

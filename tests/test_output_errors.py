@@ -190,3 +190,29 @@ def test_ctrl_c_while_making_the_video_keeps_the_report_page_and_says_so(tmp_pat
     assert {p.name for p in out.iterdir()} == {"report.html", "report.json", "reps.csv", "landmarks.csv"}
     assert "The annotated video was not made" in (out / "report.html").read_text()
     assert json.loads((out / "report.json").read_text())["rep_count"] == 6
+
+
+@pytest.mark.parametrize("command", ["analyze", "batch"])
+def test_an_unusable_history_fails_before_the_analysis(csv_input, tmp_path, capsys, monkeypatch, command):
+    import formcheck.batch
+    import formcheck.pipeline
+
+    def no_work(*a, **k):
+        raise AssertionError("nothing may be analyzed when the set cannot be saved")
+
+    monkeypatch.setattr(formcheck.pipeline, "analyze_to_folder", no_work)
+    monkeypatch.setattr(formcheck.batch, "run_batch", no_work)
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file where the history's folder should go")
+    db, out = blocker / "h.sqlite", tmp_path / "out"
+    assert main([command, str(csv_input), "-o", str(out), "--quiet", "--save", "--history", str(db)]) == 6
+    assert one_error_line(capsys) == (
+        f"formcheck: error: could not open the history database {db} (Not a directory); pass --history PATH or "
+        "set FORMCHECK_HISTORY"
+    )
+    assert not out.exists()
+    new = tmp_path / "new" / "h.sqlite"  # a database that does not exist yet is fine and is not created early
+    monkeypatch.setattr(formcheck.pipeline, "analyze_to_folder", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(formcheck.batch, "run_batch", lambda *a, **k: 1 / 0)
+    assert main([command, str(csv_input), "-o", str(out), "--quiet", "--save", "--history", str(new)]) == 1
+    assert not new.parent.exists()

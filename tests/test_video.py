@@ -10,7 +10,7 @@ from conftest import ffmpeg, write_clip
 
 from formcheck.cli import main
 from formcheck.errors import InputError
-from formcheck.io.video import TimestampFixer, VideoFileSource
+from formcheck.io.video import TimestampFixer, VideoFileSource, VideoInfo, source_warnings
 
 
 def read_all(path: Path) -> tuple[np.ndarray, list[tuple[int, int]], VideoFileSource]:
@@ -307,3 +307,23 @@ def test_too_few_frames_per_second_and_too_few_pixels_are_warned(tmp_path):
     assert any(
         w.startswith("only 0.5 frames per second: rep phases cannot be timed below 10 fps") for w in src.warnings
     )
+
+
+@pytest.mark.parametrize(
+    "skipped, damage, stamps",
+    [
+        (1, "1 damaged frame could not be decoded and was skipped; the time it covered", "1 of 4 frame timestamps was"),
+        (
+            2,
+            "2 damaged frames could not be decoded and were skipped; the time they covered",
+            "2 of 4 frame timestamps were",
+        ),
+    ],
+)
+def test_warnings_count_in_the_singular_and_the_plural(skipped, damage, stamps):
+    info = VideoInfo(None, "file", 30.0, 4 + skipped, 640, 480, 0, 0.2, "h264")
+    fixer = TimestampFixer(30.0)
+    for i, raw in enumerate([0.0, *([None] * skipped), 0.1, 0.2][:4]):
+        fixer(raw, i)
+    warnings = source_warnings(info, 4, skipped, fixer)
+    assert any(w.startswith(damage) for w in warnings) and any(w.startswith(stamps) for w in warnings), warnings

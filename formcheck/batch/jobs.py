@@ -109,11 +109,12 @@ def is_landmarks_file(path: Path) -> bool:
         return False
 
 
-def find_inputs(paths: Iterable[str | Path], out_root: str | Path) -> list[Path]:
+def find_inputs(paths: Iterable[str | Path], out_root: str | Path, ignored: list[Path] | None = None) -> list[Path]:
     """Files as given, and folders searched recursively for videos (by extension) and landmarks CSVs.
 
     Folder search skips hidden entries, the OUT folder, and formcheck output folders (any folder
-    holding a report.json), so a landmarks.csv that formcheck wrote is not analyzed twice.
+    holding a report.json), so a landmarks.csv that formcheck wrote is not analyzed twice. The other
+    files it passes over (not a video, a CSV that is not landmarks) are appended to `ignored`.
     """
     out = Path(out_root).absolute()
     found: list[Path] = []
@@ -122,7 +123,7 @@ def find_inputs(paths: Iterable[str | Path], out_root: str | Path) -> list[Path]
         if path.is_file():
             found.append(path)
         elif path.is_dir():
-            found.extend(_search(path, out))
+            found.extend(_search(path, out, ignored if ignored is not None else []))
         else:
             raise InputError(f"input not found: {raw}; pass video files, landmarks CSVs or folders")
     unique = list(dict.fromkeys(found))
@@ -136,7 +137,7 @@ def find_inputs(paths: Iterable[str | Path], out_root: str | Path) -> list[Path]
     return unique
 
 
-def _search(folder: Path, out: Path) -> list[Path]:
+def _search(folder: Path, out: Path, ignored: list[Path]) -> list[Path]:
     found = []
     for root, dirs, files in os.walk(folder):
         here = Path(root)
@@ -149,7 +150,19 @@ def _search(folder: Path, out: Path) -> list[Path]:
                 continue
             if p.suffix.lower() in VIDEO_SUFFIXES or (p.suffix.lower() == ".csv" and is_landmarks_file(p)):
                 found.append(p)
+            else:
+                ignored.append(p)
     return found
+
+
+def shown(path: str | Path) -> str:
+    """How batch names an input on the terminal: relative to the current folder when it is inside it (as it
+    was most likely typed), else in full."""
+    path = Path(path)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 # --- planning and resuming -----------------------------------------------------------------------

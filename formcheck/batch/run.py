@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcheck.batch.executors import DEFAULT_CLIP_TIMEOUT, JobFunc, default_workers, run_dask, run_local
-from formcheck.batch.jobs import BatchSettings, Job, JobResult, find_inputs, load_done, plan_jobs, run_job
+from formcheck.batch.jobs import BatchSettings, Job, JobResult, find_inputs, load_done, plan_jobs, run_job, shown
 from formcheck.batch.outputs import write_batch_outputs
 from formcheck.core.config import AnalysisConfig
 from formcheck.errors import Interrupted, OutputError
@@ -22,6 +22,7 @@ class BatchOutcome:
     results: list[JobResult]  # one per input, in input order
     out_root: Path
     files: dict[str, Path] = field(default_factory=dict)
+    ignored: list[Path] = field(default_factory=list)  # files in the folders searched that are not inputs
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -82,8 +83,9 @@ def run_batch(
     if out.exists() and not out.is_dir():
         raise OutputError(f"-o {out_root} is a file; pass a folder for the batch outputs")
     settings = make_settings(out, config, model, people)
-    order, todo, results = _plan(find_inputs(paths, out), settings, force)
-    outcome = BatchOutcome([], out)
+    ignored: list[Path] = []
+    order, todo, results = _plan(find_inputs(paths, out, ignored), settings, force)
+    outcome = BatchOutcome([], out, ignored=ignored)
     with _progress(len(todo), show_progress) as tick:
         for r in results.values():
             _notify(r, on_result)
@@ -171,14 +173,14 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[JobResult], None]
         task = progress.add_task("clips", total=total)
 
         def tick(r: JobResult) -> None:
-            name = escape(r.job.name)
+            name = escape(shown(r.job.path))
             if r.status == "ok":
                 progress.console.print(
                     f"[green]ok[/]     {name}: {(r.data or {}).get('rep_count')} reps ({r.seconds:.1f} s)",
                     highlight=False,
                 )
-            else:
-                progress.console.print(f"[red]failed[/] {name}: {escape(r.error or '')}", highlight=False)
+            else:  # its message is printed once, with the others at the end
+                progress.console.print(f"[red]failed[/] {name} (exit {r.exit_code})", highlight=False)
             progress.advance(task)
 
         yield tick

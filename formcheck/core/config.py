@@ -183,6 +183,11 @@ def _coerce(name: str, current: Any, value: Any) -> Any:
             raise InputError(f"config key '{name}' must be a number, got {value!r}")
         if value < 0:
             raise InputError(f"config key '{name}' must not be negative, got {value}")
+        if name.endswith("_hz") and not value > 0:  # a filter's cut-off: 0 Hz filters everything away
+            raise InputError(
+                f"config key '{name}' must be a positive number of Hz, got {value}; "
+                "see formcheck/default_config.toml for its default"
+            )
         return float(value) if isinstance(current, float) or current is None else value
     if isinstance(current, str) and not isinstance(value, str):
         raise InputError(f"config key '{name}' must be a string, got {value!r}")

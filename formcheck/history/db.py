@@ -117,6 +117,25 @@ def open_history(path: str | Path | None = None, upto: int = SCHEMA_VERSION) -> 
         conn.close()
 
 
+def check_history(path: str | Path | None = None) -> Path:
+    """Before minutes of work, the errors saving would give after them: an existing database must open (it is
+    migrated), else its folder must take a new one (nothing is created)."""
+    from formcheck.io.report_files import probe_writable
+
+    db = Path(path) if path is not None else default_history_path()
+    if db.exists():
+        with open_history(db):
+            return db
+    try:
+        probe_writable(db.parent)
+    except OSError as exc:
+        raise OutputError(
+            f"could not open the history database {db} ({exc.strerror or exc}); pass --history PATH or set "
+            f"{ENV_HISTORY}"
+        ) from None
+    return db
+
+
 def _use_wal(conn: sqlite3.Connection) -> None:
     """Switch to WAL once (it persists in the file); another process switching at the same time may hold the lock."""
     deadline = time.monotonic() + BUSY_TIMEOUT_S

@@ -22,7 +22,7 @@ from formcheck.io.foot_track import FOOT_TRACK_VERSION, FootTracker
 from formcheck.io.interrupt import ctrl_c_requests
 from formcheck.io.pose import ModelImage, PoseConfig, PoseEstimator, PoseFrame, model_image
 from formcheck.io.prefetch import prefetch
-from formcheck.io.video import Frame, VideoInfo
+from formcheck.io.video import MIN_USEFUL_FPS, Frame, VideoInfo
 
 KEEP_SPACING = 0.9  # with max_fps N a frame is kept once 0.9/N s have passed since the last kept one
 FEET_BEHIND = 2  # the foot track may lag the pose model by this many frames (each holds its picture)
@@ -43,8 +43,12 @@ class ExtractConfig:
     def __post_init__(self) -> None:
         if self.max_side is not None and not 64 <= self.max_side <= 8192:
             raise InputError(f"the model frame size must be 64-8192 pixels, got {self.max_side}")
-        if self.max_fps is not None and not 1.0 <= self.max_fps <= 1000.0:
-            raise InputError(f"--max-fps must be a number of frames per second (1-1000), got {self.max_fps:g}")
+        if self.max_fps is not None and not MIN_USEFUL_FPS <= self.max_fps <= 1000.0:
+            raise InputError(
+                f"--max-fps must be 0 (every frame) or {MIN_USEFUL_FPS:g}-1000 frames per second, got "
+                f"{self.max_fps:g}: rep phases cannot be timed below {MIN_USEFUL_FPS:g} fps; "
+                "leave it out for the default, 30"
+            )
         if self.ahead < 1:
             raise InputError("ahead must be at least 1 frame")
 

@@ -100,16 +100,21 @@ def check_writable(folder: str | Path) -> Path:
     """Prove that files can be written in `folder` (before minutes of work, not after) without creating it:
     the test file goes into its nearest existing ancestor."""
     folder = Path(folder)
-    base = next((p for p in (folder, *folder.absolute().parents) if p.exists()), Path("."))
     try:
-        if not base.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
-        fd, name = tempfile.mkstemp(prefix=".formcheck-write-test", dir=base)
-        os.close(fd)
-        os.unlink(name)
+        probe_writable(folder)
     except OSError as exc:
         raise output_error(folder, exc, what="write to") from None
     return folder
+
+
+def probe_writable(folder: Path) -> None:
+    """check_writable's test write (OSError if it fails); creates nothing."""
+    base = next((p for p in (folder, *folder.absolute().parents) if p.exists()), Path("."))
+    if not base.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+    fd, name = tempfile.mkstemp(prefix=".formcheck-write-test", dir=base)
+    os.close(fd)
+    os.unlink(name)
 
 
 def report_json_text(report: dict[str, Any]) -> str:

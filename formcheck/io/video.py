@@ -244,7 +244,11 @@ def source_warnings(info: VideoInfo, frames: int, skipped: int, stamps: Timestam
             "file); results cover the decoded part"
         )
     if skipped:
-        out.append(f"{skipped} damaged frames could not be decoded and were skipped; the time they covered has no pose")
+        one = skipped == 1
+        out.append(
+            f"{skipped} damaged frame{'' if one else 's'} could not be decoded and {'was' if one else 'were'} "
+            f"skipped; the time {'it' if one else 'they'} covered has no pose"
+        )
     fixed = stamps.repaired + stamps.pts_missing
     if _absurd_fps(info.claimed_fps):
         out.append(
@@ -254,7 +258,8 @@ def source_warnings(info: VideoInfo, frames: int, skipped: int, stamps: Timestam
         )
     elif fixed:
         out.append(
-            f"{fixed} of {frames} frame timestamps were missing, repeated or out of order; assumed "
+            f"{fixed} of {frames} frame timestamps {'was' if fixed == 1 else 'were'} missing, repeated or out of "
+            "order; assumed "
             f"{stamps.assumed_fps:g} fps for them"
             + (
                 ": if the clip was filmed at another rate, all times are off by that ratio"

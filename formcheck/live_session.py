@@ -84,6 +84,7 @@ class LiveResult:
     reps: list[dict[str, Any]]
     analysis: Any = None  # formcheck.pipeline.AnalyzeResult of the recorded landmarks
     warnings: list[str] = field(default_factory=list)
+    side: str | None = None  # the working leg live measured at the end (None: never decided)
 
 
 def default_live_dir(opts: LiveOptions) -> Path:
@@ -249,7 +250,9 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
         source.close()
         if window is not None:
             window.close()
-    result = LiveResult(out_dir, session.stats, reps, warnings=list(session.recorder.warnings))
+    result = LiveResult(
+        out_dir, session.stats, reps, warnings=list(session.recorder.warnings), side=session.tracker.side
+    )
     if opts.report and session.recorder.rows:
         result.analysis = analyze_session(result, opts)
     return result
@@ -382,10 +385,17 @@ def analyze_session(result: LiveResult, opts: LiveOptions) -> Any:
         "source": opts.source or f"camera {opts.camera or 0}",
         "realtime": bool(opts.realtime or opts.source is None),
         "people": opts.people,
+        "side": result.side,
         "reps": result.reps,
     }
     data = analysis.data
     data["live"] = live
+    if result.side in ("left", "right") and data["side"] in ("left", "right") and data["side"] != result.side:
+        data["warnings"].append(
+            f"live measured the {result.side} leg, the full analysis of the recording the {data['side']} leg (it "
+            "reads the whole set; live decides in the first second): the report gives the full analysis; pass "
+            f"--side {data['side']} to make live measure it"
+        )
     if len(result.reps) != data["rep_count"]:
         data["warnings"].append(
             f"the live count ({len(result.reps)} reps) differs from the full analysis of the "

@@ -3,6 +3,7 @@ kill, the window and its keys (under Xvfb), frames dropped instead of lagging, c
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -193,6 +194,23 @@ def replay_csv(tmp_path_factory) -> Path:
 def test_a_landmarks_csv_replays_through_the_live_path(replay_csv, tmp_path):
     result = run_live(LiveOptions(source=str(replay_csv), window=False, out_dir=str(tmp_path)))
     assert len(result.reps) == result.analysis.data["rep_count"] == 6
+
+
+def test_the_live_section_says_which_leg_live_measured_and_warns_when_the_report_read_the_other(replay_csv, tmp_path):
+    """report.json's live section names the leg live measured; when the full analysis of the recording reads the
+    other leg (live decides in the first second of the first stance), the report warns and says how to fix it."""
+    from formcheck.live_session import analyze_session
+
+    opts = LiveOptions(source=str(replay_csv), window=False, out_dir=str(tmp_path))
+    result = run_live(opts)
+    data = result.analysis.data
+    assert data["live"]["side"] == data["side"] == "right"
+    assert not [w for w in data["warnings"] if "live measured" in w]
+    other = dataclasses.replace(result, side="left", analysis=None)
+    again = analyze_session(other, opts).data
+    assert again["live"]["side"] == "left"
+    assert [w for w in again["warnings"] if "live measured the left leg" in w and "--side right" in w]
+    assert json.loads((tmp_path / "report.json").read_text())["live"]["side"] == "left"
 
 
 @pytest.fixture

@@ -84,7 +84,13 @@ class LiveResult:
     reps: list[dict[str, Any]]
     analysis: Any = None  # formcheck.pipeline.AnalyzeResult of the recorded landmarks
     warnings: list[str] = field(default_factory=list)
-    side: str | None = None  # the working leg live measured at the end (None: never decided)
+    side: str | None = None  # the leg most of the reps counted live were measured on (None: no rep)
+
+
+def live_side(reps: list[dict[str, Any]]) -> str | None:
+    """The leg most of the reps counted live were measured on (live decides it at the start of each stance)."""
+    sides = [r["side"] for r in reps if r.get("side") in ("left", "right")]
+    return max(("left", "right"), key=sides.count) if sides else None
 
 
 def default_live_dir(opts: LiveOptions) -> Path:
@@ -250,9 +256,7 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
         source.close()
         if window is not None:
             window.close()
-    result = LiveResult(
-        out_dir, session.stats, reps, warnings=list(session.recorder.warnings), side=session.tracker.side
-    )
+    result = LiveResult(out_dir, session.stats, reps, warnings=list(session.recorder.warnings), side=live_side(reps))
     if opts.report and session.recorder.rows:
         result.analysis = analyze_session(result, opts)
     return result
@@ -393,7 +397,7 @@ def analyze_session(result: LiveResult, opts: LiveOptions) -> Any:
     if result.side in ("left", "right") and data["side"] in ("left", "right") and data["side"] != result.side:
         data["warnings"].append(
             f"live measured the {result.side} leg, the full analysis of the recording the {data['side']} leg (it "
-            "reads the whole set; live decides in the first second): the report gives the full analysis; pass "
+            "reads the whole set; live decides as each stance starts): the report gives the full analysis; pass "
             f"--side {data['side']} to make live measure it"
         )
     if len(result.reps) != data["rep_count"]:

@@ -134,7 +134,12 @@ def analyze_to_folder(
     if on_report is not None:
         on_report(data)
     write_visual_outputs(
-        result, video=video, show_progress=show_progress, video_max_side=video_max_side, on_progress=on_progress
+        result,
+        video=video,
+        show_progress=show_progress,
+        video_max_side=video_max_side,
+        on_progress=on_progress,
+        cached=use_cache,
     )
     return result
 
@@ -164,8 +169,10 @@ def write_visual_outputs(
     show_progress: bool = False,
     video_max_side: int | None = VIDEO_MAX_SIDE,
     on_progress: ProgressHook | None = None,
+    cached: bool = True,
 ) -> None:
-    """annotated.mp4 (second pass over a video input; thumbnails kept on the way) and report.html.
+    """annotated.mp4 (second pass over a video input; thumbnails kept on the way) and report.html. cached: the
+    landmarks are in the landmark cache (what a Ctrl-C during the video says to do next).
 
     Without the video, the thumbnails come from a cheap pass decoding only up to the frames needed;
     a landmarks CSV input gets none (a note in the page says why)."""
@@ -188,10 +195,10 @@ def write_visual_outputs(
                 note = "The annotated video was not made: the analysis was interrupted while making it."
                 html = report_html(report, data, collector.images or None, note, None)
                 result.files["report_html"] = write_atomic(out / "report.html", html)
+                again = "the landmarks are cached" if cached else "the pose pass runs again: --no-cache kept no copy"
                 raise Interrupted(
                     f"interrupted while making annotated.mp4; the report is written in {out} (report.html, "
-                    f"report.json, reps.csv, landmarks.csv); to make the video, run the same command again (the "
-                    f"landmarks are cached)"
+                    f"report.json, reps.csv, landmarks.csv); to make the video, run the same command again ({again})"
                 ) from None
         else:
             from formcheck.io.frame_grab import grab_frames

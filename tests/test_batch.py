@@ -123,6 +123,24 @@ def test_each_failure_is_printed_once_and_files_are_named_alike(tmp_path, capsys
     ) in printed.out
 
 
+def test_a_folder_given_twice_names_its_ignored_files_once_and_an_empty_search_names_them(tmp_path):
+    """A folder given twice, or inside another one given, passes over each file once; a search that finds no
+    input at all says which files it passed over."""
+    from formcheck.batch.jobs import find_inputs
+    from formcheck.errors import InputError
+
+    a = tmp_path / "a"
+    (a / "b").mkdir(parents=True)
+    (a / "notes.txt").write_text("x")
+    (a / "b" / "readme.md").write_text("x")
+    (a / "clip.mp4").write_bytes(b"x")
+    ignored: list[Path] = []
+    assert find_inputs([a, a / "b", a], tmp_path / "out", ignored) == [a / "clip.mp4"]
+    assert sorted(p.name for p in ignored) == ["notes.txt", "readme.md"]
+    with pytest.raises(InputError, match=r"landmarks CSVs found in .* \(only readme\.md\)$"):
+        find_inputs([a / "b"], tmp_path / "out", [])
+
+
 def test_output_folders_never_collide_and_outputs_are_not_inputs(clips, local_run):
     out, _, _ = local_run
     rows = rows_by_input(out, clips)

@@ -259,3 +259,19 @@ def test_a_foot_point_jumping_back_and_forth_is_not_really_seen():
     np.testing.assert_array_equal(tracks.observed[outside], clean.observed[outside])
     others = [i for i in range(33) if i != heel]
     np.testing.assert_array_equal(tracks.observed[:, others], clean.observed[:, others])
+
+
+@pytest.mark.parametrize("fps", [8.0, 10.0, 15.0])
+def test_the_live_watch_judges_a_low_frame_rate_too(fps):
+    """At 10 fps or less the last 3 s hold fewer frames than flicker_share judges: the watch keeps the frames it
+    needs (FLICKER_MIN_FRAMES + 2) and still says when every frame jumps; a NaN time is not a frame."""
+    from formcheck.core.signal.clean import FLICKER_MIN_FRAMES, FlickerWatch
+
+    n = 80
+    xy = swap_labels(two_feet(n, noise=0.0), np.arange(0, n, 2))  # the feet's labels swapped every other frame
+    watch = FlickerWatch()
+    for k in range(n):
+        watch.add(k / fps, xy[k])
+        watch.add(float("nan"), xy[k])
+    assert len(watch.t) == max(FLICKER_MIN_FRAMES + 2, int(3.0 * fps) + 1)
+    assert watch.flickers("right", 100.0)

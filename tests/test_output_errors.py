@@ -190,6 +190,10 @@ def test_ctrl_c_while_making_the_video_keeps_the_report_page_and_says_so(tmp_pat
     assert {p.name for p in out.iterdir()} == {"report.html", "report.json", "reps.csv", "landmarks.csv"}
     assert "The annotated video was not made" in (out / "report.html").read_text()
     assert json.loads((out / "report.json").read_text())["rep_count"] == 6
+    # with --no-cache nothing was kept of the pose pass: the message does not promise it
+    assert main(["analyze", str(video), "-o", str(tmp_path / "out2"), "--quiet", "--no-cache"]) == 130
+    err = capsys.readouterr().err.strip()
+    assert "(the pose pass runs again: --no-cache kept no copy)" in err and "cached)" not in err
 
 
 @pytest.mark.parametrize("command", ["analyze", "batch"])

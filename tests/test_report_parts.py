@@ -245,3 +245,12 @@ def test_the_terminal_names_what_was_not_checked_in_one_line_and_explains_the_ma
     console = Console(width=200, record=True, color_system=None)
     print_report({**data, "reps": [REPS[0]]}, console=console)
     assert "fault? =" not in console.export_text()
+
+
+def test_the_tempo_charts_tick_stays_inside_it_when_every_bar_is_shorter_than_the_limit():
+    """A rushed set: every rep shorter than the 0.75 s a lowering should take; the ticks stay inside the chart."""
+    fast = {"id": "fast_lowering", "severity": "major", "threshold": 0.75, "confidence": 0.9}
+    reps = [dict(rep(i, 1.0 + i, 0.3, 0.05, 0.25, 0.05), faults=[fast]) for i in (1, 2)]
+    out = str(tempo_bars(reps))
+    ticks = [float(x) for x in re.findall(r'<line x1="([\d.]+)%"[^>]*class="should"', out)]
+    assert len(ticks) == 2 and all(0 < x <= 100 for x in ticks)

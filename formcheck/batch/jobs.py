@@ -127,12 +127,17 @@ def find_inputs(paths: Iterable[str | Path], out_root: str | Path, ignored: list
         else:
             raise InputError(f"input not found: {raw}; pass video files, landmarks CSVs or folders")
     unique = list(dict.fromkeys(found))
+    if ignored is not None:  # a folder given twice, or inside another given one, passes its files over once
+        ignored[:] = dict.fromkeys(ignored)
     if not unique:
+        passed = ignored or []
+        seen = f" (only {', '.join(p.name for p in passed[:5])}{' ...' if len(passed) > 5 else ''})" if passed else ""
         raise InputError(
             "no videos ("
             + ", ".join(s[1:] for s in VIDEO_SUFFIXES)
             + ") or landmarks CSVs found in "
             + ", ".join(str(p) for p in paths)
+            + seen
         )
     return unique
 

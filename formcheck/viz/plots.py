@@ -124,7 +124,8 @@ def tempo_bars(reps: Sequence[dict[str, Any]]) -> Markup:
     rep") and a tick where the lowering should have reached (the rule's threshold): the chart says what the
     fault list says."""
     totals = [
-        max(_s(r, "concentric_s") + _s(r, "top_pause_s"), _s(r, "eccentric_s") + _s(r, "bottom_pause_s")) for r in reps
+        max(_s(r, "concentric_s") + _s(r, "top_pause_s"), _s(r, "eccentric_s") + _s(r, "bottom_pause_s"), _tick(r))
+        for r in reps
     ]
     scale = (100.0 - LABEL_W - 1) / max(max(totals, default=1.0), 1e-6)
     row = 2 * BAR_H + BAR_GAP + ROW_GAP
@@ -135,15 +136,22 @@ def tempo_bars(reps: Sequence[dict[str, Any]]) -> Markup:
         fast = fast_lowering(r)
         parts += _bar(r, ("rise", "concentric_s"), ("top", "top_pause_s"), y0, scale, None)
         parts += _bar(r, ("lower", "eccentric_s"), ("bottom", "bottom_pause_s"), y0 + BAR_H + BAR_GAP, scale, fast)
-        should = None if fast is None else fast[0].get("threshold")
-        if should is not None and math.isfinite(should):
-            xr = pct(LABEL_W + float(should) * scale)
+        should = _tick(r)
+        if should > 0:
+            xr = pct(LABEL_W + should * scale)
             yb = y0 + BAR_H + BAR_GAP
             parts.append(line(xr, yb - 1, xr, yb + BAR_H + 1, "should"))
     height = 4 + len(reps) * row
     return svg(
         parts, max(height, 10), "per-rep tempo: rise and top pause over lowering and bottom pause", "chart tempo-bars"
     )
+
+
+def _tick(rep: dict[str, Any]) -> float:
+    """Where a too-fast lowering should have reached (its fault's threshold, s); 0 without one."""
+    fast = fast_lowering(rep)
+    should = None if fast is None else fast[0].get("threshold")
+    return float(should) if should is not None and math.isfinite(should) else 0.0
 
 
 def fast_lowering(rep: dict[str, Any]) -> tuple[dict[str, Any], bool] | None:

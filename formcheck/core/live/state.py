@@ -51,6 +51,7 @@ class LiveRep:
     faults: tuple[dict, ...] = ()
     uncertain: tuple[dict, ...] = ()  # faults judged with too little confidence ("look at this rep")
     warnings: tuple[dict, ...] = ()  # faults warned as they happened (the same rules on the rep so far)
+    side: str | None = None  # the leg it was measured on
 
     def to_dict(self) -> dict:
         p = self.times
@@ -69,6 +70,7 @@ class LiveRep:
         return {
             "index": self.index,
             "t_counted": round(self.t_counted, 3),
+            "side": self.side,
             "view": self.view,
             **{k: round(v, 3) if isinstance(v, float) else v for k, v in times.items()},
             **(self.tempo or {}),

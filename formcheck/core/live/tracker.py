@@ -19,6 +19,7 @@ the next rise is.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -327,6 +328,7 @@ class LiveTracker(SetTiming):
         """Count a rep, warn of the faults of its rise found when the machine counted it, and time the one before
         it (whose bottom pause this rep's rise ends)."""
         prev = self.reps[-1] if self.reps else None
+        rep = replace(rep, side=self.side)
         self.reps.append(rep)
         events.append(LiveEvent("rep_counted", t, rep))
         self._fire(faults, t, events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -245,8 +246,9 @@ FLICKER_WATCH_S = 3.0  # live: flicker_share over this many seconds of the newes
 
 
 class FlickerWatch:
-    """flicker_share over the newest FLICKER_WATCH_S of frames, fed one frame at a time (the live overlay's hint:
-    the same measure and limit as the report's warning, on the last seconds instead of the whole clip)."""
+    """flicker_share over the newest FLICKER_WATCH_S of frames (at least FLICKER_MIN_FRAMES + 2 frames), fed one
+    frame at a time (the live overlay's hint: the same measure and limit as the report's warning, on the last
+    seconds instead of the whole clip)."""
 
     def __init__(self, window_s: float = FLICKER_WATCH_S) -> None:
         self.window_s = window_s
@@ -254,10 +256,13 @@ class FlickerWatch:
         self.xy: deque[np.ndarray] = deque()
 
     def add(self, t: float, xy: np.ndarray) -> None:
-        """One frame's landmarks (33, 2), NaN where not seen (gate)."""
+        """One frame's landmarks (33, 2), NaN where not seen (gate). The window keeps its last window_s, and at
+        least the frames flicker_share needs (FLICKER_MIN_FRAMES, at a low frame rate more than window_s)."""
+        if not math.isfinite(t):
+            return
         self.t.append(t)
         self.xy.append(np.asarray(xy, dtype=float))
-        while self.t[0] < t - self.window_s:
+        while len(self.t) > FLICKER_MIN_FRAMES + 2 and self.t[0] < t - self.window_s:
             self.t.popleft()
             self.xy.popleft()
 

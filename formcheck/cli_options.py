@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from formcheck.core.config import FOOT_CM_RANGE, HEIGHT_CM_RANGE
 from formcheck.errors import InputError
 
-FOOT_CM = (10, 40)  # --foot-cm's range: adult and child feet are about 12-35 cm long
 MODEL_HELP = "a MediaPipe pose_landmarker .task file instead of the bundled full model"
 
 
@@ -24,7 +24,8 @@ def add_analysis_options(p: argparse.ArgumentParser, scale: bool = True) -> None
         p.add_argument(
             "--foot-cm",
             type=float,
-            help=f"the working foot's length, heel to toe, for heel range in cm ({FOOT_CM[0]}-{FOOT_CM[1]})",
+            help="the working foot's length, heel to toe, for heel range in cm "
+            f"({FOOT_CM_RANGE[0]:g}-{FOOT_CM_RANGE[1]:g})",
         )
     p.add_argument("--model", help=MODEL_HELP)
 
@@ -43,17 +44,22 @@ def add_people_option(p: argparse.ArgumentParser) -> None:
 
 def check_people(args: argparse.Namespace) -> None:
     if not 1 <= args.people <= 4:
-        raise InputError(f"--people must be 1 to 4, got {args.people}")
+        raise InputError(
+            f"--people must be 1 to 4, got {args.people}: how many people the pose model looks for (1 unless "
+            "others are in the picture)"
+        )
 
 
 def check_body_sizes(args: argparse.Namespace) -> None:
     """--height-cm / --foot-cm, when given, must be lengths a person or a foot can have."""
     height = getattr(args, "height_cm", None)
-    if height is not None and not 10 <= height <= 300:
-        raise InputError(f"--height-cm must be a length in cm (10-300), got {height:g}")
-    foot = getattr(args, "foot_cm", None)
-    if foot is not None and not FOOT_CM[0] <= foot <= FOOT_CM[1]:
+    if height is not None and not HEIGHT_CM_RANGE[0] <= height <= HEIGHT_CM_RANGE[1]:
         raise InputError(
-            f"--foot-cm must be a foot's length in cm ({FOOT_CM[0]}-{FOOT_CM[1]}; adult and child feet are about "
-            f"12-35 cm), got {foot:g}; measure the working foot from heel to toe"
+            f"--height-cm must be a length in cm ({HEIGHT_CM_RANGE[0]:g}-{HEIGHT_CM_RANGE[1]:g}), got {height:g}"
+        )
+    foot = getattr(args, "foot_cm", None)
+    if foot is not None and not FOOT_CM_RANGE[0] <= foot <= FOOT_CM_RANGE[1]:
+        raise InputError(
+            f"--foot-cm must be a foot's length in cm ({FOOT_CM_RANGE[0]:g}-{FOOT_CM_RANGE[1]:g}; adult and child feet "
+            f"are about 12-35 cm), got {foot:g}; measure the working foot from heel to toe"
         )

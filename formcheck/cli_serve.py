@@ -100,6 +100,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file; pass a folder for the analyses")
+    if args.save:  # every upload is saved: the history must be usable before anything is served
+        from formcheck.history.db import check_history
+
+        check_history(args.history)
     token = secrets.token_urlsafe(18)
     settings = ServeSettings(out.absolute(), token, args.max_upload_mb, args.history, save=args.save)
     sock = bind(args.host, args.port)

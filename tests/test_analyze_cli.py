@@ -80,6 +80,8 @@ def test_default_config_file_documents_exactly_the_defaults():
         ("[cleaning]\nlowpass_hz = 0\n", "config key 'cleaning.lowpass_hz' must be a positive number of Hz, got 0"),
         ("[stance]\nspeed_lowpass_hz = 0.0\n", "config key 'stance.speed_lowpass_hz' must be a positive number"),
         ("[reps\n", "not valid TOML"),
+        ("[scale]\nfoot_cm = 250\n", r"config key 'scale.foot_cm' must be a foot's length in cm \(10-40\), got 250"),
+        ("[scale]\nheight_cm = 5\n", r"config key 'scale.height_cm' must be a person's height in cm \(10-300\)"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path, text, message):

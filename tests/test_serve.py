@@ -488,3 +488,20 @@ def test_without_the_serve_extra_it_says_how_to_install_it(monkeypatch, capsys, 
     assert capsys.readouterr().err.strip() == (
         "formcheck: error: formcheck serve needs its web server (uvicorn is missing): pip install 'formcheck[serve]'"
     )
+
+
+def test_serve_save_checks_the_history_before_it_serves(tmp_path, capsys, monkeypatch):
+    """serve --save with a history database it cannot use: the same one-line error as analyze, exit 6, before
+    a port is opened (every upload would fail to be saved)."""
+    import formcheck.cli_serve as cli_serve
+    from formcheck.cli import main
+
+    monkeypatch.setattr(cli_serve, "bind", lambda *a, **k: (_ for _ in ()).throw(AssertionError("no port")))
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file where the history's folder should go")
+    db = blocker / "h.sqlite"
+    assert main(["serve", "--port", "0", "--out", str(tmp_path / "out"), "--save", "--history", str(db)]) == 6
+    assert capsys.readouterr().err.strip() == (
+        f"formcheck: error: could not open the history database {db} (Not a directory); pass --history PATH or "
+        "set FORMCHECK_HISTORY"
+    )

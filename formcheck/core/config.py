@@ -171,6 +171,15 @@ def _merge(obj: Any, data: Mapping[str, Any], prefix: str) -> Any:
         raise InputError(f"bad config: {exc}") from None
 
 
+# The lengths a person and a foot can have (cm): the settings file's [scale] and the --height-cm / --foot-cm options
+HEIGHT_CM_RANGE = (10.0, 300.0)
+FOOT_CM_RANGE = (10.0, 40.0)  # adult and child feet are about 12-35 cm long
+BODY_CM = {
+    "scale.height_cm": ("a person's height", HEIGHT_CM_RANGE),
+    "scale.foot_cm": ("a foot's length", FOOT_CM_RANGE),
+}
+
+
 def _coerce(name: str, current: Any, value: Any) -> Any:
     if isinstance(current, bool) or isinstance(value, bool):
         if not isinstance(value, bool):
@@ -183,6 +192,9 @@ def _coerce(name: str, current: Any, value: Any) -> Any:
             raise InputError(f"config key '{name}' must be a number, got {value!r}")
         if value < 0:
             raise InputError(f"config key '{name}' must not be negative, got {value}")
+        if name in BODY_CM and not BODY_CM[name][1][0] <= value <= BODY_CM[name][1][1]:
+            what, (lo, hi) = BODY_CM[name]
+            raise InputError(f"config key '{name}' must be {what} in cm ({lo:g}-{hi:g}), got {value}")
         if name.endswith("_hz") and not value > 0:  # a filter's cut-off: 0 Hz filters everything away
             raise InputError(
                 f"config key '{name}' must be a positive number of Hz, got {value}; "

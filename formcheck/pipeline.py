@@ -182,7 +182,7 @@ def write_visual_outputs(
     from formcheck.viz.timeline import key_frames
 
     report, data, out = result.report, result.data, result.out_dir
-    thumbs, note, video_name = None, None, None
+    thumbs, note, video_name, interrupted = None, None, None, None
     if report.input.kind == "video" and report.input.path:
         a = report.analysis
         frames = key_frames(report.series.frame, a.t, a.h, data["reps"])
@@ -191,20 +191,18 @@ def write_visual_outputs(
             hook = collector if on_progress is None else _counting(collector, on_progress, report.series)
             try:
                 video_name = _write_video(result, hook, show_progress, video_max_side)
-            except KeyboardInterrupt:  # the report is done: keep its page, say what is kept and how to go on
+            except KeyboardInterrupt:  # the report is done: keep its page (below), say what is kept and what next
                 note = "The annotated video was not made: the analysis was interrupted while making it."
-                html = report_html(report, data, collector.images or None, note, None)
-                result.files["report_html"] = write_atomic(out / "report.html", html)
                 again = "the landmarks are cached" if cached else "the pose pass runs again: --no-cache kept no copy"
-                raise Interrupted(
+                interrupted = Interrupted(
                     f"interrupted while making annotated.mp4; the report is written in {out} (report.html, "
                     f"report.json, reps.csv, landmarks.csv); to make the video, run the same command again ({again})"
-                ) from None
+                )
         else:
             from formcheck.io.frame_grab import grab_frames
 
             grab_frames(report.input.path, collector.wanted, collector)
-        thumbs = collector.images
+        thumbs = collector.images if interrupted is None else collector.images or None
     else:
         note = (
             "No frames: the input is a landmarks CSV, not a video. Analyze the video itself to see each "
@@ -212,6 +210,8 @@ def write_visual_outputs(
         )
     html = report_html(report, data, thumbs, note, video_name)
     result.files["report_html"] = write_atomic(out / "report.html", html)
+    if interrupted is not None:
+        raise interrupted
 
 
 def _counting(on_frame: Any, on_progress: ProgressHook, series: LandmarkSeries) -> Any:

@@ -66,9 +66,13 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"formcheck: error: {message}; see {self.prog} --help\n")
 
     def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        args = sys.argv[1:] if args is None else list(args)
         ns, extras = self.parse_known_args(args, namespace)
         if extras:  # unknown options are found by the main parser: name the command they were given to
-            self._command_parser(ns).error(f"unrecognized arguments: {' '.join(extras)}")
+            command = getattr(ns, "command", None)
+            before = args[: args.index(command)] if command in args else args
+            owner = self if any(x in before for x in extras) else self._command_parser(ns)
+            owner.error(f"unrecognized arguments: {' '.join(extras)}")
         return ns
 
     def _command_parser(self, ns: argparse.Namespace) -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ def add_cache_parser(sub: Any) -> None:
         nargs="?",
         choices=("info", "clear"),
         default="info",
+        metavar="ACTION",
         help="info (default): folder, entries, size and cap; clear: delete every entry",
     )
     ca.add_argument("--debug", action="store_true", help="show tracebacks")

@@ -166,6 +166,8 @@ def test_max_fps_keeps_frames_by_timestamp_and_rejects_nonsense(tmp_path):
         (["analyze"], "formcheck analyze", "the following arguments are required: input"),
         (["analyze", "x.mp4", "--bogus"], "formcheck analyze", "unrecognized arguments: --bogus"),
         (["--bogus"], "formcheck", "unrecognized arguments: --bogus"),
+        (["--bogus", "analyze", "x.mp4"], "formcheck", "unrecognized arguments: --bogus"),
+        (["cache", "frobnicate"], "formcheck cache", "argument ACTION: invalid choice"),
     ],
 )
 def test_option_errors_are_one_line_without_the_usage_block(argv, command, what, capsys):

@@ -13,7 +13,15 @@ from formcheck.cli_batch import add_batch_parser
 from formcheck.cli_cache import add_cache_parser
 from formcheck.cli_history import add_history_parser, add_save_options, check_save_options, save_if_asked
 from formcheck.cli_live import add_live_parser
-from formcheck.cli_options import MODEL_HELP, add_analysis_options, add_people_option, check_body_sizes, check_people
+from formcheck.cli_options import (
+    MODEL_HELP,
+    add_analysis_options,
+    add_max_fps_option,
+    add_people_option,
+    check_body_sizes,
+    check_people,
+    max_fps,
+)
 from formcheck.cli_serve import add_serve_parser
 from formcheck.errors import FormcheckError, InputError, Interrupted
 from formcheck.version import __version__
@@ -28,14 +36,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def _add_extract_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--max-fps",
-        type=float,
-        metavar="N",
-        help="run the pose model on at most N frames per second of a 60/120/240 fps clip "
-        "(frames chosen by their real timestamps; 10 or more: rep phases cannot be timed below 10 fps; "
-        "0 = every frame; default 30)",
-    )
+    add_max_fps_option(p)
     p.add_argument(
         "--no-cache",
         action="store_true",
@@ -55,7 +56,7 @@ def _extract_config(args: argparse.Namespace):
 
     check_people(args)
     base = ExtractConfig(pose=PoseConfig(num_poses=args.people), foot_track=not args.no_foot_track)
-    return base if args.max_fps is None else replace(base, max_fps=args.max_fps or None)  # checks --max-fps
+    return base if args.max_fps is None else replace(base, max_fps=max_fps(args))  # checks --max-fps
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from formcheck.cli_history import add_save_options, check_save_options, save_if_asked
-from formcheck.cli_options import add_analysis_options, add_people_option, check_people
+from formcheck.cli_options import add_analysis_options, add_max_fps_option, add_people_option, check_people, max_fps
 
 EXIT_OK = 0
 
@@ -29,6 +29,7 @@ def add_live_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], No
     add_analysis_options(lv, scale=False)
     lv.add_argument("--max-seconds", type=float, metavar="S", help="stop after S seconds")
     add_people_option(lv)
+    add_max_fps_option(lv)
     lv.add_argument(
         "--no-foot-track",
         action="store_true",
@@ -67,6 +68,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         people=args.people,
         quiet_native=not args.debug,
         foot_track=not args.no_foot_track,
+        max_fps=max_fps(args),
     )
     window = None
     if opts.window:

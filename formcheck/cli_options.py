@@ -30,6 +30,24 @@ def add_analysis_options(p: argparse.ArgumentParser, scale: bool = True) -> None
     p.add_argument("--model", help=MODEL_HELP)
 
 
+def add_max_fps_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-fps",
+        type=float,
+        metavar="N",
+        help="run the pose model on at most N frames per second of a 60/120/240 fps clip or camera "
+        "(frames chosen by their real timestamps; 10 or more: rep phases cannot be timed below 10 fps; "
+        "0 = every frame; default 30)",
+    )
+
+
+def max_fps(args: argparse.Namespace) -> float | None:
+    """--max-fps as a frame rate cap: None for every frame (0), the default (30) when not given."""
+    from formcheck.io.extract import DEFAULT_MAX_FPS
+
+    return DEFAULT_MAX_FPS if args.max_fps is None else (args.max_fps or None)
+
+
 def add_people_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--people",

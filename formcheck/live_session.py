@@ -10,6 +10,7 @@ reps.csv, report.html) with the live figures added under "live".
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from formcheck.core.context.view import is_frontal
 from formcheck.core.live.tracker import LiveConfig, LiveEvent, LiveTracker, LiveUpdate
 from formcheck.core.signal.clean import FlickerWatch, gate
 from formcheck.core.signal.refined import FootFusion, fuse_frame
+from formcheck.io.extract import DEFAULT_MAX_FPS, KEEP_SPACING, check_max_fps
 from formcheck.io.live_source import LandmarksReplay, open_frames
 from formcheck.io.recorder import SessionRecorder
 from formcheck.live_loop import Analyze, Analyzed, Control, Show, StageClock, run_pipeline, stage_summary
@@ -45,6 +47,7 @@ class LiveOptions:
     max_seconds: float | None = None  # stop after this much input time
     people: int = 1  # the pose model looks for this many people on every frame (1: one person, held by the lock)
     foot_track: bool = True  # refine the heels and toes from the picture (formcheck.io.foot_track)
+    max_fps: float | None = DEFAULT_MAX_FPS  # the pose model runs on at most this many frames a second, as in analyze
     report: bool = True  # write the full analysis on exit
     quiet_native: bool = True
 
@@ -221,7 +224,8 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
     window: an object with show(image) -> action and close() (formcheck.io.display.Window), or None.
     """
     out_dir = Path(opts.out_dir) if opts.out_dir else default_live_dir(opts)
-    source, frames = open_frames(opts.source, opts.camera, opts.realtime)
+    check_max_fps(opts.max_fps)
+    source, frames = open_frames(opts.source, opts.camera, opts.realtime, opts.max_fps)
     try:
         with _estimator(opts, frames) as estimator:
             session = LiveSession(
@@ -229,7 +233,7 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
                 out_dir,
                 source.info.width,
                 source.info.height,
-                source.info.fps,
+                analyzed_fps(source.info.fps, opts.max_fps),
                 refined=_records_refined(opts, source),
             )
             session.recorder.event(
@@ -239,6 +243,7 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
                     "width": source.info.width,
                     "height": source.info.height,
                     "fps": source.info.fps,
+                    "max_fps": opts.max_fps,
                     "started": datetime.now().astimezone().isoformat(timespec="seconds"),
                 }
             )
@@ -260,6 +265,14 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
     if opts.report and session.recorder.rows:
         result.analysis = analyze_session(result, opts)
     return result
+
+
+def analyzed_fps(fps: float, max_fps: float | None) -> float:
+    """The frame rate of the frames live analyzes (and records as raw.mkv): the source's, capped at max_fps (a
+    60 fps camera capped at 30 keeps every 2nd frame)."""
+    if not max_fps or not fps or fps <= max_fps:
+        return fps
+    return fps / math.ceil(KEEP_SPACING * fps / max_fps - 1e-9)
 
 
 def _records_refined(opts: LiveOptions, source: Any) -> bool:

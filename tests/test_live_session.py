@@ -173,6 +173,39 @@ def test_frames_are_dropped_not_queued_when_processing_is_slow():
     assert max(lags) < 0.05  # a frame handed out waited at most one frame interval
 
 
+def test_live_runs_the_pose_model_at_the_frame_rate_analyze_does(tmp_path):
+    """A 60 fps clip: live keeps every 2nd frame by its timestamp (the frames analyze keeps) and records raw.mkv
+    at 30 fps; --max-fps 0 keeps every frame. Frames skipped by the cap are neither read nor dropped."""
+    import cv2
+    from conftest import write_clip
+
+    clip = write_clip(tmp_path / "c60.mp4", 12, 60.0)
+    capped = run_live(LiveOptions(source=str(clip), window=False, record=True, out_dir=str(tmp_path / "capped")))
+    assert (capped.stats.frames_read, capped.stats.frames_processed, capped.stats.frames_dropped) == (6, 6, 0)
+    assert load_landmarks_csv(capped.out_dir / "landmarks.csv").frame.tolist() == [0, 2, 4, 6, 8, 10]
+    raw = cv2.VideoCapture(str(capped.out_dir / "raw.mkv"))
+    assert raw.get(cv2.CAP_PROP_FPS) == pytest.approx(30.0)
+    raw.release()
+    every = run_live(LiveOptions(source=str(clip), window=False, max_fps=None, out_dir=str(tmp_path / "every")))
+    assert every.stats.frames_processed == 12
+    start = next(e for e in load_events(every.out_dir / "live.jsonl") if e["event"] == "start")
+    assert start["fps"] == pytest.approx(60.0) and start["max_fps"] is None
+
+
+@pytest.mark.parametrize(
+    "fps, cap, analyzed",
+    [(60, 30, 30), (50, 30, 25), (30, 30, 30), (33, 30, 33), (240, 30, 30), (25, 30, 25), (60, None, 60)],
+)
+def test_the_analyzed_frame_rate_is_the_one_keep_at_most_keeps(fps, cap, analyzed):
+    from formcheck.io.extract import keep_at_most
+    from formcheck.live_session import analyzed_fps
+
+    assert analyzed_fps(fps, cap) == pytest.approx(analyzed)
+    keep = keep_at_most(cap) or (lambda t: True)
+    kept = sum(keep(i / fps) for i in range(int(fps) * 4))
+    assert kept / 4 == pytest.approx(analyzed, abs=0.5)
+
+
 def test_a_missing_camera_is_a_clear_error(tmp_path, capsys):
     with pytest.raises(CameraError, match="camera #9 was not found"):
         run_live(LiveOptions(camera=9, window=False, out_dir=str(tmp_path)))

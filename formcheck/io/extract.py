@@ -24,6 +24,7 @@ from formcheck.io.pose import ModelImage, PoseConfig, PoseEstimator, PoseFrame, 
 from formcheck.io.prefetch import prefetch
 from formcheck.io.video import MIN_USEFUL_FPS, Frame, VideoInfo
 
+DEFAULT_MAX_FPS = 30.0  # the pose model's frame rate cap, the same in analyze, batch, extract and live
 KEEP_SPACING = 0.9  # with max_fps N a frame is kept once 0.9/N s have passed since the last kept one
 FEET_BEHIND = 2  # the foot track may lag the pose model by this many frames (each holds its picture)
 
@@ -35,7 +36,7 @@ class ExtractConfig:
     # long side of the frame the model sees, pixels (None: full size). Full size by default: the model's
     # time does not depend on it, and halving 960 px frames changed reps and faults in bench/accuracy.py
     max_side: int | None = None
-    max_fps: float | None = 30.0  # analyze at most this many frames per second (None: every frame)
+    max_fps: float | None = DEFAULT_MAX_FPS  # analyze at most this many frames per second (None: every frame)
     pose: PoseConfig = field(default_factory=PoseConfig)
     ahead: int = 4  # frames decoded ahead of the model (bounded: memory does not grow with the clip)
     foot_track: bool = True  # refine the heels and toes from the picture (formcheck.io.foot_track)
@@ -43,12 +44,7 @@ class ExtractConfig:
     def __post_init__(self) -> None:
         if self.max_side is not None and not 64 <= self.max_side <= 8192:
             raise InputError(f"the model frame size must be 64-8192 pixels, got {self.max_side}")
-        if self.max_fps is not None and not MIN_USEFUL_FPS <= self.max_fps <= 1000.0:
-            raise InputError(
-                f"--max-fps must be 0 (every frame) or {MIN_USEFUL_FPS:g}-1000 frames per second, got "
-                f"{self.max_fps:g}: rep phases cannot be timed below {MIN_USEFUL_FPS:g} fps; "
-                "leave it out for the default, 30"
-            )
+        check_max_fps(self.max_fps)
         if self.ahead < 1:
             raise InputError("ahead must be at least 1 frame")
 
@@ -58,6 +54,16 @@ class ExtractConfig:
         key = {k: v for k, v in asdict(self).items() if k != "ahead"}
         key["foot_track"] = FOOT_TRACK_VERSION if self.foot_track else False
         return key
+
+
+def check_max_fps(max_fps: float | None) -> None:
+    """max_fps (None: every frame) must leave enough frames to time rep phases."""
+    if max_fps is not None and not MIN_USEFUL_FPS <= max_fps <= 1000.0:
+        raise InputError(
+            f"--max-fps must be 0 (every frame) or {MIN_USEFUL_FPS:g}-1000 frames per second, got "
+            f"{max_fps:g}: rep phases cannot be timed below {MIN_USEFUL_FPS:g} fps; "
+            f"leave it out for the default, {DEFAULT_MAX_FPS:g}"
+        )
 
 
 def keep_at_most(max_fps: float | None) -> Callable[[float], bool] | None:

@@ -174,10 +174,15 @@ class LandmarksReplay:
         pass
 
 
-def open_frames(source: str | None, camera: int | str | None = None, realtime: bool = False) -> tuple[Any, Any]:
+def open_frames(
+    source: str | None, camera: int | str | None = None, realtime: bool = False, max_fps: float | None = None
+) -> tuple[Any, Any]:
     """(source, frames): a camera read on a background thread (newest frame only), a video file (every frame, or
-    played at its own pace when realtime), or a landmarks CSV replayed without the pose model."""
+    played at its own pace when realtime), or a landmarks CSV replayed without the pose model (every row: it was
+    extracted at its own rate). max_fps: a camera's or a video's frames beyond this rate are skipped by their
+    timestamps before anything else sees them (not counted as read or dropped), as analyze skips them."""
     from formcheck.inputs import is_landmarks_csv
+    from formcheck.io.extract import select_frames
     from formcheck.io.video import CameraSource, VideoFileSource
 
     if source is not None and is_landmarks_csv(source):
@@ -185,6 +190,7 @@ def open_frames(source: str | None, camera: int | str | None = None, realtime: b
         return replay, ReplayFrames(replay.series)
     if source is not None:
         video = VideoFileSource(source)
-        return video, (LatestFrames(video, pace=True) if realtime else SyncFrames(video))
+        kept = select_frames(video, max_fps)
+        return video, (LatestFrames(kept, pace=True) if realtime else SyncFrames(kept))
     cam = CameraSource(camera or 0)
-    return cam, LatestFrames(cam)
+    return cam, LatestFrames(select_frames(cam, max_fps))

@@ -16,6 +16,7 @@ from formcheck.cli_live import add_live_parser
 from formcheck.cli_options import (
     MODEL_HELP,
     add_analysis_options,
+    add_foot_track_option,
     add_max_fps_option,
     add_people_option,
     check_body_sizes,
@@ -43,11 +44,7 @@ def _add_extract_options(p: argparse.ArgumentParser) -> None:
         help="run the pose model even if this video's landmarks are in the landmark cache",
     )
     add_people_option(p)
-    p.add_argument(
-        "--no-foot-track",
-        action="store_true",
-        help="use MediaPipe's heels and toes as they are, without refining them from the picture",
-    )
+    add_foot_track_option(p)
 
 
 def _extract_config(args: argparse.Namespace):

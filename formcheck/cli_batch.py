@@ -7,7 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 from formcheck.cli_history import add_save_options, check_save_options
-from formcheck.cli_options import add_analysis_options, add_people_option, check_body_sizes, check_people
+from formcheck.cli_options import (
+    add_analysis_options,
+    add_foot_track_option,
+    add_max_fps_option,
+    add_people_option,
+    check_body_sizes,
+    check_people,
+    max_fps,
+)
 from formcheck.errors import ClipsFailed, FormcheckError, InputError
 
 EXIT_OK = 0
@@ -41,6 +49,8 @@ def add_batch_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], N
     )
     add_analysis_options(ba)
     add_people_option(ba)
+    add_max_fps_option(ba)
+    add_foot_track_option(ba)
     add_save_options(ba)
     add_common(ba)
     ba.set_defaults(func=cmd_batch)
@@ -77,6 +87,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         on_result=_saver(args, failed_saves),
         people=args.people,
         clip_timeout=args.clip_timeout or DEFAULT_CLIP_TIMEOUT,
+        max_fps=max_fps(args),
+        foot_track=not args.no_foot_track,
     )
     print(
         f"{len(outcome.results)} inputs: {outcome.count('ok')} analyzed, {outcome.count('skipped')} already done, "

@@ -8,7 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from formcheck.cli_history import add_save_options, check_save_options, save_if_asked
-from formcheck.cli_options import add_analysis_options, add_max_fps_option, add_people_option, check_people, max_fps
+from formcheck.cli_options import (
+    add_analysis_options,
+    add_foot_track_option,
+    add_max_fps_option,
+    add_people_option,
+    check_people,
+    max_fps,
+)
 
 EXIT_OK = 0
 
@@ -30,11 +37,7 @@ def add_live_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], No
     lv.add_argument("--max-seconds", type=float, metavar="S", help="stop after S seconds")
     add_people_option(lv)
     add_max_fps_option(lv)
-    lv.add_argument(
-        "--no-foot-track",
-        action="store_true",
-        help="use MediaPipe's heels and toes as they are, without refining them from the picture",
-    )
+    add_foot_track_option(lv)
     lv.add_argument("--json", action="store_true", help="print report.json to stdout at the end")
     add_save_options(lv)
     add_common(lv)

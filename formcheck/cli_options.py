@@ -41,6 +41,14 @@ def add_max_fps_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_foot_track_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-foot-track",
+        action="store_true",
+        help="use MediaPipe's heels and toes as they are, without refining them from the picture",
+    )
+
+
 def max_fps(args: argparse.Namespace) -> float | None:
     """--max-fps as a frame rate cap: None for every frame (0), the default (30) when not given."""
     from formcheck.io.extract import DEFAULT_MAX_FPS

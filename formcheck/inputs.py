@@ -34,6 +34,8 @@ class InputInfo:
     codec: str | None = None
     detection_rate: float | None = None
     pose_people: int | None = None  # a video: the people the pose model looked for on every frame (--people)
+    pose_max_fps: float | None = None  # a video: the pose model's frame-rate cap (--max-fps; None: every frame)
+    foot_track: bool | None = None  # a video: whether the heels and toes were refined from the picture
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -189,6 +191,8 @@ def load_input(
         codec=vi.codec,
         detection_rate=result.detection_rate,
         pose_people=extract.pose.num_poses,
+        pose_max_fps=extract.max_fps,
+        foot_track=extract.foot_track,
     )
     model_sha = BUNDLED_SHA256 if model is None else file_sha256(Path(model))
     return LoadedInput(result.series, info, list(result.warnings), model_sha, result.interrupted)

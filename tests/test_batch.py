@@ -389,3 +389,28 @@ def test_a_real_video_batch_runs_the_model_resumes_and_saves(tmp_path, capsys):
     assert main(args) == 0  # same video, same model and settings: skipped, saved again without a second copy
     assert "1 inputs: 0 analyzed, 1 already done, 0 failed" in capsys.readouterr().out
     assert len(load_sets(db)) == 1
+    assert (report["input"]["pose_max_fps"], report["input"]["foot_track"]) == (30.0, True)
+
+    plain = args[: args.index("--save")]
+    for extra, frames, fps_cap, refined in (
+        (["--max-fps", "15"], 38, 15.0, True),
+        (["--no-foot-track"], 75, 30.0, False),
+    ):
+        capsys.readouterr()
+        assert main(plain + extra) == 0  # another frame-rate cap or foot track: the pose run is redone
+        assert "1 inputs: 1 analyzed, 0 already done, 0 failed" in capsys.readouterr().out
+        report = json.loads((folder / "report.json").read_text())
+        assert (report["input"]["frames"], report["input"]["pose_max_fps"], report["input"]["foot_track"]) == (
+            frames,
+            fps_cap,
+            refined,
+        )
+        assert (refined and "left_heel_fx" in (folder / "landmarks.csv").read_text().splitlines()[0]) == refined
+        assert main(plain + extra) == 0 and "0 analyzed, 1 already done" in capsys.readouterr().out
+
+
+def test_the_batch_frame_rate_cap_defaults_to_analyzes():
+    from formcheck.io.extract import DEFAULT_MAX_FPS, ExtractConfig
+
+    assert BatchSettings("out").max_fps == DEFAULT_MAX_FPS == ExtractConfig().max_fps
+    assert BatchSettings("out").foot_track == ExtractConfig().foot_track

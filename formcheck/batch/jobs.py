@@ -14,7 +14,7 @@ import json
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +38,29 @@ class BatchSettings:
     model_sha256: str | None = None
     mediapipe_version: str | None = None
     people: int = 1  # the pose model looks for this many people on every frame (--people)
+    # at most this many frames a second go to the pose model (--max-fps; None: every frame). The default is
+    # io.extract.DEFAULT_MAX_FPS, written out so that formcheck.batch does not import OpenCV (a test holds them equal)
+    max_fps: float | None = 30.0
+    foot_track: bool = True  # refine the heels and toes from the picture (--no-foot-track: False)
 
     def fingerprint(self, kind: str) -> str:
         return settings_fingerprint(
-            self.config.to_dict(), kind, self.model_sha256, self.mediapipe_version, __version__, self.people
+            self.config.to_dict(),
+            kind,
+            self.model_sha256,
+            self.mediapipe_version,
+            __version__,
+            PoseRun(self.people, self.max_fps, self.foot_track),
         )
+
+
+@dataclass(frozen=True)
+class PoseRun:
+    """How a video's pose model was run, besides the model: what a report.json's input records of it."""
+
+    people: int | None
+    max_fps: float | None
+    foot_track: bool | None
 
 
 @dataclass(frozen=True)
@@ -70,15 +88,19 @@ def settings_fingerprint(
     model_sha256: str | None,
     mediapipe: str | None,
     formcheck_version: str,
-    people: int | None = None,
+    run: PoseRun | None = None,
 ) -> str:
     """sha256 (16 hex) of what decides a clip's report besides its bytes.
 
     The analysis config and the formcheck version always; for a video also the pose model's
-    sha256, the mediapipe version and the people it looked for (a landmarks CSV never runs the
-    model, so they don't count).
+    sha256, the mediapipe version and how it was run (people, frame-rate cap, foot track; a
+    landmarks CSV never runs the model, so they don't count).
     """
-    pose = None if kind == "landmarks" else {"model_sha256": model_sha256, "mediapipe": mediapipe, "people": people}
+    pose = None
+    if kind != "landmarks":
+        pose = {"model_sha256": model_sha256, "mediapipe": mediapipe, **asdict(run or PoseRun(None, None, None))}
+        if isinstance(pose["max_fps"], float):
+            pose["max_fps"] = round(pose["max_fps"], 4)  # as report.json records it
     payload = {"config": config, "formcheck": formcheck_version, "pose": pose}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -93,7 +115,11 @@ def report_fingerprint(report: dict[str, Any]) -> str:
         v.get("model_sha256"),
         v.get("mediapipe"),
         v.get("formcheck"),
-        report["input"].get("pose_people"),
+        PoseRun(
+            report["input"].get("pose_people"),
+            report["input"].get("pose_max_fps", "not recorded"),  # older reports: never the same as a setting
+            report["input"].get("foot_track"),
+        ),
     )
 
 
@@ -243,7 +269,9 @@ def run_job(job: Job, settings: BatchSettings) -> JobResult:
             model=settings.model,
             show_progress=False,
             quiet_native=True,
-            extract=ExtractConfig(pose=PoseConfig(num_poses=settings.people)),
+            extract=ExtractConfig(
+                max_fps=settings.max_fps, pose=PoseConfig(num_poses=settings.people), foot_track=settings.foot_track
+            ),
         )
         done = {
             "input": job.path,

@@ -33,10 +33,17 @@ class BatchOutcome:
 
 
 def make_settings(
-    out_root: str | Path, config: AnalysisConfig | None = None, model: str | None = None, people: int = 1
+    out_root: str | Path,
+    config: AnalysisConfig | None = None,
+    model: str | None = None,
+    people: int = 1,
+    max_fps: float | None = BatchSettings.max_fps,
+    foot_track: bool = True,
 ) -> BatchSettings:
+    from formcheck.io.extract import check_max_fps
     from formcheck.io.model import resolve_model
 
+    check_max_fps(max_fps)
     model_sha = resolve_model(model).sha256  # checks a --model file once, before any work
     return BatchSettings(
         str(Path(out_root).absolute()),
@@ -45,6 +52,8 @@ def make_settings(
         model_sha,
         _mediapipe_version(),
         people,
+        max_fps,
+        foot_track,
     )
 
 
@@ -70,6 +79,8 @@ def run_batch(
     job_func: JobFunc = run_job,
     people: int = 1,
     clip_timeout: float | None = DEFAULT_CLIP_TIMEOUT,
+    max_fps: float | None = BatchSettings.max_fps,
+    foot_track: bool = True,
 ) -> BatchOutcome:
     """Analyze every clip into OUT/<clip>/ and write OUT/summary.csv and OUT/index.html.
 
@@ -82,7 +93,7 @@ def run_batch(
     out = Path(out_root).absolute()
     if out.exists() and not out.is_dir():
         raise OutputError(f"-o {out_root} is a file; pass a folder for the batch outputs")
-    settings = make_settings(out, config, model, people)
+    settings = make_settings(out, config, model, people, max_fps, foot_track)
     ignored: list[Path] = []
     order, todo, results = _plan(find_inputs(paths, out, ignored), settings, force)
     outcome = BatchOutcome([], out, ignored=ignored)

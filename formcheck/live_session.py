@@ -142,7 +142,7 @@ class LiveSession:
         self.first_t = frame.t if self.first_t is None else self.first_t
         self.last_t = frame.t
         self.recorder.frame(frame.index, frame.t, pose, refined)
-        self.recorder.video_frame(frame.image)
+        self.recorder.video_frame(frame.image, frame.t)
         xy = self._with_refined_feet(frame.t, pose.xy, refined)
         update = self.tracker.update(frame.t, xy, pose.vis)
         for ev in update.events:
@@ -402,6 +402,7 @@ def analyze_session(result: LiveResult, opts: LiveOptions) -> Any:
         "source": opts.source or f"camera {opts.camera or 0}",
         "realtime": bool(opts.realtime or opts.source is None),
         "people": opts.people,
+        "max_fps": opts.max_fps,
         "side": result.side,
         "reps": result.reps,
     }

@@ -192,6 +192,29 @@ def test_live_runs_the_pose_model_at_the_frame_rate_analyze_does(tmp_path):
     assert start["fps"] == pytest.approx(60.0) and start["max_fps"] is None
 
 
+def test_raw_video_keeps_the_sessions_pace_when_frames_are_dropped(tmp_path):
+    """raw.mkv runs at a fixed rate: a gap left by dropped frames is filled with the last picture, a frame early
+    for its slot is left out, so frame k of the video is the session at k / fps seconds."""
+    import cv2
+    from conftest import numbered_frame
+
+    from formcheck.io.recorder import SessionRecorder
+
+    rec = SessionRecorder(tmp_path, 160, 120, 30.0, video=True)
+    for i, slot in ((0, 0), (1, 1), (4, 4), (5, 4.4), (6, 6)):  # slots 2, 3 and 5 dropped; frame 5 came early
+        rec.video_frame(numbered_frame(i, 160, 120), slot / 30.0)
+    rec.close()
+    cap = cv2.VideoCapture(str(tmp_path / "raw.mkv"))
+    shown = []
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        shown.append(int(round(float(image[:, 100:].mean()) / 8)))  # numbered_frame's brightness: 8 per index
+    cap.release()
+    assert shown == [0, 1, 1, 1, 4, 4, 6]
+
+
 @pytest.mark.parametrize(
     "fps, cap, analyzed",
     [(60, 30, 30), (50, 30, 25), (30, 30, 30), (33, 30, 33), (240, 30, 30), (25, 30, 25), (60, None, 60)],

@@ -103,7 +103,11 @@ class SessionRecorder:
         if video:
             from formcheck.io.video_writer import VideoEncoder
 
-            self._video = VideoEncoder(self.out_dir / RAW_NAME, width, height, fps or 30.0, streamable=True)
+            self._fps = fps or 30.0
+            self._video = VideoEncoder(self.out_dir / RAW_NAME, width, height, self._fps, streamable=True)
+            self._t0: float | None = None
+            self._written = 0
+            self._last_image: np.ndarray | None = None
             self.warnings += self._video.warnings
 
     def frame(self, index: int, t: float, pose: Any, refined: np.ndarray | None = None) -> None:
@@ -130,9 +134,20 @@ class SessionRecorder:
     def event(self, record: dict[str, Any]) -> None:
         self.events.write(json.dumps(_finite(record), ensure_ascii=False, allow_nan=False, default=_plain) + "\n")
 
-    def video_frame(self, image: np.ndarray) -> None:
-        if self._video is not None:
-            self._video.write(image)
+    def video_frame(self, image: np.ndarray, t: float) -> None:
+        """Append a frame taken at t (seconds) to raw.mkv, which runs at a fixed rate: frames dropped before it
+        (processing slower than the source) are filled with the last picture, so the video keeps the session's
+        pace; a frame early for its slot (a camera's jitter) is left out."""
+        if self._video is None:
+            return
+        self._t0 = t if self._t0 is None else self._t0
+        due = int(round((t - self._t0) * self._fps)) + 1  # frames the video should hold up to this one
+        if due <= self._written:
+            return
+        for _ in range(due - self._written - 1):
+            self._video.write(image if self._last_image is None else self._last_image)
+        self._video.write(image)
+        self._written, self._last_image = due, image
 
     @property
     def video_path(self) -> Path | None:

@@ -1,6 +1,7 @@
 """The evaluation set (docs/evaluation.md).
 
     python -m tools.evalset make [--seed 0] [--only NAME[,NAME...]] [--cache DIR]   render, extract, store
+    python -m tools.evalset retrack [--only NAME[,NAME...]] [--cache DIR]            the foot track made again
     python -m tools.evalset list [--seed 0]                                         the manifest as a table
     python -m tools.evalset preview NAME OUT.png [--frame N]                        one frame of a clip
 
@@ -56,6 +57,14 @@ def cmd_make(args) -> int:
     (STORE / "manifest.json").write_text(manifest_to_json(specs, args.seed) + "\n")
     cache = args.cache or cache_root()
     failed = make_all(interleaved(_select(specs, args.only)), cache)
+    return 1 if failed else 0
+
+
+def cmd_retrack(args) -> int:
+    from tools.evalset.make import cache_root, make_all, retrack_clip
+
+    specs = make_manifest(args.seed)
+    failed = make_all(_select(specs, args.only), args.cache or cache_root(), one=retrack_clip)
     return 1 if failed else 0
 
 
@@ -160,6 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--only", default=None, help="comma-separated clip names")
     m.add_argument("--cache", type=Path, default=None, help="where rendered videos go")
+    rt = sub.add_parser(
+        "retrack", help="run today's foot tracker again on the stored clips (render if not cached; no pose model)"
+    )
+    rt.add_argument("--seed", type=int, default=0)
+    rt.add_argument("--only", default=None, help="comma-separated clip names")
+    rt.add_argument("--cache", type=Path, default=None, help="where rendered videos are (or go)")
     ls = sub.add_parser("list", help="print the manifest")
     ls.add_argument("--seed", type=int, default=0)
     sm = sub.add_parser("summary", help="what the set holds (faults x views x grades, people, cameras)")
@@ -170,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--frame", type=int, default=60)
     p.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    return {"make": cmd_make, "list": cmd_list, "summary": cmd_summary, "preview": cmd_preview}[args.cmd](args)
+    commands = {"make": cmd_make, "retrack": cmd_retrack, "list": cmd_list, "summary": cmd_summary}
+    return {**commands, "preview": cmd_preview}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,7 @@ What live cannot know yet, and where it may differ (listed, not hidden):
   frame from its threshold can then fall on either side of it: such a fault is judged with
   little confidence, so one of them may call it "uncertain" ("look at this rep") where the other calls it a
   fault or says nothing: every fault of one is a fault or an uncertain note of the other, and a note on one
-  side only is an uncertain one;
-- the first rep after the camera changes from a front or back view to a side one (merged's cut): the refined
-  feet are used only in side views, and live, which confirms a view change min_segment_s after it shows, fuses
-  them from then on, where batch fuses them from the change itself. That rep's rise is read partly on
-  MediaPipe's compressed heel live (merged, rep 4: a short top at 0.52 of the best rise live, none in batch;
-  with batch's views live gives it batch's faults). Its view and phase times agree; its faults may not.
+  side only is an uncertain one.
 """
 
 from __future__ import annotations
@@ -29,7 +24,6 @@ import pytest
 from conftest import golden_series
 
 from formcheck.core.analyze import analyze_series
-from formcheck.core.context.view import is_frontal
 from formcheck.core.faults.detect import UNCERTAIN_BELOW
 from formcheck.core.landmarks import LandmarkSeries
 from formcheck.core.live.tracker import LiveTracker
@@ -92,13 +86,11 @@ def check_live_equals_batch(name: str, series: LandmarkSeries) -> None:
         stepped_off = lr.index == len(live) and batch.stances[-1][1] < series.t[-1] - 0.5
         if stepped_off:
             continue  # (see above)
-        after_cut = lr.index > 1 and is_frontal(live[lr.index - 2].view) and not is_frontal(lr.view)
-        if not after_cut:  # (see above)
-            # a fault uncertain on either side, or judged within NEAR of the uncertain line (MediaPipe's landmarks
-            # vary a little from run to run, and live's signal is its own causal one), may fall either side
-            doubtful = ids(lr.uncertain) | ids(br.uncertain) | near_the_line(lr.faults) | near_the_line(br.faults)
-            assert ids(lr.faults) ^ ids(br.faults) <= doubtful, where  # a fault on one side is uncertain on the other
-            assert (ids(lr.faults) | ids(lr.uncertain)) ^ (ids(br.faults) | ids(br.uncertain)) <= doubtful, where
+        # a fault uncertain on either side, or judged within NEAR of the uncertain line (MediaPipe's landmarks vary
+        # a little from run to run, and live's signal is its own causal one), may fall either side
+        doubtful = ids(lr.uncertain) | ids(br.uncertain) | near_the_line(lr.faults) | near_the_line(br.faults)
+        assert ids(lr.faults) ^ ids(br.faults) <= doubtful, where  # a fault on one side is uncertain on the other
+        assert (ids(lr.faults) | ids(lr.uncertain)) ^ (ids(br.faults) | ids(br.uncertain)) <= doubtful, where
         if lr.index < len(live):  # (the set's last rep: see above)
             off = max(abs(getattr(lr.times, k) - getattr(br.times, k)) for k in TIME_KEYS)
             assert off < 0.25, f"{where}: phase times {off:.2f} s apart"

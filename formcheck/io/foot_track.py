@@ -7,15 +7,8 @@ still (the anchor): the rear foot (heel to ball, below the ankle), which carries
 toes, which carry the foot_index (the toes stay flat while the rear foot tips up, so one rigid
 picture of the whole foot would not fit both). Registration is OpenCV's ECC (enhanced correlation
 coefficient, a rigid warp, photometrically invariant) with a mask of the part, started from the
-previous frame's warp.
-
-A tilting shoe stops looking like its flat picture to a rigid warp (it turns out of the picture's plane,
-it creases), and a dark shoe's few edges let the warp slide along them. So when the fit to the part's
-picture falls under refresh_cc, a new picture of the part is taken where it is now (a key picture, its
-point where the track is), and followed; the anchor picture is registered too, and taken back as soon
-as it fits better (the foot is back down). Registering to the anchor wherever it fits, and to a key
-picture only for the tilted stretch of a rep, means errors do not accumulate over the set: the track
-does not drift.
+previous frame's warp. Registering to the anchor picture, never frame to frame, means errors do
+not accumulate: the track does not drift.
 
 The tracked physical point is the one MediaPipe's heel (toe) marks at the anchor, averaged over the
 first half second of a still foot, so amplitudes compare with MediaPipe's. A part is reported
@@ -39,7 +32,7 @@ import numpy as np
 from formcheck.core.landmarks import INDEX, REFINED_POINTS
 
 SIDES = ("left", "right")
-FOOT_TRACK_VERSION = 3  # part of the landmark cache key: bump when the tracker's output changes
+FOOT_TRACK_VERSION = 2  # part of the landmark cache key: bump when the tracker's output changes
 _ECC_WITH_MASK = getattr(cv2, "findTransformECCWithMask", None)  # OpenCV >= 4.12: a mask on the template
 
 
@@ -58,8 +51,6 @@ class FootTrackConfig:
     toe_pad: float = 0.1  # the toes' mask: ball to toe, grown by this
     search: float = 0.3  # the search window around the predicted part, x the part's size
     min_cc: float = 0.6  # registration below this correlation is a failure
-    refresh_cc: float = 0.75  # ... below this, a key picture of the part is taken where it is now
-    anchor_every: int = 3  # while a key picture is followed, the anchor picture is tried every this many frames
     max_step: float = 0.5  # a part moving more than this (x S) between frames is a failure
     coast_s: float = 0.5  # failures shorter than this: try the same picture again; longer: anchor anew
     carry_s: float = 1.0  # a part lost no longer than this re-anchors on its last point moved as MediaPipe moved
@@ -127,16 +118,7 @@ def _gray(image: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
 class Part:
     """One rigid part of a foot: its picture and mask at the anchor, and the warp to the current frame."""
 
-    def __init__(
-        self,
-        image: np.ndarray,
-        polygon: np.ndarray,
-        point: np.ndarray,
-        cfg: FootTrackConfig,
-        anchor_warp: np.ndarray | None = None,
-    ) -> None:
-        """A part's picture from image inside polygon (frame pixels), tracking point (frame pixels). A key picture
-        (taken while following another picture) gets anchor_warp: where the anchor picture sat then."""
+    def __init__(self, image: np.ndarray, polygon: np.ndarray, point: np.ndarray, cfg: FootTrackConfig) -> None:
         h, w = image.shape[:2]
         x0, y0 = np.maximum(np.floor(polygon.min(axis=0)).astype(int) - 2, 0)
         x1, y1 = np.minimum(np.ceil(polygon.max(axis=0)).astype(int) + 3, [w, h])
@@ -146,9 +128,6 @@ class Part:
         cv2.fillConvexPoly(self.mask, np.round((polygon - (x0, y0)) * self.zoom).astype(np.int32), 255)
         self.point = (np.asarray(point, float) - (x0, y0)) * self.zoom  # the tracked point, template pixels
         self.warp = _shift(x0, y0) @ _affine(_scale(1.0 / self.zoom))  # template pixels -> frame pixels
-        self.polygon = np.asarray(polygon, float)  # frame pixels, when the picture was taken
-        self.warp0 = self.warp.copy()
-        self.anchor_warp = anchor_warp  # None: this is an anchor picture
         self.cfg = cfg
         self.cc = 1.0
         # fixed for the part's life, so not recomputed every frame: the template's corners and the search margin
@@ -160,20 +139,6 @@ class Part:
     @property
     def position(self) -> np.ndarray:
         return _apply(self.warp, self.point[None])[0]
-
-    def motion(self) -> np.ndarray:
-        """3x3: how the part moved in the frame since its picture was taken."""
-        return _affine(self.warp) @ np.linalg.inv(_affine(self.warp0))
-
-    def key_picture(self, image: np.ndarray, anchor: Part) -> Part:
-        """A new picture of the part as it is in this frame (the registered one), tracking the same point."""
-        anchor_warp = anchor.warp if anchor is self else (self.motion() @ _affine(self.anchor_warp))[:2]
-        polygon = _apply(self.motion()[:2], self.polygon)
-        return Part(image, polygon, self.position, self.cfg, anchor_warp)
-
-    def anchor_warp_now(self) -> np.ndarray:
-        """Where the anchor picture is predicted to sit now, from a key picture's motion."""
-        return (self.motion() @ _affine(self.anchor_warp))[:2]
 
     def register(self, image: np.ndarray) -> tuple[float, np.ndarray] | None:
         """Align the part's picture with this frame, starting from the last warp: (correlation, the new warp),
@@ -226,9 +191,7 @@ class Part:
 class PointTrack:
     """The state of one tracked point (a heel or a toe)."""
 
-    part: Part | None = None  # the picture followed: the anchor, or a key picture of the tilted part
-    anchor: Part | None = None
-    on_key: int = 0  # frames registered on key pictures since the anchor was last tried
+    part: Part | None = None
     scale: float = 0.0
     anchor_t: float = -np.inf
     anchor_sum: np.ndarray = field(default_factory=lambda: np.zeros(2))
@@ -315,7 +278,7 @@ class FootTracker:
                 tr.part = None  # lost: anchored anew once MediaPipe's foot stands still
             return nan
         tr.failed_since = None
-        if foot is not None and still and t - tr.anchor_t < self.cfg.anchor_s and tr.anchor_n and tr.part is tr.anchor:
+        if foot is not None and still and t - tr.anchor_t < self.cfg.anchor_s and tr.anchor_n:
             self._average_anchor(tr, mp_point)
         if mp_point is not None and self._disagrees(tr, t, mp_point):
             tr.part, tr.last = None, None  # following something else: never carried over
@@ -323,44 +286,15 @@ class FootTracker:
         return self._report(tr, t, mp_point)
 
     def _registered(self, tr: PointTrack, image: np.ndarray) -> bool:
-        """Register the picture followed; while it is a key picture, also the anchor picture every anchor_every
-        frames and whenever the key picture fails. Keep the better fit of those that fit well and do not jump; take
-        a key picture when the fit is getting poor."""
-        current, anchor = tr.part, tr.anchor
-        tr.on_key = tr.on_key + 1 if anchor is not current else 0
-        best = self._best_fit(tr, image, [current], current.position)
-        if anchor is not current and (best is None or tr.on_key >= self.cfg.anchor_every):
-            anchor.warp = current.anchor_warp_now()  # start the anchor where the key picture's motion puts it
-            back = self._best_fit(tr, image, [anchor], current.position)
-            best = back if back is not None and (best is None or back[1][0] > best[1][0]) else best
-            tr.on_key = 0
-        if best is None:
+        """Register the part; keep the new warp only if it fits well and does not jump."""
+        found = tr.part.register(image)
+        if found is None or found[0] < self.cfg.min_cc:
             return False
-        part, found = best
-        part.accept(*found)
-        tr.part = part
-        if part.cc < self.cfg.refresh_cc:
-            key = part.key_picture(image, anchor)
-            if key.textured():
-                tr.part = key
+        moved = _apply(found[1], tr.part.point[None])[0] - tr.part.position
+        if np.hypot(*moved) > self.cfg.max_step * tr.scale:
+            return False
+        tr.part.accept(*found)
         return True
-
-    def _best_fit(
-        self, tr: PointTrack, image: np.ndarray, parts: list[Part], position: np.ndarray
-    ) -> tuple[Part, tuple[float, np.ndarray]] | None:
-        """Of these pictures, the one registering best in this frame that fits well (min_cc) and does not jump
-        from position (max_step); None if none does."""
-        best = None
-        for part in parts:
-            found = part.register(image)
-            if found is None or found[0] < self.cfg.min_cc:
-                continue
-            moved = _apply(found[1], part.point[None])[0] - position
-            if np.hypot(*moved) > self.cfg.max_step * tr.scale:
-                continue
-            if best is None or found[0] > best[1][0]:
-                best = (part, found)
-        return best
 
     def _anchor(self, tr: PointTrack, part_index: int, image: np.ndarray, t: float, foot: np.ndarray) -> bool:
         """Start a track on the picture of the part where MediaPipe puts it; False if that picture is flat."""
@@ -374,7 +308,7 @@ class FootTracker:
         part = Part(image, part_polygons(heel, toe, ankle, scale, self.cfg)[part_index], point, self.cfg)
         if not part.textured():
             return False
-        tr.part, tr.anchor, tr.scale, tr.anchor_t, tr.failed_since, tr.deviations = part, part, scale, t, None, deque()
+        tr.part, tr.scale, tr.anchor_t, tr.failed_since, tr.deviations = part, scale, t, None, deque()
         tr.anchor_sum, tr.anchor_n = (np.zeros(2), 0) if carried else (part.point.copy(), 1)
         return True
 

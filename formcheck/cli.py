@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -52,8 +51,8 @@ def _extract_config(args: argparse.Namespace):
     from formcheck.io.pose import PoseConfig
 
     check_people(args)
-    base = ExtractConfig(pose=PoseConfig(num_poses=args.people), foot_track=not args.no_foot_track)
-    return base if args.max_fps is None else replace(base, max_fps=max_fps(args))  # checks --max-fps
+    pose = PoseConfig(num_poses=args.people)
+    return ExtractConfig(max_fps=max_fps(args), pose=pose, foot_track=not args.no_foot_track)  # checks --max-fps
 
 
 class OneLineParser(argparse.ArgumentParser):

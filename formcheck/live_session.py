@@ -10,7 +10,6 @@ reps.csv, report.html) with the live figures added under "live".
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from formcheck.core.context.view import is_frontal
 from formcheck.core.live.tracker import LiveConfig, LiveEvent, LiveTracker, LiveUpdate
 from formcheck.core.signal.clean import FlickerWatch, gate
 from formcheck.core.signal.refined import FootFusion, fuse_frame
-from formcheck.io.extract import DEFAULT_MAX_FPS, KEEP_SPACING, check_max_fps
+from formcheck.io.extract import DEFAULT_MAX_FPS, analyzed_fps, check_max_fps
 from formcheck.io.live_source import LandmarksReplay, open_frames
 from formcheck.io.recorder import SessionRecorder
 from formcheck.live_loop import Analyze, Analyzed, Control, Show, StageClock, run_pipeline, stage_summary
@@ -265,14 +264,6 @@ def run_live(opts: LiveOptions, window: Any = None, on_frame: Callable[[np.ndarr
     if opts.report and session.recorder.rows:
         result.analysis = analyze_session(result, opts)
     return result
-
-
-def analyzed_fps(fps: float, max_fps: float | None) -> float:
-    """The frame rate of the frames live analyzes (and records as raw.mkv): the source's, capped at max_fps (a
-    60 fps camera capped at 30 keeps every 2nd frame)."""
-    if not max_fps or not fps or fps <= max_fps:
-        return fps
-    return fps / math.ceil(KEEP_SPACING * fps / max_fps - 1e-9)
 
 
 def _records_refined(opts: LiveOptions, source: Any) -> bool:

@@ -220,8 +220,7 @@ def test_raw_video_keeps_the_sessions_pace_when_frames_are_dropped(tmp_path):
     [(60, 30, 30), (50, 30, 25), (30, 30, 30), (33, 30, 33), (240, 30, 30), (25, 30, 25), (60, None, 60)],
 )
 def test_the_analyzed_frame_rate_is_the_one_keep_at_most_keeps(fps, cap, analyzed):
-    from formcheck.io.extract import keep_at_most
-    from formcheck.live_session import analyzed_fps
+    from formcheck.io.extract import analyzed_fps, keep_at_most
 
     assert analyzed_fps(fps, cap) == pytest.approx(analyzed)
     keep = keep_at_most(cap) or (lambda t: True)

@@ -8,6 +8,7 @@ its own, so on a machine with a core to spare it costs little of the wall-clock 
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -84,6 +85,14 @@ def keep_at_most(max_fps: float | None) -> Callable[[float], bool] | None:
         return False
 
     return keep
+
+
+def analyzed_fps(fps: float, max_fps: float | None) -> float:
+    """The frame rate keep_at_most leaves of an even fps source: the source's, capped at max_fps (60 fps capped at
+    30 keeps every 2nd frame, 50 every 2nd: 25)."""
+    if not max_fps or not fps or fps <= max_fps:
+        return fps
+    return fps / math.ceil(KEEP_SPACING * fps / max_fps - 1e-9)
 
 
 def select_frames(frames: Iterable[Frame], max_fps: float | None) -> Iterator[Frame]:

@@ -122,19 +122,15 @@ def retrack_clip(spec: ClipSpec, cache: Path, store: Path = STORE, log=print) ->
         return "not stored: make it"
     if all(old.get(k) == v for k, v in meta.items()):
         return "up to date"
-    same = {k: v for k, v in old["extract"].items() if k != "foot_track"} == {
-        k: v for k, v in meta["extract"].items() if k != "foot_track"
-    }
-    if not (same and old["spec_hash"] == spec.spec_hash and old["model_sha256"] == meta["model_sha256"]):
-        return "stored with other settings than the foot track's: make it"
-    if old.get("mediapipe") != meta["mediapipe"]:
-        return "stored with another mediapipe: make it"
+    differ = sorted(k for k, v in _without_track(meta).items() if _without_track(old).get(k) != v)
+    if differ:
+        return f"stored with another {', '.join(differ)}: make it"
     stem = render_clip(spec, cache, log)
     series, _, _ = load_clip(spec.name, store)
     tracker, refined = FootTracker(), np.full((len(series.t), 4, 2), np.nan)
     row = {int(f): k for k, f in enumerate(series.frame)}
     with VideoFileSource(stem.with_suffix(".mp4")) as video:
-        for f in video.frames(lambda t: True):
+        for f in video:
             k = row.get(f.index)
             if k is not None:
                 refined[k] = tracker.update(f.image, float(series.t[k]), series.xy[k], series.vis[k])
@@ -144,10 +140,14 @@ def retrack_clip(spec: ClipSpec, cache: Path, store: Path = STORE, log=print) ->
     return "foot track made again"
 
 
-def make_all(specs: list[ClipSpec], cache: Path, store: Path = STORE, one=None) -> int:
+def _without_track(meta: dict[str, Any]) -> dict[str, Any]:
+    """Extraction meta less the foot track's version (what retrack_clip may change)."""
+    return {**meta, "extract": {k: v for k, v in meta["extract"].items() if k != "foot_track"}}
+
+
+def make_all(specs: list[ClipSpec], cache: Path, store: Path = STORE, one=make_clip) -> int:
     """Make every clip (one: make_clip, or retrack_clip); a failing clip is reported and the rest go on. Returns the
     number that failed."""
-    one = one or make_clip
     failed = 0
     for i, spec in enumerate(specs, start=1):
         print(f"[{i}/{len(specs)}] {spec.name}", flush=True)

@@ -61,6 +61,18 @@ def test_a_swap_is_found_where_it_starts_and_where_it_ends():
     assert np.flatnonzero(leg_swaps(xy, GAIN)).tolist() == [20, 30]
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_a_swap_spread_over_two_frames_is_found_once_at_its_second_frame(seed):
+    """MediaPipe puts both feet's points on one foot for a frame on the way into a swap (and on the way out):
+    neither step alone is a swap, the frames either side of it are. Found once each way, not also at the frames
+    next to it."""
+    feet = two_feet(seed=seed)
+    xy = swap_labels(feet, np.arange(21, 30))
+    xy[20, RIGHT] = feet[20, LEFT] + np.random.default_rng(seed).normal(0, 2, (3, 2))  # both on the left foot
+    xy[30, LEFT] = feet[30, RIGHT] + np.random.default_rng(seed + 1).normal(0, 2, (3, 2))  # both on the right foot
+    assert np.flatnonzero(leg_swaps(xy, GAIN)).tolist() == [21, 31]
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_still_feet_and_one_foot_glitching_onto_the_other_are_no_swap(seed):
     xy = two_feet(seed=seed)

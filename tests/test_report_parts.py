@@ -247,6 +247,24 @@ def test_the_terminal_names_what_was_not_checked_in_one_line_and_explains_the_ma
     assert "fault? =" not in console.export_text()
 
 
+def test_a_clip_without_reps_says_so_and_not_zero_clean_reps_of_zero():
+    from rich.console import Console
+
+    from formcheck.io.terminal import print_report
+
+    why = "no calf raise found: the working foot never stood still for 2 s (walking or stepping?)"
+    data = {"rep_count": 0, "reps": [], "side": "right", "views": [], "summary": {"clean_reps": 0, "reps": 0}}
+    for warnings, said in (([why], "no reps found: the warnings below say why"), ([], "no reps found")):
+        console = Console(width=200, record=True, color_system=None)
+        print_report({**data, "warnings": warnings}, console=console)
+        lines = console.export_text().splitlines()
+        assert said in lines and "clean reps" not in " ".join(lines)
+        assert (f"warning: {why}" in lines) == bool(warnings)
+    console = Console(width=200, record=True, color_system=None)
+    print_report({**data, "rep_count": 1, "reps": [REPS[0]], "summary": {"clean_reps": 1, "reps": 1}}, console=console)
+    assert "clean reps: 1 of 1" in console.export_text().splitlines()
+
+
 def test_the_tempo_charts_tick_stays_inside_it_when_every_bar_is_shorter_than_the_limit():
     """A rushed set: every rep shorter than the 0.75 s a lowering should take; the ticks stay inside the chart."""
     fast = {"id": "fast_lowering", "severity": "major", "threshold": 0.75, "confidence": 0.9}

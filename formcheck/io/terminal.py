@@ -45,7 +45,9 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     views = ", ".join(f"{v['view']} {v['t_start']:.1f}-{v['t_end']:.1f} s" for v in report["views"]) or "unknown"
     lines = [f"working side: {report['side']}   views: {views}"]
     summary = report.get("summary") or {}
-    if "clean_reps" in summary:
+    if not report["rep_count"]:
+        lines.append("no reps found" + (": the warnings below say why" if report.get("warnings") else ""))
+    elif "clean_reps" in summary:
         lines.append(f"clean reps: {summary['clean_reps']} of {summary.get('reps', report['rep_count'])}")
     stop = report.get("stop_set")
     if stop:

@@ -39,6 +39,12 @@ LEAD_S = 0.25  # a detected top may sit this much before the true rep's start
 # counted as wrong)
 SHORT_HOLD_S = 0.3
 QUICK_LOWER_S = 1.0  # lowerings this quick (and not slower than the rise): fast_lowering is neither
+# A rep whose true bottom pause is under BRIEF_PAUSE_S after a lowering at least QUICK_DROP_RATIO times quicker than
+# its set's typical one meets bounce's own definition (a quick drop, no pause: docs/faults.md): bounce is neither
+# there. The landmark-level series' quick "demo" sets pause 0.05-0.25 s at the bottom of every rep, so their
+# injected fast lowerings are such drops; real clean bottom pauses last 0.3-1.0 s (../shared/mediapipe_notes.md).
+BRIEF_PAUSE_S = 0.2
+QUICK_DROP_RATIO = 1.2
 # Faults formcheck does not judge on a set's last rep by design (its bottom pause is estimated: no next rise to
 # bounce into; the fast drop is reported as fast_lowering): injected there they are counted apart (na), not as
 # misses, so a grade's recall is not the share of it the set happened to put last.
@@ -59,6 +65,7 @@ class TrueRep:
     faults: dict[str, tuple[str, float | None]] = field(default_factory=dict)
     dont_care: set[str] = field(default_factory=set)
     absent: set[str] | None = None  # faults checked absent (hand labels); None: every fault not injected
+    set_lowering: float | None = None  # the median true lowering of its set's reps (s), where known
 
     @property
     def top_mid(self) -> float:
@@ -94,13 +101,19 @@ class Scored:
 def dont_care(rep: TrueRep) -> set[str]:
     """Faults a flag on this rep counts neither right nor wrong for (besides the listed ones):
     no_top_pause where the top hold is under SHORT_HOLD_S, fast_lowering where the lowering is no
-    longer than QUICK_LOWER_S and than the rise (the guide asks for a lowering at least as slow)."""
+    longer than QUICK_LOWER_S and than the rise (the guide asks for a lowering at least as slow), bounce where
+    the bottom pause is under BRIEF_PAUSE_S after a lowering QUICK_DROP_RATIO times quicker than the set's."""
     out = set(rep.dont_care)
-    top, low, rise = (rep.phases.get(k) for k in ("top_pause_s", "eccentric_s", "concentric_s"))
+    top, low, rise, pause = (
+        rep.phases.get(k) for k in ("top_pause_s", "eccentric_s", "concentric_s", "bottom_pause_s")
+    )
     if top is not None and top < SHORT_HOLD_S:
         out.add("no_top_pause")
     if low is not None and rise is not None and low <= max(QUICK_LOWER_S, rise):
         out.add("fast_lowering")
+    typical = rep.set_lowering
+    if pause is not None and low and typical and pause < BRIEF_PAUSE_S and typical >= QUICK_DROP_RATIO * low:
+        out.add("bounce")
     return out - set(rep.faults)
 
 

@@ -58,12 +58,21 @@ def run_analysis(series, config) -> tuple[dict[str, Any] | None, str | None]:
 def truth_reps(truth) -> list[TrueRep]:
     """TrueReps of a formcheck.synth Truth (faults with their grade and primary size)."""
     out = []
+    lowerings = [r.eccentric_s for r in truth.reps if r.eccentric_s is not None]
+    typical = float(np.median(lowerings)) if lowerings else None
     for r in truth.reps:
         sizes = {f["id"]: (f["grade"], f["size"]) for f in r.fault_sizes}
         faults = {fid: sizes.get(fid, ("legacy", None)) for fid in r.faults}
         out.append(
             TrueRep(
-                r.t_start, r.t_top_start, r.t_top_end, r.t_bottom, r.t_end, {k: getattr(r, k) for k in PHASES}, faults
+                r.t_start,
+                r.t_top_start,
+                r.t_top_end,
+                r.t_bottom,
+                r.t_end,
+                {k: getattr(r, k) for k in PHASES},
+                faults,
+                set_lowering=typical,
             )
         )
     return out
@@ -190,6 +199,7 @@ def synth(split: str, n_seeds: int, config) -> list[Scored]:
 
 
 def _gt_reps(reps: list[dict], grade: str) -> list[TrueRep]:
+    lowerings = [r["eccentric_s"] for r in reps if r.get("eccentric_s") is not None]
     return [
         TrueRep(
             r["t_start"],
@@ -199,6 +209,7 @@ def _gt_reps(reps: list[dict], grade: str) -> list[TrueRep]:
             r["t_end"],
             {k: r.get(k) for k in PHASES},
             {f: (grade, None) for f in r.get("faults", [])},
+            set_lowering=float(np.median(lowerings)) if lowerings else None,
         )
         for r in reps
     ]

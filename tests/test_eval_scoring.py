@@ -141,6 +141,22 @@ def test_dont_care_flags_count_neither_way():
     assert precision_by(t, "no_top_pause") == (0, 0) and t.clean_any["side"] == 0 and t.clean_n["side"] == 1
 
 
+def test_a_quick_drop_without_a_bottom_pause_is_neither_for_bounce():
+    """A rep whose true numbers meet bounce's own definition (no bottom pause after a lowering quicker than the
+    set's) is not a wrong bounce flag, whatever fault it was made with; a short pause after a lowering as quick as
+    the set's others, or a quick drop into a real pause, still is."""
+    fast = {"fast_lowering": ("moderate", 0.3)}
+    assert dont_care(true_rep(0.0, fast, low=0.3, bottom=0.08, set_lowering=0.7)) == {"bounce"}
+    assert dont_care(true_rep(0.0, fast, low=0.6, bottom=0.08, set_lowering=0.7)) == set()  # 1.17x: not quicker
+    assert dont_care(true_rep(0.0, fast, low=0.3, bottom=0.25, set_lowering=0.7)) == set()  # it pauses
+    assert dont_care(true_rep(0.0, low=1.5, bottom=0.1, set_lowering=1.5)) == set()  # as quick as the others
+    assert dont_care(true_rep(0.0, fast, low=0.3, bottom=0.08)) == set()  # the set's lowering unknown
+    t = Tally()
+    drop = true_rep(0.0, fast, low=0.3, bottom=0.08, set_lowering=0.7)
+    score(Scored("synth", "s", "tune", "front", [drop], report(det(0.0, ("bounce",)))), t)
+    assert precision_by(t, "bounce", "front") == (0, 0) and recall_by(t, "fast_lowering", "front")[0] == 0
+
+
 def test_hand_labels_possible_and_unlisted_faults_are_neither():
     rep = true_rep(0.0, {"bounce": ("clear", None)}, dont_care={"knee_drive"}, absent={"torso_help"})
     t = Tally()

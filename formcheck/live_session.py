@@ -143,7 +143,7 @@ class LiveSession:
         self.recorder.frame(frame.index, frame.t, pose, refined)
         self.recorder.video_frame(frame.image, frame.t)
         xy = self._with_refined_feet(frame.t, pose.xy, refined)
-        update = self.tracker.update(frame.t, xy, pose.vis)
+        update = self.tracker.update(frame.t, xy, pose.vis, None if xy is pose.xy else pose.xy)
         for ev in update.events:
             self._on_event(ev)
         self.stats.frames_processed += 1

@@ -287,3 +287,56 @@ def test_the_live_watch_judges_a_low_frame_rate_too(fps):
         watch.add(float("nan"), xy[k])
     assert len(watch.t) == max(FLICKER_MIN_FRAMES + 2, int(3.0 * fps) + 1)
     assert watch.flickers("right", 100.0)
+
+
+# ---------------------------------------------------------------- MediaPipe's own swaps under refined feet
+HEEL_TOE = [INDEX[f"{s}_{p}"] for s in ("left", "right") for p in ("heel", "foot_index")]
+
+
+def fused_over_flips():
+    """The set with MediaPipe's feet swapped for one frame every 0.5 s from 6 s to 10 s, and the same frames with
+    the heels and toes fused with refined ones that do not swap (the unswapped set's): only the ankles swap there,
+    which alone is no swap of the feet."""
+    series, truth, flips = series_with_flips(0.5, 6.0, 10.0)
+    plain = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=0)[0]
+    xy = series.xy.copy()
+    xy[:, HEEL_TOE] = plain.xy[:, HEEL_TOE]
+    vis = series.vis.copy()
+    vis[:, HEEL_TOE] = plain.vis[:, HEEL_TOE]
+    return replace(series, xy=xy, vis=vis), series.xy, truth, flips
+
+
+def test_mediapipes_own_swaps_count_on_a_series_whose_heels_and_toes_are_refined():
+    fused, mediapipe_xy, truth, flips = fused_over_flips()
+    unsure = np.zeros(len(fused.t), bool)
+    for k in np.concatenate([flips, flips + 1]):
+        unsure |= np.abs(fused.t - fused.t[k]) <= SWAP_UNSURE_S + 1e-9
+    feet = LEFT + RIGHT
+    alone = clean_tracks(fused, CleaningConfig())
+    assert not leg_swaps(gate(fused.xy, fused.vis, 0.5), SWAP_MIN_GAIN * alone.shank_px).any()
+    assert alone.observed[unsure][:, feet].mean() > 0.5  # the fused points alone show no swap
+    told = clean_tracks(fused, CleaningConfig(), mediapipe_xy)
+    assert not told.observed[unsure][:, feet].any()  # around MediaPipe's swaps: not really seen
+    np.testing.assert_array_equal(told.observed[~unsure], alone.observed[~unsure])  # elsewhere: as it was
+    np.testing.assert_array_equal(told.smooth, alone.smooth)  # and the tracks themselves are the same
+    assert tracking_quality(told, truth.side, 6.0, 10.0) < 0.5 * tracking_quality(alone, truth.side, 6.0, 10.0)
+
+
+def test_live_counts_mediapipes_own_swaps_as_batch_does():
+    """The live tracker fed the fused frames and MediaPipe's own cleans its window as batch does: the same frames
+    count as not really seen."""
+    from formcheck.core.live.tracker import LiveTracker
+
+    fused, mediapipe_xy, truth, flips = fused_over_flips()
+    tracker = LiveTracker()
+    for k in range(len(fused.t)):
+        tracker.update(float(fused.t[k]), fused.xy[k], fused.vis[k], mediapipe_xy[k])
+    live = tracker._tracks(0)
+    batch = clean_tracks(fused, CleaningConfig(), mediapipe_xy)
+    feet = LEFT + RIGHT
+    assert live is not None and len(live.t) == len(batch.t)
+    np.testing.assert_array_equal(live.observed[:, feet], batch.observed[:, feet])
+    untold = LiveTracker()
+    for k in range(len(fused.t)):
+        untold.update(float(fused.t[k]), fused.xy[k], fused.vis[k])
+    assert untold._tracks(0).observed[:, feet].sum() > live.observed[:, feet].sum()

@@ -72,9 +72,10 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
     check_body_in_frame(series, cfg.cleaning.min_visibility)
     tracks = clean_tracks(series, cfg.cleaning)
     views = view_segments(tracks, cfg.view)  # from the hips and shoulders: the same with the refined feet
+    mediapipe_xy = series.xy
     series, foot_weights = fuse_series(series, frontal_mask(views, len(series)))
     if foot_weights.any():
-        tracks = clean_tracks(series, cfg.cleaning)
+        tracks = clean_tracks(series, cfg.cleaning, mediapipe_xy)
     still = {s: foot_still(tracks, s, cfg.stance) for s in ("left", "right")}
     evidence = detect_side(tracks, still)
     side = evidence.side if cfg.side == "auto" else cfg.side

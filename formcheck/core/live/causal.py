@@ -17,23 +17,26 @@ from formcheck.core.landmarks import N_LANDMARKS
 
 
 class History:
-    """The last `keep_s` seconds of landmarks (unseen and refused points NaN), with absolute frame indices."""
+    """The last `keep_s` seconds of landmarks (unseen and refused points NaN), with absolute frame indices, and
+    MediaPipe's own landmarks of each frame where the feet were fused with the refined ones."""
 
     def __init__(self, keep_s: float) -> None:
         self.keep_s = keep_s
         self._t: list[float] = []
         self._xy: list[np.ndarray] = []
         self._vis: list[np.ndarray] = []
+        self._mediapipe: list[np.ndarray] = []  # the frame's own xy where nothing was fused
         self.offset = 0  # absolute index of the first kept frame
 
-    def append(self, t: float, xy: np.ndarray, vis: np.ndarray) -> int:
+    def append(self, t: float, xy: np.ndarray, vis: np.ndarray, mediapipe_xy: np.ndarray | None = None) -> int:
         """Store one frame; returns its absolute index."""
         self._t.append(float(t))
         self._xy.append(xy)
         self._vis.append(vis)
+        self._mediapipe.append(xy if mediapipe_xy is None else mediapipe_xy)
         if len(self._t) > 64 and self._t[-1] - self._t[0] > 1.5 * self.keep_s:
             cut = int(np.searchsorted(np.asarray(self._t), self._t[-1] - self.keep_s))
-            del self._t[:cut], self._xy[:cut], self._vis[:cut]
+            del self._t[:cut], self._xy[:cut], self._vis[:cut], self._mediapipe[:cut]
             self.offset += cut
         return self.offset + len(self._t) - 1
 
@@ -49,6 +52,12 @@ class History:
         """(t, xy, vis) from absolute index `start` (clipped to what is kept) to the newest frame."""
         k = max(start - self.offset, 0)
         return np.asarray(self._t[k:]), np.asarray(self._xy[k:]), np.asarray(self._vis[k:])
+
+    def mediapipe_since(self, start: int) -> np.ndarray | None:
+        """MediaPipe's own landmarks of the frames `since` gives, or None where none had its feet fused."""
+        k = max(start - self.offset, 0)
+        fused = any(m is not x for m, x in zip(self._mediapipe[k:], self._xy[k:], strict=True))
+        return np.asarray(self._mediapipe[k:]) if fused else None
 
     def recent(self, seconds: float) -> tuple[np.ndarray, np.ndarray]:
         """(xy, vis) of the frames of the last `seconds`."""

@@ -76,13 +76,16 @@ class LiveTracker(SetTiming):
         self.unassigned: list[dict] = []  # live warnings outside any counted rep
 
     # ------------------------------------------------------------------ per frame
-    def update(self, t: float, xy: np.ndarray, vis: np.ndarray) -> LiveUpdate:
+    def update(self, t: float, xy: np.ndarray, vis: np.ndarray, mediapipe_xy: np.ndarray | None = None) -> LiveUpdate:
+        """One frame's landmarks (its heels and toes fused with the refined ones: then mediapipe_xy, MediaPipe's own,
+        whose swaps of the feet count as batch counts them: signal/clean.clean_tracks)."""
         raw_xy = np.array(xy, dtype=float).reshape(-1, 2)
         raw_vis = np.array(vis, dtype=float).reshape(-1)
         xy = gate(raw_xy, raw_vis, self.config.analysis.cleaning.min_visibility)
         xy = self.gate(t, xy, self.shank_px, standing=all(self.stance[s].state.still for s in SIDES))
         vis = np.where(np.isnan(xy[:, 0]), np.nan, raw_vis)  # a refused glitch counts as unseen
-        i = self.history.append(t, xy, vis)
+        mediapipe = None if mediapipe_xy is None else np.array(mediapipe_xy, dtype=float).reshape(-1, 2)
+        i = self.history.append(t, xy, vis, mediapipe)
         shank = self.shank_px = self._update_shank(t)
         events: list[LiveEvent] = []
         self._update_view(t, xy, events)
@@ -215,13 +218,14 @@ class LiveTracker(SetTiming):
         """The batch cleaning of the kept frames from absolute index `start`, before end_t (None if the legs are
         not seen)."""
         t, xy, vis = self.history.since(start)
+        mediapipe = self.history.mediapipe_since(start)
         keep = t < end_t
         t, xy, vis = t[keep], xy[keep], vis[keep]
         if len(t) < 5:
             return None
         series = LandmarkSeries(t=t, xy=xy, z=np.full(vis.shape, np.nan), vis=vis, width=1, height=1)
         try:
-            return clean_tracks(series, self.config.analysis.cleaning)
+            return clean_tracks(series, self.config.analysis.cleaning, None if mediapipe is None else mediapipe[keep])
         except FormcheckError:
             return None
 

@@ -29,6 +29,29 @@ def test_a_jittery_30_fps_clip_keeps_every_frame_and_none_means_all():
     assert kept(240.0, None) == list(range(240))
 
 
+@pytest.mark.parametrize("jitter_ms", [1.0, 2.0, 3.0, 5.0])
+def test_a_30_fps_clock_with_jittery_timestamps_keeps_every_frame(jitter_ms):
+    """A phone's or a webcam's 30 fps frames come a few milliseconds early or late: a frame early after a late one
+    (closer than 0.9/30 s to it) is kept too, as the source runs at the cap (once its first three frames have shown
+    that). By the spacing alone 11 % of the frames were skipped with 2 ms of jitter, 21 % with 3 ms."""
+    rng = np.random.default_rng(int(jitter_ms))
+    t = np.sort(np.arange(900) / 30 + rng.normal(0, jitter_ms / 1000, 900))
+    assert np.diff(t[3:]).min() < 0.9 / 30  # some frames do come closer than the spacing
+    keep = keep_at_most(30.0)
+    assert all([keep(x) for x in t.tolist()][3:])
+
+
+@pytest.mark.parametrize("fps, rate", [(60.0, 30.0), (50.0, 25.0), (120.0, 30.0), (240.0, 30.0)])
+def test_a_jittery_source_over_the_cap_is_thinned_as_an_even_one(fps, rate):
+    """Over the cap the spacing decides, as before: about the even source's kept rate, never closer than it."""
+    rng = np.random.default_rng(7)
+    t = np.sort(np.arange(int(20 * fps)) / fps + rng.normal(0, 0.002 / (fps / 30), int(20 * fps)))
+    keep = keep_at_most(30.0)
+    times = np.array([x for x in t.tolist() if keep(x)])
+    assert np.diff(times).min() >= 0.9 / 30 - 1e-12
+    assert len(times) / (t[-1] - t[0]) == pytest.approx(rate, rel=0.12)
+
+
 def test_kept_frames_never_come_closer_than_the_limit_allows():
     rng = np.random.default_rng(1)
     t = np.cumsum(rng.uniform(0.002, 0.03, 2000))  # variable frame rate, 33-500 fps

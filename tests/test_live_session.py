@@ -217,7 +217,17 @@ def test_raw_video_keeps_the_sessions_pace_when_frames_are_dropped(tmp_path):
 
 @pytest.mark.parametrize(
     "fps, cap, analyzed",
-    [(60, 30, 30), (50, 30, 25), (30, 30, 30), (33, 30, 33), (240, 30, 30), (25, 30, 25), (60, None, 60)],
+    [
+        (60, 30, 30),
+        (50, 30, 25),
+        (30, 30, 30),
+        (33, 30, 33),
+        (240, 30, 30),
+        (25, 30, 25),
+        (60, None, 60),
+        (100, 30, 100 / 3),
+        (35, 30, 17.5),
+    ],
 )
 def test_the_analyzed_frame_rate_is_the_one_keep_at_most_keeps(fps, cap, analyzed):
     from formcheck.io.extract import analyzed_fps, keep_at_most

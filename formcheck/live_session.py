@@ -148,7 +148,7 @@ class LiveSession:
             self._on_event(ev)
         self.stats.frames_processed += 1
         min_vis = self.opts.config.cleaning.min_visibility
-        self.flicker.add(frame.t, gate(xy, pose.vis, min_vis))
+        self.flicker.add(frame.t, gate(pose.xy, pose.vis, min_vis))  # the pose model's own feet, as analyze reads
         state = live_state(
             update,
             xy,

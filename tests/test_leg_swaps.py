@@ -340,3 +340,22 @@ def test_live_counts_mediapipes_own_swaps_as_batch_does():
     for k in range(len(fused.t)):
         untold.update(float(fused.t[k]), fused.xy[k], fused.vis[k])
     assert untold._tracks(0).observed[:, feet].sum() > live.observed[:, feet].sum()
+
+
+def test_the_flicker_warning_reads_the_pose_models_own_feet_under_refined_ones():
+    """MediaPipe's heels and toes put on one foot and the other by turns, its ankles steady, and refined heels and
+    toes that follow the feet: the analysis reads the refined ones, but the warning is about the pose model's
+    feet, so it is given (it was not while it read the fused points)."""
+    from formcheck.core.analyze import analyze_series
+    from formcheck.core.landmarks import REFINED_POINTS
+
+    series, truth = make_series(preset("clean_side"), view="side", seed=3)
+    left, right = ([INDEX[f"{s}_heel"], INDEX[f"{s}_foot_index"]] for s in ("left", "right"))
+    xy = series.xy.copy()
+    for k in np.arange(5, len(series.t) - 5, 8):  # 1 frame in 8: over FLICKER_WARN
+        xy[k, left], xy[k, right] = series.xy[k, right], series.xy[k, left]
+    refined = np.stack([series.xy[:, INDEX[name]] for name in REFINED_POINTS], axis=1)
+    a = analyze_series(replace(series, xy=xy, refined=refined))
+    assert [w for w in a.warnings if "jump back and forth" in w]
+    assert [r.track[0] for r in a.reps] == ["refined"] * len(a.reps)  # measured on the refined feet
+    assert not [w for w in analyze_series(replace(series, refined=refined)).warnings if "jump back and forth" in w]

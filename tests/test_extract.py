@@ -52,6 +52,15 @@ def test_a_jittery_source_over_the_cap_is_thinned_as_an_even_one(fps, rate):
     assert len(times) / (t[-1] - t[0]) == pytest.approx(rate, rel=0.12)
 
 
+def test_a_stall_does_not_let_a_faster_source_through():
+    """A 60 fps camera that stalls for half a second: one long interval must not make it look like a source at
+    the cap (review: the frames after it were all kept, 16.7 ms apart)."""
+    t = np.concatenate([np.arange(120) / 60, 2.5 + np.arange(120) / 60])
+    keep = keep_at_most(30.0)
+    times = np.array([x for x in t.tolist() if keep(x)])
+    assert np.diff(times).min() >= 0.9 / 30 - 1e-12
+
+
 def test_kept_frames_never_come_closer_than_the_limit_allows():
     rng = np.random.default_rng(1)
     t = np.cumsum(rng.uniform(0.002, 0.03, 2000))  # variable frame rate, 33-500 fps

@@ -359,3 +359,11 @@ def test_the_flicker_warning_reads_the_pose_models_own_feet_under_refined_ones()
     assert [w for w in a.warnings if "jump back and forth" in w]
     assert [r.track[0] for r in a.reps] == ["refined"] * len(a.reps)  # measured on the refined feet
     assert not [w for w in analyze_series(replace(series, refined=refined)).warnings if "jump back and forth" in w]
+
+
+def test_a_swap_across_a_frame_without_the_feet_is_found_at_its_second_frame():
+    feet = two_feet()
+    xy = swap_labels(feet, np.arange(21, 40))
+    xy[20, LEFT + RIGHT] = np.nan  # the frame between: no feet seen
+    assert np.flatnonzero(leg_swaps(xy, GAIN)).tolist() == [21, 40]
+    assert leg_swaps(np.empty((0, 33, 2)), GAIN).tolist() == []

@@ -29,6 +29,7 @@ from formcheck.io.video import MIN_USEFUL_FPS, Frame, VideoInfo
 DEFAULT_MAX_FPS = 30.0  # the pose model's frame rate cap, the same in analyze, batch, extract and live
 KEEP_SPACING = 0.9  # with max_fps N a frame is kept once 0.9/N s have passed since the last kept one
 RATE_WINDOW = 15  # ... or when the source's mean frame interval over this many frames is that long
+STALL_GAP = 1.5  # ... each interval counted at most this many times the spacing
 FRAME_RULE_VERSION = 2  # part of the landmark cache key: bump when keep_at_most keeps other frames
 FEET_BEHIND = 2  # the foot track may lag the pose model by this many frames (each holds its picture)
 
@@ -74,9 +75,10 @@ def check_max_fps(max_fps: float | None) -> None:
 
 def keep_at_most(max_fps: float | None) -> Callable[[float], bool] | None:
     """A frame filter on real timestamps: keeps a frame once 0.9/max_fps s have passed since the last kept, and
-    every frame of a source that itself runs at or under the cap (the mean of its last RATE_WINDOW frame
-    intervals, at least two, that long: a mean, as a frame early or late by a few milliseconds moves it by little),
-    however its timestamps jitter.
+    every frame of a source whose own frames come at most max_fps/0.9 a second (the mean of its last RATE_WINDOW
+    frame intervals, at least two, each counted at most STALL_GAP x that spacing, is that long: a mean, as a frame
+    early or late by a few milliseconds moves it by little; capped, so a stall does not let a faster source
+    through), however its timestamps jitter.
 
     60 fps -> 30 keeps every 2nd frame, 120 -> every 4th, 240 -> every 8th; a 30 fps clip or camera keeps every
     frame, also when its frames come a few milliseconds early or late (by the spacing alone a frame 3.4 ms early
@@ -90,8 +92,8 @@ def keep_at_most(max_fps: float | None) -> Callable[[float], bool] | None:
     gaps: deque[float] = deque(maxlen=RATE_WINDOW)
 
     def keep(t: float) -> bool:
-        if math.isfinite(last[1]):
-            gaps.append(t - last[1])
+        if math.isfinite(last[1]):  # a stall counts as one long interval, not as a slow source
+            gaps.append(min(t - last[1], STALL_GAP * spacing))
         last[1] = t
         if t - last[0] >= spacing - 1e-9 or (len(gaps) >= 2 and statistics.fmean(gaps) >= spacing - 1e-9):
             last[0] = t

@@ -218,6 +218,8 @@ class LiveTracker(SetTiming):
         """The batch cleaning of the kept frames from absolute index `start`, before end_t (None if the legs are
         not seen)."""
         t, xy, vis = self.history.since(start)
+        # MediaPipe's own points are gated with the frames' visibility, which is NaN where live's jump gate refused
+        # the fused point: batch gates with the raw visibility (the same small difference as for xy itself)
         mediapipe = self.history.mediapipe_since(start)
         keep = t < end_t
         t, xy, vis = t[keep], xy[keep], vis[keep]

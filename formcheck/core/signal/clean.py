@@ -169,7 +169,7 @@ def clean_tracks(series: LandmarkSeries, cfg: CleaningConfig, mediapipe_xy: np.n
     mediapipe_xy: for a series whose heels and toes were fused with the refined ones (signal/refined.fuse_series),
     MediaPipe's own landmarks (T, 33, 2): around its swaps of the feet they count as not really seen too. The
     refined heel and toe do not swap, but MediaPipe's ankle (and knee) still do, and the refined track was
-    anchored where MediaPipe put the foot (tune half of the rendered evaluation set: six wrong flags fewer, one
+    anchored where MediaPipe put the foot (tune half of the rendered evaluation set: seven wrong flags fewer, one
     blatant fast_lowering became "look at this rep"; report half and real clips unchanged)."""
     t = series.t
     shank, leg = body_scale(series.xy, series.vis, cfg.min_visibility)

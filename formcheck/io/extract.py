@@ -83,7 +83,7 @@ def keep_at_most(max_fps: float | None) -> Callable[[float], bool] | None:
     60 fps -> 30 keeps every 2nd frame, 120 -> every 4th, 240 -> every 8th; a 30 fps clip or camera keeps every
     frame, also when its frames come a few milliseconds early or late (by the spacing alone a frame 3.4 ms early
     after a late one was skipped: 11 % of the frames with 2 ms of jitter about a 30 fps clock, 21 % with 3 ms).
-    A rate between the cap and twice it keeps every 2nd frame (35 fps -> 17.5). None: no filter.
+    A source between max_fps/0.9 and twice the cap keeps every 2nd frame (35 fps -> 17.5). None: no filter.
     """
     if max_fps is None:
         return None

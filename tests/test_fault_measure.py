@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from formcheck.core.config import FaultConfig, ScaleConfig
-from formcheck.core.faults.detect import detect_faults, judged_on_no_rep, normal_cdf, spread
+from formcheck.core.faults.detect import (
+    BACK_VIEW_HINT,
+    TWO_LEG_WARNING,
+    detect_faults,
+    judged_on_no_rep,
+    normal_cdf,
+    spread,
+)
 from formcheck.core.faults.reference import best_of, set_reference, versus_others
 from formcheck.core.reps.metrics import MeasuredRep, RepSignals, measure_rep
 from formcheck.core.reps.timing import PhaseTimes
@@ -153,6 +160,23 @@ def test_a_two_leg_raise_lists_the_free_leg_check_as_judged_on_no_rep():
     assert judged_on_no_rep(reps, planted, cfg, {"free_leg_assist"}) == [
         d for d in judged_on_no_rep(reps, planted, cfg, set()) if d["id"] != "free_leg_assist"
     ]  # listed already (its view): not twice
+
+
+def test_a_free_foot_as_low_as_the_working_one_from_behind_gets_the_hint_to_film_from_the_side():
+    t, h, p = rep_signal()
+    sig = RepSignals(body(t), h, h, gradient(t, h))
+    numbers = measure_rep(sig, p, "side", math.nan, 1.0, ScaleConfig())
+    cfg = FaultConfig()
+    behind = detect_faults(
+        [MeasuredRep(p, "back", numbers, 1.0)] * 3 + [MeasuredRep(p, "front", numbers, 1.0)], 0.0, cfg
+    )
+    assert behind.warnings == [TWO_LEG_WARNING + BACK_VIEW_HINT]
+    listed = {d["id"] for d in judged_on_no_rep([MeasuredRep(p, "back", numbers, 1.0)] * 4, behind, cfg, set())}
+    assert "free_leg_assist" in listed  # the reason still found under the longer warning
+    side_on = detect_faults(
+        [MeasuredRep(p, "side", numbers, 1.0)] * 2 + [MeasuredRep(p, "back", numbers, 1.0)] * 2, 0.0, cfg
+    )
+    assert side_on.warnings == [TWO_LEG_WARNING]  # no majority from behind: no hint
 
 
 def test_scatter_has_a_floor_per_kind_of_number():

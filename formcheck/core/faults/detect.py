@@ -33,6 +33,9 @@ VS_FIELDS = set(VsSet.__dataclass_fields__)  # the numbers of a rep against its 
 TWO_LEG_WARNING = (
     "the free foot stays as low as the working foot all set (a two-leg raise?): the free-leg check was skipped"
 )
+# Filmed from behind, a free foot held back is nearer the camera and so drawn lower: on the landmark-level series
+# 9 of 12 one-leg back-view sets read as low as the working foot (side views 1 of 12).
+BACK_VIEW_HINT = "; filmed from behind, a free foot held back can look as low as the working one: film from the side"
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def detect_faults(
     working toe (shank lengths); only: judge just these faults (the live tracker's early warnings)."""
     versus = versus_others([r.numbers for r in reps], [r.view for r in reps])
     free_leg = bool(free_foot_hang > cfg.free_foot_min_hang)
-    warnings = [] if free_leg or not reps else [TWO_LEG_WARNING]
+    warnings = [] if free_leg or not reps else [two_leg_warning([r.view for r in reps])]
     judged = [
         judge_rep(r, vs, [x for x in reps if x.view == r.view], versus, reps, cfg, free_leg, only)
         for r, vs in zip(reps, versus)
@@ -65,6 +68,12 @@ def detect_faults(
     not_checked = [unjudged(r, vs, cfg, free_leg) for r, vs in zip(reps, versus)]
     rise = np.array([np.nan if vs.rise_vs_best is None else vs.rise_vs_best for vs in versus], dtype=float)
     return FaultReport(faults, uncertain, not_checked, versus, find_stop(faults, rise, cfg), warnings)
+
+
+def two_leg_warning(views: list[str]) -> str:
+    """The warning of a set whose free foot never hangs above the working foot, with a hint when it was filmed from
+    behind (most reps read in the back view)."""
+    return TWO_LEG_WARNING + (BACK_VIEW_HINT if 2 * views.count("back") > len(views) else "")
 
 
 def conditions(fid: str, r: MeasuredRep, vs: VsSet, cfg: FaultConfig) -> list[Condition]:
@@ -120,7 +129,7 @@ def judged_on_no_rep(reps: list[MeasuredRep], report: FaultReport, cfg: FaultCon
         if fid == "bounce" and all(r.numbers.bottom_pause_estimated for r in reps):
             why = "every rep is a set's last, whose bottom pause is estimated (no next rise ended it)"
             why += "; film two reps a set"
-        elif fid == "free_leg_assist" and TWO_LEG_WARNING in report.warnings:
+        elif fid == "free_leg_assist" and any(w.startswith(TWO_LEG_WARNING) for w in report.warnings):
             why = "the free foot never hung above the working foot (see the warning)"
         elif any(  # a number against the view's other reps is missing: there were none
             c.measure in VS_FIELDS and c.value is None

@@ -248,8 +248,10 @@ def shared_renders(
 def label_rep(r: dict[str, Any]) -> TrueRep:
     """A hand-labelled rep of bench/labels/real_clips.json as a TrueRep."""
     times = [r.get(k) for k in ("t_start", "t_top_start", "t_top_end", "t_bottom", "t_end")]
-    ok = all(v is not None for v in times)
-    phases = {k: (b - a if ok else None) for k, (a, b) in zip(PHASES, zip(times, times[1:], strict=False), strict=True)}
+    phases = {
+        k: (b - a if a is not None and b is not None else None)
+        for k, (a, b) in zip(PHASES, zip(times, times[1:], strict=False), strict=True)
+    }
     if r.get("end_kind", "next_rep") != "next_rep":
         # the label's t_end is the clip's end or a step-off, not a next rise: it ends no bottom pause
         phases["bottom_pause_s"] = None

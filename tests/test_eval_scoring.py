@@ -307,3 +307,42 @@ def test_accuracy_reads_a_real_clip_folder_and_prints_each_clip(tmp_path, monkey
     assert "clean.mp4" in rows and "reps       6 / 6      ok" in rows and "mean tempo con" in rows
     assert "feet.mp4" not in rows  # listed but not there: skipped
     assert "real clips skipped" in accuracy.shared_rows(None, tmp_path / "nothing")[0]
+
+
+def labelled(t0: float, t_end: float | None, end_kind: str = "next_rep") -> dict:
+    return {
+        "t_start": t0,
+        "t_top_start": t0 + 1,
+        "t_top_end": t0 + 1.5,
+        "t_bottom": t0 + 3,
+        "t_end": t_end,
+        "end_kind": end_kind,
+    }
+
+
+def test_two_labellings_pair_by_their_starts_and_a_last_rep_leaves_only_its_pause_unknown():
+    from label_agreement import paired_reps
+
+    first = {"clips": {"c.mp4": {"reps": [labelled(1.0, 5.1), labelled(5.1, 9.0, "clip_end")]}}}
+    second = {"clips": {"c.mp4": {"reps": [labelled(1.2, 5.0), labelled(5.0, None, "clip_end"), labelled(20.0, None)]}}}
+    pairs = paired_reps(first, second)["c.mp4"]
+    assert [(a.t_start, b.t_start) for a, b in pairs] == [(1.0, 1.2), (5.1, 5.0)]  # the rep at 20 s: first has none
+    last = pairs[1][1]
+    assert last.phases["bottom_pause_s"] is None
+    assert last.phases["concentric_s"] == pytest.approx(1.0) and last.phases["eccentric_s"] == pytest.approx(1.5)
+    assert pairs[0][1].phases["bottom_pause_s"] == pytest.approx(5.0 - 4.2)
+
+
+def test_the_second_labelling_is_well_formed():
+    import json
+
+    from label_agreement import SECOND
+
+    keys = ("t_start", "t_top_start", "t_top_end", "t_bottom")
+    for clip in json.loads(SECOND.read_text())["clips"].values():
+        reps = clip["reps"]
+        for r, nxt in zip(reps, reps[1:] + [None], strict=True):
+            times = [r[k] for k in keys] + ([nxt["t_start"]] if nxt else [])
+            assert times == sorted(times) and [r["frames"][k] for k in keys] == sorted(r["frames"][k] for k in keys)
+            assert r["t_end"] == (nxt["t_start"] if nxt else None)
+            assert r["end_kind"] == "next_rep" if nxt else r["end_kind"] in ("clip_end", "step_off")

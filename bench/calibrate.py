@@ -208,6 +208,10 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false
     def precision(row) -> float:
         return precision_of(row[1], row[2]) or 0.0
 
+    def is_now(row) -> bool:
+        """The shipped setting: kept when another ties with it on every figure (no change without evidence)."""
+        return all(abs(float(a) - float(b)) < 1e-9 for a, b in zip(row[0], now, strict=True))
+
     ok = [row for row in rows if worst(row[2])[0] <= max_false]
     # the moderate target met: of the precise enough (or the nearly most precise), the most faults found
     on_target = [row for row in ok if n_moderate and row[1].get("moderate", 0) >= MODERATE_RECALL * n_moderate]
@@ -215,7 +219,7 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false
     if on_target:
         enough = min(PRECISION, max(precision(row) for row in on_target) - PRECISION_SLACK)
         precise = [row for row in on_target if precision(row) >= enough]
-        best = max(precise, key=lambda row: (sum(row[1].values()), -sum(row[2].values())))
+        best = max(precise, key=lambda row: (sum(row[1].values()), -sum(row[2].values()), is_now(row)))
     elif ok:
         # within TOLERANCE of the most subtle + moderate faults found and of the most blatant ones (a rep or two
         # more is not worth more false flags; a detector that misses caricatures is not believed), the fewest
@@ -229,7 +233,9 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false
             and row[1].get("blatant", 0) >= top_b - TOLERANCE * n_with.get("blatant", 0)
         ]
         # (views too small to hold to the budget still count in the tie-break, by their false flags)
-        best = min(near, key=lambda row: (worst(row[2])[0], sum(row[2].values()), -sum(row[1].values())))
+        best = min(
+            near, key=lambda row: (worst(row[2])[0], sum(row[2].values()), -sum(row[1].values()), not is_now(row))
+        )
 
     def line(label, values, found, false):
         f = "  ".join(f"{g} {found.get(g, 0):3d}/{n_with[g]:<3d}" for g in grades)

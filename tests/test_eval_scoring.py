@@ -284,6 +284,31 @@ def test_calibrate_counts_false_flags_per_view_over_the_reps_that_check_the_faul
     assert "1.0 %" not in "".join(lines)  # 2 of 200 would be the diluted share
 
 
+def test_calibrate_keeps_the_shipped_setting_when_another_ties_with_it():
+    """Knee bends of 20 deg on faulty reps and 1 deg on clean ones: every threshold from 5 to 15 deg finds and
+    flags exactly the same reps, so the sweep keeps the shipped 5.5 instead of the grid's first value."""
+    import calibrate
+
+    from formcheck.core.config import FaultConfig
+
+    def rep(knee):
+        vs = {"rise_vs_best": 1.0, "bottom_above_set": 0.0, "lowering_speed_vs_set": 1.0}
+        return {
+            "knee_flexion_range_deg": knee,
+            "view": "side",
+            "not_checked": [],
+            "vs_set": vs,
+            "tracking_quality": 1.0,
+        }
+
+    faulty = [("side", true_rep(0.0, {"knee_drive": ("moderate", 20.0)}), rep(20.0), None) for _ in range(10)]
+    clean = [("side", true_rep(0.0), rep(1.0), None) for _ in range(100)]
+    for shipped in (5.5, 12.0):
+        knob = calibrate.Knob("knee_drive", (("max_knee_range_deg", np.array([5.0, shipped, 15.0])),))
+        lines = calibrate.sweep(knob, faulty + clean, FaultConfig(max_knee_range_deg=shipped), max_false=0.015)
+        assert f"max_knee_range_deg {shipped:.3g} " in lines[-1] and "chosen" in lines[-1]
+
+
 def test_accuracy_reads_a_real_clip_folder_and_prints_each_clip(tmp_path, monkeypatch):
     """bench/accuracy.py's real-clip rows on a stand-in folder (a MANIFEST and landmarks from the synth): the rep
     count against the hand count, the tempo and faults line; ../shared itself is accepted for its videos/."""

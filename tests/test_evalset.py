@@ -50,6 +50,15 @@ def test_pairs_split_by_seed_parity_and_share_their_faults(manifest):
     assert Counter(c.look["feet"] for c in manifest)["barefoot"] > 5
 
 
+def test_each_view_and_half_moves_in_both_shapes_and_a_pair_in_different_ones(manifest):
+    for tune, report in zip(manifest[::2], manifest[1::2], strict=True):
+        assert {tune.set_script().ramp, report.set_script().ramp} == {"min_jerk", "cosine"}
+    shapes = Counter((c.view_group, c.split, c.set_script().ramp) for c in manifest)
+    for group in VIEW_GROUPS:
+        for split in ("tune", "report"):
+            assert shapes[(group, split, "min_jerk")] >= 2 and shapes[(group, split, "cosine")] >= 2
+
+
 def test_every_graded_rep_has_its_size_and_rep_one_is_clean(manifest):
     for c in manifest:
         script = c.set_script()

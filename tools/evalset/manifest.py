@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -295,12 +295,22 @@ def frame_person(camera: dict[str, Any], body: dict[str, Any], step_m: float) ->
     return {**camera, "target_m": _r(tall / 2, 3), "span_m": _r(max(camera["span_m"], tall + 0.35), 2)}
 
 
+def motion_shape(pair: int, clip_seed: int) -> str:
+    """The shape of a clip's rises and lowerings: min-jerk (very gradual starts and ends) or the raised cosine
+    that hand-labelled real reps fit best, in turn, so that each view's tune and report halves hold both and
+    the two clips of a pair (the same faults) move in different shapes."""
+    return RAMPS[(pair + clip_seed) % 2]
+
+
+RAMPS = ("min_jerk", "cosine")
+
+
 def _graded_clip(group: str, pair: int, faults, clip_seed: int) -> ClipSpec:
     rng = np.random.default_rng(clip_seed)
     name = f"{group}_{pair:02d}_{split_of(clip_seed)}"
     fps = 60.0 if rng.random() < 0.25 else 30.0
     camera, body, look, light = draw_camera(rng, group), draw_body(rng), draw_look(rng), draw_light(rng)
-    script = draw_set(rng, list(faults), name, clip_seed, fps)
+    script = replace(draw_set(rng, list(faults), name, clip_seed, fps), ramp=motion_shape(pair, clip_seed))
     camera = frame_person(camera, body, script.step_height_m)
     noise = _r(2.0 + 3.0 * max(0.0, 1.0 - light["gain"]) + rng.uniform(0, 1.5), 2)
     return ClipSpec(
@@ -354,7 +364,7 @@ def _case_clip(case: str, clip_seed: int) -> ClipSpec:
     name = f"case_{case}_{split_of(clip_seed)}"
     fps = 60.0 if rng.random() < 0.33 else 30.0
     camera, body, look, light = draw_camera(rng, "side"), draw_body(rng), draw_look(rng), draw_light(rng)
-    script = _case_script(case, rng, name, clip_seed, fps)
+    script = replace(_case_script(case, rng, name, clip_seed, fps), ramp=motion_shape(CASES.index(case), clip_seed))
     camera = frame_person(camera, body, script.step_height_m)
     return ClipSpec(
         name,

@@ -219,7 +219,9 @@ def sweep(knob: Knob, data: list[tuple[str, object, dict, list]], cfg, max_false
     if on_target:
         enough = min(PRECISION, max(precision(row) for row in on_target) - PRECISION_SLACK)
         precise = [row for row in on_target if precision(row) >= enough]
-        best = max(precise, key=lambda row: (sum(row[1].values()), -sum(row[2].values()), is_now(row)))
+        best = max(
+            precise, key=lambda row: (sum(row[1].values()), -sum(row[2].values()), -worst(row[2])[0], is_now(row))
+        )
     elif ok:
         # within TOLERANCE of the most subtle + moderate faults found and of the most blatant ones (a rep or two
         # more is not worth more false flags; a detector that misses caricatures is not believed), the fewest

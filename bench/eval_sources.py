@@ -246,7 +246,8 @@ def shared_renders(
 
 
 def label_rep(r: dict[str, Any]) -> TrueRep:
-    """A hand-labelled rep of bench/labels/real_clips.json as a TrueRep."""
+    """A hand-labelled rep (bench/labels/real_clips.json, second_opinion.json) as a TrueRep: each phase where both
+    its ends are labelled."""
     times = [r.get(k) for k in ("t_start", "t_top_start", "t_top_end", "t_bottom", "t_end")]
     phases = {
         k: (b - a if a is not None and b is not None else None)

@@ -25,6 +25,7 @@ from eval_sources import LABELS, label_rep
 
 from formcheck.core.analyze import analyze_series
 from formcheck.core.report import analysis_to_dict
+from formcheck.errors import FormcheckError
 
 SECOND = ROOT / "bench" / "labels" / "second_opinion.json"
 BOUNDARIES = ("t_start", "t_top_start", "t_top_end", "t_bottom")
@@ -51,19 +52,28 @@ def spread_line(name: str, diffs: list[float]) -> str:
 
 
 def report_reps(video: Path, cache: Path | None) -> dict[str, list[dict]]:
-    """The report's reps of a clip on MediaPipe's track and on the refined one."""
+    """The report's reps of a clip on MediaPipe's track and on the refined one (none where it is refused)."""
     series = landmarks(video, cache).series
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return {
-            track: analysis_to_dict(analyze_series(s))["reps"]
-            for track, s in (("MediaPipe", replace(series, refined=None)), ("refined", series))
-        }
+    out = {}
+    for track, s in (("MediaPipe", replace(series, refined=None)), ("refined", series)):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out[track] = analysis_to_dict(analyze_series(s))["reps"]
+        except FormcheckError as exc:
+            print(f"({video.name}, {track} track: refused: {str(exc).splitlines()[0][:80]})")
+            out[track] = []
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cache", type=Path, default=None, help="landmark cache folder (as the other bench scripts)")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=Path("/tmp/formcheck-bench-cache"),
+        help="folder for extracted landmarks (reused when the video is unchanged)",
+    )
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="folder with videos/ (../shared)")
     ap.add_argument("--labels", type=Path, default=LABELS, help="the first labelling")
     ap.add_argument("--second", type=Path, default=SECOND, help="the second labelling")
@@ -83,14 +93,16 @@ def main(argv: list[str] | None = None) -> int:
     errors: dict[tuple[str, str, str], list[float]] = {}  # (track, labelling, phase) -> |error| per rep
     for clip, ps in pairs.items():
         video = args.shared / "videos" / clip
-        if not ps or not video.exists():
+        if not ps:
+            continue
+        if not video.exists():
             print(f"({clip}: not in {video.parent}, skipped)")
             continue
         for track, reps in report_reps(video, args.cache).items():
             for who, labelled in (("first", [a for a, _ in ps]), ("second", [b for _, b in ps])):
                 for tr, k in zip(labelled, match_reps(reps, labelled), strict=True):
                     for ph in PHASES:
-                        if k is not None and tr.phases[ph] is not None:
+                        if k is not None and tr.phases[ph] is not None and reps[k][ph] is not None:
                             errors.setdefault((track, who, ph), []).append(abs(reps[k][ph] - tr.phases[ph]))
     print("the report against each labelling, median |error| s over the same reps (reps):")
     print(f"  {'':22s}" + "".join(f"{PHASE_NAMES[ph]:>15s}" for ph in PHASES))

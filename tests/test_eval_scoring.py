@@ -303,10 +303,12 @@ def test_calibrate_keeps_the_shipped_setting_when_another_ties_with_it():
 
     faulty = [("side", true_rep(0.0, {"knee_drive": ("moderate", 20.0)}), rep(20.0), None) for _ in range(10)]
     clean = [("side", true_rep(0.0), rep(1.0), None) for _ in range(100)]
-    for shipped in (5.5, 12.0):
-        knob = calibrate.Knob("knee_drive", (("max_knee_range_deg", np.array([5.0, shipped, 15.0])),))
-        lines = calibrate.sweep(knob, faulty + clean, FaultConfig(max_knee_range_deg=shipped), max_false=0.015)
-        assert f"max_knee_range_deg {shipped:.3g} " in lines[-1] and "chosen" in lines[-1]
+    blatant = [("side", true_rep(0.0, {"knee_drive": ("blatant", 20.0)}), rep(20.0), None) for _ in range(10)]
+    for faults in (faulty, blatant):  # the moderate target met; no moderate faults, so not met (the other branch)
+        for shipped in (5.5, 12.0):
+            knob = calibrate.Knob("knee_drive", (("max_knee_range_deg", np.array([5.0, shipped, 15.0])),))
+            lines = calibrate.sweep(knob, faults + clean, FaultConfig(max_knee_range_deg=shipped), max_false=0.015)
+            assert f"max_knee_range_deg {shipped:.3g} " in lines[-1] and "chosen" in lines[-1]
 
 
 def test_accuracy_reads_a_real_clip_folder_and_prints_each_clip(tmp_path, monkeypatch):
@@ -370,4 +372,4 @@ def test_the_second_labelling_is_well_formed():
             times = [r[k] for k in keys] + ([nxt["t_start"]] if nxt else [])
             assert times == sorted(times) and [r["frames"][k] for k in keys] == sorted(r["frames"][k] for k in keys)
             assert r["t_end"] == (nxt["t_start"] if nxt else None)
-            assert r["end_kind"] == "next_rep" if nxt else r["end_kind"] in ("clip_end", "step_off")
+            assert (r["end_kind"] == "next_rep") if nxt else (r["end_kind"] in ("clip_end", "step_off"))

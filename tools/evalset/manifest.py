@@ -295,14 +295,14 @@ def frame_person(camera: dict[str, Any], body: dict[str, Any], step_m: float) ->
     return {**camera, "target_m": _r(tall / 2, 3), "span_m": _r(max(camera["span_m"], tall + 0.35), 2)}
 
 
+RAMPS = ("min_jerk", "cosine")
+
+
 def motion_shape(pair: int, clip_seed: int) -> str:
     """The shape of a clip's rises and lowerings: min-jerk (very gradual starts and ends) or the raised cosine
     that hand-labelled real reps fit best, in turn, so that each view's tune and report halves hold both and
     the two clips of a pair (the same faults) move in different shapes."""
     return RAMPS[(pair + clip_seed) % 2]
-
-
-RAMPS = ("min_jerk", "cosine")
 
 
 def _graded_clip(group: str, pair: int, faults, clip_seed: int) -> ClipSpec:

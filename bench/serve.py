@@ -140,7 +140,7 @@ class PeakRss:
 
 
 def upload(url: str, path: Path, token: str | None) -> int:
-    import httpx
+    import httpx2 as httpx
 
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     with open(path, "rb") as fh:

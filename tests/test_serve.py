@@ -371,7 +371,7 @@ def test_a_crashed_analysis_fails_its_job_and_the_next_one_runs(tmp_path: Path, 
 def test_ctrl_c_stops_the_server_cleanly_and_the_running_job_is_marked_failed(
     tmp_path: Path, demo_bytes: bytes
 ) -> None:
-    import httpx
+    import httpx2 as httpx
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(

@@ -46,9 +46,9 @@ def paired_reps(first: dict, second: dict) -> dict[str, list[tuple[TrueRep, True
     return out
 
 
-def spread_line(name: str, diffs: list[float]) -> str:
+def spread_line(name: str, diffs: list[float], unit: str = "reps") -> str:
     d = np.abs(np.array(diffs, dtype=float))
-    return f"  {name:14s} {np.median(d):.2f} / {d.max():.2f} s  ({len(d)} reps)" if len(d) else f"  {name:14s} -"
+    return f"  {name:14s} {np.median(d):.2f} / {d.max():.2f} s  ({len(d)} {unit})" if len(d) else f"  {name:14s} -"
 
 
 def report_reps(video: Path, cache: Path | None) -> dict[str, list[dict]]:
@@ -89,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     for ph in PHASES:
         both = [(a.phases[ph], b.phases[ph]) for a, b in every]
         print(spread_line(PHASE_NAMES[ph], [x - y for x, y in both if x is not None and y is not None]))
+    print("  per clip, every boundary of its reps:")
+    for clip, ps in pairs.items():
+        diffs = [getattr(a, k) - getattr(b, k) for a, b in ps for k in BOUNDARIES]
+        print(spread_line(Path(clip).stem[:14], diffs, "boundaries"))
 
     errors: dict[tuple[str, str, str], list[float]] = {}  # (track, labelling, phase) -> |error| per rep
     for clip, ps in pairs.items():

@@ -245,6 +245,11 @@ def shared_renders(
     return out
 
 
+def both_tracks(series) -> tuple[tuple[str, Any], ...]:
+    """The same landmarks on MediaPipe's own heels and toes and on the refined ones: (track name, series) pairs."""
+    return (("MediaPipe", replace(series, refined=None)), ("refined", series))
+
+
 def label_rep(r: dict[str, Any]) -> TrueRep:
     """A hand-labelled rep (bench/labels/real_clips.json, second_opinion.json) as a TrueRep: each phase where both
     its ends are labelled."""

@@ -27,13 +27,13 @@ import argparse
 import json
 import sys
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from _common import ROOT, SAMPLES, landmarks
 from eval_scoring import match_reps
-from eval_sources import label_rep, stored_clips
+from eval_sources import both_tracks, label_rep, stored_clips
 from foot_track_cost import time_rows
 from heel_trace import amplitude, read_alike_errors, timing_cells, timing_errors
 
@@ -160,7 +160,7 @@ def compare_tracks(series, truth_heel: np.ndarray, tr: Truth) -> tuple[list[str]
         warnings.simplefilter("ignore", RuntimeWarning)
         floor, _ = trace_row(series.t, truth_heel, truth_heel, tr, foot_px)
         lines.append(f"      {'truth read so':9s} {floor}")
-        for name, s in (("MediaPipe", replace(series, refined=None)), ("refined", series)):
+        for name, s in both_tracks(series):
             try:
                 a = analyze_series(s)
             except FormcheckError as exc:
@@ -209,7 +209,7 @@ def real_rows(cache: Path | None, labels: Path, videos: Path, num_poses: int) ->
             continue
         series = landmarks(video, cache, ExtractConfig(pose=PoseConfig(num_poses=num_poses))).series
         lines.append(f"  {name} ({len(reps)} labelled reps)")
-        for track, s in (("MediaPipe", replace(series, refined=None)), ("refined", series)):
+        for track, s in both_tracks(series):
             try:
                 a = analyze_series(s)
             except FormcheckError as exc:

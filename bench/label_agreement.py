@@ -15,13 +15,12 @@ import argparse
 import json
 import sys
 import warnings
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from _common import ROOT, landmarks
 from eval_scoring import PHASE_NAMES, PHASES, TrueRep, match_reps
-from eval_sources import LABELS, label_rep
+from eval_sources import LABELS, both_tracks, label_rep
 
 from formcheck.core.analyze import analyze_series
 from formcheck.core.report import analysis_to_dict
@@ -55,7 +54,7 @@ def report_reps(video: Path, cache: Path | None) -> dict[str, list[dict]]:
     """The report's reps of a clip on MediaPipe's track and on the refined one (none where it is refused)."""
     series = landmarks(video, cache).series
     out = {}
-    for track, s in (("MediaPipe", replace(series, refined=None)), ("refined", series)):
+    for track, s in both_tracks(series):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)

@@ -150,7 +150,7 @@ def test_following_something_else_than_mediapipe_ends_the_track_instead_of_drift
     assert again > ended and np.hypot(*(heel[again] - mp_heel[again])) < 3  # taken up again where MediaPipe puts it
 
 
-@pytest.mark.parametrize("bad", ["no foot seen", "foot moving"])
+@pytest.mark.parametrize("bad", ["no foot seen", "foot moving", "foot outside the frame"])
 def test_no_anchor_without_a_still_well_seen_foot(bad):
     tracker = FootTracker()
     rng = np.random.default_rng(0)
@@ -159,6 +159,8 @@ def test_no_anchor_without_a_still_well_seen_foot(bad):
         xy, vis = mediapipe_xy(m, rng, 0.0)
         if bad == "no foot seen":
             vis[INDEX["right_heel"]] = 0.2
+        if bad == "foot outside the frame":  # MediaPipe's landmarks can lie past the frame's edges, still "seen"
+            xy += (W + 400.0, H + 300.0)
         out = tracker.update(frame(m), k / FPS, xy, vis)
         assert np.isnan(out).all()
 

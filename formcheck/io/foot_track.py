@@ -115,13 +115,20 @@ def _gray(image: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
     return crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
 
 
+def picture_box(polygon: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the pixels of the frame a part's picture is taken from (its polygon's box and a margin,
+    cut to the frame); empty (x1 <= x0 or y1 <= y0) when MediaPipe puts the part outside the frame."""
+    h, w = shape[:2]
+    x0, y0 = np.maximum(np.floor(polygon.min(axis=0)).astype(int) - 2, 0)
+    x1, y1 = np.minimum(np.ceil(polygon.max(axis=0)).astype(int) + 3, [w, h])
+    return int(x0), int(y0), int(x1), int(y1)
+
+
 class Part:
     """One rigid part of a foot: its picture and mask at the anchor, and the warp to the current frame."""
 
     def __init__(self, image: np.ndarray, polygon: np.ndarray, point: np.ndarray, cfg: FootTrackConfig) -> None:
-        h, w = image.shape[:2]
-        x0, y0 = np.maximum(np.floor(polygon.min(axis=0)).astype(int) - 2, 0)
-        x1, y1 = np.minimum(np.ceil(polygon.max(axis=0)).astype(int) + 3, [w, h])
+        x0, y0, x1, y1 = picture_box(polygon, image.shape)
         self.zoom = min(1.0, cfg.max_part_px / max(x1 - x0, y1 - y0, 1))  # template pixels per frame pixel
         self.template = _zoomed(_gray(image, x0, y0, x1, y1), self.zoom).copy()
         self.mask = np.zeros_like(self.template)
@@ -297,7 +304,8 @@ class FootTracker:
         return True
 
     def _anchor(self, tr: PointTrack, part_index: int, image: np.ndarray, t: float, foot: np.ndarray) -> bool:
-        """Start a track on the picture of the part where MediaPipe puts it; False if that picture is flat."""
+        """Start a track on the picture of the part where MediaPipe puts it; False if that picture is flat or
+        outside the frame."""
         heel, toe, ankle, knee = foot
         scale = foot_scale(heel, toe, ankle, knee)
         carried = tr.last is not None and t - tr.last_t <= self.cfg.carry_s
@@ -305,7 +313,11 @@ class FootTracker:
         if carried:  # a short loss: the same physical point, moved as MediaPipe's point moved meanwhile
             point = tr.last + (point - tr.last_mp)
             heel, toe = (point, toe) if part_index == 0 else (heel, point)
-        part = Part(image, part_polygons(heel, toe, ankle, scale, self.cfg)[part_index], point, self.cfg)
+        polygon = part_polygons(heel, toe, ankle, scale, self.cfg)[part_index]
+        x0, y0, x1, y1 = picture_box(polygon, image.shape)
+        if x1 <= x0 or y1 <= y0:
+            return False  # MediaPipe puts the foot outside the frame (its landmarks can lie past the edges)
+        part = Part(image, polygon, point, self.cfg)
         if not part.textured():
             return False
         tr.part, tr.scale, tr.anchor_t, tr.failed_since, tr.deviations = part, scale, t, None, deque()

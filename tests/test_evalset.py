@@ -99,3 +99,59 @@ def test_storage_round_trip(tmp_path):
     np.testing.assert_array_equal(back.t, series.t)
     assert truth2.reps == truth.reps and load_meta("x", tmp_path) == {"spec_hash": "abc"}
     assert np.nanmax(np.abs(leg[:, 3] - truth.landmarks_px[:, 29])) <= 0.0251  # left heel
+
+
+def _stored_before_the_frame_rule(tmp_path: Path, spec, every: int) -> tuple[Path, Path]:
+    """A clip stored as extracted before the frame rule's version entered the landmark cache key (and with an
+    older foot track): every `every`-th frame of a 30 fps video stored. Returns (store, cache)."""
+    import cv2
+
+    from formcheck.core.landmarks import LandmarkSeries
+    from formcheck.synth.truth import save_truth
+    from tools.evalset.make import extraction_meta
+
+    series, truth = make_series(preset("faults_side"), corruption=MEDIAPIPE_LIKE, seed=2)
+    n, (w, h) = 30, (160, 120)
+    cache, store = tmp_path / "cache", tmp_path / "store"
+    stem = cache / "clips" / f"{spec.name}-{spec.spec_hash}"
+    stem.parent.mkdir(parents=True)
+    video = cv2.VideoWriter(str(stem.with_suffix(".mp4")), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (w, h))
+    for k in range(n):
+        video.write(np.full((h, w, 3), 8 * k, np.uint8))
+    video.release()
+    save_truth(truth, stem.with_name(stem.name + ".truth.json"))
+    kept = np.arange(0, n, every)
+    old = LandmarkSeries(
+        t=kept / 30.0, xy=series.xy[kept], z=series.z[kept], vis=series.vis[kept], width=w, height=h, frame=kept
+    )
+    meta = {"spec_hash": spec.spec_hash, **extraction_meta()}
+    meta["extract"].pop("frames")
+    meta["extract"]["foot_track"] = 0
+    save_clip(spec.name, old, truth, meta, store)
+    return store, cache
+
+
+def test_retrack_takes_a_clip_stored_under_an_older_frame_rule_that_keeps_the_same_frames(manifest, tmp_path):
+    from tools.evalset.make import extraction_meta, retrack_clip
+
+    spec = manifest[0]
+    store, cache = _stored_before_the_frame_rule(tmp_path, spec, every=1)
+    assert retrack_clip(spec, cache, store, log=lambda _: None) == "foot track made again"
+    series, _, _ = load_clip(spec.name, store)
+    assert series.refined is not None and series.refined.shape == (30, 4, 2)
+    assert {k: v for k, v in load_meta(spec.name, store).items() if k != "detection_rate"} == {
+        "spec_hash": spec.spec_hash,
+        **extraction_meta(),
+    }
+
+
+def test_retrack_refuses_a_clip_whose_stored_frames_todays_rule_would_not_pick(manifest, tmp_path):
+    from tools.evalset.make import retrack_clip
+
+    spec = manifest[0]
+    store, cache = _stored_before_the_frame_rule(tmp_path, spec, every=2)  # today keeps every frame of 30 fps
+    before = load_meta(spec.name, store)
+    assert retrack_clip(spec, cache, store, log=lambda _: None) == (
+        "today's frame rule picks other frames than the stored ones: make it"
+    )
+    assert load_meta(spec.name, store) == before

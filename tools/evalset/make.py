@@ -108,10 +108,11 @@ def make_clip(spec: ClipSpec, cache: Path, store: Path = STORE, log=print) -> st
 
 def retrack_clip(spec: ClipSpec, cache: Path, store: Path = STORE, log=print) -> str:
     """Run today's foot tracker again on a clip whose stored landmarks differ from today's extraction only by the
-    foot track's version: the video (rendered unless in the cache) with the stored MediaPipe landmarks, the refined
-    points and the meta replaced. The pose model is not run (the same model on the same video gives the same
-    landmarks; the tracker reads them as stored, to 1/20 px, which moves its points by at most a few hundredths of
-    a pixel)."""
+    foot track's version (or by the frame rule's, if today's rule picks the stored frames): the video (rendered
+    unless in the cache) with the stored MediaPipe landmarks, the refined points and the meta replaced. The pose
+    model is not run (the same model on the same video gives the same landmarks; the tracker reads them as stored,
+    to 1/20 px, which moves its points by at most a few hundredths of a pixel)."""
+    from formcheck.io.extract import ExtractConfig, select_frames
     from formcheck.io.foot_track import FootTracker
     from formcheck.io.video import VideoFileSource
     from tools.evalset.store import load_clip
@@ -129,11 +130,15 @@ def retrack_clip(spec: ClipSpec, cache: Path, store: Path = STORE, log=print) ->
     series, _, _ = load_clip(spec.name, store)
     tracker, refined = FootTracker(), np.full((len(series.t), 4, 2), np.nan)
     row = {int(f): k for k, f in enumerate(series.frame)}
+    kept = []
     with VideoFileSource(stem.with_suffix(".mp4")) as video:
-        for f in video:
+        for f in select_frames(video, ExtractConfig().max_fps):  # today's frames, checked against the stored below
+            kept.append(f.index)
             k = row.get(f.index)
             if k is not None:
                 refined[k] = tracker.update(f.image, float(series.t[k]), series.xy[k], series.vis[k])
+    if kept != [int(f) for f in series.frame]:
+        return "today's frame rule picks other frames than the stored ones: make it"
     truth = load_truth(stem.with_name(stem.name + ".truth.json"))
     meta["detection_rate"] = old.get("detection_rate")
     save_clip(spec.name, replace(series, refined=refined), truth, meta, store)
@@ -141,8 +146,10 @@ def retrack_clip(spec: ClipSpec, cache: Path, store: Path = STORE, log=print) ->
 
 
 def _without_track(meta: dict[str, Any]) -> dict[str, Any]:
-    """Extraction meta less the foot track's version (what retrack_clip may change)."""
-    return {**meta, "extract": {k: v for k, v in meta["extract"].items() if k != "foot_track"}}
+    """Extraction meta less what retrack_clip may change: the foot track's version, and the frame rule's version
+    (a clip stored under an older rule is retracked only if today's rule picks the same frames, checked as it
+    reads the video)."""
+    return {**meta, "extract": {k: v for k, v in meta["extract"].items() if k not in ("foot_track", "frames")}}
 
 
 def make_all(specs: list[ClipSpec], cache: Path, store: Path = STORE, one=make_clip) -> int:

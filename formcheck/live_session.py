@@ -273,14 +273,15 @@ def _records_refined(opts: LiveOptions, source: Any) -> bool:
     return opts.foot_track
 
 
-def _foot_tracker(opts: LiveOptions, frames: Any) -> Any:
+def _foot_tracker(opts: LiveOptions, frames: Any, estimator: Any) -> Any:
     from formcheck.io.live_source import ReplayFrames
 
     if not opts.foot_track or isinstance(frames, ReplayFrames):
         return None
+    from formcheck.io.extract import person_segmenter
     from formcheck.io.foot_track import FootTracker
 
-    return FootTracker()
+    return FootTracker(person_mask=person_segmenter(estimator))
 
 
 def _estimator(opts: LiveOptions, frames: Any) -> Any:
@@ -306,7 +307,7 @@ def _run_frames(
     )
     run_pipeline(
         frames,
-        _analyzer(session, estimator, _foot_tracker(session.opts, frames)),
+        _analyzer(session, estimator, _foot_tracker(session.opts, frames, estimator)),
         _shower(session, window, on_frame),
         control,
     )

@@ -150,6 +150,90 @@ def test_following_something_else_than_mediapipe_ends_the_track_instead_of_drift
     assert again > ended and np.hypot(*(heel[again] - mp_heel[again])) < 3  # taken up again where MediaPipe puts it
 
 
+def two_feet(m_real: np.ndarray, m_decoy: np.ndarray) -> np.ndarray:
+    """The foot, and a second picture of it (what the part's picture may fit after a cut) on the background."""
+    img = BACKGROUND.astype(np.float32)
+    for m in (m_decoy, m_real):
+        foot = cv2.warpAffine(FOOT_TEX, m, (W, H), flags=cv2.INTER_LINEAR)
+        mask = person_of(m)
+        img = img * (1 - mask) + foot * mask
+    return cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
+def test_after_a_failure_the_part_is_taken_back_only_where_mediapipe_moved_it():
+    # a cut: the picture goes dark for 5 frames, then the foot is 60 px lower (0.43 foot scales, within one
+    # frame's allowed move) and MediaPipe follows it; a picture like the foot's stays at the old place
+    tracker, rng = FootTracker(), np.random.default_rng(1)
+    still, moved = pose_at(0.0, np.zeros(2)), pose_at(0.0, np.array([0.0, 60.0]))
+    heel = REFINED_POINTS.index("right_heel")
+    got = []
+    for k in range(80):
+        m = still if k < 40 else moved
+        image = frame(still) if k < 40 else two_feet(moved, still)
+        if 40 <= k < 45:
+            image = np.full_like(image, 90)
+        got.append(tracker.update(image, k / FPS, *mediapipe_xy(m, rng, 0.0))[heel])
+    got = np.array(got)
+    assert np.isfinite(got[10:40]).all()
+    after = got[45:][np.isfinite(got[45:, 0])]
+    assert len(after) > 0  # taken up again once the foot stands still ...
+    assert np.hypot(*(after - apply(moved, HEEL0)).T).max() < 3  # ... on the foot, never on the picture left behind
+
+
+STEP = np.full((H, W), 190, np.float32)  # a wall, and a step whose dark face starts at the sole's level
+STEP[262:] = 60
+STEP[262:, 330:] = 120
+FAINT_SHOE = (FOOT_TEX.astype(np.float32) - 128) * 0.1 + 150
+
+
+def on_step(m: np.ndarray) -> np.ndarray:
+    """A faint shoe on a step's edge: the edge is the strongest thing in the rear foot's picture."""
+    foot = cv2.warpAffine(FAINT_SHOE, m, (W, H), flags=cv2.INTER_LINEAR)
+    mask = person_of(m)
+    return cv2.cvtColor(np.clip(STEP * (1 - mask) + foot * mask, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
+def person_of(m: np.ndarray) -> np.ndarray:
+    return cv2.warpAffine(FOOT_MASK, m, (W, H), flags=cv2.INTER_LINEAR).astype(np.float32) / 255
+
+
+def heel_on_step(person_mask) -> tuple[np.ndarray, np.ndarray, int]:
+    """(tracked heel, true heel, how often the person's mask was asked for) over a rise, hold and lowering."""
+    n = 100
+    angle, shift = path(n)
+    rng = np.random.default_rng(0)
+    asked, current = [0], {}
+
+    def ask(image: np.ndarray) -> np.ndarray | None:
+        asked[0] += 1
+        return person_mask(current["m"])
+
+    tracker = FootTracker(person_mask=ask if person_mask is not None else None)
+    got, true = [], []
+    for k in range(n):
+        current["m"] = m = pose_at(angle[k], shift[k])
+        xy, vis = mediapipe_xy(m, rng, 0.0)
+        got.append(tracker.update(on_step(m), k / FPS, xy, vis)[REFINED_POINTS.index("right_heel")])
+        true.append(apply(m, HEEL0))
+    risen = angle >= 10.0
+    return np.array(got)[risen], np.array(true)[risen], asked[0]
+
+
+def test_a_step_edge_in_the_picture_holds_the_heel_unless_the_persons_mask_leaves_it_out():
+    got, true, _ = heel_on_step(None)
+    assert np.median(np.hypot(*(got - true).T)) > 8  # the edge holds the warp: the heel reads 10-15 px low
+    got, true, asked = heel_on_step(person_of)
+    assert np.median(np.hypot(*(got - true).T)) < 4  # the picture without the step follows the shoe
+    assert 1 <= asked <= 4  # asked for only when a part is anchored (the heel's and the toe's anchor frame)
+
+
+def test_a_persons_mask_that_misses_the_foot_leaves_the_parts_whole_picture():
+    got, true, _ = heel_on_step(None)
+    missed, _, asked = heel_on_step(lambda m: np.zeros((H, W), np.float32))
+    assert asked >= 1
+    np.testing.assert_array_equal(missed, got)
+
+
 @pytest.mark.parametrize("bad", ["no foot seen", "foot moving", "foot outside the frame"])
 def test_no_anchor_without_a_still_well_seen_foot(bad):
     tracker = FootTracker()
@@ -200,3 +284,38 @@ def test_extraction_tracks_the_feet_a_frame_behind_the_model_with_the_same_point
     stopped = extract_landmarks(frames, info, _Model(poses, stop_at=70), config=config)
     assert stopped.interrupted and len(stopped.series) == 70
     np.testing.assert_array_equal(stopped.series.refined, expected[:70])
+
+
+class _ModelWithMasks(_Model):
+    """The stand-in pose model, also giving the person's mask of a frame (the foot's, as drawn)."""
+
+    def __init__(self, poses, masks: dict[int, np.ndarray]) -> None:
+        super().__init__(poses)
+        self.masks, self.asked = masks, 0
+
+    def person_segmenter(self):
+        def person(image: np.ndarray) -> np.ndarray:
+            self.asked += 1
+            return self.masks[id(image)]
+
+        return person
+
+
+def test_extraction_gives_the_foot_track_the_models_person_masks():
+    n = 60
+    angle, shift = path(n)
+    rng = np.random.default_rng(5)
+    matrices = [pose_at(angle[k], shift[k]) for k in range(n)]
+    poses = [mediapipe_xy(m, rng, 0.5) for m in matrices]
+    frames = [Frame(k, k / FPS, on_step(m)) for k, m in enumerate(matrices)]
+    masks = {id(f.image): person_of(m) for f, m in zip(frames, matrices, strict=True)}
+    expected_tracker = FootTracker(person_mask=lambda image: masks[id(image)])
+    expected = np.array([expected_tracker.update(f.image, f.t, *poses[k]) for k, f in enumerate(frames)])
+    without = FootTracker()
+    plain = np.array([without.update(f.image, f.t, *poses[k]) for k, f in enumerate(frames)])
+    assert not np.allclose(expected, plain, equal_nan=True)  # the masks change the track here
+    info = VideoInfo(None, "file", FPS, n, W, H, 0, n / FPS, "synthetic")
+    model = _ModelWithMasks(poses, masks)
+    got = extract_landmarks(frames, info, model, config=ExtractConfig(max_fps=None))
+    np.testing.assert_array_equal(got.series.refined, expected)
+    assert 1 <= model.asked <= 4  # only on the frames where a part is anchored

@@ -184,6 +184,12 @@ class SeriesBuilder:
         )
 
 
+def person_segmenter(estimator: Any) -> Callable[[np.ndarray], np.ndarray | None] | None:
+    """The estimator's person masks for the foot track, if it gives them (a stand-in model in tests may not)."""
+    make = getattr(estimator, "person_segmenter", None)
+    return make() if make is not None else None
+
+
 def extract_landmarks(
     frames: Iterable[Frame],
     info: VideoInfo,
@@ -195,7 +201,7 @@ def extract_landmarks(
     Ctrl-C stops early and keeps what was extracted (interrupted=True)."""
     config = config or ExtractConfig()
     builder = SeriesBuilder(info.width, info.height)
-    feet = FootTracker() if config.foot_track else None
+    feet = FootTracker(person_mask=person_segmenter(estimator)) if config.foot_track else None
     interrupted = False
     stream = model_frames(frames, config)
     # frames whose pose is known, with their foot track under way (None: not tracked), oldest first

@@ -14,16 +14,23 @@ The tracked physical point is the one MediaPipe's heel (toe) marks at the anchor
 first half second of a still foot, so amplitudes compare with MediaPipe's. A part is reported
 missing (NaN), never guessed, when its registration fails (the correlation drops: occlusion, the
 foot leaves the picture) or when it disagrees with MediaPipe by half a foot for a second (it is
-following something else); after a short failure the same picture is tried again, after a long one
-the part is anchored anew where MediaPipe puts it once the foot stands still.
+following something else); after a short failure the same picture is tried again (and taken back only
+where MediaPipe's point has moved the part meanwhile), after a long one the part is anchored anew where
+MediaPipe puts it once the foot stands still.
 
-Measured in bench/foot_track.py. Pure image code: no model, no files.
+A part's mask is the hull of its points grown by a margin, so it takes in some of the surroundings; where
+the foot stands on a step, the step's edge inside it can hold the rigid warp still while the foot rises.
+Given a person_mask function (MediaPipe's segmentation of the frame, asked for only when a part is
+anchored), the mask keeps the person's pixels grown by a couple of pixels, the foot's outline included.
+
+Measured in bench/foot_track.py. Pure image code: no model (the person's mask comes from the caller), no files.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -32,7 +39,7 @@ import numpy as np
 from formcheck.core.landmarks import INDEX, REFINED_POINTS
 
 SIDES = ("left", "right")
-FOOT_TRACK_VERSION = 2  # part of the landmark cache key: bump when the tracker's output changes
+FOOT_TRACK_VERSION = 4  # part of the landmark cache key: bump when the tracker's output changes
 _ECC_WITH_MASK = getattr(cv2, "findTransformECCWithMask", None)  # OpenCV >= 4.12: a mask on the template
 
 
@@ -53,9 +60,12 @@ class FootTrackConfig:
     min_cc: float = 0.6  # registration below this correlation is a failure
     max_step: float = 0.5  # a part moving more than this (x S) between frames is a failure
     coast_s: float = 0.5  # failures shorter than this: try the same picture again; longer: anchor anew
+    rejoin: float = 0.2  # found again after a failure only this near (x S) where MediaPipe's motion carries it
     carry_s: float = 1.0  # a part lost no longer than this re-anchors on its last point moved as MediaPipe moved
     max_dev: float = 0.5  # disagreeing with MediaPipe by this (x S), median over dev_s, ends the track
     dev_s: float = 1.0
+    person_grow: int = 2  # a part's picture keeps the person's pixels (MediaPipe's mask) grown by this many pixels ...
+    min_person: float = 0.3  # ... if they fill this share of the part's mask; else (the foot missed) all of it
     max_part_px: int = 192  # a part's picture larger than this (long side, pixels) is registered scaled down to it:
     # the time per frame does not grow with the video's resolution
     iterations: int = 50
@@ -127,12 +137,21 @@ def picture_box(polygon: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, 
 class Part:
     """One rigid part of a foot: its picture and mask at the anchor, and the warp to the current frame."""
 
-    def __init__(self, image: np.ndarray, polygon: np.ndarray, point: np.ndarray, cfg: FootTrackConfig) -> None:
+    def __init__(
+        self,
+        image: np.ndarray,
+        polygon: np.ndarray,
+        point: np.ndarray,
+        cfg: FootTrackConfig,
+        person: np.ndarray | None = None,
+    ) -> None:
         x0, y0, x1, y1 = picture_box(polygon, image.shape)
         self.zoom = min(1.0, cfg.max_part_px / max(x1 - x0, y1 - y0, 1))  # template pixels per frame pixel
         self.template = _zoomed(_gray(image, x0, y0, x1, y1), self.zoom).copy()
         self.mask = np.zeros_like(self.template)
         cv2.fillConvexPoly(self.mask, np.round((polygon - (x0, y0)) * self.zoom).astype(np.int32), 255)
+        if person is not None:
+            self._keep_the_person(person[y0:y1, x0:x1], cfg)
         self.point = (np.asarray(point, float) - (x0, y0)) * self.zoom  # the tracked point, template pixels
         self.warp = _shift(x0, y0) @ _affine(_scale(1.0 / self.zoom))  # template pixels -> frame pixels
         self.cfg = cfg
@@ -179,6 +198,17 @@ class Part:
     def accept(self, cc: float, warp: np.ndarray) -> None:
         self.cc, self.warp = cc, warp
 
+    def _keep_the_person(self, person: np.ndarray, cfg: FootTrackConfig) -> None:
+        """Leave the surroundings out of the part's mask: the step's edge or the floor inside it would otherwise hold
+        the warp still while the foot moves (a rigid warp cannot follow two motions)."""
+        grown = cv2.dilate(
+            (person >= 0.5).astype(np.uint8) * 255, np.ones((3, 3), np.uint8), iterations=cfg.person_grow
+        )
+        grown = cv2.resize(grown, self.mask.shape[::-1], interpolation=cv2.INTER_NEAREST)
+        kept = cv2.bitwise_and(self.mask, grown)
+        if np.count_nonzero(kept) >= cfg.min_person * np.count_nonzero(self.mask):
+            self.mask = kept
+
     def textured(self) -> bool:
         """Enough contrast inside the mask to register on (a flat board in front of the foot has none)."""
         gx = cv2.Sobel(self.template, cv2.CV_32F, 1, 0, ksize=3)
@@ -218,8 +248,14 @@ class FootTracker:
     returns the refined points in REFINED_POINTS order, (4, 2) pixels, NaN where not tracked.
     """
 
-    def __init__(self, config: FootTrackConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: FootTrackConfig | None = None,
+        person_mask: Callable[[np.ndarray], np.ndarray | None] | None = None,
+    ) -> None:
         self.cfg = config or FootTrackConfig()
+        self._person_mask = person_mask
+        self._person: tuple[np.ndarray, np.ndarray | None] | None = None  # (frame, its person mask) when asked
         self._tracks = {name: PointTrack() for name in REFINED_POINTS}
         self._recent: dict[str, list[tuple[float, np.ndarray]]] = {side: [] for side in SIDES}
         self._foot_index = {  # (heel, toe, ankle, knee) in MediaPipe's landmarks, per side
@@ -279,7 +315,7 @@ class FootTracker:
             if foot is None or not still or not self._anchor(tr, part_index, image, t, foot):
                 return nan
             return self._report(tr, t, mp_point)
-        if not self._registered(tr, image):
+        if not self._registered(tr, image, mp_point):
             tr.failed_since = t if tr.failed_since is None else tr.failed_since
             if t - tr.failed_since > self.cfg.coast_s:
                 tr.part = None  # lost: anchored anew once MediaPipe's foot stands still
@@ -292,14 +328,20 @@ class FootTracker:
             return nan
         return self._report(tr, t, mp_point)
 
-    def _registered(self, tr: PointTrack, image: np.ndarray) -> bool:
-        """Register the part; keep the new warp only if it fits well and does not jump."""
+    def _registered(self, tr: PointTrack, image: np.ndarray, mp_point: np.ndarray | None) -> bool:
+        """Register the part; keep the new warp only if it fits well and does not jump, and after a failure only
+        where MediaPipe's point has moved the part meanwhile: after a cut or an occlusion the part's picture can fit
+        something else nearby (on a real clip with a cut, the shin 0.4 foot scales above the heel)."""
         found = tr.part.register(image)
         if found is None or found[0] < self.cfg.min_cc:
             return False
-        moved = _apply(found[1], tr.part.point[None])[0] - tr.part.position
-        if np.hypot(*moved) > self.cfg.max_step * tr.scale:
+        new = _apply(found[1], tr.part.point[None])[0]
+        if np.hypot(*(new - tr.part.position)) > self.cfg.max_step * tr.scale:
             return False
+        if tr.failed_since is not None and tr.last is not None and mp_point is not None:
+            carried = tr.last + (mp_point - tr.last_mp)
+            if np.hypot(*(new - carried)) > self.cfg.rejoin * tr.scale:
+                return False
         tr.part.accept(*found)
         return True
 
@@ -317,12 +359,21 @@ class FootTracker:
         x0, y0, x1, y1 = picture_box(polygon, image.shape)
         if x1 <= x0 or y1 <= y0:
             return False  # MediaPipe puts the foot outside the frame (its landmarks can lie past the edges)
-        part = Part(image, polygon, point, self.cfg)
+        part = Part(image, polygon, point, self.cfg, self._person_of(image))
         if not part.textured():
             return False
         tr.part, tr.scale, tr.anchor_t, tr.failed_since, tr.deviations = part, scale, t, None, deque()
         tr.anchor_sum, tr.anchor_n = (np.zeros(2), 0) if carried else (part.point.copy(), 1)
         return True
+
+    def _person_of(self, image: np.ndarray) -> np.ndarray | None:
+        """The person's mask in this frame (0-1, the frame's size), asked for once a frame and only when a part is
+        anchored: a few times a set, so its cost (a run of the pose model) hardly counts."""
+        if self._person_mask is None:
+            return None
+        if self._person is None or self._person[0] is not image:
+            self._person = (image, self._person_mask(image))
+        return self._person[1]
 
     def _average_anchor(self, tr: PointTrack, mp_point: np.ndarray) -> None:
         """While the foot still stands, MediaPipe's point (in the part's own pixels) is averaged: its jitter

@@ -143,8 +143,9 @@ class PoseEstimator:
             # a rechecked frame is searched for several people by a second model in IMAGE mode (no tracking)
             self._recheck = self._create(video=False, num_poses=cfg.recheck_poses) if self.lock else None
         self._warmed: set[str] = set()
+        self._segmenter: Any = None  # made by person_segmenter()
 
-    def _create(self, video: bool, num_poses: int):
+    def _create(self, video: bool, num_poses: int, masks: bool = False):
         try:
             from mediapipe.tasks.python import BaseOptions, vision
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -157,6 +158,7 @@ class PoseEstimator:
             min_pose_detection_confidence=cfg.min_detection_confidence,
             min_pose_presence_confidence=cfg.min_presence_confidence,
             min_tracking_confidence=cfg.min_tracking_confidence,
+            output_segmentation_masks=masks,
         )
         try:
             return vision.PoseLandmarker.create_from_options(options)
@@ -177,6 +179,32 @@ class PoseEstimator:
             self._landmarker.close()
             if self._recheck is not None:
                 self._recheck.close()
+            if self._segmenter is not None:
+                self._segmenter.close()
+
+    def person_segmenter(self) -> Callable[[np.ndarray], np.ndarray | None]:
+        """A function giving a BGR frame's person mask (0-1, the frame's size; None if nobody is found), for the foot
+        track's part pictures: the model in IMAGE mode with its segmentation output. It is made and run once here
+        (its native log lines hidden), so the function can then be called from another thread, one at a time. The
+        foot track asks only when it anchors a part, a few times a set."""
+        import mediapipe as mp
+
+        if self._segmenter is None:
+            with _quiet_native_logs(self._quiet):
+                self._segmenter = self._create(video=False, num_poses=1, masks=True)
+                self._segmenter.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8)))
+        segmenter, warmed = self._segmenter, [False]
+
+        def person(image: np.ndarray) -> np.ndarray | None:
+            rgb = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+            with _quiet_native_logs(self._quiet and not warmed[0]):  # a warning on the first person found
+                found = segmenter.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)).segmentation_masks
+            if not found:
+                return None
+            warmed[0] = True
+            return np.max([np.asarray(m.numpy_view(), np.float32).reshape(image.shape[:2]) for m in found], axis=0)
+
+        return person
 
     def detect(self, image: np.ndarray | ModelImage, t: float) -> PoseFrame:
         """Landmarks of the tracked person in an image taken at t seconds.

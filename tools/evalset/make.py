@@ -110,10 +110,12 @@ def retrack_clip(spec: ClipSpec, cache: Path, store: Path = STORE, log=print) ->
     """Run today's foot tracker again on a clip whose stored landmarks differ from today's extraction only by the
     foot track's version (or by the frame rule's, if today's rule picks the stored frames): the video (rendered
     unless in the cache) with the stored MediaPipe landmarks, the refined points and the meta replaced. The pose
-    model is not run (the same model on the same video gives the same landmarks; the tracker reads them as stored,
-    to 1/20 px, which moves its points by at most a few hundredths of a pixel)."""
-    from formcheck.io.extract import ExtractConfig, select_frames
+    model is not run for landmarks (the same model on the same video gives the same landmarks; the tracker reads
+    them as stored, to 1/20 px, which moves its points by at most a few hundredths of a pixel), only for the
+    person's masks the tracker asks for when it anchors a part."""
+    from formcheck.io.extract import ExtractConfig, person_segmenter, select_frames
     from formcheck.io.foot_track import FootTracker
+    from formcheck.io.pose import PoseEstimator
     from formcheck.io.video import VideoFileSource
     from tools.evalset.store import load_clip
 
@@ -128,10 +130,11 @@ def retrack_clip(spec: ClipSpec, cache: Path, store: Path = STORE, log=print) ->
         return f"stored with another {', '.join(differ)}: make it"
     stem = render_clip(spec, cache, log)
     series, _, _ = load_clip(spec.name, store)
-    tracker, refined = FootTracker(), np.full((len(series.t), 4, 2), np.nan)
+    refined = np.full((len(series.t), 4, 2), np.nan)
     row = {int(f): k for k, f in enumerate(series.frame)}
     kept = []
-    with VideoFileSource(stem.with_suffix(".mp4")) as video:
+    with VideoFileSource(stem.with_suffix(".mp4")) as video, PoseEstimator() as model:
+        tracker = FootTracker(person_mask=person_segmenter(model))  # the pose model only for the person's masks
         for f in select_frames(video, ExtractConfig().max_fps):  # today's frames, checked against the stored below
             kept.append(f.index)
             k = row.get(f.index)

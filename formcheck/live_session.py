@@ -281,7 +281,7 @@ def _foot_tracker(opts: LiveOptions, frames: Any, estimator: Any) -> Any:
     from formcheck.io.extract import person_segmenter
     from formcheck.io.foot_track import FootTracker
 
-    return FootTracker(person_mask=person_segmenter(estimator))
+    return FootTracker(segment_person=person_segmenter(estimator))
 
 
 def _estimator(opts: LiveOptions, frames: Any) -> Any:

@@ -201,7 +201,7 @@ def extract_landmarks(
     Ctrl-C stops early and keeps what was extracted (interrupted=True)."""
     config = config or ExtractConfig()
     builder = SeriesBuilder(info.width, info.height)
-    feet = FootTracker(person_mask=person_segmenter(estimator)) if config.foot_track else None
+    feet = FootTracker(segment_person=person_segmenter(estimator)) if config.foot_track else None
     interrupted = False
     stream = model_frames(frames, config)
     # frames whose pose is known, with their foot track under way (None: not tracked), oldest first

@@ -20,7 +20,7 @@ MediaPipe puts it once the foot stands still.
 
 A part's mask is the hull of its points grown by a margin, so it takes in some of the surroundings; where
 the foot stands on a step, the step's edge inside it can hold the rigid warp still while the foot rises.
-Given a person_mask function (MediaPipe's segmentation of the frame, asked for only when a part is
+Given a segment_person function (MediaPipe's segmentation of the frame, asked for only when a part is
 anchored), the mask keeps the person's pixels grown by a couple of pixels, the foot's outline included.
 
 Measured in bench/foot_track.py. Pure image code: no model (the person's mask comes from the caller), no files.
@@ -39,7 +39,7 @@ import numpy as np
 from formcheck.core.landmarks import INDEX, REFINED_POINTS
 
 SIDES = ("left", "right")
-FOOT_TRACK_VERSION = 4  # part of the landmark cache key: bump when the tracker's output changes
+FOOT_TRACK_VERSION = 5  # part of the landmark cache key: bump when the tracker's output changes
 _ECC_WITH_MASK = getattr(cv2, "findTransformECCWithMask", None)  # OpenCV >= 4.12: a mask on the template
 
 
@@ -143,15 +143,13 @@ class Part:
         polygon: np.ndarray,
         point: np.ndarray,
         cfg: FootTrackConfig,
-        person: np.ndarray | None = None,
     ) -> None:
         x0, y0, x1, y1 = picture_box(polygon, image.shape)
         self.zoom = min(1.0, cfg.max_part_px / max(x1 - x0, y1 - y0, 1))  # template pixels per frame pixel
         self.template = _zoomed(_gray(image, x0, y0, x1, y1), self.zoom).copy()
         self.mask = np.zeros_like(self.template)
         cv2.fillConvexPoly(self.mask, np.round((polygon - (x0, y0)) * self.zoom).astype(np.int32), 255)
-        if person is not None:
-            self._keep_the_person(person[y0:y1, x0:x1], cfg)
+        self._box = (x0, y0, x1, y1)
         self.point = (np.asarray(point, float) - (x0, y0)) * self.zoom  # the tracked point, template pixels
         self.warp = _shift(x0, y0) @ _affine(_scale(1.0 / self.zoom))  # template pixels -> frame pixels
         self.cfg = cfg
@@ -198,16 +196,24 @@ class Part:
     def accept(self, cc: float, warp: np.ndarray) -> None:
         self.cc, self.warp = cc, warp
 
-    def _keep_the_person(self, person: np.ndarray, cfg: FootTrackConfig) -> None:
+    def keep_the_person(self, person: np.ndarray, frame_shape: tuple[int, ...]) -> None:
         """Leave the surroundings out of the part's mask: the step's edge or the floor inside it would otherwise hold
-        the warp still while the foot moves (a rigid warp cannot follow two motions)."""
-        grown = cv2.dilate(
-            (person >= 0.5).astype(np.uint8) * 255, np.ones((3, 3), np.uint8), iterations=cfg.person_grow
-        )
+        the warp still while the foot moves (a rigid warp cannot follow two motions). `person` is the frame's
+        person mask (0-1) at the frame's size or smaller; the part's mask is kept whole if the person fills under
+        min_person of it (the segmentation missed the foot) or leaves its picture flat."""
+        cfg = self.cfg
+        x0, y0, x1, y1 = self._box
+        sy, sx = person.shape[0] / frame_shape[0], person.shape[1] / frame_shape[1]
+        r0, c0 = int(y0 * sy), int(x0 * sx)
+        crop = person[r0 : max(int(np.ceil(y1 * sy)), r0 + 1), c0 : max(int(np.ceil(x1 * sx)), c0 + 1)]
+        if crop.size == 0:
+            return
+        inside = cv2.resize((crop >= 0.5).astype(np.uint8) * 255, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+        grown = cv2.dilate(inside, np.ones((3, 3), np.uint8), iterations=cfg.person_grow)
         grown = cv2.resize(grown, self.mask.shape[::-1], interpolation=cv2.INTER_NEAREST)
-        kept = cv2.bitwise_and(self.mask, grown)
-        if np.count_nonzero(kept) >= cfg.min_person * np.count_nonzero(self.mask):
-            self.mask = kept
+        whole, self.mask = self.mask, cv2.bitwise_and(self.mask, grown)
+        if np.count_nonzero(self.mask) < cfg.min_person * np.count_nonzero(whole) or not self.textured():
+            self.mask = whole
 
     def textured(self) -> bool:
         """Enough contrast inside the mask to register on (a flat board in front of the foot has none)."""
@@ -251,11 +257,11 @@ class FootTracker:
     def __init__(
         self,
         config: FootTrackConfig | None = None,
-        person_mask: Callable[[np.ndarray], np.ndarray | None] | None = None,
+        segment_person: Callable[[np.ndarray], np.ndarray | None] | None = None,
     ) -> None:
         self.cfg = config or FootTrackConfig()
-        self._person_mask = person_mask
-        self._person: tuple[np.ndarray, np.ndarray | None] | None = None  # (frame, its person mask) when asked
+        self._segment_person = segment_person
+        self._frame_mask: tuple[np.ndarray | None] | None = None  # this frame's person mask, once asked for
         self._tracks = {name: PointTrack() for name in REFINED_POINTS}
         self._recent: dict[str, list[tuple[float, np.ndarray]]] = {side: [] for side in SIDES}
         self._foot_index = {  # (heel, toe, ankle, knee) in MediaPipe's landmarks, per side
@@ -272,6 +278,7 @@ class FootTracker:
                 out[REFINED_POINTS.index(name)] = self._step(
                     self._tracks[name], part_index, image, t, foot, mp_point, still
                 )
+        self._frame_mask = None  # asked for again on another frame (never kept with an old one)
         return np.round(out, 3)  # as the landmarks: 0.001 px
 
     # ------------------------------------------------------------------ MediaPipe's foot
@@ -338,7 +345,9 @@ class FootTracker:
         new = _apply(found[1], tr.part.point[None])[0]
         if np.hypot(*(new - tr.part.position)) > self.cfg.max_step * tr.scale:
             return False
-        if tr.failed_since is not None and tr.last is not None and mp_point is not None:
+        if tr.failed_since is not None and tr.last is not None:
+            if mp_point is None:
+                return False  # nothing to check a found-again part against: keep coasting
             carried = tr.last + (mp_point - tr.last_mp)
             if np.hypot(*(new - carried)) > self.cfg.rejoin * tr.scale:
                 return False
@@ -359,21 +368,24 @@ class FootTracker:
         x0, y0, x1, y1 = picture_box(polygon, image.shape)
         if x1 <= x0 or y1 <= y0:
             return False  # MediaPipe puts the foot outside the frame (its landmarks can lie past the edges)
-        part = Part(image, polygon, point, self.cfg, self._person_of(image))
+        part = Part(image, polygon, point, self.cfg)
         if not part.textured():
-            return False
+            return False  # (checked first: the person's mask is asked for only where a part will be anchored)
+        person = self._person_mask(image)
+        if person is not None:
+            part.keep_the_person(person, image.shape)
         tr.part, tr.scale, tr.anchor_t, tr.failed_since, tr.deviations = part, scale, t, None, deque()
         tr.anchor_sum, tr.anchor_n = (np.zeros(2), 0) if carried else (part.point.copy(), 1)
         return True
 
-    def _person_of(self, image: np.ndarray) -> np.ndarray | None:
-        """The person's mask in this frame (0-1, the frame's size), asked for once a frame and only when a part is
-        anchored: a few times a set, so its cost (a run of the pose model) hardly counts."""
-        if self._person_mask is None:
+    def _person_mask(self, image: np.ndarray) -> np.ndarray | None:
+        """The person's mask in this frame (0-1), asked for at most once a frame and only when a part is anchored:
+        a few times a set, so its cost (a run of the pose model) hardly counts."""
+        if self._segment_person is None:
             return None
-        if self._person is None or self._person[0] is not image:
-            self._person = (image, self._person_mask(image))
-        return self._person[1]
+        if self._frame_mask is None:
+            self._frame_mask = (self._segment_person(image),)
+        return self._frame_mask[0]
 
     def _average_anchor(self, tr: PointTrack, mp_point: np.ndarray) -> None:
         """While the foot still stands, MediaPipe's point (in the part's own pixels) is averaged: its jitter

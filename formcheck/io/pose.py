@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,9 @@ from formcheck.io.model import ModelInfo, resolve_model
 from formcheck.io.person_lock import Box, LockConfig, PersonLock, TrackChooser
 
 MASK_GREY = 128  # what a masked-out person is painted with in the one-person model's frame
+SEGMENT_MAX_SIDE = (
+    1280  # the person masks for the foot track come from the frame shrunk to this long side (4K: 0.2 s a run)
+)
 
 
 @dataclass(frozen=True)
@@ -108,20 +112,33 @@ def model_image(frame: np.ndarray, max_side: int | None, rgb: bool = False) -> M
     return ModelImage(mp.Image(image_format=mp.ImageFormat.SRGB, data=data), w, h)
 
 
+_QUIET = threading.Lock()
+_quiet_state: dict[str, int] = {"depth": 0, "saved": -1}
+
+
 @contextlib.contextmanager
 def _quiet_native_logs(enabled: bool = True) -> Iterator[None]:
-    """MediaPipe's C++ side prints INFO/WARNING lines on fd 2 while loading; hide them unless debugging."""
+    """MediaPipe's C++ side prints INFO/WARNING lines on fd 2 while loading; hide them unless debugging. fd 2 is the
+    process's: the foot track's thread may be quiet while the main thread is, so the first one in redirects it and
+    the last one out puts it back."""
     if not enabled:
         yield
         return
-    saved = os.dup(2)
+    with _QUIET:
+        if _quiet_state["depth"] == 0:
+            _quiet_state["saved"] = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        _quiet_state["depth"] += 1
     try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
+        yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        with _QUIET:
+            _quiet_state["depth"] -= 1
+            if _quiet_state["depth"] == 0:
+                os.dup2(_quiet_state["saved"], 2)
+                os.close(_quiet_state["saved"])
 
 
 class PoseEstimator:
@@ -183,26 +200,35 @@ class PoseEstimator:
                 self._segmenter.close()
 
     def person_segmenter(self) -> Callable[[np.ndarray], np.ndarray | None]:
-        """A function giving a BGR frame's person mask (0-1, the frame's size; None if nobody is found), for the foot
-        track's part pictures: the model in IMAGE mode with its segmentation output. It is made and run once here
-        (its native log lines hidden), so the function can then be called from another thread, one at a time. The
-        foot track asks only when it anchors a part, a few times a set."""
+        """A function giving a frame's person mask (0-1; None if nobody is found), for the foot track's part
+        pictures: the model in IMAGE mode with its segmentation output, on the frame shrunk to SEGMENT_MAX_SIDE (the
+        mask comes at that size). It is made and run once here (its native log lines hidden), so the function can
+        then be called from another thread, one at a time. The foot track asks only when it anchors a part, a few
+        times a set. With several people in the picture the mask may be another person's (the model picks the most
+        prominent); a mask that misses the foot leaves the part's picture whole."""
         import mediapipe as mp
 
         if self._segmenter is None:
             with _quiet_native_logs(self._quiet):
-                self._segmenter = self._create(video=False, num_poses=1, masks=True)
+                try:
+                    self._segmenter = self._create(video=False, num_poses=1, masks=True)
+                except ModelError:
+                    raise ModelError(
+                        f"the pose model {self.model.path.name} gives no person masks, which the foot track needs; "
+                        "pass an official MediaPipe pose_landmarker .task file to --model, or use --no-foot-track"
+                    ) from None
                 self._segmenter.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8)))
         segmenter, warmed = self._segmenter, [False]
 
         def person(image: np.ndarray) -> np.ndarray | None:
-            rgb = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+            bgr = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+            small = model_image(bgr, SEGMENT_MAX_SIDE)
             with _quiet_native_logs(self._quiet and not warmed[0]):  # a warning on the first person found
-                found = segmenter.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)).segmentation_masks
+                found = segmenter.detect(small.image).segmentation_masks
             if not found:
                 return None
             warmed[0] = True
-            return np.max([np.asarray(m.numpy_view(), np.float32).reshape(image.shape[:2]) for m in found], axis=0)
+            return np.asarray(found[0].numpy_view(), np.float32).reshape(small.image.height, small.image.width)
 
         return person
 

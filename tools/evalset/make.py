@@ -134,7 +134,7 @@ def retrack_clip(spec: ClipSpec, cache: Path, store: Path = STORE, log=print) ->
     row = {int(f): k for k, f in enumerate(series.frame)}
     kept = []
     with VideoFileSource(stem.with_suffix(".mp4")) as video, PoseEstimator() as model:
-        tracker = FootTracker(person_mask=person_segmenter(model))  # the pose model only for the person's masks
+        tracker = FootTracker(segment_person=person_segmenter(model))  # the pose model only for the person's masks
         for f in select_frames(video, ExtractConfig().max_fps):  # today's frames, checked against the stored below
             kept.append(f.index)
             k = row.get(f.index)

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
+from formcheck.core.landmarks import INDEX
 from formcheck.errors import InputError, ModelError
 from formcheck.io.model import BUNDLED_MODEL, BUNDLED_SHA256, file_sha256, resolve_model
-from formcheck.io.pose import MASK_GREY, PoseConfig, PoseEstimator, masked, model_image
+from formcheck.io.pose import MASK_GREY, SEGMENT_MAX_SIDE, PoseConfig, PoseEstimator, masked, model_image
 
 
 def test_bundled_model_matches_its_recorded_sha256():
@@ -91,3 +94,31 @@ def test_the_time_scale_weakens_mediapipes_own_filter():
             )
         lag[scale] = float(np.mean(np.array(shifts[15:]) - (x[15:] - x[14])))
     assert lag[1.0] > 1.2 and lag[30.0] < 1.0 and lag[1.0] > 2 * lag[30.0], lag
+
+
+def _owns_its_memory(a: np.ndarray) -> bool:
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a.base is None and a.flags.owndata
+
+
+def test_the_person_mask_of_a_frame_covers_the_person_and_outlives_the_model_run():
+    video = cv2.VideoCapture(str(Path(__file__).resolve().parents[1] / "formcheck" / "data" / "demo.mp4"))
+    video.set(cv2.CAP_PROP_POS_FRAMES, 30)
+    ok, frame = video.read()
+    video.release()
+    assert ok
+    big = cv2.resize(frame, (frame.shape[1] * 3, frame.shape[0] * 3))  # over SEGMENT_MAX_SIDE: shrunk first
+    with PoseEstimator() as est:
+        person = est.person_segmenter()
+        mask, large = person(frame), person(big)
+        pose = est.detect(model_image(frame, None), 0.0)
+    gc.collect()
+    assert mask.shape == frame.shape[:2] and mask.dtype == np.float32
+    assert max(large.shape) == SEGMENT_MAX_SIDE
+    assert large.shape[0] / large.shape[1] == pytest.approx(frame.shape[0] / frame.shape[1], rel=0.01)
+    assert _owns_its_memory(mask) and _owns_its_memory(large)  # not a view of MediaPipe's buffer, freed after the run
+    for name in ("left_hip", "right_hip", "left_knee", "right_knee"):  # the person's pixels ...
+        x, y = np.round(pose.xy[INDEX[name]]).astype(int)
+        assert mask[y, x] > 0.5, name
+    assert mask[:8, :8].max() < 0.5 and mask[:8, -8:].max() < 0.5  # ... and not the room's corners

@@ -228,7 +228,8 @@ class PoseEstimator:
             if not found:
                 return None
             warmed[0] = True
-            return np.asarray(found[0].numpy_view(), np.float32).reshape(small.image.height, small.image.width)
+            # a copy: numpy_view() is a view of MediaPipe's buffer, freed with the result (reading it later crashed)
+            return np.array(found[0].numpy_view(), np.float32).reshape(small.image.height, small.image.width)
 
         return person
 

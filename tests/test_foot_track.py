@@ -286,15 +286,20 @@ class _Model:
         return PoseFrame(xy, np.zeros(N_LANDMARKS), vis, vis, np.zeros((N_LANDMARKS, 3)))
 
 
+def extraction_input(n: int, draw, seed: int) -> tuple[list[np.ndarray], list, list[Frame]]:
+    """(the foot's matrices, MediaPipe's points of each frame, the frames) along the path, drawn by `draw`."""
+    angle, shift = path(n)
+    rng = np.random.default_rng(seed)
+    matrices = [pose_at(angle[k], shift[k]) for k in range(n)]
+    poses = [mediapipe_xy(m, rng, 0.5) for m in matrices]
+    return matrices, poses, [Frame(k, k / FPS, draw(m)) for k, m in enumerate(matrices)]
+
+
 def test_extraction_tracks_the_feet_a_frame_behind_the_model_with_the_same_points():
     """extract_landmarks runs the foot track in a worker thread behind the pose model: the refined points are
     the ones a tracker fed frame by frame gives, also when Ctrl-C stops the extraction (nothing lost)."""
     n = 90
-    angle, shift = path(n)
-    rng = np.random.default_rng(3)
-    matrices = [pose_at(angle[k], shift[k]) for k in range(n)]
-    poses = [mediapipe_xy(m, rng, 0.5) for m in matrices]
-    frames = [Frame(k, k / FPS, frame(m)) for k, m in enumerate(matrices)]
+    matrices, poses, frames = extraction_input(n, frame, seed=3)
     tracker = FootTracker()
     expected = np.array([tracker.update(f.image, f.t, *poses[k]) for k, f in enumerate(frames)])
     heel = REFINED_POINTS.index("right_heel")
@@ -326,11 +331,7 @@ class _ModelWithMasks(_Model):
 
 def test_extraction_gives_the_foot_track_the_models_person_masks():
     n = 60
-    angle, shift = path(n)
-    rng = np.random.default_rng(5)
-    matrices = [pose_at(angle[k], shift[k]) for k in range(n)]
-    poses = [mediapipe_xy(m, rng, 0.5) for m in matrices]
-    frames = [Frame(k, k / FPS, on_step(m)) for k, m in enumerate(matrices)]
+    matrices, poses, frames = extraction_input(n, on_step, seed=5)
     masks = {id(f.image): person_of(m) for f, m in zip(frames, matrices, strict=True)}
     expected_tracker = FootTracker(segment_person=lambda image: masks[id(image)])
     expected = np.array([expected_tracker.update(f.image, f.t, *poses[k]) for k, f in enumerate(frames)])

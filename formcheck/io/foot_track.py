@@ -137,13 +137,7 @@ def picture_box(polygon: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, 
 class Part:
     """One rigid part of a foot: its picture and mask at the anchor, and the warp to the current frame."""
 
-    def __init__(
-        self,
-        image: np.ndarray,
-        polygon: np.ndarray,
-        point: np.ndarray,
-        cfg: FootTrackConfig,
-    ) -> None:
+    def __init__(self, image: np.ndarray, polygon: np.ndarray, point: np.ndarray, cfg: FootTrackConfig) -> None:
         x0, y0, x1, y1 = picture_box(polygon, image.shape)
         self.zoom = min(1.0, cfg.max_part_px / max(x1 - x0, y1 - y0, 1))  # template pixels per frame pixel
         self.template = _zoomed(_gray(image, x0, y0, x1, y1), self.zoom).copy()
@@ -245,6 +239,10 @@ class PointTrack:
     last_t: float = -np.inf
     # (t, px from MediaPipe's point) over the last dev_s, oldest first
     deviations: deque[tuple[float, float]] = field(default_factory=deque)
+
+    def carried(self, mp_point: np.ndarray) -> np.ndarray:
+        """The last reported point moved as MediaPipe's point has moved since: where the part should be now."""
+        return self.last + (mp_point - self.last_mp)
 
 
 class FootTracker:
@@ -348,8 +346,7 @@ class FootTracker:
         if tr.failed_since is not None and tr.last is not None:
             if mp_point is None:
                 return False  # nothing to check a found-again part against: keep coasting
-            carried = tr.last + (mp_point - tr.last_mp)
-            if np.hypot(*(new - carried)) > self.cfg.rejoin * tr.scale:
+            if np.hypot(*(new - tr.carried(mp_point))) > self.cfg.rejoin * tr.scale:
                 return False
         tr.part.accept(*found)
         return True
@@ -362,7 +359,7 @@ class FootTracker:
         carried = tr.last is not None and t - tr.last_t <= self.cfg.carry_s
         point = foot[part_index]
         if carried:  # a short loss: the same physical point, moved as MediaPipe's point moved meanwhile
-            point = tr.last + (point - tr.last_mp)
+            point = tr.carried(point)
             heel, toe = (point, toe) if part_index == 0 else (heel, point)
         polygon = part_polygons(heel, toe, ankle, scale, self.cfg)[part_index]
         x0, y0, x1, y1 = picture_box(polygon, image.shape)

@@ -27,9 +27,8 @@ from formcheck.io.model import ModelInfo, resolve_model
 from formcheck.io.person_lock import Box, LockConfig, PersonLock, TrackChooser
 
 MASK_GREY = 128  # what a masked-out person is painted with in the one-person model's frame
-SEGMENT_MAX_SIDE = (
-    1280  # the person masks for the foot track come from the frame shrunk to this long side (4K: 0.2 s a run)
-)
+# the person masks for the foot track come from the frame shrunk to this long side (a 4K frame took 0.2 s a run)
+SEGMENT_MAX_SIDE = 1280
 
 
 @dataclass(frozen=True)

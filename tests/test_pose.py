@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gc
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
@@ -122,3 +123,28 @@ def test_the_person_mask_of_a_frame_covers_the_person_and_outlives_the_model_run
         x, y = np.round(pose.xy[INDEX[name]]).astype(int)
         assert mask[y, x] > 0.5, name
     assert mask[:8, :8].max() < 0.5 and mask[:8, -8:].max() < 0.5  # ... and not the room's corners
+
+
+def test_the_person_masks_and_the_locks_rechecks_share_one_model_from_two_threads():
+    # with the person lock on, the masks come from the rechecks' IMAGE-mode model made again with its masks on
+    # (one model less in memory); the foot track asks from its own thread while the model may be rechecking
+    video = cv2.VideoCapture(str(Path(__file__).resolve().parents[1] / "formcheck" / "data" / "demo.mp4"))
+    video.set(cv2.CAP_PROP_POS_FRAMES, 30)
+    ok, frame = video.read()
+    video.release()
+    assert ok
+    prepared = model_image(frame, None)
+    with PoseEstimator() as est:
+        before = est._poses("recheck", lambda: est._recheck_detect(prepared.image), prepared)
+        person = est.person_segmenter()
+        assert est._segmenter is est._recheck
+        alone = person(frame)
+        with ThreadPoolExecutor(max_workers=1) as other:
+            masks = [other.submit(person, frame) for _ in range(8)]
+            rechecks = [est._poses("recheck", lambda: est._recheck_detect(prepared.image), prepared) for _ in range(8)]
+            masks = [m.result() for m in masks]
+    assert len(before) == 1 and all(len(r) == 1 for r in rechecks)
+    for r in rechecks:  # the rechecks find the person as before the masks were turned on
+        np.testing.assert_allclose(r[0].xy, before[0].xy, atol=0.01)
+    for m in masks:
+        np.testing.assert_array_equal(m, alone)

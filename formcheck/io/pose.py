@@ -159,7 +159,8 @@ class PoseEstimator:
             # a rechecked frame is searched for several people by a second model in IMAGE mode (no tracking)
             self._recheck = self._create(video=False, num_poses=cfg.recheck_poses) if self.lock else None
         self._warmed: set[str] = set()
-        self._segmenter: Any = None  # made by person_segmenter()
+        self._segmenter: Any = None  # made by person_segmenter(): the recheck's model with its masks on, if any
+        self._image_lock = threading.Lock()  # the IMAGE-mode model: rechecks here, masks in the foot track's thread
 
     def _create(self, video: bool, num_poses: int, masks: bool = False):
         try:
@@ -195,34 +196,43 @@ class PoseEstimator:
             self._landmarker.close()
             if self._recheck is not None:
                 self._recheck.close()
-            if self._segmenter is not None:
+            if self._segmenter is not None and self._segmenter is not self._recheck:
                 self._segmenter.close()
 
     def person_segmenter(self) -> Callable[[np.ndarray], np.ndarray | None]:
         """A function giving a frame's person mask (0-1; None if nobody is found), for the foot track's part
         pictures: the model in IMAGE mode with its segmentation output, on the frame shrunk to SEGMENT_MAX_SIDE (the
         mask comes at that size). It is made and run once here (its native log lines hidden), so the function can
-        then be called from another thread, one at a time. The foot track asks only when it anchors a part, a few
-        times a set. With several people in the picture the mask may be another person's (the model picks the most
-        prominent); a mask that misses the foot leaves the part's picture whole."""
+        then be called from another thread, one at a time. With the person lock on, it is the recheck's model made
+        again with its masks on, which then serves both (one model less in memory, about 45 MB; its first person's
+        mask is the one a one-person model gives, to the last bit on the sample and evaluation clips). The foot
+        track asks only when it anchors a part, a few times a set. With several people in the picture the mask may
+        be another person's (the model's first, the most prominent); a mask that misses the foot leaves the part's
+        picture whole."""
         import mediapipe as mp
 
         if self._segmenter is None:
             with _quiet_native_logs(self._quiet):
                 try:
-                    self._segmenter = self._create(video=False, num_poses=1, masks=True)
+                    people = self.config.recheck_poses if self._recheck is not None else 1
+                    made = self._create(video=False, num_poses=people, masks=True)
                 except ModelError:
                     raise ModelError(
                         f"the pose model {self.model.path.name} gives no person masks, which the foot track needs; "
                         "pass an official MediaPipe pose_landmarker .task file to --model, or use --no-foot-track"
                     ) from None
-                self._segmenter.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8)))
+                made.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8)))
+                if self._recheck is not None:
+                    with self._image_lock:
+                        self._recheck.close()
+                        self._recheck = made
+            self._segmenter = made
         segmenter, warmed = self._segmenter, [False]
 
         def person(image: np.ndarray) -> np.ndarray | None:
             bgr = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
             small = model_image(bgr, SEGMENT_MAX_SIDE)
-            with _quiet_native_logs(self._quiet and not warmed[0]):  # a warning on the first person found
+            with self._image_lock, _quiet_native_logs(self._quiet and not warmed[0]):  # warns on the first person
                 found = segmenter.detect(small.image).segmentation_masks
             if not found:
                 return None
@@ -254,9 +264,13 @@ class PoseEstimator:
             return pose
         if verdict == "missing":
             return PoseFrame.missing()
-        candidates = self._poses("recheck", lambda: self._recheck.detect(prepared.image), prepared)
+        candidates = self._poses("recheck", lambda: self._recheck_detect(prepared.image), prepared)
         pick = lock.resolve(pose, candidates, t)
         return pick if pick is not None else PoseFrame.missing()
+
+    def _recheck_detect(self, image: Any) -> Any:
+        with self._image_lock:  # the foot track's thread may be asking the same model for a mask
+            return self._recheck.detect(image)
 
     def _poses(self, which: str, run: Callable[[], Any], prepared: ModelImage) -> list[PoseFrame]:
         """Run one of the models (its first run's native log lines hidden) -> every person it found."""

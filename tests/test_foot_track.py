@@ -202,16 +202,18 @@ def person_of(m: np.ndarray) -> np.ndarray:
     return cv2.warpAffine(FOOT_MASK, m, (W, H), flags=cv2.INTER_LINEAR).astype(np.float32) / 255
 
 
-def heel_on_step(person_mask) -> tuple[np.ndarray, np.ndarray, int]:
-    """(tracked heel, true heel, how often the person's mask was asked for) over a rise, hold and lowering."""
+def heel_on_step(person_mask, several: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+    """(tracked heel, true heel, how often the people's masks were asked for) over a rise, hold and lowering;
+    person_mask(m) is the one person's mask, or with several the list of everyone's."""
     n = 100
     angle, shift = path(n)
     rng = np.random.default_rng(0)
     asked, current = [0], {}
 
-    def ask(image: np.ndarray) -> np.ndarray | None:
+    def ask(image: np.ndarray) -> list[np.ndarray]:
         asked[0] += 1
-        return person_mask(current["m"])
+        masks = person_mask(current["m"])
+        return masks if several else [masks]
 
     tracker = FootTracker(segment_person=ask if person_mask is not None else None)
     got, true = [], []
@@ -235,7 +237,7 @@ def test_a_step_edge_in_the_picture_holds_the_heel_unless_the_persons_mask_leave
 def test_the_persons_mask_is_not_asked_for_while_the_foot_is_hidden_by_something_flat():
     # a still foot behind a flat board: every frame could anchor but for the flat picture, checked first
     asked = []
-    tracker = FootTracker(segment_person=lambda image: asked.append(1) or np.ones((H, W), np.float32))
+    tracker = FootTracker(segment_person=lambda image: asked.append(1) or [np.ones((H, W), np.float32)])
     rng = np.random.default_rng(0)
     for k in range(60):
         m = pose_at(0.0, np.zeros(2))
@@ -255,6 +257,20 @@ def test_a_persons_mask_that_misses_the_foot_leaves_the_parts_whole_picture():
     missed, _, asked = heel_on_step(lambda m: np.zeros((H, W), np.float32))
     assert asked >= 1
     np.testing.assert_array_equal(missed, got)
+
+
+def test_of_several_peoples_masks_the_one_covering_the_foot_is_kept():
+    # someone else first (the model's most prominent person, away from the foot), then the foot's own person
+    def someone_else(m: np.ndarray) -> np.ndarray:
+        other = np.zeros((H, W), np.float32)
+        other[:, : W // 4] = 1.0
+        return other
+
+    alone, true, _ = heel_on_step(person_of)
+    got, _, _ = heel_on_step(lambda m: [someone_else(m), person_of(m)], several=True)
+    np.testing.assert_array_equal(got, alone)
+    first, _, _ = heel_on_step(lambda m: [someone_else(m)], several=True)  # only someone else: the whole picture
+    assert np.median(np.hypot(*(first - true).T)) > 8
 
 
 @pytest.mark.parametrize("bad", ["no foot seen", "foot moving", "foot outside the frame"])
@@ -322,18 +338,18 @@ class _ModelWithMasks(_Model):
         self.masks, self.asked = masks, 0
 
     def person_segmenter(self):
-        def person(image: np.ndarray) -> np.ndarray:
+        def people(image: np.ndarray) -> list[np.ndarray]:
             self.asked += 1
-            return self.masks[id(image)]
+            return [self.masks[id(image)]]
 
-        return person
+        return people
 
 
 def test_extraction_gives_the_foot_track_the_models_person_masks():
     n = 60
     matrices, poses, frames = extraction_input(n, on_step, seed=5)
     masks = {id(f.image): person_of(m) for f, m in zip(frames, matrices, strict=True)}
-    expected_tracker = FootTracker(segment_person=lambda image: masks[id(image)])
+    expected_tracker = FootTracker(segment_person=lambda image: [masks[id(image)]])
     expected = np.array([expected_tracker.update(f.image, f.t, *poses[k]) for k, f in enumerate(frames)])
     without = FootTracker()
     plain = np.array([without.update(f.image, f.t, *poses[k]) for k, f in enumerate(frames)])

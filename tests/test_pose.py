@@ -112,7 +112,7 @@ def test_the_person_mask_of_a_frame_covers_the_person_and_outlives_the_model_run
     big = cv2.resize(frame, (frame.shape[1] * 3, frame.shape[0] * 3))  # over SEGMENT_MAX_SIDE: shrunk first
     with PoseEstimator() as est:
         person = est.person_segmenter()
-        mask, large = person(frame), person(big)
+        (mask,), (large,) = person(frame), person(big)  # one person in the demo
         pose = est.detect(model_image(frame, None), 0.0)
     gc.collect()
     assert mask.shape == frame.shape[:2] and mask.dtype == np.float32
@@ -139,6 +139,7 @@ def test_the_person_masks_and_the_locks_rechecks_share_one_model_from_two_thread
         person = est.person_segmenter()
         assert est._segmenter is est._recheck
         alone = person(frame)
+        assert len(alone) == 1
         with ThreadPoolExecutor(max_workers=1) as other:
             masks = [other.submit(person, frame) for _ in range(8)]
             rechecks = [est._poses("recheck", lambda: est._recheck_detect(prepared.image), prepared) for _ in range(8)]
@@ -147,4 +148,4 @@ def test_the_person_masks_and_the_locks_rechecks_share_one_model_from_two_thread
     for r in rechecks:  # the rechecks find the person as before the masks were turned on
         np.testing.assert_allclose(r[0].xy, before[0].xy, atol=0.01)
     for m in masks:
-        np.testing.assert_array_equal(m, alone)
+        np.testing.assert_array_equal(m[0], alone[0])

@@ -184,8 +184,8 @@ class SeriesBuilder:
         )
 
 
-def person_segmenter(estimator: Any) -> Callable[[np.ndarray], np.ndarray | None] | None:
-    """The estimator's person masks for the foot track, if it gives them (a stand-in model in tests may not)."""
+def person_segmenter(estimator: Any) -> Callable[[np.ndarray], list[np.ndarray]] | None:
+    """The estimator's people's masks for the foot track, if it gives them (a stand-in model in tests may not)."""
     make = getattr(estimator, "person_segmenter", None)
     return make() if make is not None else None
 

@@ -21,7 +21,8 @@ MediaPipe puts it once the foot stands still.
 A part's mask is the hull of its points grown by a margin, so it takes in some of the surroundings; where
 the foot stands on a step, the step's edge inside it can hold the rigid warp still while the foot rises.
 Given a segment_person function (MediaPipe's segmentation of the frame, asked for only when a part is
-anchored), the mask keeps the person's pixels grown by a couple of pixels, the foot's outline included.
+anchored: each person's mask), the mask keeps the pixels of the person whose foot it is (the mask that covers
+the part's picture most) grown by a couple of pixels, the foot's outline included.
 
 Measured in bench/foot_track.py. Pure image code: no model (the person's mask comes from the caller), no files.
 """
@@ -134,6 +135,13 @@ def picture_box(polygon: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, 
     return int(x0), int(y0), int(x1), int(y1)
 
 
+def mask_crop(mask: np.ndarray, frame_shape: tuple[int, ...], box: tuple[int, int, int, int]) -> np.ndarray:
+    """The pixels of a mask at the frame's size or smaller that lie under box (x0, y0, x1, y1: frame pixels)."""
+    sy, sx = mask.shape[0] / frame_shape[0], mask.shape[1] / frame_shape[1]
+    r0, c0 = int(box[1] * sy), int(box[0] * sx)
+    return mask[r0 : max(int(np.ceil(box[3] * sy)), r0 + 1), c0 : max(int(np.ceil(box[2] * sx)), c0 + 1)]
+
+
 class Part:
     """One rigid part of a foot: its picture and mask at the anchor, and the warp to the current frame."""
 
@@ -197,9 +205,7 @@ class Part:
         min_person of it (the segmentation missed the foot) or leaves its picture flat."""
         cfg = self.cfg
         x0, y0, x1, y1 = self._box
-        sy, sx = person.shape[0] / frame_shape[0], person.shape[1] / frame_shape[1]
-        r0, c0 = int(y0 * sy), int(x0 * sx)
-        crop = person[r0 : max(int(np.ceil(y1 * sy)), r0 + 1), c0 : max(int(np.ceil(x1 * sx)), c0 + 1)]
+        crop = mask_crop(person, frame_shape, self._box)
         if crop.size == 0:
             return
         inside = cv2.resize((crop >= 0.5).astype(np.uint8) * 255, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
@@ -255,11 +261,11 @@ class FootTracker:
     def __init__(
         self,
         config: FootTrackConfig | None = None,
-        segment_person: Callable[[np.ndarray], np.ndarray | None] | None = None,
+        segment_person: Callable[[np.ndarray], list[np.ndarray]] | None = None,
     ) -> None:
         self.cfg = config or FootTrackConfig()
         self._segment_person = segment_person
-        self._frame_mask: tuple[np.ndarray | None] | None = None  # this frame's person mask, once asked for
+        self._frame_masks: list[np.ndarray] | None = None  # this frame's people's masks, once asked for
         self._tracks = {name: PointTrack() for name in REFINED_POINTS}
         self._recent: dict[str, list[tuple[float, np.ndarray]]] = {side: [] for side in SIDES}
         self._foot_index = {  # (heel, toe, ankle, knee) in MediaPipe's landmarks, per side
@@ -276,7 +282,7 @@ class FootTracker:
                 out[REFINED_POINTS.index(name)] = self._step(
                     self._tracks[name], part_index, image, t, foot, mp_point, still
                 )
-        self._frame_mask = None  # asked for again on another frame (never kept with an old one)
+        self._frame_masks = None  # asked for again on another frame (never kept with an old one)
         return np.round(out, 3)  # as the landmarks: 0.001 px
 
     # ------------------------------------------------------------------ MediaPipe's foot
@@ -368,21 +374,27 @@ class FootTracker:
         part = Part(image, polygon, point, self.cfg)
         if not part.textured():
             return False  # (checked first: the person's mask is asked for only where a part will be anchored)
-        person = self._person_mask(image)
+        person = self._person_mask(image, (x0, y0, x1, y1))
         if person is not None:
             part.keep_the_person(person, image.shape)
         tr.part, tr.scale, tr.anchor_t, tr.failed_since, tr.deviations = part, scale, t, None, deque()
         tr.anchor_sum, tr.anchor_n = (np.zeros(2), 0) if carried else (part.point.copy(), 1)
         return True
 
-    def _person_mask(self, image: np.ndarray) -> np.ndarray | None:
-        """The person's mask in this frame (0-1), asked for at most once a frame and only when a part is anchored:
-        a few times a set, so its cost (a run of the pose model) hardly counts."""
+    def _person_mask(self, image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray | None:
+        """The mask (0-1) of the person whose foot this is: of the people's masks in this frame, the one covering
+        the part's picture (box: x0, y0, x1, y1) most (the first, the most prominent, on a tie). Asked for at most
+        once a frame and only when a part is anchored: a few times a set, so its cost (a run of the pose model)
+        hardly counts."""
         if self._segment_person is None:
             return None
-        if self._frame_mask is None:
-            self._frame_mask = (self._segment_person(image),)
-        return self._frame_mask[0]
+        if self._frame_masks is None:
+            self._frame_masks = list(self._segment_person(image))
+        if not self._frame_masks:
+            return None
+
+        # max keeps the first of equal ones
+        return max(self._frame_masks, key=lambda mask: float(mask_crop(mask, image.shape, box).sum()))
 
     def _average_anchor(self, tr: PointTrack, mp_point: np.ndarray) -> None:
         """While the foot still stands, MediaPipe's point (in the part's own pixels) is averaged: its jitter

@@ -199,16 +199,16 @@ class PoseEstimator:
             if self._segmenter is not None and self._segmenter is not self._recheck:
                 self._segmenter.close()
 
-    def person_segmenter(self) -> Callable[[np.ndarray], np.ndarray | None]:
-        """A function giving a frame's person mask (0-1; None if nobody is found), for the foot track's part
-        pictures: the model in IMAGE mode with its segmentation output, on the frame shrunk to SEGMENT_MAX_SIDE (the
-        mask comes at that size). It is made and run once here (its native log lines hidden), so the function can
-        then be called from another thread, one at a time. With the person lock on, it is the recheck's model made
-        again with its masks on, which then serves both (one model less in memory, about 45 MB; its first person's
-        mask is the one a one-person model gives, to the last bit on the sample and evaluation clips). The foot
-        track asks only when it anchors a part, a few times a set. With several people in the picture the mask may
-        be another person's (the model's first, the most prominent); a mask that misses the foot leaves the part's
-        picture whole."""
+    def person_segmenter(self) -> Callable[[np.ndarray], list[np.ndarray]]:
+        """A function giving the masks (0-1) of the people in a frame (none if nobody is found), for the foot
+        track's part pictures: the model in IMAGE mode with its segmentation output, on the frame shrunk to
+        SEGMENT_MAX_SIDE (the masks come at that size). It is made and run once here (its native log lines
+        hidden), so the function can then be called from another thread, one at a time. With the person lock on,
+        it is the recheck's model made again with its masks on, which then serves both (one model less in memory,
+        about 45 MB; its first person's mask is the one a one-person model gives, to the last bit on the sample
+        and evaluation clips). The foot track asks only when it anchors a part, a few times a set, and keeps the
+        mask covering the part most; a mask that misses the foot leaves the part's picture whole. With the lock
+        off (several people followed) the model finds one person, the most prominent."""
         import mediapipe as mp
 
         if self._segmenter is None:
@@ -229,18 +229,17 @@ class PoseEstimator:
             self._segmenter = made
         segmenter, warmed = self._segmenter, [False]
 
-        def person(image: np.ndarray) -> np.ndarray | None:
+        def people(image: np.ndarray) -> list[np.ndarray]:
             bgr = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
             small = model_image(bgr, SEGMENT_MAX_SIDE)
             with self._image_lock, _quiet_native_logs(self._quiet and not warmed[0]):  # warns on the first person
-                found = segmenter.detect(small.image).segmentation_masks
-            if not found:
-                return None
-            warmed[0] = True
-            # a copy: numpy_view() is a view of MediaPipe's buffer, freed with the result (reading it later crashed)
-            return np.array(found[0].numpy_view(), np.float32).reshape(small.image.height, small.image.width)
+                found = segmenter.detect(small.image).segmentation_masks or []
+            warmed[0] = warmed[0] or bool(found)
+            shape = (small.image.height, small.image.width)
+            # copies: numpy_view() is a view of MediaPipe's buffer, freed with the result (reading it later crashed)
+            return [np.array(m.numpy_view(), np.float32).reshape(shape) for m in found]
 
-        return person
+        return people
 
     def detect(self, image: np.ndarray | ModelImage, t: float) -> PoseFrame:
         """Landmarks of the tracked person in an image taken at t seconds.

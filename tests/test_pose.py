@@ -103,12 +103,18 @@ def _owns_its_memory(a: np.ndarray) -> bool:
     return a.base is None and a.flags.owndata
 
 
-def test_the_person_mask_of_a_frame_covers_the_person_and_outlives_the_model_run():
+def demo_frame() -> np.ndarray:
+    """Frame 30 of the demo video that ships in the package (one person, side-on)."""
     video = cv2.VideoCapture(str(Path(__file__).resolve().parents[1] / "formcheck" / "data" / "demo.mp4"))
     video.set(cv2.CAP_PROP_POS_FRAMES, 30)
     ok, frame = video.read()
     video.release()
     assert ok
+    return frame
+
+
+def test_the_person_mask_of_a_frame_covers_the_person_and_outlives_the_model_run():
+    frame = demo_frame()
     big = cv2.resize(frame, (frame.shape[1] * 3, frame.shape[0] * 3))  # over SEGMENT_MAX_SIDE: shrunk first
     with PoseEstimator() as est:
         person = est.person_segmenter()
@@ -128,11 +134,7 @@ def test_the_person_mask_of_a_frame_covers_the_person_and_outlives_the_model_run
 def test_the_person_masks_and_the_locks_rechecks_share_one_model_from_two_threads():
     # with the person lock on, the masks come from the rechecks' IMAGE-mode model made again with its masks on
     # (one model less in memory); the foot track asks from its own thread while the model may be rechecking
-    video = cv2.VideoCapture(str(Path(__file__).resolve().parents[1] / "formcheck" / "data" / "demo.mp4"))
-    video.set(cv2.CAP_PROP_POS_FRAMES, 30)
-    ok, frame = video.read()
-    video.release()
-    assert ok
+    frame = demo_frame()
     prepared = model_image(frame, None)
     with PoseEstimator() as est:
         before = est._poses("recheck", lambda: est._recheck_detect(prepared.image), prepared)

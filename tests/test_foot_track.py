@@ -260,17 +260,29 @@ def test_a_persons_mask_that_misses_the_foot_leaves_the_parts_whole_picture():
 
 
 def test_of_several_peoples_masks_the_one_covering_the_foot_is_kept():
-    # someone else first (the model's most prominent person, away from the foot), then the foot's own person
-    def someone_else(m: np.ndarray) -> np.ndarray:
+    # the foot's own person among others (in any order): someone standing away from the foot, someone whose leg
+    # passes behind the heel, and someone all around the foot and over its upper half
+    def away(m: np.ndarray) -> np.ndarray:
         other = np.zeros((H, W), np.float32)
         other[:, : W // 4] = 1.0
         return other
 
+    def behind(m: np.ndarray) -> np.ndarray:
+        other = np.zeros((H, W), np.float32)
+        other[:, 150:215] = 1.0
+        return other
+
+    def around(m: np.ndarray) -> np.ndarray:  # more of the part's box than the foot's person, less of the part
+        other = 1.0 - person_of(m)
+        other[:240] = 1.0
+        return other
+
     alone, true, _ = heel_on_step(person_of)
-    got, _, _ = heel_on_step(lambda m: [someone_else(m), person_of(m)], several=True)
-    np.testing.assert_array_equal(got, alone)
-    first, _, _ = heel_on_step(lambda m: [someone_else(m)], several=True)  # only someone else: the whole picture
-    assert np.median(np.hypot(*(first - true).T)) > 8
+    for order in ((away, person_of, behind, around), (person_of, around, behind), (around, behind, away, person_of)):
+        got, _, _ = heel_on_step(lambda m, order=order: [f(m) for f in order], several=True)
+        np.testing.assert_array_equal(got, alone)
+    only_others, _, _ = heel_on_step(lambda m: [away(m)], several=True)  # the foot's person missed: whole picture
+    assert np.median(np.hypot(*(only_others - true).T)) > 8
 
 
 @pytest.mark.parametrize("bad", ["no foot seen", "foot moving", "foot outside the frame"])

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import gc
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -131,21 +133,50 @@ def test_the_person_mask_of_a_frame_covers_the_person_and_outlives_the_model_run
     assert mask[:8, :8].max() < 0.5 and mask[:8, -8:].max() < 0.5  # ... and not the room's corners
 
 
+class _Counting:
+    """A MediaPipe model that counts its callers inside detect() at once (holding each call a little, to widen the
+    window two unguarded callers would meet in) and its closes."""
+
+    def __init__(self, model) -> None:
+        self.model, self.inside, self.most, self.closed = model, 0, 0, 0
+        self._count = threading.Lock()
+
+    def detect(self, image):
+        with self._count:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        try:
+            time.sleep(0.003)
+            return self.model.detect(image)
+        finally:
+            with self._count:
+                self.inside -= 1
+
+    def close(self) -> None:
+        self.closed += 1
+        self.model.close()
+
+
 def test_the_person_masks_and_the_locks_rechecks_share_one_model_from_two_threads():
     # with the person lock on, the masks come from the rechecks' IMAGE-mode model made again with its masks on
     # (one model less in memory); the foot track asks from its own thread while the model may be rechecking
     frame = demo_frame()
     prepared = model_image(frame, None)
+    made = []
     with PoseEstimator() as est:
         before = est._poses("recheck", lambda: est._recheck_detect(prepared.image), prepared)
+        create = est._create
+        est._create = lambda *a, **k: made.append(_Counting(create(*a, **k))) or made[-1]
         person = est.person_segmenter()
-        assert est._segmenter is est._recheck
+        assert made == [est._recheck] and est._segmenter is est._recheck  # one model for both
         alone = person(frame)
         assert len(alone) == 1
         with ThreadPoolExecutor(max_workers=1) as other:
             masks = [other.submit(person, frame) for _ in range(8)]
             rechecks = [est._poses("recheck", lambda: est._recheck_detect(prepared.image), prepared) for _ in range(8)]
             masks = [m.result() for m in masks]
+    assert made[0].most == 1  # never two callers in the model at once
+    assert made[0].closed == 1  # closed once, though it is both the recheck model and the segmenter
     assert len(before) == 1 and all(len(r) == 1 for r in rechecks)
     for r in rechecks:  # the rechecks find the person as before the masks were turned on
         np.testing.assert_allclose(r[0].xy, before[0].xy, atol=0.01)

@@ -24,7 +24,7 @@ Given a segment_person function (MediaPipe's segmentation of the frame, asked fo
 anchored: each person's mask), the mask keeps the pixels of the person whose foot it is (the mask that covers
 the part's picture most) grown by a couple of pixels, the foot's outline included.
 
-Measured in bench/foot_track.py. Pure image code: no model (the person's mask comes from the caller), no files.
+Measured in bench/foot_track.py. Pure image code: no model (the people's masks come from the caller), no files.
 """
 
 from __future__ import annotations
@@ -198,19 +198,29 @@ class Part:
     def accept(self, cc: float, warp: np.ndarray) -> None:
         self.cc, self.warp = cc, warp
 
-    def keep_the_person(self, person: np.ndarray, frame_shape: tuple[int, ...]) -> None:
+    def keep_the_person(self, people: list[np.ndarray], frame_shape: tuple[int, ...]) -> None:
         """Leave the surroundings out of the part's mask: the step's edge or the floor inside it would otherwise hold
-        the warp still while the foot moves (a rigid warp cannot follow two motions). `person` is the frame's
-        person mask (0-1) at the frame's size or smaller; the part's mask is kept whole if the person fills under
-        min_person of it (the segmentation missed the foot) or leaves its picture flat."""
+        the warp still while the foot moves (a rigid warp cannot follow two motions). `people` are the frame's
+        people's masks (0-1) at the frame's size or smaller: the one whose pixels cover most of the part's mask is
+        the foot's person (the first, the most prominent, on a tie). The part's mask is kept whole if that person
+        fills under min_person of it (the segmentation missed the foot) or leaves its picture flat."""
         cfg = self.cfg
         x0, y0, x1, y1 = self._box
-        crop = mask_crop(person, frame_shape, self._box)
-        if crop.size == 0:
+        insides = []  # each person's pixels (>= 0.5) in the part's picture, frame pixels
+        for person in people:
+            crop = (mask_crop(person, frame_shape, self._box) >= 0.5).astype(np.uint8) * 255
+            if crop.size:
+                insides.append(cv2.resize(crop, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST))
+        if not insides:
             return
-        inside = cv2.resize((crop >= 0.5).astype(np.uint8) * 255, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+        shape = self.mask.shape[::-1]
+
+        def covered(inside: np.ndarray) -> int:
+            return np.count_nonzero(cv2.resize(inside, shape, interpolation=cv2.INTER_NEAREST) & self.mask)
+
+        inside = max(insides, key=covered)  # max keeps the first of equal ones
         grown = cv2.dilate(inside, np.ones((3, 3), np.uint8), iterations=cfg.person_grow)
-        grown = cv2.resize(grown, self.mask.shape[::-1], interpolation=cv2.INTER_NEAREST)
+        grown = cv2.resize(grown, shape, interpolation=cv2.INTER_NEAREST)
         whole, self.mask = self.mask, cv2.bitwise_and(self.mask, grown)
         if np.count_nonzero(self.mask) < cfg.min_person * np.count_nonzero(whole) or not self.textured():
             self.mask = whole
@@ -274,15 +284,17 @@ class FootTracker:
 
     def update(self, image: np.ndarray, t: float, xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
         out = np.full((len(REFINED_POINTS), 2), np.nan)
-        for side in SIDES:
-            foot = self._foot(side, xy, vis)
-            still = self._still(side, t, foot)
-            for part_index, name in enumerate((f"{side}_heel", f"{side}_foot_index")):
-                mp_point = None if foot is None else foot[part_index]
-                out[REFINED_POINTS.index(name)] = self._step(
-                    self._tracks[name], part_index, image, t, foot, mp_point, still
-                )
-        self._frame_masks = None  # asked for again on another frame (never kept with an old one)
+        try:
+            for side in SIDES:
+                foot = self._foot(side, xy, vis)
+                still = self._still(side, t, foot)
+                for part_index, name in enumerate((f"{side}_heel", f"{side}_foot_index")):
+                    mp_point = None if foot is None else foot[part_index]
+                    out[REFINED_POINTS.index(name)] = self._step(
+                        self._tracks[name], part_index, image, t, foot, mp_point, still
+                    )
+        finally:
+            self._frame_masks = None  # asked for again on another frame (never kept with an old one)
         return np.round(out, 3)  # as the landmarks: 0.001 px
 
     # ------------------------------------------------------------------ MediaPipe's foot
@@ -374,27 +386,19 @@ class FootTracker:
         part = Part(image, polygon, point, self.cfg)
         if not part.textured():
             return False  # (checked first: the person's mask is asked for only where a part will be anchored)
-        person = self._person_mask(image, (x0, y0, x1, y1))
-        if person is not None:
-            part.keep_the_person(person, image.shape)
+        part.keep_the_person(self._people(image), image.shape)
         tr.part, tr.scale, tr.anchor_t, tr.failed_since, tr.deviations = part, scale, t, None, deque()
         tr.anchor_sum, tr.anchor_n = (np.zeros(2), 0) if carried else (part.point.copy(), 1)
         return True
 
-    def _person_mask(self, image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray | None:
-        """The mask (0-1) of the person whose foot this is: of the people's masks in this frame, the one covering
-        the part's picture (box: x0, y0, x1, y1) most (the first, the most prominent, on a tie). Asked for at most
-        once a frame and only when a part is anchored: a few times a set, so its cost (a run of the pose model)
-        hardly counts."""
+    def _people(self, image: np.ndarray) -> list[np.ndarray]:
+        """The people's masks (0-1) in this frame, asked for at most once a frame and only when a part is anchored:
+        a few times a set, so its cost (a run of the pose model) hardly counts."""
         if self._segment_person is None:
-            return None
+            return []
         if self._frame_masks is None:
             self._frame_masks = list(self._segment_person(image))
-        if not self._frame_masks:
-            return None
-
-        # max keeps the first of equal ones
-        return max(self._frame_masks, key=lambda mask: float(mask_crop(mask, image.shape, box).sum()))
+        return self._frame_masks
 
     def _average_anchor(self, tr: PointTrack, mp_point: np.ndarray) -> None:
         """While the foot still stands, MediaPipe's point (in the part's own pixels) is averaged: its jitter

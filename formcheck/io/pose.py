@@ -207,8 +207,9 @@ class PoseEstimator:
         it is the recheck's model made again with its masks on, which then serves both (one model less in memory,
         about 45 MB; its first person's mask is the one a one-person model gives, to the last bit on the sample
         and evaluation clips). The foot track asks only when it anchors a part, a few times a set, and keeps the
-        mask covering the part most; a mask that misses the foot leaves the part's picture whole. With the lock
-        off (several people followed) the model finds one person, the most prominent."""
+        mask covering the part most; a mask that misses the foot leaves the part's picture whole. Without the
+        person lock (several people followed, or no lock) it is a model of its own finding one person, the most
+        prominent."""
         import mediapipe as mp
 
         if self._segmenter is None:
@@ -221,7 +222,11 @@ class PoseEstimator:
                         f"the pose model {self.model.path.name} gives no person masks, which the foot track needs; "
                         "pass an official MediaPipe pose_landmarker .task file to --model, or use --no-foot-track"
                     ) from None
-                made.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8)))
+                try:
+                    made.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8)))
+                except BaseException:
+                    made.close()
+                    raise
                 if self._recheck is not None:
                     with self._image_lock:
                         self._recheck.close()

@@ -21,8 +21,8 @@ MediaPipe puts it once the foot stands still.
 A part's mask is the hull of its points grown by a margin, so it takes in some of the surroundings; where
 the foot stands on a step, the step's edge inside it can hold the rigid warp still while the foot rises.
 Given a segment_person function (MediaPipe's segmentation of the frame, asked for only when a part is
-anchored: each person's mask), the mask keeps the pixels of the person whose foot it is (the mask that covers
-the part's picture most) grown by a couple of pixels, the foot's outline included.
+anchored: each person's mask), the mask keeps the pixels of the person whose foot it is (the mask covering
+most of the part) grown by a couple of pixels, the foot's outline included.
 
 Measured in bench/foot_track.py. Pure image code: no model (the people's masks come from the caller), no files.
 """

@@ -18,9 +18,11 @@ from formcheck.core.faults.detect import (
     spread,
 )
 from formcheck.core.faults.reference import best_of, set_reference, versus_others
-from formcheck.core.reps.metrics import MeasuredRep, RepSignals, measure_rep
+from formcheck.core.landmarks import INDEX
+from formcheck.core.reps.metrics import PHASE_PAD_S, MeasuredRep, RepSignals, measure_rep, phase_quality
 from formcheck.core.reps.timing import PhaseTimes
 from formcheck.core.signal.body import BodySignals
+from formcheck.core.signal.clean import CleanTracks
 from formcheck.core.signal.filters import gradient
 
 FPS = 60.0
@@ -144,6 +146,49 @@ def test_confidence_grows_with_the_margin_over_the_sets_scatter_and_falls_with_t
     assert all(f["id"] != "no_top_pause" for f in report.faults[-1])  # under 0.6: only "uncertain"
     assert any(f["id"] == "no_top_pause" for f in report.uncertain[-1])
     assert cfg.min_top_hold_s < 0.45
+
+
+def test_a_fault_is_only_as_sure_as_the_tracking_in_its_own_phase():
+    """A swap of the feet during one phase spoils the numbers read there, not the others: a fault's confidence
+    takes the tracking quality of its phase (faults/rules.SPANS; the rise for the posture faults) where that is
+    below the rep's; a phase never reads surer than its rep."""
+    t, h, p = rep_signal()
+    leaning = body(t, lean_deg=20.0 * np.clip((t - p.t_start) / (p.t_top_start - p.t_start), 0, 1))
+    upright = measure_rep(RepSignals(body(t), h, h, gradient(t, h)), p, "side", math.nan, 1.0, ScaleConfig())
+    helped = measure_rep(RepSignals(leaning, h, h, gradient(t, h)), p, "side", math.nan, 1.0, ScaleConfig())
+    clean = [MeasuredRep(p, "side", upright, 1.0)] * 5
+    rise, top, lowering = ("t_start", "t_top_start"), ("t_top_start", "t_top_end"), ("t_top_end", "t_bottom")
+
+    def confidence(quality: float, phases: dict) -> dict[str, float]:
+        report = detect_faults(
+            clean + [MeasuredRep(p, "side", helped, quality, phases)], math.nan, FaultConfig(min_top_hold_s=0.8)
+        )
+        return {f["id"]: f["confidence"] for f in report.faults[-1] + report.uncertain[-1]}
+
+    assert confidence(0.9, {}) == {"no_top_pause": 0.9, "torso_help": 0.9}  # certain beyond their thresholds
+    assert confidence(0.9, {rise: 0.3, top: 1.0, lowering: 0.2}) == {"no_top_pause": 0.9, "torso_help": 0.3}
+    assert confidence(0.9, {rise: 1.0, top: 0.4}) == {"no_top_pause": 0.4, "torso_help": 0.9}
+    assert confidence(0.5, {rise: 1.0, top: 1.0}) == {"no_top_pause": 0.5, "torso_help": 0.5}
+    report = detect_faults(clean + [MeasuredRep(p, "side", helped, 0.9, {rise: 0.3})], math.nan, FaultConfig())
+    assert [f["id"] for f in report.faults[-1]] == [] and [f["id"] for f in report.uncertain[-1]] == ["torso_help"]
+
+
+def test_each_phase_quality_is_the_share_of_its_frames_where_the_working_leg_was_seen():
+    """The phase and PHASE_PAD_S either side; a phase not filmed yet (the live tracker's rep in progress) is left
+    out, so its faults take the rep's quality."""
+    t = np.arange(0.0, 8.0, 1 / FPS)
+    observed = np.ones((len(t), 33), bool)
+    knee = INDEX["left_knee"]
+    observed[(t >= 2.2) & (t < 2.8), knee] = False  # in the rise (2.0-3.0 s), its middle 0.6 s
+    pixels = np.zeros((len(t), 33, 2))
+    tracks = CleanTracks(t, pixels, pixels, np.ones((len(t), 33)), observed, shank_px=100.0, leg_px=400.0)
+    p = PhaseTimes(2.0, 3.0, 3.5, 5.0, 5.6, False)
+    q = phase_quality(tracks, "left", p)
+    assert q[("t_start", "t_top_start")] == pytest.approx(1 - 0.6 / (1.0 + 2 * PHASE_PAD_S), abs=0.02)
+    assert q[("t_top_start", "t_top_end")] == q[("t_top_end", "t_bottom")] == q[("t_bottom", "t_end")] == 1.0
+    assert phase_quality(tracks, "right", p)[("t_start", "t_top_start")] == 1.0  # the other leg was seen
+    late = phase_quality(tracks, "left", PhaseTimes(6.0, 7.0, 7.5, 8.5, 9.0, False))
+    assert set(late) == {("t_start", "t_top_start"), ("t_top_start", "t_top_end"), ("t_top_end", "t_bottom")}
 
 
 def test_a_two_leg_raise_lists_the_free_leg_check_as_judged_on_no_rep():

@@ -6,9 +6,10 @@ view's other reps (faults/reference.py). A fault is only judged for a rep whose 
 Confidence: how far a rep's number is beyond its threshold, against how much that number scatters over the
 view's other reps on which the same condition does not hold (1.4826 x its median absolute deviation, at least a
 floor per kind of number, twice the floor under 3 such reps: the clip's own noise), as a normal probability;
-times the share of the rep's frames where the working leg was really seen (not unseen, not a rejected glitch,
-not by a swap of the feet). A fault under UNCERTAIN_BELOW is not reported as a fault but as
-`uncertain` ("look at this rep"): poor tracking lowers confidence, it never makes faults.
+times the share of the frames where the working leg was really seen (not unseen, not a rejected glitch, not by a
+swap of the feet): over the rep, or over the fault's phase (faults/rules.SPANS) where that is lower. A fault
+under UNCERTAIN_BELOW is not reported as a fault but as `uncertain` ("look at this rep"): poor tracking lowers
+confidence, it never makes faults.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 from formcheck.core.config import FaultConfig
 from formcheck.core.faults.catalogue import SPECS
 from formcheck.core.faults.reference import VsSet, versus_others
-from formcheck.core.faults.rules import RULES, SPANS, SUPERSEDED_BY, Condition
+from formcheck.core.faults.rules import RULES, SUPERSEDED_BY, Condition, span_of
 from formcheck.core.faults.verdict import find_stop
 from formcheck.core.reps.metrics import MeasuredRep, RepNumbers
 from formcheck.core.reps.timing import PhaseTimes
@@ -101,7 +102,7 @@ def judge_rep(
             continue
         conds = conditions(fid, r, vs, cfg)
         if all(c.holds for c in conds):
-            confidence = rule_confidence(conds, peer_numbers, r.quality)
+            confidence = rule_confidence(conds, peer_numbers, r.quality_in(span_of(fid)))
             found.append(fault_dict(fid, conds, r.times, confidence, cfg))
     sure = {f["id"] for f in found if f["confidence"] >= UNCERTAIN_BELOW}  # a doubtful fault supersedes nothing
     return [f for f in found if SUPERSEDED_BY.get(f["id"], "") not in sure]
@@ -148,8 +149,9 @@ def judged_on_no_rep(reps: list[MeasuredRep], report: FaultReport, cfg: FaultCon
 def rule_confidence(conds: list[Condition], peers: list[tuple[RepNumbers, VsSet]], quality: float) -> float:
     """A fault's confidence: each condition's margin against the scatter of its number over the view's reps on
     which that condition does not hold at the rep's threshold (`peers`: the view's reps, their numbers and numbers
-    against the set), the least of them, times the rep's tracking quality. The faulty reps are left out of the
-    scatter: a set with several short tops is not noisier for it, and counting them made each of them doubtful."""
+    against the set), the least of them, times the tracking quality (MeasuredRep.quality_in the fault's phase).
+    The faulty reps are left out of the scatter: a set with several short tops is not noisier for it, and counting
+    them made each of them doubtful."""
     clean = [[x for x in peer_values(c.measure, peers) if not replace(c, value=x).holds] for c in conds]
     scatter = [spread(values, c.measure) for c, values in zip(conds, clean, strict=True)]
     return min(normal_cdf(c.margin / s) for c, s in zip(conds, scatter, strict=True)) * quality
@@ -183,7 +185,7 @@ def fault_dict(fid: str, conds: list[Condition], p: PhaseTimes, confidence: floa
     """The report's fault entry: its first condition's number and threshold (and any others under `and`)."""
     main = conds[0]
     excess = main.margin / max(abs(main.threshold), 1e-9)
-    a, b = SPANS.get(fid, ("t_start", "t_top_start"))
+    a, b = span_of(fid)
     out = {
         "id": fid,
         "severity": "major" if fid == "bounce" or excess >= cfg.major_excess else "minor",

@@ -107,4 +107,9 @@ SPANS = {
     "shallow_bottom": ("t_bottom", "t_end"),
     "short_top": ("t_top_start", "t_top_end"),
     "no_top_pause": ("t_top_start", "t_top_end"),
-}  # the others: the rise, t_start to t_top_start
+}
+RISE = ("t_start", "t_top_start")  # the others' span
+
+
+def span_of(fid: str) -> tuple[str, str]:
+    return SPANS.get(fid, RISE)

@@ -7,7 +7,7 @@ shows them: a rep can never show a 0.6 s top pause and carry "no top pause".
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -21,6 +21,15 @@ SHANK_PER_HEIGHT = 0.246  # knee-to-ankle length / body height (Drillis & Contin
 SAGITTAL_VIEWS = ("side", "oblique")
 NEAR_S = 0.05  # a value "at" a moment: the median over this much either side
 BEFORE_RISE_S = 0.3  # the bottom a rise leaves from: the lowest point this long before its start
+# The rep's four phases as spans of its phase times (the faults' spans, faults/rules.SPANS, are among them), and how
+# far beyond a phase its numbers are read (the top's level within 2 x NEAR_S of it): a phase's tracking quality.
+PHASE_SPANS = (
+    ("t_start", "t_top_start"),
+    ("t_top_start", "t_top_end"),
+    ("t_top_end", "t_bottom"),
+    ("t_bottom", "t_end"),
+)
+PHASE_PAD_S = 2 * NEAR_S
 LEVELS_HZ = 2.5  # the heel signal is low-passed this much more before its levels are read (no glitch sets them)
 SPEED_HZ = 4.0  # ... and this much before its peak lowering speed is read
 
@@ -88,12 +97,19 @@ class SegmentedRep:
 
 @dataclass(frozen=True)
 class MeasuredRep:
-    """A rep with its numbers and tracking quality (the share of its frames where the working leg was seen)."""
+    """A rep with its numbers and tracking quality (the share of its frames where the working leg was seen), over
+    the rep and in each phase (phase_quality, keyed by PHASE_SPANS; the phase and PHASE_PAD_S either side)."""
 
     times: PhaseTimes
     view: str
     numbers: RepNumbers
     quality: float
+    phase_quality: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def quality_in(self, span: tuple[str, str]) -> float:
+        """The tracking quality a number read in this phase rests on: the rep's (its phase times rest on all of
+        it), or the phase's where that is lower (a swap of the feet during the rise spoils the rise's numbers)."""
+        return min(self.quality, self.phase_quality.get(span, self.quality))
 
 
 def measure_reps(
@@ -108,9 +124,22 @@ def measure_reps(
             r.view,
             measure_rep(sig, r.times, r.view, r.foot_px, r.forward, scale),
             tracking_quality(tracks, side, r.times.t_start, r.times.t_end),
+            phase_quality(tracks, side, r.times),
         )
         for r in reps
     ]
+
+
+def phase_quality(tracks: CleanTracks, side: str, p: PhaseTimes) -> dict[tuple[str, str], float]:
+    """The tracking quality in each of the rep's phases (PHASE_SPANS) and PHASE_PAD_S either side, for the phases
+    with frames (the live tracker times a rep before its last phase is filmed)."""
+    out = {}
+    for a, b in PHASE_SPANS:
+        start, end = getattr(p, a) - PHASE_PAD_S, getattr(p, b) + PHASE_PAD_S
+        frames = time_window(tracks.t, start, end)
+        if frames.stop > frames.start:
+            out[(a, b)] = tracking_quality(tracks, side, start, end)
+    return out
 
 
 def seen_in(t: np.ndarray, x: np.ndarray, a: float, b: float) -> np.ndarray:

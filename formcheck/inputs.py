@@ -110,7 +110,7 @@ def _run_model(
     quiet_native: bool,
     on_progress: ProgressHook | None = None,
 ) -> Extraction:
-    with PoseEstimator(model, extract.pose, quiet=quiet_native) as estimator:
+    with PoseEstimator(model, extract.pose, quiet=quiet_native, masks=extract.foot_track) as estimator:
         total = source.info.frame_count or None
         with frame_progress(f"pose {source.path.name}", total, enabled=show_progress) as advance:
             last = [-1]

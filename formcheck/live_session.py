@@ -292,7 +292,7 @@ def _estimator(opts: LiveOptions, frames: Any) -> Any:
 
     if isinstance(frames, ReplayFrames):
         return nullcontext(None)
-    return PoseEstimator(opts.model, PoseConfig(num_poses=opts.people), quiet=opts.quiet_native)
+    return PoseEstimator(opts.model, PoseConfig(num_poses=opts.people), quiet=opts.quiet_native, masks=opts.foot_track)
 
 
 def _run_frames(

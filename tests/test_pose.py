@@ -182,3 +182,23 @@ def test_the_person_masks_and_the_locks_rechecks_share_one_model_from_two_thread
         np.testing.assert_allclose(r[0].xy, before[0].xy, atol=0.01)
     for m in masks:
         np.testing.assert_array_equal(m[0], alone[0])
+
+
+def test_an_estimator_made_for_masks_has_its_segmenter_from_the_start():
+    # masks=True (the foot track on): the recheck's model is made with its masks on at the start, so asking for
+    # the masks loads no model; the masks and the rechecks are those of an estimator that made it again later
+    frame = demo_frame()
+    prepared = model_image(frame, None)
+    with PoseEstimator() as later:
+        masks_later = later.person_segmenter()(frame)
+        rechecks_later = later._poses("recheck", lambda: later._recheck_detect(prepared.image), prepared)
+    with PoseEstimator(masks=True) as est:
+        est._create = lambda *a, **k: pytest.fail("a model was made after the start")
+        person = est.person_segmenter()
+        assert est._segmenter is est._recheck
+        masks = person(frame)
+        rechecks = est._poses("recheck", lambda: est._recheck_detect(prepared.image), prepared)
+    assert len(masks) == len(masks_later) == 1
+    np.testing.assert_array_equal(masks[0], masks_later[0])
+    assert len(rechecks) == len(rechecks_later) == 1
+    np.testing.assert_allclose(rechecks[0].xy, rechecks_later[0].xy, atol=0.01)

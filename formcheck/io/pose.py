@@ -145,8 +145,14 @@ class PoseEstimator:
     the frames the person lock rechecks for several people).  Use as a context manager."""
 
     def __init__(
-        self, model: str | ModelInfo | None = None, config: PoseConfig | None = None, quiet: bool = True
+        self,
+        model: str | ModelInfo | None = None,
+        config: PoseConfig | None = None,
+        quiet: bool = True,
+        masks: bool = False,
     ) -> None:
+        """masks: person_segmenter() will be asked for (the foot track): with the person lock on, the recheck's
+        model is made with its masks on from the start rather than made again then (about 0.1 s of start-up)."""
         self.model = model if isinstance(model, ModelInfo) else resolve_model(model)
         self.config = config or PoseConfig()
         self._quiet = quiet
@@ -154,13 +160,21 @@ class PoseEstimator:
         cfg = self.config
         self.lock = PersonLock(cfg.lock) if cfg.num_poses == 1 and cfg.lock is not None else None
         self._chooser = TrackChooser()
+        self._warmed: set[str] = set()
+        self._segmenter: Any = None  # the people's masks (person_segmenter): the recheck's model if there is one
+        self._image_lock = threading.Lock()  # the IMAGE-mode model: rechecks here, masks in the foot track's thread
+        self._recheck: Any = None
         with _quiet_native_logs(quiet):
             self._landmarker = self._create(video=True, num_poses=cfg.num_poses)
-            # a rechecked frame is searched for several people by a second model in IMAGE mode (no tracking)
-            self._recheck = self._create(video=False, num_poses=cfg.recheck_poses) if self.lock else None
-        self._warmed: set[str] = set()
-        self._segmenter: Any = None  # made by person_segmenter(): the recheck's model with its masks on, if any
-        self._image_lock = threading.Lock()  # the IMAGE-mode model: rechecks here, masks in the foot track's thread
+        # a rechecked frame is searched for several people by a second model in IMAGE mode (no tracking)
+        if self.lock is not None and masks:
+            try:
+                self._recheck = self._segmenter = self._mask_model(cfg.recheck_poses)
+            except ModelError:
+                pass  # a model without masks: it rechecks without them; person_segmenter() says why it cannot
+        if self.lock is not None and self._recheck is None:
+            with _quiet_native_logs(quiet):
+                self._recheck = self._create(video=False, num_poses=cfg.recheck_poses)
 
     def _create(self, video: bool, num_poses: int, masks: bool = False):
         try:
@@ -210,27 +224,12 @@ class PoseEstimator:
         mask covering the part most; a mask that misses the foot leaves the part's picture whole. Without the
         person lock (several people followed, or no lock) it is a model of its own finding one person, the most
         prominent."""
-        import mediapipe as mp
-
-        if self._segmenter is None:
-            with _quiet_native_logs(self._quiet):
-                try:
-                    people = self.config.recheck_poses if self._recheck is not None else 1
-                    made = self._create(video=False, num_poses=people, masks=True)
-                except ModelError:
-                    raise ModelError(
-                        f"the pose model {self.model.path.name} gives no person masks, which the foot track needs; "
-                        "pass an official MediaPipe pose_landmarker .task file to --model, or use --no-foot-track"
-                    ) from None
-                try:
-                    made.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8)))
-                except BaseException:
-                    made.close()
-                    raise
-                if self._recheck is not None:
-                    with self._image_lock:
-                        self._recheck.close()
-                        self._recheck = made
+        if self._segmenter is None:  # not made at the start (masks=False)
+            made = self._mask_model(self.config.recheck_poses if self._recheck is not None else 1)
+            if self._recheck is not None:
+                with self._image_lock, _quiet_native_logs(self._quiet):
+                    self._recheck.close()
+                    self._recheck = made
             self._segmenter = made
         segmenter, warmed = self._segmenter, [False]
 
@@ -245,6 +244,26 @@ class PoseEstimator:
             return [np.array(m.numpy_view(), np.float32).reshape(shape) for m in found]
 
         return people
+
+    def _mask_model(self, people: int) -> Any:
+        """The model in IMAGE mode with its segmentation masks on, run once on a blank picture (its native log lines
+        hidden)."""
+        import mediapipe as mp
+
+        with _quiet_native_logs(self._quiet):
+            try:
+                made = self._create(video=False, num_poses=people, masks=True)
+            except ModelError:
+                raise ModelError(
+                    f"the pose model {self.model.path.name} gives no person masks, which the foot track needs; "
+                    "pass an official MediaPipe pose_landmarker .task file to --model, or use --no-foot-track"
+                ) from None
+            try:
+                made.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8)))
+            except BaseException:
+                made.close()
+                raise
+        return made
 
     def detect(self, image: np.ndarray | ModelImage, t: float) -> PoseFrame:
         """Landmarks of the tracked person in an image taken at t seconds.

@@ -133,7 +133,7 @@ def retrack_clip(spec: ClipSpec, cache: Path, store: Path = STORE, log=print) ->
     refined = np.full((len(series.t), 4, 2), np.nan)
     row = {int(f): k for k, f in enumerate(series.frame)}
     kept = []
-    with VideoFileSource(stem.with_suffix(".mp4")) as video, PoseEstimator() as model:
+    with VideoFileSource(stem.with_suffix(".mp4")) as video, PoseEstimator(masks=True) as model:
         tracker = FootTracker(segment_person=person_segmenter(model))  # the pose model only for the person's masks
         for f in select_frames(video, ExtractConfig().max_fps):  # today's frames, checked against the stored below
             kept.append(f.index)

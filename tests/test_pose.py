@@ -202,3 +202,20 @@ def test_an_estimator_made_for_masks_has_its_segmenter_from_the_start():
     np.testing.assert_array_equal(masks[0], masks_later[0])
     assert len(rechecks) == len(rechecks_later) == 1
     np.testing.assert_allclose(rechecks[0].xy, rechecks_later[0].xy, atol=0.01)
+
+
+def test_a_model_without_masks_still_rechecks_and_the_foot_track_says_why_it_cannot(monkeypatch):
+    create = PoseEstimator._create
+
+    def without_masks(self, video: bool, num_poses: int, masks: bool = False):
+        if masks:
+            raise ModelError("could not load the pose model (no segmentation output)")
+        return create(self, video, num_poses)
+
+    monkeypatch.setattr(PoseEstimator, "_create", without_masks)
+    prepared = model_image(demo_frame(), None)
+    with PoseEstimator(masks=True) as est:
+        assert est._recheck is not None and est._segmenter is None
+        assert len(est._poses("recheck", lambda: est._recheck_detect(prepared.image), prepared)) == 1
+        with pytest.raises(ModelError, match="gives no person masks.*--no-foot-track"):
+            est.person_segmenter()

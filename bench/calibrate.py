@@ -49,8 +49,8 @@ from eval_sources import rendered, synth
 
 from formcheck.api import load_config
 from formcheck.core.faults.detect import UNCERTAIN_BELOW, rule_confidence
-from formcheck.core.faults.rules import RULES, SUPERSEDED_BY
-from formcheck.core.reps.metrics import RepNumbers
+from formcheck.core.faults.rules import RULES, SUPERSEDED_BY, phase_of
+from formcheck.core.reps.metrics import RepNumbers, seen_in_phase
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,10 @@ def flagged(fault: str, rep: dict, cfg, peers: list | None = None) -> bool:
         conds = RULES[fid](numbers, vs, cfg)
         if not all(c.holds for c in conds):
             return False
-        return peers is None or round(rule_confidence(conds, peers, rep["tracking_quality"]), 2) >= UNCERTAIN_BELOW
+        if peers is None:
+            return True
+        seen = seen_in_phase(rep["tracking_quality"], rep.get("tracking_quality_by_phase", {}), phase_of(fid))
+        return round(rule_confidence(conds, peers, seen), 2) >= UNCERTAIN_BELOW
 
     over = SUPERSEDED_BY.get(fault)
     if over is not None and over not in rep.get("not_checked", []) and counts(over):

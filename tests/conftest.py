@@ -56,6 +56,20 @@ def spliced(first, second):
     )
 
 
+def faults_side_unseen_rise(seed: int = 1):
+    """The faults_side preset from the side, its working knee unseen (visibility 0) for most of the torso_help
+    rep's rise, 17.85-18.25 s: that rise reads about a third seen, the rep about 0.85."""
+    from dataclasses import replace
+
+    from formcheck.core.landmarks import INDEX
+    from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
+
+    series, truth = make_series(preset("faults_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=seed)
+    vis = series.vis.copy()
+    vis[(series.t >= 17.85) & (series.t <= 18.25), INDEX[f"{truth.side}_knee"]] = 0.0
+    return replace(series, vis=vis)
+
+
 def numbered_frame(i: int, w: int = 160, h: int = 120) -> np.ndarray:
     """A frame whose mean brightness encodes its index (survives lossy coding)."""
     img = np.full((h, w, 3), (i * 8) % 250, np.uint8)

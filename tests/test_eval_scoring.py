@@ -235,11 +235,14 @@ def test_partial_hand_labels_leave_unlisted_reps_unjudged():
     assert precision_by(t, "bounce") == (0, 1) and t.neither[("bounce", "real")] == 1
 
 
-def test_calibrate_flags_exactly_what_the_report_flags():
+@pytest.mark.parametrize("rise_unseen", [False, True])
+def test_calibrate_flags_exactly_what_the_report_flags(rise_unseen):
     """bench/calibrate.py sweeps thresholds by re-running each rule on a rep's reported numbers: at the shipped
     settings it must flag what the analysis itself flagged (as a fault or as "look at this rep"), a last rep's
-    estimated bottom pause included."""
+    estimated bottom pause included, and gate by confidence as the report does, also where one phase was seen
+    worse than its rep (a torso_help rep's rise: "look at this rep" though the rep reads 0.85 seen)."""
     import calibrate
+    from conftest import faults_side_unseen_rise
 
     from formcheck.core.analyze import analyze_series
     from formcheck.core.config import FaultConfig
@@ -247,8 +250,13 @@ def test_calibrate_flags_exactly_what_the_report_flags():
     from formcheck.core.report import analysis_to_dict
     from formcheck.synth import MEDIAPIPE_LIKE, make_series, preset
 
-    series, _ = make_series(preset("faults_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=1)
+    if rise_unseen:
+        series = faults_side_unseen_rise()
+    else:
+        series, _ = make_series(preset("faults_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=1)
     reps = analysis_to_dict(analyze_series(series))["reps"]
+    doubtful = [r for r in reps if any(f["id"] == "torso_help" for f in r["uncertain"])]
+    assert len(doubtful) == rise_unseen and all(r["tracking_quality"] >= 0.6 for r in doubtful)
     assert reps[-1]["bottom_pause_estimated"] and any(r["faults"] for r in reps)
     for rep in reps:
         reported = {f["id"] for f in rep["faults"] + rep["uncertain"]}

@@ -150,14 +150,14 @@ def test_confidence_grows_with_the_margin_over_the_sets_scatter_and_falls_with_t
 
 def test_a_fault_is_only_as_sure_as_the_tracking_in_its_own_phase():
     """A swap of the feet during one phase spoils the numbers read there, not the others: a fault's confidence
-    takes the tracking quality of its phase (faults/rules.SPANS; the rise for the posture faults) where that is
+    takes the tracking quality of its phase (faults/rules.PHASES; the rise for the posture faults) where that is
     below the rep's; a phase never reads surer than its rep."""
     t, h, p = rep_signal()
     leaning = body(t, lean_deg=20.0 * np.clip((t - p.t_start) / (p.t_top_start - p.t_start), 0, 1))
     upright = measure_rep(RepSignals(body(t), h, h, gradient(t, h)), p, "side", math.nan, 1.0, ScaleConfig())
     helped = measure_rep(RepSignals(leaning, h, h, gradient(t, h)), p, "side", math.nan, 1.0, ScaleConfig())
     clean = [MeasuredRep(p, "side", upright, 1.0)] * 5
-    rise, top, lowering = ("t_start", "t_top_start"), ("t_top_start", "t_top_end"), ("t_top_end", "t_bottom")
+    rise, top, lowering = "rise", "top", "lowering"
 
     def confidence(quality: float, phases: dict) -> dict[str, float]:
         report = detect_faults(
@@ -174,21 +174,29 @@ def test_a_fault_is_only_as_sure_as_the_tracking_in_its_own_phase():
 
 
 def test_each_phase_quality_is_the_share_of_its_frames_where_the_working_leg_was_seen():
-    """The phase and PHASE_PAD_S either side; a phase not filmed yet (the live tracker's rep in progress) is left
-    out, so its faults take the rep's quality."""
+    """The phase and PHASE_PAD_S either side, within the rep; a phase with an unknown time or not filmed yet (the
+    live tracker's rep in progress) is left out, so its faults take the rep's quality."""
     t = np.arange(0.0, 8.0, 1 / FPS)
-    observed = np.ones((len(t), 33), bool)
-    knee = INDEX["left_knee"]
-    observed[(t >= 2.2) & (t < 2.8), knee] = False  # in the rise (2.0-3.0 s), its middle 0.6 s
     pixels = np.zeros((len(t), 33, 2))
-    tracks = CleanTracks(t, pixels, pixels, np.ones((len(t), 33)), observed, shank_px=100.0, leg_px=400.0)
+
+    def tracks(unseen_from: float, unseen_to: float) -> CleanTracks:
+        observed = np.ones((len(t), 33), bool)
+        observed[(t >= unseen_from) & (t < unseen_to), INDEX["left_knee"]] = False
+        return CleanTracks(t, pixels, pixels, np.ones((len(t), 33)), observed, shank_px=100.0, leg_px=400.0)
+
     p = PhaseTimes(2.0, 3.0, 3.5, 5.0, 5.6, False)
-    q = phase_quality(tracks, "left", p)
-    assert q[("t_start", "t_top_start")] == pytest.approx(1 - 0.6 / (1.0 + 2 * PHASE_PAD_S), abs=0.02)
-    assert q[("t_top_start", "t_top_end")] == q[("t_top_end", "t_bottom")] == q[("t_bottom", "t_end")] == 1.0
-    assert phase_quality(tracks, "right", p)[("t_start", "t_top_start")] == 1.0  # the other leg was seen
-    late = phase_quality(tracks, "left", PhaseTimes(6.0, 7.0, 7.5, 8.5, 9.0, False))
-    assert set(late) == {("t_start", "t_top_start"), ("t_top_start", "t_top_end"), ("t_top_end", "t_bottom")}
+    mid_rise = tracks(2.2, 2.8)  # the rise is 2.0-3.0 s; read over 2.0-3.1 s (not before the rep's start)
+    q = phase_quality(mid_rise, "left", p)
+    assert q["rise"] == pytest.approx(1 - 0.6 / (1.0 + PHASE_PAD_S), abs=0.02)
+    assert q["top"] == q["lowering"] == q["bottom"] == 1.0
+    assert phase_quality(mid_rise, "right", p)["rise"] == 1.0  # the other leg was seen
+    assert phase_quality(tracks(1.5, 2.0), "left", p)["rise"] == 1.0  # before the rep: not its rise's
+    assert phase_quality(tracks(5.62, 6.0), "left", p)["bottom"] == 1.0  # nor after it
+    assert phase_quality(tracks(3.02, 3.08), "left", p)["rise"] < 1.0  # the margin inside the rep counts
+    late = phase_quality(mid_rise, "left", PhaseTimes(6.0, 7.0, 7.5, 8.5, 9.0, False))
+    assert set(late) == {"rise", "top", "lowering"}  # the clip ends at 8.0 s, before the bottom
+    unknown = phase_quality(mid_rise, "left", PhaseTimes(2.0, 3.0, math.nan, 5.0, 5.6, False))
+    assert set(unknown) == {"rise", "bottom"}
 
 
 def test_a_two_leg_raise_lists_the_free_leg_check_as_judged_on_no_rep():

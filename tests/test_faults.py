@@ -17,7 +17,7 @@ from formcheck.synth import MEDIAPIPE_LIKE, RepScript, SetScript, make_series, p
 
 CLEAN = dict(rise_s=0.8, top_pause_s=0.4, lower_s=1.6, bottom_pause_s=0.5)
 FAULT_REP = 2  # 0-based: the third of five reps carries the fault
-KEYS = {"id", "severity", "t_start", "t_end", "measure", "value", "threshold", "confidence", "cue"}
+KEYS = {"id", "severity", "t_start", "t_end", "measure", "value", "threshold", "confidence", "seen", "cue"}
 # fault -> (view to film it from, the FaultConfig field that decides it)
 CASES = {
     "bounce": ("side", "bounce_max_hold_s"),
@@ -117,6 +117,26 @@ def test_slightly_smaller_range_is_not_a_short_top_or_shallow_bottom():
     reps = tuple(RepScript(**CLEAN, range_scale=0.88 if k == FAULT_REP else 1.0) for k in range(5))
     a = analyze(SetScript(reps=reps, side="right", lead_in_s=1.0, lead_out_s=1.0, seed=7))
     assert not a.reps[FAULT_REP].faults
+
+
+def test_a_rise_the_pose_model_did_not_see_makes_its_fault_doubtful_not_its_reps_others():
+    """The working knee unseen for most of the torso_help rep's rise: that rep's torso_help is only "look at this
+    rep", with `seen` the rise's quality (the rep itself reads 0.85 seen), and every other fault stays a fault."""
+    from conftest import faults_side_unseen_rise
+
+    from formcheck.synth import MEDIAPIPE_LIKE, make_series
+
+    clean, _ = make_series(preset("faults_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        before, after = analyze_series(clean), analyze_series(faults_side_unseen_rise())
+    k = next(i for i, r in enumerate(before.reps) if "torso_help" in ids(r))
+    rep = after.reps[k]
+    assert "torso_help" not in ids(rep)
+    doubt = next(f for f in rep.uncertain if f["id"] == "torso_help")
+    assert doubt["seen"] == pytest.approx(rep.phase_quality["rise"], abs=0.01) and doubt["seen"] < 0.5
+    assert rep.quality > 0.8 and rep.phase_quality["lowering"] == rep.phase_quality["bottom"] == 1.0
+    assert [ids(r) for i, r in enumerate(after.reps) if i != k] == [ids(r) for i, r in enumerate(before.reps) if i != k]
 
 
 def test_fault_dicts_are_complete_and_carry_the_cue():

@@ -219,3 +219,21 @@ def test_a_model_without_masks_still_rechecks_and_the_foot_track_says_why_it_can
         assert len(est._poses("recheck", lambda: est._recheck_detect(prepared.image), prepared)) == 1
         with pytest.raises(ModelError, match="gives no person masks.*--no-foot-track"):
             est.person_segmenter()
+
+
+def test_a_start_that_fails_after_the_first_model_closes_it(monkeypatch):
+    made = []
+    create = PoseEstimator._create
+
+    def counted(self, video: bool, num_poses: int, masks: bool = False):
+        made.append(_Counting(create(self, video, num_poses, masks)))
+        return made[-1]
+
+    def broken(self, people: int):
+        raise RuntimeError("the mask model's warm-up failed")
+
+    monkeypatch.setattr(PoseEstimator, "_create", counted)
+    monkeypatch.setattr(PoseEstimator, "_mask_model", broken)
+    with pytest.raises(RuntimeError, match="warm-up"):
+        PoseEstimator(masks=True)
+    assert len(made) == 1 and made[0].closed == 1  # the video model, made before the failure, closed once

@@ -131,7 +131,7 @@ def test_reps_csv_and_report_json_agree_on_every_field(cut_run):
     rows = list(csv.DictReader(result.files["reps_csv"].open()))
     assert len(rows) == len(reps) == 3
     for row, rep in zip(rows, reps):
-        lists, nested = ("faults", "uncertain", "not_checked"), ("heel_range", "vs_set")
+        lists, nested = ("faults", "uncertain", "not_checked"), ("heel_range", "vs_set", "tracking_quality_by_phase")
         flat = {
             **{k: v for k, v in rep.items() if k not in lists + nested},
             **{f"{name}_{k}": v for name in nested for k, v in rep[name].items()},

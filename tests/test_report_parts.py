@@ -13,7 +13,8 @@ import pytest
 from formcheck.core.context.quality import landmark_quality
 from formcheck.core.landmarks import INDEX
 from formcheck.synth import make_series, preset
-from formcheck.viz.html import heel_range_text
+from formcheck.viz.html import heel_range_text, render_report_html, report_context
+from formcheck.viz.labels import DOUBT_BELOW, why_doubtful
 from formcheck.viz.plots import heel_plot, tempo_bars
 from formcheck.viz.svg import pct, rect, stretched_polyline, text
 
@@ -241,7 +242,8 @@ def test_the_terminal_names_what_was_not_checked_in_one_line_and_explains_the_ma
         "not checked: arch_collapse, roll_out (why: report.html, or faults_not_checked in report.json)"
     ]
     assert "20 %" not in text
-    assert "fault? = measured too close to its threshold to call" in text
+    assert "fault? = too unsure to call (close to its threshold, or the leg not clearly seen)" in text
+    assert "look at this rep: no_top_pause is too unsure to call: it was measured close to its threshold" in text
     console = Console(width=200, record=True, color_system=None)
     print_report({**data, "reps": [REPS[0]]}, console=console)
     assert "fault? =" not in console.export_text()
@@ -272,3 +274,45 @@ def test_the_tempo_charts_tick_stays_inside_it_when_every_bar_is_shorter_than_th
     out = str(tempo_bars(reps))
     ticks = [float(x) for x in re.findall(r'<line x1="([\d.]+)%"[^>]*class="should"', out)]
     assert len(ticks) == 2 and all(0 < x <= 100 for x in ticks)
+
+
+@pytest.mark.parametrize(
+    "confidence, seen, why",
+    [
+        (0.55, 1.0, ["close to its threshold"]),  # the margin alone
+        (0.38, 0.38, ["seen in only 38%"]),  # the tracking alone: a margin beyond doubt
+        (0.30, 0.50, ["seen in only 50%", "close to its threshold"]),  # both under the square root of the gate
+        (0.55, 0.70, ["seen in only 70%"]),  # its margin's probability 0.79: not the reason
+        (0.55, None, ["close to its threshold"]),  # a report from before `seen`
+    ],
+)
+def test_a_doubtful_fault_says_why(confidence, seen, why):
+    fault = {"id": "knee_drive", "confidence": confidence} | ({} if seen is None else {"seen": seen})
+    text = why_doubtful(fault)
+    assert all(w in text for w in why)
+    assert text.count(" and ") == len(why) - 1  # nothing else named
+    assert DOUBT_BELOW**2 == pytest.approx(0.6)
+
+
+def test_the_page_says_why_a_rep_is_to_look_at():
+    doubtful = {"id": "knee_drive", "confidence": 0.38, "seen": 0.38}
+    clip = {
+        "path": "set.mp4",
+        "sha256": "0",
+        "duration_s": 9.0,
+        "fps": 30.0,
+        "frames": 270,
+        "width": 540,
+        "height": 960,
+    }
+    data = {
+        "input": clip,
+        "versions": {"formcheck": "0", "mediapipe": "0"},
+        "rep_count": 2,
+        "reps": [dict(REPS[0], uncertain=[doubtful]), REPS[1]],
+    }
+    page = render_report_html(report_context(data, np.zeros(0), np.zeros(0)))
+    note = re.search(r'<span class="look-note">(.*?)</span>', page).group(1)
+    assert "knee driving the rise, too unsure to call" in note
+    assert "clearly seen in only 38% of the frames it was measured on" in note
+    assert "close to its threshold" not in note

@@ -43,6 +43,7 @@ class RepResult:
     uncertain: list[dict] = field(default_factory=list)  # faults judged with too little confidence
     not_checked: list[str] = field(default_factory=list)  # the fault ids this rep could not be judged on
     track: tuple[str, float] = ("mediapipe", 0.0)  # heel and toe measured on: refined | mediapipe | mixed, share
+    phase_quality: dict[str, float] = field(default_factory=dict)  # the same share in each phase (reps/metrics)
 
     @property
     def metrics(self) -> dict:
@@ -105,6 +106,7 @@ def analyze_series(series: LandmarkSeries, config: AnalysisConfig | None = None)
             verdict.uncertain[k],
             verdict.not_checked[k],
             track_label(foot_weights, tracks.t, signal_side, j.times.t_start, j.times.t_end),
+            j.phase_quality,
         )
         for k, j in enumerate(measured)
     ]

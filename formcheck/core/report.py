@@ -42,6 +42,7 @@ def rep_to_dict(rep: RepResult) -> dict[str, Any]:
     out.update({k: v for k, v in m.items() if k not in (*TEMPO_KEYS, "heel_range", "bottom_pause_estimated")})
     out["vs_set"] = rep.vs_set.to_dict()
     out["tracking_quality"] = round(rep.quality, 2)
+    out["tracking_quality_by_phase"] = {k: round(v, 2) for k, v in rep.phase_quality.items()}
     out["faults"] = list(rep.faults)
     out["uncertain"] = list(rep.uncertain)
     out["not_checked"] = list(rep.not_checked)

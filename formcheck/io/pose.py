@@ -166,15 +166,19 @@ class PoseEstimator:
         self._recheck: Any = None
         with _quiet_native_logs(quiet):
             self._landmarker = self._create(video=True, num_poses=cfg.num_poses)
-        # a rechecked frame is searched for several people by a second model in IMAGE mode (no tracking)
-        if self.lock is not None and masks:
-            try:
-                self._recheck = self._segmenter = self._mask_model(cfg.recheck_poses)
-            except ModelError:
-                pass  # a model without masks: it rechecks without them; person_segmenter() says why it cannot
-        if self.lock is not None and self._recheck is None:
-            with _quiet_native_logs(quiet):
-                self._recheck = self._create(video=False, num_poses=cfg.recheck_poses)
+        try:
+            # a rechecked frame is searched for several people by a second model in IMAGE mode (no tracking)
+            if self.lock is not None and masks:
+                try:
+                    self._recheck = self._segmenter = self._mask_model(cfg.recheck_poses)
+                except ModelError:
+                    pass  # a model without masks: it rechecks without them; person_segmenter() says why it cannot
+            if self.lock is not None and self._recheck is None:
+                with _quiet_native_logs(quiet):
+                    self._recheck = self._create(video=False, num_poses=cfg.recheck_poses)
+        except BaseException:
+            self.close()  # the video model made above is not left open
+            raise
 
     def _create(self, video: bool, num_poses: int, masks: bool = False):
         try:
@@ -216,14 +220,15 @@ class PoseEstimator:
     def person_segmenter(self) -> Callable[[np.ndarray], list[np.ndarray]]:
         """A function giving the masks (0-1) of the people in a frame (none if nobody is found), for the foot
         track's part pictures: the model in IMAGE mode with its segmentation output, on the frame shrunk to
-        SEGMENT_MAX_SIDE (the masks come at that size). It is made and run once here (its native log lines
-        hidden), so the function can then be called from another thread, one at a time. With the person lock on,
-        it is the recheck's model made again with its masks on, which then serves both (one model less in memory,
-        about 45 MB; its first person's mask is the one a one-person model gives, to the last bit on the sample
-        and evaluation clips). The foot track asks only when it anchors a part, a few times a set, and keeps the
-        mask covering the part most; a mask that misses the foot leaves the part's picture whole. Without the
-        person lock (several people followed, or no lock) it is a model of its own finding one person, the most
-        prominent."""
+        SEGMENT_MAX_SIDE (the masks come at that size). The model is made and run once before the function is
+        returned (its native log lines hidden), so the function can then be called from another thread, one at a
+        time. With the person lock on, it is the recheck's model with its masks on, which serves both (one model
+        less in memory, about 45 MB; its first person's mask is the one a one-person model gives, to the last bit
+        on the sample and evaluation clips): made so at the start for an estimator made with masks=True, else made
+        again here. The foot track asks only when it anchors a part, a few times a set, and keeps the mask
+        covering the part most; a mask that misses the foot leaves the part's picture whole. Without the person
+        lock (several people followed, or no lock) it is a model of its own finding one person, the most
+        prominent, made here."""
         if self._segmenter is None:  # not made at the start (masks=False)
             made = self._mask_model(self.config.recheck_poses if self._recheck is not None else 1)
             if self._recheck is not None:

@@ -139,13 +139,14 @@ NESTED = {  # dicts of a rep flattened into prefixed columns
         "top_foot_angle_deg",
     ),
     "vs_set": ("rise_vs_best", "bottom_above_set", "lowering_speed_vs_set"),
+    "tracking_quality_by_phase": ("rise", "top", "lowering", "bottom"),
 }
 LISTS = ("faults", "uncertain", "not_checked")  # fault ids, ';'-joined
 
 
 def reps_rows(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """One row per rep: every scalar number, heel_range and vs_set flattened, fault ids (found, uncertain, and
-    not checked on that rep) joined with ';'."""
+    """One row per rep: every scalar number, heel_range, vs_set and tracking_quality_by_phase flattened, fault
+    ids (found, uncertain, and not checked on that rep) joined with ';'."""
     reps = report.get("reps", [])
     extra = []
     for rep in reps:

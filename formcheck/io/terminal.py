@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from formcheck.core.report import partly_checked, rep_heel_range
+from formcheck.viz.labels import why_doubtful
 
 
 def _fmt(x: Any, nd: int = 2) -> str:
@@ -57,8 +58,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             lines.append(f"rep {rep['index']}: {f['id']}: {f.get('cue', '')}")
         for f in rep.get("uncertain", []):
             lines.append(
-                f"[dim]rep {rep['index']}: look at this rep: {f['id']} was measured too close to its "
-                f"threshold to call (confidence {f['confidence']:.0%})[/]"
+                f"[dim]rep {rep['index']}: look at this rep: {f['id']} is too unsure to call: {why_doubtful(f)} "
+                f"(confidence {f['confidence']:.0%})[/]"
             )
     partly: dict[tuple[str, tuple[str, ...]], list[int]] = {}
     for index, (view, ids) in partly_checked(report).items():
@@ -83,7 +84,9 @@ def print_report(report: dict[str, Any], out_dir: str | None = None, console: Co
         console.print(rep_table(report))
         legend = ["~ = last rep's bottom pause estimated from the others (bounce is not judged on it)"]
         if any(rep.get("uncertain") for rep in report["reps"]):
-            legend.append("fault? = measured too close to its threshold to call: look at this rep")
+            legend.append(
+                "fault? = too unsure to call (close to its threshold, or the leg not clearly seen): look at this rep"
+            )
         for line in legend:
             console.print(f"[dim]{line}[/]", highlight=False)
     for line in summary_lines(report):

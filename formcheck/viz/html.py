@@ -14,7 +14,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from formcheck.core.report import partly_checked, rep_heel_range
-from formcheck.viz.labels import FAULT_BANNERS, PHASE_NAMES, fault_noun
+from formcheck.viz.labels import FAULT_BANNERS, PHASE_NAMES, fault_noun, why_doubtful
 from formcheck.viz.plots import heel_plot, tempo_bars
 
 TEMPO = (("rise", "concentric_s"), ("top", "top_pause_s"), ("lower", "eccentric_s"), ("bottom", "bottom_pause_s"))
@@ -107,7 +107,12 @@ def rep_row(
         for f in rep.get("faults", [])
     ]
     look = [
-        {"id": f["id"], "label": FAULT_BANNERS.get(f["id"], f["id"]).split(" - ")[0], "confidence": f.get("confidence")}
+        {
+            "id": f["id"],
+            "label": FAULT_BANNERS.get(f["id"], f["id"]).split(" - ")[0],
+            "confidence": f.get("confidence"),
+            "why": why_doubtful(f),
+        }
         for f in rep.get("uncertain", [])
     ]
     return {

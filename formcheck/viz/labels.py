@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
+from formcheck.core.faults.detect import UNCERTAIN_BELOW
+
 # What went wrong and what to do, short enough for a banner on a phone-portrait frame.
 FAULT_BANNERS = {
     "bounce": "bounce at the bottom - pause in the stretch",
@@ -47,3 +51,20 @@ def fault_banner(fid: str) -> str:
 
 def fault_noun(fid: str) -> str:
     return FAULT_NOUNS.get(fid, fid.replace("_", " "))
+
+
+# A doubtful fault's confidence is its margin's probability times the tracking quality (`seen`): under the gate,
+# at least one of the two is under its square root; each that is gets named.
+DOUBT_BELOW = math.sqrt(UNCERTAIN_BELOW)
+
+
+def why_doubtful(fault: dict) -> str:
+    """Why a fault is only "look at this rep": measured close to its threshold, the working leg not clearly seen
+    where it was measured (MediaPipe lost it or swapped the feet), or both."""
+    confidence, seen = float(fault.get("confidence", 0.0)), fault.get("seen")
+    reasons = []
+    if seen is not None and seen < DOUBT_BELOW:
+        reasons.append(f"the working leg was clearly seen in only {seen:.0%} of the frames it was measured on")
+    if seen is None or seen <= 0 or confidence / seen < DOUBT_BELOW:
+        reasons.append("it was measured close to its threshold")
+    return " and ".join(reasons)

@@ -23,7 +23,7 @@ Point = tuple[float, float]
 LEG_POINTS = ("hip", "knee", "ankle", "heel", "foot_index")
 LEG_BONES = ((0, 1), (1, 2), (2, 3), (3, 4), (2, 4))  # hip-knee-ankle, ankle-heel-toe triangle
 PHASES = ("bottom", "rise", "top", "lower")
-SEVERITIES = ("minor", "major", "look")  # look: a fault judged too close to its threshold to call
+SEVERITIES = ("minor", "major", "look")  # look: a fault too unsure to call ("look at this rep")
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 # BGR colours

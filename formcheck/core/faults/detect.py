@@ -7,7 +7,7 @@ Confidence: how far a rep's number is beyond its threshold, against how much tha
 view's other reps on which the same condition does not hold (1.4826 x its median absolute deviation, at least a
 floor per kind of number, twice the floor under 3 such reps: the clip's own noise), as a normal probability;
 times the share of the frames where the working leg was really seen (not unseen, not a rejected glitch, not by a
-swap of the feet): over the rep, or over the fault's phase (faults/rules.SPANS) where that is lower. A fault
+swap of the feet): over the rep, or over the fault's phase (faults/rules.PHASES) where that is lower. A fault
 under UNCERTAIN_BELOW is not reported as a fault but as `uncertain` ("look at this rep"): poor tracking lowers
 confidence, it never makes faults.
 """
@@ -22,7 +22,7 @@ import numpy as np
 from formcheck.core.config import FaultConfig
 from formcheck.core.faults.catalogue import SPECS
 from formcheck.core.faults.reference import VsSet, versus_others
-from formcheck.core.faults.rules import RULES, SUPERSEDED_BY, Condition, span_of
+from formcheck.core.faults.rules import RULES, SUPERSEDED_BY, Condition, phase_of, span_of
 from formcheck.core.faults.verdict import find_stop
 from formcheck.core.reps.metrics import MeasuredRep, RepNumbers
 from formcheck.core.reps.timing import PhaseTimes
@@ -102,8 +102,8 @@ def judge_rep(
             continue
         conds = conditions(fid, r, vs, cfg)
         if all(c.holds for c in conds):
-            confidence = rule_confidence(conds, peer_numbers, r.quality_in(span_of(fid)))
-            found.append(fault_dict(fid, conds, r.times, confidence, cfg))
+            seen = r.quality_in(phase_of(fid))
+            found.append(fault_dict(fid, conds, r.times, rule_confidence(conds, peer_numbers, seen), seen, cfg))
     sure = {f["id"] for f in found if f["confidence"] >= UNCERTAIN_BELOW}  # a doubtful fault supersedes nothing
     return [f for f in found if SUPERSEDED_BY.get(f["id"], "") not in sure]
 
@@ -181,8 +181,12 @@ def normal_cdf(z: float) -> float:
     return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0))) if math.isfinite(z) else 0.0
 
 
-def fault_dict(fid: str, conds: list[Condition], p: PhaseTimes, confidence: float, cfg: FaultConfig) -> dict:
-    """The report's fault entry: its first condition's number and threshold (and any others under `and`)."""
+def fault_dict(
+    fid: str, conds: list[Condition], p: PhaseTimes, confidence: float, seen: float, cfg: FaultConfig
+) -> dict:
+    """The report's fault entry: its first condition's number and threshold (and any others under `and`), its
+    confidence and the tracking quality in it (`seen`: the share of the frames it was measured on where the working
+    leg was really seen), so a doubtful one can say why it is doubtful."""
     main = conds[0]
     excess = main.margin / max(abs(main.threshold), 1e-9)
     a, b = span_of(fid)
@@ -195,6 +199,7 @@ def fault_dict(fid: str, conds: list[Condition], p: PhaseTimes, confidence: floa
         "value": main.value,
         "threshold": round(float(main.threshold), 3),
         "confidence": round(confidence, 2),
+        "seen": round(seen, 2),
         "cue": SPECS[fid].cue,
     }
     if len(conds) > 1:

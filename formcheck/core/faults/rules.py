@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from formcheck.core.config import FaultConfig
 from formcheck.core.faults.reference import VsSet
-from formcheck.core.reps.metrics import RepNumbers
+from formcheck.core.reps.metrics import PHASE_SPANS, RepNumbers
 
 
 @dataclass(frozen=True)
@@ -100,16 +100,21 @@ RULES: dict[str, Callable[[RepNumbers, VsSet, FaultConfig], list[Condition]]] = 
 # low-pass filtered; a rep driven by the knee has no clean heel ramp to time the top hold against (the knee's
 # bend and straightening shifts the heel's rise).
 SUPERSEDED_BY = {"fast_lowering": "bounce", "shallow_bottom": "bounce", "no_top_pause": "knee_drive"}
-# Where in the rep each fault happens (the fault's t_start, t_end): the phase times' fields.
-SPANS = {
-    "bounce": ("t_bottom", "t_end"),
-    "fast_lowering": ("t_top_end", "t_bottom"),
-    "shallow_bottom": ("t_bottom", "t_end"),
-    "short_top": ("t_top_start", "t_top_end"),
-    "no_top_pause": ("t_top_start", "t_top_end"),
+# The phase of the rep each fault happens in (reported as the fault's t_start, t_end; its tracking quality is read
+# there): reps/metrics.PHASE_SPANS' names. The others: the rise.
+PHASES = {
+    "bounce": "bottom",
+    "fast_lowering": "lowering",
+    "shallow_bottom": "bottom",
+    "short_top": "top",
+    "no_top_pause": "top",
 }
-RISE = ("t_start", "t_top_start")  # the others' span
+
+
+def phase_of(fid: str) -> str:
+    return PHASES.get(fid, "rise")
 
 
 def span_of(fid: str) -> tuple[str, str]:
-    return SPANS.get(fid, RISE)
+    """The fault's phase as the phase times' fields it runs between."""
+    return PHASE_SPANS[phase_of(fid)]

@@ -21,14 +21,15 @@ SHANK_PER_HEIGHT = 0.246  # knee-to-ankle length / body height (Drillis & Contin
 SAGITTAL_VIEWS = ("side", "oblique")
 NEAR_S = 0.05  # a value "at" a moment: the median over this much either side
 BEFORE_RISE_S = 0.3  # the bottom a rise leaves from: the lowest point this long before its start
-# The rep's four phases as spans of its phase times (the faults' spans, faults/rules.SPANS, are among them), and how
-# far beyond a phase its numbers are read (the top's level within 2 x NEAR_S of it): a phase's tracking quality.
-PHASE_SPANS = (
-    ("t_start", "t_top_start"),
-    ("t_top_start", "t_top_end"),
-    ("t_top_end", "t_bottom"),
-    ("t_bottom", "t_end"),
-)
+# The rep's four phases, each a span of its phase times (the faults are each reported over one: faults/rules), and
+# the margin either side of a phase, within the rep, its tracking quality is read over (the top's level is read
+# within 2 x NEAR_S of it; some numbers reach further: the foot angle BEFORE_RISE_S before the rise).
+PHASE_SPANS = {
+    "rise": ("t_start", "t_top_start"),
+    "top": ("t_top_start", "t_top_end"),
+    "lowering": ("t_top_end", "t_bottom"),
+    "bottom": ("t_bottom", "t_end"),
+}
 PHASE_PAD_S = 2 * NEAR_S
 LEVELS_HZ = 2.5  # the heel signal is low-passed this much more before its levels are read (no glitch sets them)
 SPEED_HZ = 4.0  # ... and this much before its peak lowering speed is read
@@ -98,18 +99,23 @@ class SegmentedRep:
 @dataclass(frozen=True)
 class MeasuredRep:
     """A rep with its numbers and tracking quality (the share of its frames where the working leg was seen), over
-    the rep and in each phase (phase_quality, keyed by PHASE_SPANS; the phase and PHASE_PAD_S either side)."""
+    the rep and in each phase (phase_quality: PHASE_SPANS' names -> quality)."""
 
     times: PhaseTimes
     view: str
     numbers: RepNumbers
     quality: float
-    phase_quality: dict[tuple[str, str], float] = field(default_factory=dict)
+    phase_quality: dict[str, float] = field(default_factory=dict)
 
-    def quality_in(self, span: tuple[str, str]) -> float:
-        """The tracking quality a number read in this phase rests on: the rep's (its phase times rest on all of
-        it), or the phase's where that is lower (a swap of the feet during the rise spoils the rise's numbers)."""
-        return min(self.quality, self.phase_quality.get(span, self.quality))
+    def quality_in(self, phase: str) -> float:
+        return seen_in_phase(self.quality, self.phase_quality, phase)
+
+
+def seen_in_phase(quality: float, phase_quality: dict[str, float], phase: str) -> float:
+    """The tracking quality a number read in a phase rests on: the rep's (its phase times rest on all of it), or
+    the phase's where that is lower (a swap of the feet during the rise spoils the rise's numbers, not the top's);
+    the rep's for a phase not measured."""
+    return min(quality, phase_quality.get(phase, quality))
 
 
 def measure_reps(
@@ -130,15 +136,16 @@ def measure_reps(
     ]
 
 
-def phase_quality(tracks: CleanTracks, side: str, p: PhaseTimes) -> dict[tuple[str, str], float]:
-    """The tracking quality in each of the rep's phases (PHASE_SPANS) and PHASE_PAD_S either side, for the phases
-    with frames (the live tracker times a rep before its last phase is filmed)."""
+def phase_quality(tracks: CleanTracks, side: str, p: PhaseTimes) -> dict[str, float]:
+    """The tracking quality in each of the rep's phases (PHASE_SPANS) and PHASE_PAD_S either side, within the rep
+    (the live tracker reads a set's first rep from its stance's start: so does this); left out for a phase with an
+    unknown time or not filmed yet (the live tracker times a rep before its last phase is filmed)."""
     out = {}
-    for a, b in PHASE_SPANS:
-        start, end = getattr(p, a) - PHASE_PAD_S, getattr(p, b) + PHASE_PAD_S
-        frames = time_window(tracks.t, start, end)
-        if frames.stop > frames.start:
-            out[(a, b)] = tracking_quality(tracks, side, start, end)
+    for name, (a, b) in PHASE_SPANS.items():
+        start, end = getattr(p, a), getattr(p, b)
+        if not (np.isfinite(start) and np.isfinite(end)) or not len(tracks.t) or start > tracks.t[-1]:
+            continue
+        out[name] = tracking_quality(tracks, side, max(start - PHASE_PAD_S, p.t_start), min(end + PHASE_PAD_S, p.t_end))
     return out
 
 

@@ -284,6 +284,7 @@ def test_the_tempo_charts_tick_stays_inside_it_when_every_bar_is_shorter_than_th
         (0.30, 0.50, ["seen in only 50%", "close to its threshold"]),  # both under the square root of the gate
         (0.55, 0.70, ["seen in only 70%"]),  # its margin's probability 0.79: not the reason
         (0.55, None, ["close to its threshold"]),  # a report from before `seen`
+        (0.0, 0.0, ["seen in only 0%"]),  # never seen: nothing is known of its margin
     ],
 )
 def test_a_doubtful_fault_says_why(confidence, seen, why):
@@ -314,5 +315,6 @@ def test_the_page_says_why_a_rep_is_to_look_at():
     page = render_report_html(report_context(data, np.zeros(0), np.zeros(0)))
     note = re.search(r'<span class="look-note">(.*?)</span>', page).group(1)
     assert "knee driving the rise, too unsure to call" in note
+    assert 'title="knee_drive: too unsure to call: the working leg was clearly seen in only 38%' in page
     assert "clearly seen in only 38% of the frames it was measured on" in note
     assert "close to its threshold" not in note

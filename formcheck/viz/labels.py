@@ -65,6 +65,6 @@ def why_doubtful(fault: dict) -> str:
     reasons = []
     if seen is not None and seen < DOUBT_BELOW:
         reasons.append(f"the working leg was clearly seen in only {seen:.0%} of the frames it was measured on")
-    if seen is None or seen <= 0 or confidence / seen < DOUBT_BELOW:
+    if seen is None or (seen > 0 and confidence / seen < DOUBT_BELOW):  # unseen: its margin is not known
         reasons.append("it was measured close to its threshold")
     return " and ".join(reasons)

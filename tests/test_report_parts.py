@@ -15,8 +15,10 @@ from formcheck.core.landmarks import INDEX
 from formcheck.synth import make_series, preset
 from formcheck.viz.html import heel_range_text, render_report_html, report_context
 from formcheck.viz.labels import DOUBT_BELOW, why_doubtful
+from formcheck.viz.live_view import LiveBanners
 from formcheck.viz.plots import heel_plot, tempo_bars
 from formcheck.viz.svg import pct, rect, stretched_polyline, text
+from formcheck.viz.timeline import fault_banners
 
 
 def rep(i: int, t0: float, rise: float, top: float, lower: float, bottom: float, faults=()) -> dict:
@@ -318,3 +320,14 @@ def test_the_page_says_why_a_rep_is_to_look_at():
     assert 'title="knee_drive: too unsure to call: the working leg was clearly seen in only 38%' in page
     assert "clearly seen in only 38% of the frames it was measured on" in note
     assert "close to its threshold" not in note
+
+
+def test_the_video_and_live_banners_of_a_doubtful_fault_say_when_the_leg_was_unclear():
+    unclear = {"id": "knee_drive", "confidence": 0.38, "seen": 0.38, "t_start": 1.0, "t_end": 1.8}
+    close = dict(unclear, confidence=0.55, seen=1.0)
+    banners = fault_banners([dict(REPS[0], uncertain=[unclear]), dict(REPS[1], uncertain=[close])])
+    texts = [b.text for b in banners if b.severity == "look"]
+    assert texts == ["Rep 1: look - knee driving the rise? (leg unclear)", "Rep 2: look - knee driving the rise?"]
+    live = LiveBanners()
+    live.add({**unclear, "severity": "look"}, 1.0, rep=3)
+    assert live.active(1.1) == (("Rep 3: look - knee driving the rise? (leg unclear)", "look"),)

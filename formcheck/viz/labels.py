@@ -68,3 +68,12 @@ def why_doubtful(fault: dict) -> str:
     if seen is None or (seen > 0 and confidence / seen < DOUBT_BELOW):  # unseen: its margin is not known
         reasons.append("it was measured close to its threshold")
     return " and ".join(reasons)
+
+
+def look_banner(fault: dict) -> str:
+    """A doubtful fault's banner on the video and the live overlay: "look - knee driving the rise?", and
+    "(leg unclear)" when the working leg was not clearly seen where it was measured (something to mend by moving
+    the camera, as the terminal and the page say at length: why_doubtful)."""
+    text = f"look - {fault_banner(fault['id']).split(' - ')[0].lower()}?"
+    seen = fault.get("seen")
+    return text + (" (leg unclear)" if seen is not None and seen < DOUBT_BELOW else "")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.core.context.framing import framing_hint
-from formcheck.viz.labels import fault_banner
+from formcheck.viz.labels import fault_banner, look_banner
 from formcheck.viz.overlay import OverlayState, leg_points
 from formcheck.viz.timeline import BANNER_MIN_S, view_hint
 
@@ -21,9 +21,7 @@ class LiveBanners:
     _items: list[tuple[float, str, str]] = field(default_factory=list)  # (until, text, severity)
 
     def add(self, fault: dict, now: float, rep: int | None = None) -> None:
-        text = fault_banner(fault["id"])
-        if fault.get("severity") == "look":
-            text = f"look - {text.split(' - ')[0].lower()}?"
+        text = look_banner(fault) if fault.get("severity") == "look" else fault_banner(fault["id"])
         text = f"Rep {rep}: {text}" if rep else text
         if not any(t == text and until > now for until, t, _ in self._items):
             self._items.append((now + self.hold_s, text, fault.get("severity", "minor")))

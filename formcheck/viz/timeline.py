@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.core.faults.catalogue import FAULTS
-from formcheck.viz.labels import TEMPO_CUES, fault_banner, fault_noun
+from formcheck.viz.labels import TEMPO_CUES, fault_banner, fault_noun, look_banner
 from formcheck.viz.overlay import LEG_POINTS, OverlayState
 
 BANNER_MIN_S = 1.5
@@ -171,7 +171,7 @@ def fault_banners(reps: list[dict[str, Any]], min_s: float = BANNER_MIN_S) -> li
         Banner(
             float(f["t_start"]),
             max(float(f["t_end"]), float(f["t_start"]) + min_s),
-            f"Rep {r['index']}: look - {fault_banner(f['id']).split(' - ')[0].lower()}?",
+            f"Rep {r['index']}: {look_banner(f)}",
             "look",
         )
         for r in reps

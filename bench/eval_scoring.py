@@ -148,11 +148,13 @@ class Tally:
     fn: dict = field(default_factory=lambda: defaultdict(int))
     nc: dict = field(default_factory=lambda: defaultdict(int))
     na: dict = field(default_factory=lambda: defaultdict(int))  # (fault, view, grade) -> on a last rep, unjudged
+    lk: dict = field(default_factory=lambda: defaultdict(int))  # (fault, view, grade) -> missed, "look at this rep"
     fp: dict = field(default_factory=lambda: defaultdict(int))
     neither: dict = field(default_factory=lambda: defaultdict(int))  # (fault, view) -> flags not judged
     clean_n: dict = field(default_factory=lambda: defaultdict(int))  # view -> clean reps
     clean_any: dict = field(default_factory=lambda: defaultdict(int))  # view -> flagged with anything
     clean_fault: dict = field(default_factory=lambda: defaultdict(int))  # (fault, view) -> flagged with it
+    clean_look: dict = field(default_factory=lambda: defaultdict(int))  # view -> with a "look at this rep" note
     sizes: list = field(default_factory=list)  # (fault, view, grade, size, found)
     phase_err: dict = field(default_factory=lambda: defaultdict(list))  # phase -> |error| list
     start_err: list = field(default_factory=list)
@@ -198,6 +200,8 @@ def _score_faults(clip: Scored, tr: TrueRep, rep: dict | None, flags: set[str], 
         (t.tp if hit else t.fn)[(fid, clip.view, grade)] += 1
         if not hit and rep is not None and fid in not_checked(clip.report, rep):
             t.nc[(fid, clip.view, grade)] += 1
+        if not hit and fid in doubts(rep):
+            t.lk[(fid, clip.view, grade)] += 1
         t.sizes.append((fid, clip.view, grade, size, hit))
     if rep is None:
         return
@@ -208,8 +212,14 @@ def _score_faults(clip: Scored, tr: TrueRep, rep: dict | None, flags: set[str], 
     if not tr.faults and tr.absent is None:
         t.clean_n[clip.view] += 1
         t.clean_any[clip.view] += bool(flags - ignore)
+        t.clean_look[clip.view] += bool(doubts(rep) - ignore)
         for fid in flags - ignore:
             t.clean_fault[(fid, clip.view)] += 1
+
+
+def doubts(rep: dict | None) -> set[str]:
+    """The faults a report rep shows only as "look at this rep" (too unsure to call)."""
+    return {f["id"] for f in rep.get("uncertain", [])} if rep else set()
 
 
 def _score_tempo(tr: TrueRep, rep: dict[str, Any], t: Tally, view: str, motion: str = "") -> None:

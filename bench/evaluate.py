@@ -98,8 +98,9 @@ def print_faults(t: Tally) -> None:
             cells = []
             for g in grades:
                 found, n, nc = recall_by(t, fid, v, g)
-                na = t.na.get((fid, v, g), 0)
-                cells.append(fmt(found, n) + (f" nc{nc}" if nc else "") + (f" na{na}" if na else ""))
+                na, lk = t.na.get((fid, v, g), 0), t.lk.get((fid, v, g), 0)
+                marks = (f" nc{nc}" if nc else "") + (f" na{na}" if na else "") + (f" lk{lk}" if lk else "")
+                cells.append(fmt(found, n) + marks)
             tp, flagged = precision_by(t, fid, v)
             clean = t.clean_n.get(v, 0)
             neither = t.neither.get((fid, v), 0)
@@ -116,7 +117,12 @@ def print_faults(t: Tally) -> None:
         + ", ".join(f"{v} {fmt(t.clean_any.get(v, 0), t.clean_n.get(v, 0))}" for v in views if t.clean_n.get(v))
     )
     print(
-        "  (R = recall: found/injected; nc = misses the report marked 'not checked'; na = on a set's last rep,"
+        "  clean reps with a 'look at this rep' note: "
+        + ", ".join(f"{v} {fmt(t.clean_look.get(v, 0), t.clean_n.get(v, 0))}" for v in views if t.clean_n.get(v))
+    )
+    print(
+        "  (R = recall: found/injected; nc = misses the report marked 'not checked'; lk = misses it showed as"
+        " 'look at this rep'; na = on a set's last rep,"
         " which formcheck does not judge bounce on, left out; precision over all grades;"
         " neither = flags counted neither right nor wrong: don't-care reps, 'possible' or unjudged labels)"
     )
@@ -223,7 +229,7 @@ def tally_json(t: Tally) -> dict:
     key = lambda k: "|".join(map(str, k)) if isinstance(k, tuple) else k
     out = {
         name: {key(k): v for k, v in getattr(t, name).items()}
-        for name in ("tp", "fn", "nc", "na", "fp", "neither", "clean_n", "clean_any", "clean_fault")
+        for name in ("tp", "fn", "nc", "na", "lk", "fp", "neither", "clean_n", "clean_any", "clean_fault", "clean_look")
     }
     out["phase"] = {k: phase_summary(v) for k, v in t.phase_err.items()}
     out["rep_start"] = phase_summary(t.start_err)

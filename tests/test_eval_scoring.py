@@ -92,6 +92,19 @@ def test_fault_tallies_known_answer():
     assert len(t.phase_err["eccentric_s"]) == 4 and max(t.phase_err["eccentric_s"]) == 0.0
 
 
+def test_faults_shown_only_as_look_at_this_rep_are_misses_counted_apart():
+    truth = [true_rep(0.0, {"knee_drive": ("blatant", 35)}), true_rep(4.0), true_rep(8.0), true_rep(12.0)]
+    detected = [det(0.0), det(4.0), det(8.0), det(12.0, ("torso_help",))]
+    detected[0]["uncertain"] = [{"id": "knee_drive"}]  # the true fault, too unsure to call
+    detected[1]["uncertain"] = [{"id": "no_top_pause"}]  # a doubt on a clean rep
+    clip = Scored("renders", "c", "tune", "side", truth, report(*detected), naive_count=4)
+    t = Tally()
+    score(clip, t)
+    assert recall_by(t, "knee_drive", "side", "blatant") == (0, 1, 0) and t.lk[("knee_drive", "side", "blatant")] == 1
+    assert precision_by(t, "no_top_pause") == (0, 0)  # a doubt is not a flag, right or wrong
+    assert t.clean_n["side"] == 3 and t.clean_look["side"] == 1 and t.clean_any["side"] == 1
+
+
 def test_a_bounce_on_a_sets_last_rep_is_counted_apart_not_missed():
     """formcheck does not judge bounce on a last rep (its bottom pause is estimated): injected there it is left out
     of recall (na), unless flagged anyway; on any other rep, or a missed last rep, it is a miss as before."""

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from formcheck.core.reps.metrics import PHASE_SPANS
 from formcheck.errors import OutputError
 
 REP_COLUMNS = (
@@ -139,7 +140,7 @@ NESTED = {  # dicts of a rep flattened into prefixed columns
         "top_foot_angle_deg",
     ),
     "vs_set": ("rise_vs_best", "bottom_above_set", "lowering_speed_vs_set"),
-    "tracking_quality_by_phase": ("rise", "top", "lowering", "bottom"),
+    "tracking_quality_by_phase": tuple(PHASE_SPANS),
 }
 LISTS = ("faults", "uncertain", "not_checked")  # fault ids, ';'-joined
 

@@ -14,7 +14,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from formcheck.core.report import partly_checked, rep_heel_range
-from formcheck.viz.labels import FAULT_BANNERS, PHASE_NAMES, fault_noun, why_doubtful
+from formcheck.viz.labels import PHASE_NAMES, fault_label, fault_noun, why_doubtful
 from formcheck.viz.plots import heel_plot, tempo_bars
 
 TEMPO = (("rise", "concentric_s"), ("top", "top_pause_s"), ("lower", "eccentric_s"), ("bottom", "bottom_pause_s"))
@@ -100,7 +100,7 @@ def rep_row(
     faults = [
         {
             "id": f["id"],
-            "label": FAULT_BANNERS.get(f["id"], f["id"]).split(" - ")[0],
+            "label": fault_label(f["id"]),
             "severity": f.get("severity", "minor"),
             "cue": f.get("cue", ""),
         }
@@ -109,7 +109,7 @@ def rep_row(
     look = [
         {
             "id": f["id"],
-            "label": FAULT_BANNERS.get(f["id"], f["id"]).split(" - ")[0],
+            "label": fault_label(f["id"]),
             "confidence": f.get("confidence"),
             "why": why_doubtful(f),
         }

@@ -49,6 +49,11 @@ def fault_banner(fid: str) -> str:
     return FAULT_BANNERS.get(fid, fid.replace("_", " "))
 
 
+def fault_label(fid: str) -> str:
+    """The banner's first half, what went wrong: a badge's label."""
+    return fault_banner(fid).split(" - ")[0]
+
+
 def fault_noun(fid: str) -> str:
     return FAULT_NOUNS.get(fid, fid.replace("_", " "))
 
@@ -63,7 +68,7 @@ def why_doubtful(fault: dict) -> str:
     where it was measured (MediaPipe lost it or swapped the feet), or both."""
     confidence, seen = float(fault.get("confidence", 0.0)), fault.get("seen")
     reasons = []
-    if seen is not None and seen < DOUBT_BELOW:
+    if leg_unclear(fault):
         reasons.append(f"the working leg was clearly seen in only {seen:.0%} of the frames it was measured on")
     if seen is None or (seen > 0 and confidence / seen < DOUBT_BELOW):  # unseen: its margin is not known
         reasons.append("it was measured close to its threshold")
@@ -74,6 +79,11 @@ def look_banner(fault: dict) -> str:
     """A doubtful fault's banner on the video and the live overlay: "look - knee driving the rise?", and
     "(leg unclear)" when the working leg was not clearly seen where it was measured (something to mend by moving
     the camera, as the terminal and the page say at length: why_doubtful)."""
-    text = f"look - {fault_banner(fault['id']).split(' - ')[0].lower()}?"
+    return f"look - {fault_label(fault['id']).lower()}?" + (" (leg unclear)" if leg_unclear(fault) else "")
+
+
+def leg_unclear(fault: dict) -> bool:
+    """The working leg was seen too little where the fault was measured to call it on its own (`seen` under
+    DOUBT_BELOW; a report from before `seen` never says so)."""
     seen = fault.get("seen")
-    return text + (" (leg unclear)" if seen is not None and seen < DOUBT_BELOW else "")
+    return seen is not None and seen < DOUBT_BELOW

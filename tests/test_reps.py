@@ -110,6 +110,24 @@ def test_confirm_raise_rejects_a_step_up_and_moves_the_bottom():
     assert fixed is not None and t[fixed.bottom0] >= 0.5  # not on the floor before the step-up
 
 
+def test_confirm_raise_keeps_the_heels_bottom_where_the_tilt_does_not_follow_the_heel():
+    """Seen from behind, the foot's tilt can be noise whose lowest point before the top lies in the middle of the
+    rise; the bottom stays where the heel was lowest (the rendered back_00_tune's first rep started 0.8 s late
+    when it moved there). A tilt that follows the heel still moves it."""
+    t, h, starts = raised_cosine_set(1, lead=1.0)  # the rise: 1.0-1.8 s
+    top, b0 = int(np.argmax(h)), int(np.searchsorted(t, 0.9))
+    cycle = Cycle(b0, top, len(h) - 1)
+    noise = 0.01 * np.random.default_rng(0).standard_normal(len(h))
+    mid_rise = int(np.searchsorted(t, starts[0] + 0.4))
+    tilt = noise.copy()
+    tilt[mid_rise] = -0.05  # its lowest point
+    assert confirm_raise(h, tilt, cycle, 0.0) == cycle
+    follows = h + noise
+    follows[int(np.searchsorted(t, 0.95))] = -0.05  # the stretch's lowest tilt, just before the rise
+    moved = confirm_raise(h, follows, cycle, 0.0)
+    assert moved is not None and moved.bottom0 == int(np.searchsorted(t, 0.95))
+
+
 def test_confirm_raise_reads_the_tilt_over_the_whole_cycle():
     """The foot's tilt is judged over the cycle, from its bottom to the next rise's, as tilt_per_rise reads it: a
     tilt that dips just after the top (a back view's heel and toe) and peaks later in the lowering is a calf raise.

@@ -22,6 +22,7 @@ FLAT_STILL_SPEED = 0.1  # a still stand: the heel moves slower than this fractio
 FLAT_BELOW = 0.6  # a level under this fraction of the way from the typical bottom to the typical top is flat
 STRETCH_ABOVE = 0.15  # ... and one under this fraction is a stand in the stretch (the bottom), not a flat foot
 SEEN_STILL_S = 0.3  # a stance's first rise was seen to begin when the heel held still this long before it
+TILT_FOLLOWS = 0.5  # the foot's tilt places a cycle's bottoms where it correlates with the heel this well
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,14 +71,27 @@ def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt: float
     reads it: in front and back views the tilt can dip just after the top and peak later). Stepping up onto the
     step lifts the body with the foot flat: a cycle made only of that is rejected (None), and a first rep whose
     bottom the machine placed on the floor before the step-up gets its bottom moved to the lowest tilt before its
-    top (likewise the last rep's bottom before a step-off)."""
+    top (likewise the last rep's bottom before a step-off), where the tilt follows the heel from there to the
+    cycle's end (tilt_follows_heel); elsewhere the bottoms stay where the machine found the heel lowest."""
     b0, top, b1 = cycle.bottom0, cycle.top, cycle.bottom1
     if not np.isfinite(tilt[b0 : b1 + 1]).any():
         return cycle  # the foot cannot be seen: keep the rep rather than drop it silently
-    b0 = b0 + _nanargmin(tilt[b0 : top + 1])
-    if not tilt_rise(tilt, b0, b1) >= min_tilt * (h[top] - h[b0]):
+    lo = b0 + _nanargmin(tilt[b0 : top + 1])
+    if not tilt_rise(tilt, lo, b1) >= min_tilt * (h[top] - h[lo]):
         return None
-    return Cycle(b0, top, top + _nanargmin(tilt[top : b1 + 1]))
+    if not tilt_follows_heel(h[lo : b1 + 1], tilt[lo : b1 + 1]):
+        return cycle
+    return Cycle(lo, top, top + _nanargmin(tilt[top : b1 + 1]))
+
+
+def tilt_follows_heel(h: np.ndarray, tilt: np.ndarray) -> bool:
+    """Whether the foot's tilt follows the heel over these frames (correlation at least TILT_FOLLOWS), so its
+    lowest points can place the bottoms. Seen from behind or in front the heel and toe can be too close in the
+    picture for their tilt to show the rise: its lowest point is noise, often in the middle of the rise."""
+    seen = np.isfinite(h) & np.isfinite(tilt)
+    if seen.sum() < 3 or np.ptp(h[seen]) == 0 or np.ptp(tilt[seen]) == 0:
+        return False
+    return bool(np.corrcoef(h[seen], tilt[seen])[0, 1] >= TILT_FOLLOWS)
 
 
 def tilt_rise(tilt: np.ndarray, b0: int, b1: int) -> float:

@@ -112,8 +112,8 @@ def test_confirm_raise_rejects_a_step_up_and_moves_the_bottom():
 
 def test_confirm_raise_keeps_the_heels_bottom_where_the_tilt_does_not_follow_the_heel():
     """Seen from behind, the foot's tilt can be noise whose lowest point before the top lies in the middle of the
-    rise; the bottom stays where the heel was lowest (the rendered back_00_tune's first rep started 0.8 s late
-    when it moved there). A tilt that follows the heel still moves it."""
+    rise; the bottoms stay where the rep machine put them (the rendered back_00_tune's first rep started 0.8 s
+    late when its bottom moved to such a point). A tilt that follows the heel still moves them."""
     t, h, starts = raised_cosine_set(1, lead=1.0)  # the rise: 1.0-1.8 s
     top, b0 = int(np.argmax(h)), int(np.searchsorted(t, 0.9))
     cycle = Cycle(b0, top, len(h) - 1)
@@ -124,8 +124,10 @@ def test_confirm_raise_keeps_the_heels_bottom_where_the_tilt_does_not_follow_the
     assert confirm_raise(h, tilt, cycle, 0.0) == cycle
     follows = h + noise
     follows[int(np.searchsorted(t, 0.95))] = -0.05  # the stretch's lowest tilt, just before the rise
+    follows[int(np.searchsorted(t, starts[0] + 3.0))] = -0.05  # ... and just after the lowering
     moved = confirm_raise(h, follows, cycle, 0.0)
     assert moved is not None and moved.bottom0 == int(np.searchsorted(t, 0.95))
+    assert moved.bottom1 == int(np.searchsorted(t, starts[0] + 3.0))
 
 
 def test_confirm_raise_reads_the_tilt_over_the_whole_cycle():

@@ -64,7 +64,7 @@ def stance_signal(
 
 
 def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt: float) -> Cycle | None:
-    """Check a cycle is a calf raise and put its bottoms where the heel really was lowest.
+    """Check a cycle is a calf raise and put its bottoms where its rise began and its lowering ended.
 
     A calf raise lifts the heel relative to the ball of the foot, so the foot tilt (heel above toe) must rise
     with h, by at least min_tilt x the rise of h, over the cycle (up to the next rise's bottom, as tilt_per_rise
@@ -72,7 +72,9 @@ def confirm_raise(h: np.ndarray, tilt: np.ndarray, cycle: Cycle, min_tilt: float
     step lifts the body with the foot flat: a cycle made only of that is rejected (None), and a first rep whose
     bottom the machine placed on the floor before the step-up gets its bottom moved to the lowest tilt before its
     top (likewise the last rep's bottom before a step-off), where the tilt follows the heel from there to the
-    cycle's end (tilt_follows_heel); elsewhere the bottoms stay where the machine found the heel lowest."""
+    cycle's end (tilt_follows_heel); elsewhere the bottoms stay where the machine found the heel lowest. (Live, the
+    cycle ends where the rep was counted, so the choice can differ from batch's during the set; at the set's end
+    live times its reps as batch does.)"""
     b0, top, b1 = cycle.bottom0, cycle.top, cycle.bottom1
     if not np.isfinite(tilt[b0 : b1 + 1]).any():
         return cycle  # the foot cannot be seen: keep the rep rather than drop it silently
@@ -170,7 +172,8 @@ def drop_flat_returns(cycles: list[Cycle], h: np.ndarray, flat: float | None, mi
 def accept_cycles(sig: StanceSignal, cycles: list[Cycle], cfg: RepConfig, ended: bool = True) -> list[Cycle]:
     """Stance-local cycles that are calf raises (the foot tilts, by at least min_tilt_frac of what the stance's
     cycles typically show per rise; the top clears the flat-foot level; the stance's first rise was seen to begin),
-    with their bottoms moved to where the heel was lowest. ended: the stance is over (see flat_level)."""
+    with their bottoms where each rise began and lowering ended (confirm_raise). ended: the stance is over (see
+    flat_level)."""
     min_tilt = cfg.min_tilt_frac * tilt_per_rise(sig.h, sig.tilt, cycles)
     confirmed = [c for c in (confirm_raise(sig.h, sig.tilt, c, min_tilt) for c in cycles) if c is not None]
     flat = flat_level(sig, confirmed, cfg, ended)

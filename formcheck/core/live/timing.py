@@ -91,7 +91,9 @@ class SetTiming:
             return
         sig, base = win.sig, win.base
         cycles = [self._local(replace(r.cycle, bottom1=n.cycle.bottom0), base) for r, n in zip(reps, reps[1:])]
-        cycles.append(self._last_cycle(reps[-1], base) if set_end is not None else self._local(reps[-1].cycle, base))
+        cycles.append(
+            self._last_cycle(reps[-1], base, len(sig.t)) if set_end is not None else self._local(reps[-1].cycle, base)
+        )
         accepted = accept_cycles(sig, cycles, replace(self.config.analysis.reps, min_rise_above_flat=0.0))
         if len(accepted) != len(cycles):
             accepted = cycles
@@ -145,8 +147,9 @@ class SetTiming:
             self.reps[rep.index - 1] = replace(self.reps[rep.index - 1], faults=found, uncertain=doubtful)
             events.append(LiveEvent("rep_timed", t, self.reps[rep.index - 1], text="final" if final else ""))
 
-    def _last_cycle(self, rep: LiveRep, base: int) -> Cycle:
-        """The set's last rep ends at the lowest point since its top (as batch: the machine's last low)."""
+    def _last_cycle(self, rep: LiveRep, base: int, n: int) -> Cycle:
+        """The set's last rep ends at the lowest point since its top (as batch: the machine's last low), within the
+        window's n frames (the machine's state can already hold a frame the window does not)."""
         st = self.set.state
         if st.mode == "bottom" and st.lo_i > rep.cycle.top:
             b1 = st.lo_i
@@ -154,7 +157,7 @@ class SetTiming:
             b1 = st.bottom_i
         else:
             b1 = rep.cycle.bottom1
-        return self._local(Cycle(rep.cycle.bottom0, rep.cycle.top, b1), base)
+        return self._local(Cycle(rep.cycle.bottom0, rep.cycle.top, min(b1, base + n - 1)), base)
 
     def _typical_bottom_pause(self, times: list[PhaseTimes]) -> float:
         if not times:  # no other rep in this window: the session's timed reps

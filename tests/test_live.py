@@ -357,3 +357,22 @@ def test_a_back_view_whose_foot_tilt_is_noise_starts_its_reps_where_they_start_l
         assert live.times.t_start == pytest.approx(rep.times.t_start, abs=0.05)
         for key in PHASES:
             assert live.tempo[key] == pytest.approx(rep.metrics[key], abs=0.05), (live.index, key)
+
+
+@pytest.mark.parametrize("switch_at, end_at", [(260, 326), (268, 435), (284, 359)])
+def test_a_set_ended_mid_rep_after_switching_to_the_other_leg_is_timed_within_what_was_seen(switch_at, end_at):
+    """The machine's state can hold a frame the timing window does not; the set's last rep must end within the
+    window. (A user pressing 's' and then quitting made the live window raise an IndexError: the last rep's cycle
+    reached past the window where the foot's tilt did not follow the heel and so did not move its bottoms.)"""
+    series, _ = make_series(preset("clean_side"), view="side", corruption=MEDIAPIPE_LIKE, seed=21)
+    tracker = LiveTracker()
+    for k in range(end_at + 1):
+        if k == switch_at:
+            tracker.switch_side()
+        tracker.update(series.t[k], series.xy[k], series.vis[k])
+    events = tracker.finish(float(series.t[end_at]))
+    assert events[-1].kind == "stance_end"
+    timed = [r for r in tracker.reps if r.times is not None]
+    assert timed
+    for rep in timed:
+        assert series.t[switch_at] <= rep.times.t_start < rep.times.t_end <= series.t[end_at]
